@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    exclude: ['**/*.slow.test.ts', '**/node_modules/**'],
+    setupFiles: ['@clore-batch/testing/leak-check-setup'],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+  },
+});

@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest';
+import { spawnTracked, stopChild } from './child';
+import { assertNoLeaks, leaksSince, snapshotResources, track } from './leak-check';
+
+describe('leak check', () => {
+  it('names a child process left running, and clears once it is stopped', async () => {
+    const baseline = snapshotResources();
+    const child = spawnTracked('sleep', ['30']);
+    expect(leaksSince(baseline).join(' ')).toMatch(/ProcessWrap.*sleep/);
+    await stopChild(child);
+    await expect(assertNoLeaks(baseline, 1_000)).resolves.toBeUndefined();
+  });
+
+  it('names a tracked resource that was not closed', () => {
+    const baseline = snapshotResources();
+    const resource = { closed: false };
+    track(resource, 'queue "q1"', (r) => r.closed);
+    expect(leaksSince(baseline)).toEqual(['queue "q1" not closed']);
+    resource.closed = true;
+    expect(leaksSince(baseline)).toEqual([]);
+  });
+});

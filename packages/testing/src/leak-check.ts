@@ -1,0 +1,77 @@
+import { liveChildren } from './child';
+
+/**
+ * Resources a test may not leave behind: child processes and listening servers (counted from
+ * Node's own active handles), and every closeable registered with `track()`. Client TCP sockets are
+ * not counted: HTTP keep-alive pools close them lazily (docs/decisions/0003-test-helpers.md).
+ */
+const COUNTED = ['ProcessWrap', 'TCPServerWrap'] as const;
+
+interface Tracked {
+  name: string;
+  isClosed(): boolean;
+}
+
+const tracked = new Set<Tracked>();
+
+/** Register a resource the test must close; `isClosed` says whether it has been. */
+export function track<T>(resource: T, name: string, isClosed: (resource: T) => boolean): T {
+  tracked.add({ name, isClosed: () => isClosed(resource) });
+  return resource;
+}
+
+/** Track an ioredis client (closed once its status is `end`). */
+export function trackRedis<T extends { status: string }>(client: T, name = 'redis client'): T {
+  return track(client, name, (c) => c.status === 'end');
+}
+
+export type ResourceSnapshot = Record<(typeof COUNTED)[number], number>;
+
+export function snapshotResources(): ResourceSnapshot {
+  const info = process.getActiveResourcesInfo();
+  const counts = { ProcessWrap: 0, TCPServerWrap: 0 };
+  for (const kind of info) {
+    if (kind === 'ProcessWrap' || kind === 'TCPServerWrap') {
+      counts[kind] += 1;
+    }
+  }
+  return counts;
+}
+
+/** What is open now that was not open at `baseline`; empty when nothing leaked. */
+export function leaksSince(baseline: ResourceSnapshot): string[] {
+  const now = snapshotResources();
+  const leaks: string[] = [];
+  for (const kind of COUNTED) {
+    if (now[kind] > baseline[kind]) {
+      leaks.push(`${now[kind] - baseline[kind]} more ${kind} than before`);
+    }
+  }
+  if (leaks.length > 0) {
+    const children = liveChildren().map((c) => `${c.spawnfile} (pid ${c.pid})`);
+    if (children.length > 0) {
+      leaks.push(`live children: ${children.join(', ')}`);
+    }
+  }
+  for (const resource of tracked) {
+    if (resource.isClosed()) {
+      tracked.delete(resource);
+    } else {
+      leaks.push(`${resource.name} not closed`);
+    }
+  }
+  return leaks;
+}
+
+/** Wait up to `settleMs` for leaks to clear (exits and closes are asynchronous), then throw. */
+export async function assertNoLeaks(baseline: ResourceSnapshot, settleMs = 3_000): Promise<void> {
+  const deadline = Date.now() + settleMs;
+  let leaks = leaksSince(baseline);
+  while (leaks.length > 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 25));
+    leaks = leaksSince(baseline);
+  }
+  if (leaks.length > 0) {
+    throw new Error(`the test left resources open: ${leaks.join('; ')}`);
+  }
+}

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The test command of the README: installs what is missing, then lint, typecheck, the default
+# test suite and the slow suite (the cases at the real 1 s / 5 s Clore limits).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/bootstrap.sh
+pnpm lint
+pnpm typecheck
+pnpm test
+pnpm test:slow
