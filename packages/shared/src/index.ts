@@ -1,3 +1,21 @@
+export {
+  type ApiToken,
+  ApiTokensSchema,
+  MIN_TOKEN_LENGTH,
+  TOKEN_ROLES,
+  type TokenRole,
+} from './config/api-tokens';
+export { type DeepReadonly, loadConfig } from './config/load-config';
+export { type Config, type ConfigEnvName, ConfigSchema, CURRENCIES, type Currency } from './config/schema';
+export {
+  deriveSecretKey,
+  fingerprint,
+  openJson,
+  openSecret,
+  type SecretKey,
+  sealJson,
+  sealSecret,
+} from './crypto/secret-box';
 export { AppError, type AppErrorOptions, errorCodeOf, hasErrorCode } from './errors/app-error';
 export { ERROR_CODES, type ErrorCode, type ErrorDefinition, isErrorCode } from './errors/codes';
 export {
@@ -9,3 +27,4 @@ export {
   SECRET_FIELDS,
   silentLogger,
 } from './logging/logger';
+// --- job spec, state machine and job store (below) ---

@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import { ApiTokensSchema } from './api-tokens';
+
+export const CURRENCIES = ['CLORE-Blockchain', 'bitcoin', 'USD-Blockchain'] as const;
+export type Currency = (typeof CURRENCIES)[number];
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const BoolEnv = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => ['true', '1', 'yes'].includes(v));
+const Url = z.url({ protocol: /^(https?|rediss?)$/ });
+
+/**
+ * Every environment variable clore-batch reads, with its default. `.env.example` lists them all (a
+ * test keeps the two in step). Apps call `loadConfig(process.env)` once at start.
+ */
+export const ConfigSchema = z.object({
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATA_DIR: z.string().min(1).default('./.data'),
+  SECRETS_KEY: z.string().min(32, 'must be at least 32 characters (e.g. `openssl rand -hex 32`)'),
+
+  REDIS_URL: Url.default('redis://127.0.0.1:6379'),
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/)
+    .default('cb'),
+
+  CLORE_API_URL: Url.default('https://api.clore.ai'),
+  CLORE_API_KEY: z.string().min(1).optional(),
+  CLORE_CURRENCY: z.enum(CURRENCIES).default('CLORE-Blockchain'),
+  CLORE_PRICE_UNIT: z.enum(['day', 'hour']).default('day'),
+  CLORE_TIMEOUT_MS: int(100, 300_000).default(30_000),
+  CLORE_GENERAL_SPACING_MS: int(1, 60_000).default(1_100),
+  CLORE_CREATE_SPACING_MS: int(1, 600_000).default(5_200),
+
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: int(0, 65_535).default(8080),
+  API_TOKENS: ApiTokensSchema.default([]),
+  API_BODY_LIMIT_BYTES: int(1_024, 64 * 1024 * 1024).default(1024 * 1024),
+  API_RATE_LIMIT_PER_MINUTE: int(1, 1_000_000).default(600),
+  WEBHOOK_SECRET: z.string().min(16).optional(),
+  WEBHOOK_ALLOW_PRIVATE: BoolEnv.default(false),
+  WEBHOOK_MAX_ATTEMPTS: int(1, 20).default(5),
+
+  WORKER_CONCURRENCY: int(1, 1_000).default(8),
+  ORDER_POLL_INTERVAL_MS: int(10, 600_000).default(3_000),
+  MARKETPLACE_REFRESH_MS: int(10, 3_600_000).default(15_000),
+  PROVISION_TIMEOUT_SECONDS: int(1, 86_400).default(600),
+  REAPER_GRACE_SECONDS: int(1, 86_400).default(120),
+  SERVER_CLAIM_TTL_SECONDS: int(1, 3_600).default(60),
+  LOG_TAIL_BYTES: int(1_024, 256 * 1024 * 1024).default(1024 * 1024),
+  OUTPUTS_MAX_BYTES: int(0, Number.MAX_SAFE_INTEGER).default(1024 * 1024 * 1024),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+export type ConfigEnvName = keyof typeof ConfigSchema.shape;
