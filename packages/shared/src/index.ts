@@ -27,4 +27,19 @@ export {
   SECRET_FIELDS,
   silentLogger,
 } from './logging/logger';
+export {
+  bullPrefix,
+  JOBS_QUEUE,
+  type RunJobPayload,
+  WEBHOOKS_QUEUE,
+  type WebhookPayload,
+} from './queue/queues';
+export {
+  createTelemetryCounters,
+  type Labels,
+  labelKey,
+  METRICS,
+  parseLabelKey,
+  type TelemetryCounters,
+} from './telemetry/counters';
 // --- job spec, state machine and job store (below) ---

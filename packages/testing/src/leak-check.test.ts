@@ -20,3 +20,14 @@ describe('leak check', () => {
     expect(leaksSince(baseline)).toEqual([]);
   });
 });
+
+describe('leak check scoping', () => {
+  const early = { closed: false };
+  track(early, 'opened before the test', (r) => r.closed);
+
+  it('does not blame a test for what was opened before it', () => {
+    const baseline = snapshotResources();
+    expect(leaksSince(baseline)).toEqual([]);
+    early.closed = true;
+  });
+});

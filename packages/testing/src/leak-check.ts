@@ -9,14 +9,17 @@ const COUNTED = ['ProcessWrap', 'TCPServerWrap'] as const;
 
 interface Tracked {
   name: string;
+  /** Order of registration: a snapshot only answers for what was tracked after it. */
+  seq: number;
   isClosed(): boolean;
 }
 
 const tracked = new Set<Tracked>();
+let nextSeq = 1;
 
 /** Register a resource the test must close; `isClosed` says whether it has been. */
 export function track<T>(resource: T, name: string, isClosed: (resource: T) => boolean): T {
-  tracked.add({ name, isClosed: () => isClosed(resource) });
+  tracked.add({ name, seq: nextSeq++, isClosed: () => isClosed(resource) });
   return resource;
 }
 
@@ -25,11 +28,11 @@ export function trackRedis<T extends { status: string }>(client: T, name = 'redi
   return track(client, name, (c) => c.status === 'end');
 }
 
-export type ResourceSnapshot = Record<(typeof COUNTED)[number], number>;
+export type ResourceSnapshot = Record<(typeof COUNTED)[number], number> & { trackedSeq: number };
 
 export function snapshotResources(): ResourceSnapshot {
   const info = process.getActiveResourcesInfo();
-  const counts = { ProcessWrap: 0, TCPServerWrap: 0 };
+  const counts = { ProcessWrap: 0, TCPServerWrap: 0, trackedSeq: nextSeq - 1 };
   for (const kind of info) {
     if (kind === 'ProcessWrap' || kind === 'TCPServerWrap') {
       counts[kind] += 1;
@@ -56,7 +59,7 @@ export function leaksSince(baseline: ResourceSnapshot): string[] {
   for (const resource of tracked) {
     if (resource.isClosed()) {
       tracked.delete(resource);
-    } else {
+    } else if (resource.seq > baseline.trackedSeq) {
       leaks.push(`${resource.name} not closed`);
     }
   }
