@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
+find apps packages -path '*/.vitest/*.json' -not -path '*/node_modules/*' -delete 2>/dev/null || true
+trap 'node scripts/summarize-tests.mjs' EXIT
 pnpm lint
 pnpm typecheck
 pnpm test

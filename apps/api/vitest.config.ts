@@ -5,6 +5,8 @@ export default defineConfig({
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     exclude: ['**/*.slow.test.ts', '**/node_modules/**'],
     setupFiles: ['@clore-batch/testing/leak-check-setup'],
+    reporters: ['default', 'json'],
+    outputFile: { json: '.vitest/results.json' },
     testTimeout: 30_000,
     hookTimeout: 30_000,
   },
