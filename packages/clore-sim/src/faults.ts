@@ -1,0 +1,77 @@
+import type { Rng } from './rng';
+
+/** Faults that can hit any endpoint, as probabilities 0..1 per call. */
+export interface EndpointFaults {
+  /** Answer HTTP 500 with a non-API body; the call is not performed. */
+  http500?: number;
+  /** Answer HTTP 502 (as a proxy would); the call is not performed. */
+  http502?: number;
+  /** Never answer (until the client gives up or the simulator closes); not performed. */
+  hang?: number;
+  /** Destroy the connection without an answer; not performed. */
+  reset?: number;
+  /** Answer 200 with an HTML body; not performed. */
+  nonJson?: number;
+  /** create_order only: answer `{"code":1}` (DATABASE ERROR); not performed. */
+  code1?: number;
+  /** create_order only: the order IS created, then the answer is lost (see `lostResponseMode`). */
+  lostResponse?: number;
+}
+
+export const ENDPOINT_FAULT_KINDS = [
+  'http500',
+  'http502',
+  'hang',
+  'reset',
+  'nonJson',
+  'code1',
+  'lostResponse',
+] as const;
+export type EndpointFaultKind = (typeof ENDPOINT_FAULT_KINDS)[number];
+
+export interface FaultSettings {
+  /** Per endpoint name (e.g. `create_order`) or `'*'` for every endpoint. A named entry overrides `'*'` per kind. */
+  endpoints?: Record<string, EndpointFaults>;
+  /** How a lost create_order answer is lost: the socket is destroyed (default) or the request hangs. */
+  lostResponseMode?: 'reset' | 'hang';
+  /** Probability that a new order never comes up (stays `mon_container: 0`, sshd never starts). */
+  neverUp?: number;
+  /** Server ids whose orders never come up (deterministic). */
+  neverUpServers?: number[];
+  /** After an order is provisioned, its sshd refuses connections for this many real ms. */
+  sshRefuseMs?: number;
+  /** Per running spot order, the chance per sim hour of being outbid (the order ends, reason `outbid`). */
+  spotOutbidPerHour?: number;
+}
+
+export function normalizeFaults(faults: FaultSettings | undefined): FaultSettings {
+  return structuredClone(faults ?? {});
+}
+
+function rateFor(faults: FaultSettings, endpoint: string, kind: EndpointFaultKind): number {
+  const own = faults.endpoints?.[endpoint]?.[kind];
+  if (own !== undefined) {
+    return own;
+  }
+  return faults.endpoints?.['*']?.[kind] ?? 0;
+}
+
+/**
+ * Roll the endpoint faults for one call, in a fixed order; at most one fires. `code1` and
+ * `lostResponse` only apply to create_order.
+ */
+export function rollEndpointFault(
+  faults: FaultSettings,
+  endpoint: string,
+  rng: Rng,
+): EndpointFaultKind | null {
+  for (const kind of ENDPOINT_FAULT_KINDS) {
+    if ((kind === 'code1' || kind === 'lostResponse') && endpoint !== 'create_order') {
+      continue;
+    }
+    if (rng.chance(rateFor(faults, endpoint, kind))) {
+      return kind;
+    }
+  }
+  return null;
+}

@@ -1,0 +1,141 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { isCurrency, USD_RATES } from '../currencies';
+import type { FaultSettings } from '../faults';
+import { keyHash } from '../key-hash';
+import { isActive } from '../orders/order';
+import { orderSummary } from '../orders/order-summary';
+import type { Simulator } from '../simulator';
+
+const EndpointFaultsSchema = z.strictObject({
+  http500: z.number().min(0).max(1).optional(),
+  http502: z.number().min(0).max(1).optional(),
+  hang: z.number().min(0).max(1).optional(),
+  reset: z.number().min(0).max(1).optional(),
+  nonJson: z.number().min(0).max(1).optional(),
+  code1: z.number().min(0).max(1).optional(),
+  lostResponse: z.number().min(0).max(1).optional(),
+});
+
+export const FaultSettingsSchema = z.strictObject({
+  endpoints: z.record(z.string(), EndpointFaultsSchema).optional(),
+  lostResponseMode: z.enum(['reset', 'hang']).optional(),
+  neverUp: z.number().min(0).max(1).optional(),
+  neverUpServers: z.array(z.number().int()).optional(),
+  sshRefuseMs: z.number().min(0).optional(),
+  spotOutbidPerHour: z.number().min(0).optional(),
+});
+
+const BalanceBody = z.object({ key: z.string(), currency: z.string(), amount: z.number() });
+const ClockBody = z.object({
+  speed: z.number().positive().optional(),
+  advanceMs: z.number().min(0).optional(),
+});
+const RentBody = z.object({ rented: z.boolean().default(true) }).default({ rented: true });
+const IdParams = z.object({ id: z.coerce.number().int() });
+
+/**
+ * Inspection and control routes under `/_sim/` (never under `/v1/`, no auth): for tests, benchmarks
+ * and demos.
+ */
+export function registerSimRoutes(app: FastifyInstance, sim: Simulator): void {
+  const bad = (message: string) => ({ error: message });
+
+  app.get('/_sim/calls', async () => ({ calls: sim.calls.list() }));
+
+  app.get('/_sim/orders', async () => {
+    sim.tick();
+    return { orders: [...sim.orders.values()].map(orderSummary) };
+  });
+
+  app.get('/_sim/marketplace', async () => ({
+    servers: [...sim.servers.values()].map((s) => ({ ...s, rented: sim.isRented(s) })),
+    rates: USD_RATES,
+  }));
+
+  app.get('/_sim/state', async () => {
+    sim.tick();
+    return {
+      clock: { now: sim.clock.now(), speed: sim.clock.speed },
+      shape: sim.options.shape,
+      limits: sim.options.limits,
+      faults: sim.faults,
+      keys: sim.options.keys.map((k) => ({ keyHash: keyHash(k.key), balances: sim.balancesOf(k.key) })),
+      activeOrders: [...sim.orders.values()].filter(isActive).length,
+    };
+  });
+
+  app.post('/_sim/reset', async () => {
+    await sim.reset();
+    return { ok: true };
+  });
+
+  const withOrder = (id: number) => sim.orders.get(id);
+
+  app.post('/_sim/orders/:id/outbid', async (request, reply) => {
+    const order = withOrder(IdParams.parse(request.params).id);
+    if (!order || !isActive(order)) {
+      return reply.code(404).send(bad('no such active order'));
+    }
+    sim.endOrder(order, 'outbid');
+    return { ok: true };
+  });
+
+  app.post('/_sim/orders/:id/stop-sshd', async (request, reply) => {
+    const order = withOrder(IdParams.parse(request.params).id);
+    if (!order) {
+      return reply.code(404).send(bad('no such order'));
+    }
+    await order.host.stopSshd();
+    return { ok: true };
+  });
+
+  app.post('/_sim/balance', async (request, reply) => {
+    const body = BalanceBody.safeParse(request.body);
+    if (
+      !body.success ||
+      !isCurrency(body.data.currency) ||
+      !sim.setBalance(body.data.key, body.data.currency, body.data.amount)
+    ) {
+      return reply.code(400).send(bad('need {key, currency, amount} with a known key and currency'));
+    }
+    return { ok: true };
+  });
+
+  app.post('/_sim/clock', async (request, reply) => {
+    const body = ClockBody.safeParse(request.body);
+    if (!body.success) {
+      return reply.code(400).send(bad('need {speed?: number > 0, advanceMs?: number >= 0}'));
+    }
+    sim.tick();
+    if (body.data.advanceMs !== undefined) {
+      sim.clock.advance(body.data.advanceMs);
+    }
+    if (body.data.speed !== undefined) {
+      sim.clock.setSpeed(body.data.speed);
+    }
+    sim.tick();
+    return { ok: true, speed: sim.clock.speed, now: sim.clock.now() };
+  });
+
+  app.get('/_sim/faults', async () => sim.faults);
+
+  app.put('/_sim/faults', async (request, reply) => {
+    const body = FaultSettingsSchema.safeParse(request.body ?? {});
+    if (!body.success) {
+      return reply.code(400).send(bad(body.error.message));
+    }
+    sim.setFaults(body.data as FaultSettings);
+    return { ok: true, faults: sim.faults };
+  });
+
+  app.post('/_sim/servers/:id/rent', async (request, reply) => {
+    const server = sim.servers.get(IdParams.parse(request.params).id);
+    const body = RentBody.safeParse(request.body ?? undefined);
+    if (!server || !body.success) {
+      return reply.code(404).send(bad('no such server'));
+    }
+    server.rentedExternally = body.data.rented;
+    return { ok: true, rented: sim.isRented(server) };
+  });
+}
