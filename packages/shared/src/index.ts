@@ -43,3 +43,50 @@ export {
   type TelemetryCounters,
 } from './telemetry/counters';
 // --- job spec, state machine and job store (below) ---
+
+export {
+  applySpecDefaults,
+  EnvNameSchema,
+  GpuSpecSchema,
+  type JobSpec,
+  type JobSpecInput,
+  JobSpecSchema,
+  ORDER_TYPES,
+  type OrderType,
+  parseJobSpec,
+  type ResolvedJobSpec,
+  SPEC_LIMITS,
+  type SpecDefaults,
+  type StoredJobSpec,
+  StoredJobSpecSchema,
+  specIssues,
+  toStoredSpec,
+} from './spec/job-spec';
+export { outputPathProblem } from './spec/output-path';
+export {
+  formatIssues,
+  humanErrorMap,
+  issuesOf,
+  parseOrThrow,
+  toValidationIssues,
+  type ValidationIssue,
+} from './spec/validation-issues';
+export { isLoopbackHost, isLoopbackUrl, webhookUrlProblem } from './spec/webhook-url';
+export {
+  afterAttemptFailure,
+  FAILURE_REASONS,
+  type FailureReason,
+  isFailureReason,
+  isRetryableReason,
+  REASON_TEXT,
+} from './state/failure-reason';
+export { isJobState, isTerminal, JOB_STATES, JobState, TERMINAL_STATES } from './state/job-state';
+export {
+  allowedEvents,
+  canTransition,
+  isJobEvent,
+  JOB_EVENTS,
+  type JobEvent,
+  TRANSITIONS,
+  transition,
+} from './state/transitions';
