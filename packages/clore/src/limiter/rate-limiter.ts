@@ -1,0 +1,200 @@
+import { randomUUID } from 'node:crypto';
+import { type Logger, silentLogger } from '@clore-batch/shared';
+import type { Redis } from 'ioredis';
+import { LANES, type Lane, lanePriority } from '../endpoints';
+import type { AcquireRequest, AcquireResult, CallLimiter } from './limiter-types';
+import { PENALIZE, RELEASE, TRY_ACQUIRE } from './scripts';
+import { WakeBoard } from './wake-board';
+
+export interface RateLimiterOptions {
+  /** A connected ioredis client; the limiter duplicates it once for its wake-up subscription. */
+  redis: Redis;
+  /** hashApiKey(apiKey): every process using the same key shares one schedule. */
+  keyHash: string;
+  /** Minimum time between any two calls (default 1 100 ms; the API allows 1 per second). */
+  generalSpacingMs?: number;
+  /** Minimum time between two create_order calls (default 5 200 ms; the API allows 1 per 5 s). */
+  createSpacingMs?: number;
+  /** Redis key prefix (default "clore-limiter"). */
+  prefix?: string;
+  /** A slot may be reserved this long before it starts (default min(100, general / 4) ms). */
+  lookaheadMs?: number;
+  /** A waiting ticket not refreshed for this long is dropped (its process died; default 5 000 ms). */
+  aliveMs?: number;
+  /** Told after every acquire (metrics). Must not throw. */
+  onAcquire?: (event: { lane: Lane; waitedMs: number; isCreate: boolean }) => void;
+  logger?: Logger;
+}
+
+export interface LaneStats {
+  acquired: number;
+  totalWaitMs: number;
+  maxWaitMs: number;
+}
+
+export interface RateLimiter extends CallLimiter {
+  /** Per-lane counts and waits of this process since it started. */
+  stats(): Record<Lane, LaneStats>;
+  /** Stop the wake-up subscription. Pending acquires keep polling until they get a slot. */
+  close(): Promise<void>;
+}
+
+interface Reply {
+  granted: boolean;
+  delayMs: number;
+  nextGeneral: number;
+  nextCreate: number;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+function abortError(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new Error('acquire aborted');
+}
+
+/**
+ * The shared Redis rate limiter (docs/decisions/0030). One schedule per API key: a general slot
+ * every `generalSpacingMs`, and for create_order also a create slot every `createSpacingMs`.
+ * Callers wait in a Redis waiting room ordered by lane, then arrival; only the head may reserve,
+ * and only the slot about to start, so a cancel that arrives behind 20 waiting reads goes next.
+ * Waiters sleep until a wake-up (pub/sub) or a bounded poll. When Redis is unreachable, acquire()
+ * keeps retrying; it never lets a call through without a slot.
+ */
+export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
+  const general = options.generalSpacingMs ?? 1_100;
+  const create = options.createSpacingMs ?? 5_200;
+  const lookahead = options.lookaheadMs ?? Math.min(100, Math.floor(general / 4));
+  const aliveMs = options.aliveMs ?? 5_000;
+  const pollMs = Math.max(50, Math.floor(aliveMs / 3));
+  const keyTtlMs = Math.max(3_600_000, create * 10);
+  const base = `${options.prefix ?? 'clore-limiter'}:{${options.keyHash}}`;
+  const keys = [`${base}:state`, `${base}:wait`, `${base}:alive`, `${base}:seq`];
+  const channel = `${base}:wake`;
+  const redis = options.redis;
+  const log = (options.logger ?? silentLogger()).child({
+    component: 'rate-limiter',
+    keyHash: options.keyHash,
+  });
+  const board = new WakeBoard(redis, channel, log);
+  const instance = randomUUID().slice(0, 12);
+  let counter = 0;
+  // The latest schedule this process saw: if Redis loses its state, the schedule resumes from here.
+  let floorGeneral = 0;
+  let floorCreate = 0;
+  const stats = Object.fromEntries(
+    LANES.map((lane) => [lane, { acquired: 0, totalWaitMs: 0, maxWaitMs: 0 }]),
+  ) as Record<Lane, LaneStats>;
+
+  function remember(nextGeneral: number, nextCreate: number): void {
+    floorGeneral = Math.max(floorGeneral, nextGeneral);
+    floorCreate = Math.max(floorCreate, nextCreate);
+  }
+
+  async function tryAcquire(ticket: string, lane: Lane): Promise<Reply> {
+    const args = [ticket, lanePriority(lane), aliveMs, general, create, lookahead, floorGeneral, floorCreate];
+    const raw = (await redis.eval(TRY_ACQUIRE, 4, ...keys, ...args, channel, keyTtlMs)) as number[];
+    const [granted = 0, delayMs = 0, nextGeneral = 0, nextCreate = 0] = raw.map(Number);
+    remember(nextGeneral, nextCreate);
+    return { granted: granted === 1, delayMs, nextGeneral, nextCreate };
+  }
+
+  async function release(ticket: string): Promise<void> {
+    try {
+      await redis.eval(RELEASE, 4, ...keys, ticket, channel);
+    } catch (error) {
+      // The ticket expires on its own once it is no longer refreshed.
+      log.warn({ err: error, ticket }, 'could not leave the waiting room; the ticket will expire');
+    }
+  }
+
+  async function acquire(request: AcquireRequest): Promise<AcquireResult> {
+    const started = Date.now();
+    counter += 1;
+    const ticket = `${request.isCreate ? 'c' : 'g'}:${instance}:${counter}`;
+    await board.ready();
+    board.enter(ticket);
+    try {
+      return await waitForSlot(ticket, request, started);
+    } catch (error) {
+      await release(ticket);
+      throw error;
+    } finally {
+      board.leave(ticket);
+    }
+  }
+
+  async function waitForSlot(
+    ticket: string,
+    request: AcquireRequest,
+    started: number,
+  ): Promise<AcquireResult> {
+    const signal = request.signal;
+    let redisFailures = 0;
+    for (;;) {
+      if (signal?.aborted === true) {
+        throw abortError(signal);
+      }
+      let reply: Reply;
+      try {
+        reply = await tryAcquire(ticket, request.lane);
+        redisFailures = 0;
+      } catch (error) {
+        redisFailures += 1;
+        const backoff = Math.min(2_000, 50 * 2 ** Math.min(redisFailures, 6));
+        if (redisFailures === 1 || redisFailures % 20 === 0) {
+          log.warn(
+            { err: error, failures: redisFailures, lane: request.lane },
+            'Redis unreachable; waiting for it',
+          );
+        }
+        await board.wait(ticket, backoff, signal);
+        continue;
+      }
+      if (reply.granted) {
+        if (reply.delayMs > 0) {
+          await sleep(reply.delayMs);
+        }
+        const waitedMs = Date.now() - started;
+        const laneStats = stats[request.lane];
+        laneStats.acquired += 1;
+        laneStats.totalWaitMs += waitedMs;
+        laneStats.maxWaitMs = Math.max(laneStats.maxWaitMs, waitedMs);
+        options.onAcquire?.({ lane: request.lane, waitedMs, isCreate: request.isCreate });
+        return { waitedMs };
+      }
+      const waitMs = reply.delayMs < 0 ? pollMs : Math.min(pollMs, reply.delayMs);
+      await board.wait(ticket, waitMs, signal);
+    }
+  }
+
+  async function penalize(ms: number): Promise<void> {
+    for (let failures = 0; ; failures += 1) {
+      try {
+        const raw = (await redis.eval(
+          PENALIZE,
+          4,
+          ...keys,
+          Math.max(0, Math.round(ms)),
+          keyTtlMs,
+        )) as number[];
+        remember(Number(raw[0] ?? 0), Number(raw[1] ?? 0));
+        return;
+      } catch (error) {
+        if (failures >= 3) {
+          // The next acquire() waits for Redis anyway; the penalty is also kept in this process.
+          floorGeneral = Math.max(floorGeneral, Date.now() + ms);
+          log.warn({ err: error }, 'could not record a rate-limit penalty in Redis');
+          return;
+        }
+        await sleep(100 * (failures + 1));
+      }
+    }
+  }
+
+  return {
+    acquire,
+    penalize,
+    stats: () => structuredClone(stats),
+    close: () => board.close(),
+  };
+}

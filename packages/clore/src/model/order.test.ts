@@ -1,0 +1,135 @@
+import { describe, expect, it } from 'vitest';
+import { RawOrderSchema } from '../schema/orders';
+import { normaliseOrder, type Order, orderSpendUsd } from './order';
+
+function normalise(raw: unknown) {
+  return normaliseOrder(RawOrderSchema.parse(raw), 'per_day');
+}
+
+describe('normaliseOrder', () => {
+  it('reads the observed real shape', () => {
+    const order = normalise({
+      id: 38176,
+      si: 6718,
+      currency: 'CLORE-Blockchain',
+      price: 50,
+      creation_fee: 0.5,
+      spend: 1.23,
+      ct: 1714608000,
+      mrl: 72,
+      image: 'cloreai/jupyter:ubuntu24.04-v2',
+      pub_cluster: ['n1.c1.clorecloud.net'],
+      tcp_ports: ['8888:1300', '22:1277'],
+      online: true,
+      mon_container: 1,
+      spot: false,
+      expired: false,
+      unknown_extra: { anything: true },
+    });
+    expect(order).toEqual({
+      id: 38176,
+      serverId: 6718,
+      currency: 'CLORE-Blockchain',
+      pricePerDay: 50,
+      creationFee: 0.5,
+      spend: 1.23,
+      createdAt: 1714608000,
+      expired: false,
+      active: true,
+      online: true,
+      containerUp: true,
+      ready: true,
+      ssh: { host: 'n1.c1.clorecloud.net', port: 1277, user: 'root' },
+      spot: false,
+      image: 'cloreai/jupyter:ubuntu24.04-v2',
+      mrlHours: 72,
+    });
+  });
+
+  it('reads the seeds shape', () => {
+    const order = normalise({
+      order_id: 98765,
+      renting_server: 12345,
+      type: 'spot',
+      status: 'running',
+      currency: 'CLORE-Blockchain',
+      price: 0.25,
+      created: 1709400000,
+      started: 1709400120,
+      connection: { ssh: 'ssh root@node123.clore.ai -p 40022', jupyter: 'http://node123.clore.ai:8888' },
+    }) as Order;
+    expect(order).toMatchObject({
+      id: 98765,
+      serverId: 12345,
+      createdAt: 1709400000,
+      spot: true,
+      ready: true,
+      active: true,
+      expired: false,
+      creationFee: 0,
+      providerStatus: 'running',
+      ssh: { host: 'node123.clore.ai', port: 40022, user: 'root' },
+    });
+    expect(order.spend).toBeUndefined();
+    expect(
+      (
+        normalise({
+          order_id: 1,
+          renting_server: 2,
+          currency: 'x',
+          price: 1,
+          created: 3,
+          status: 'expired',
+        }) as Order
+      ).active,
+    ).toBe(false);
+    expect(
+      (
+        normalise({
+          order_id: 1,
+          renting_server: 2,
+          currency: 'x',
+          price: 1,
+          created: 3,
+          status: 'pending',
+        }) as Order
+      ).ready,
+    ).toBe(false);
+  });
+
+  it('is not ready until online with a running container', () => {
+    const base = { id: 1, si: 2, currency: 'bitcoin', price: 0.0001, ct: 5 };
+    expect((normalise({ ...base, online: true, mon_container: 0 }) as Order).ready).toBe(false);
+    expect((normalise({ ...base, online: false, mon_container: 1 }) as Order).ready).toBe(false);
+    expect((normalise({ ...base, expired: true, online: true, mon_container: 1 }) as Order).ready).toBe(
+      false,
+    );
+    expect((normalise({ ...base, tcp_ports: { '22/tcp': 2222 }, pub_cluster: 'h' }) as Order).ssh).toEqual({
+      host: 'h',
+      port: 2222,
+      user: 'root',
+    });
+  });
+
+  it('names every missing field the product needs', () => {
+    expect(normalise({ currency: 'bitcoin' })).toEqual({
+      missing: ['id (or order_id)', 'si (or renting_server)', 'price', 'ct (or created)'],
+    });
+  });
+
+  it('converts spend and the creation fee to USD', () => {
+    const order = normalise({
+      id: 1,
+      si: 2,
+      currency: 'CLORE-Blockchain',
+      price: 24,
+      ct: 5,
+      spend: 10,
+      creation_fee: 2,
+    });
+    const rates = { 'CLORE-Blockchain': 0.03 };
+    expect(orderSpendUsd(order as Order, rates)).toBeCloseTo(0.36);
+    expect(orderSpendUsd(order as Order, rates, { includeCreationFee: false })).toBeCloseTo(0.3);
+    expect(orderSpendUsd(order as Order, {})).toBeUndefined();
+  });
+});

@@ -1,0 +1,181 @@
+import { type PriceUnit, toPerDay, toUsdPerHour } from '../money/price-unit';
+import { USD_KEY_BY_CURRENCY, type UsdRates } from '../money/usd-rates';
+import type { RawServer } from '../schema/marketplace';
+
+/** A marketplace server, in the one internal model (both response shapes normalise to this). */
+export interface Server {
+  id: number;
+  ownerId?: number;
+  /** One entry per GPU, e.g. `["NVIDIA GeForce RTX 4090", "NVIDIA GeForce RTX 4090"]`. */
+  gpus: string[];
+  gpuCount: number;
+  /** The host's GPU text, e.g. "2x NVIDIA GeForce RTX 4090". */
+  gpuModel: string;
+  /** Memory per GPU, GB. */
+  vramGb?: number;
+  /** 0..1 (a value above 1 was read as a percentage; missing reads as 0). */
+  reliability: number;
+  rented: boolean;
+  online?: boolean;
+  /** GigaSPOT machines refuse normal orders. */
+  gigaspot: boolean;
+  allowedCurrencies: string[];
+  /** Maximum rental length, hours. */
+  mrlHours?: number;
+  /** Per-day prices in each currency: on-demand, and the minimum spot bid. */
+  pricePerDay: { onDemand: Record<string, number>; spot: Record<string, number> };
+  /**
+   * USD per hour: on-demand per payment currency (from `price.usd`, else converted with the
+   * marketplace's rates), and the minimum spot bid.
+   */
+  usdPerHour: { onDemand: Record<string, number>; spot?: number };
+  rating?: { average: number; count: number };
+  cudaVersion?: string;
+  specs: ServerSpecs;
+}
+
+export interface ServerSpecs {
+  cpu?: string;
+  cpuThreads?: string;
+  ramGb?: number;
+  disk?: string;
+  diskSpeedMbps?: number;
+  netUpMbps?: number;
+  netDownMbps?: number;
+  country?: string;
+}
+
+const COUNT_PREFIX = /^\s*(\d+)\s*x\s+(.+)$/i;
+
+/** "2x NVIDIA GeForce RTX 4090" → two entries, when the API sent no gpu_array. */
+function gpusFromText(text: string | undefined): string[] {
+  if (text === undefined || text.trim() === '') {
+    return [];
+  }
+  const match = COUNT_PREFIX.exec(text);
+  if (match === null) {
+    return [text.trim()];
+  }
+  const count = Math.min(Number(match[1]), 64);
+  return Array.from({ length: count }, () => (match[2] ?? '').trim());
+}
+
+function normaliseReliability(value: number | undefined): number {
+  if (value === undefined || value < 0) {
+    return 0;
+  }
+  return value > 1 ? Math.min(value / 100, 1) : value;
+}
+
+function mapValues(record: Record<string, number>, fn: (value: number) => number): Record<string, number> {
+  return Object.fromEntries(Object.entries(record).map(([key, value]) => [key, fn(value)]));
+}
+
+/** The one place a raw marketplace server becomes a `Server`. */
+export function normaliseServer(raw: RawServer, unit: PriceUnit, rates: UsdRates): Server {
+  const onDemand = raw.price.on_demand ?? {};
+  const spot = raw.price.spot ?? {};
+  const usd = raw.price.usd ?? {};
+  const gpus = raw.gpu_array?.map((g) => g.trim()) ?? gpusFromText(raw.specs?.gpu);
+  const usdOnDemand: Record<string, number> = {};
+  for (const [currency, amount] of Object.entries(onDemand)) {
+    const usdKey = USD_KEY_BY_CURRENCY[currency];
+    const quoted = usdKey === undefined ? undefined : usd[usdKey];
+    const rate = rates[currency];
+    if (quoted !== undefined) {
+      usdOnDemand[currency] = toUsdPerHour(quoted, unit);
+    } else if (rate !== undefined) {
+      usdOnDemand[currency] = toUsdPerHour(amount, unit, rate);
+    }
+  }
+  const server: Server = {
+    id: raw.id,
+    gpus,
+    gpuCount: gpus.length,
+    gpuModel: raw.specs?.gpu ?? gpus[0] ?? '',
+    reliability: normaliseReliability(raw.reliability),
+    rented: raw.rented ?? false,
+    gigaspot: raw.gigaspot ?? false,
+    allowedCurrencies: raw.allowed_coins ?? Object.keys(onDemand),
+    pricePerDay: {
+      onDemand: mapValues(onDemand, (v) => toPerDay(v, unit)),
+      spot: mapValues(spot, (v) => toPerDay(v, unit)),
+    },
+    usdPerHour: { onDemand: usdOnDemand },
+    specs: specsOf(raw),
+  };
+  if (usd.spot !== undefined) {
+    server.usdPerHour.spot = toUsdPerHour(usd.spot, unit);
+  }
+  if (raw.owner !== undefined) {
+    server.ownerId = raw.owner;
+  }
+  if (raw.specs?.gpuram !== undefined) {
+    server.vramGb = raw.specs.gpuram;
+  }
+  if (raw.online !== undefined) {
+    server.online = raw.online;
+  }
+  if (raw.mrl !== undefined) {
+    server.mrlHours = raw.mrl;
+  }
+  if (raw.rating?.avg !== undefined) {
+    server.rating = { average: raw.rating.avg, count: raw.rating.cnt ?? 0 };
+  }
+  if (raw.cuda_version !== undefined) {
+    server.cudaVersion = String(raw.cuda_version);
+  }
+  return server;
+}
+
+function specsOf(raw: RawServer): ServerSpecs {
+  const s = raw.specs;
+  const specs: ServerSpecs = {};
+  if (s === undefined) {
+    return specs;
+  }
+  if (s.cpu !== undefined) {
+    specs.cpu = s.cpu;
+  }
+  if (s.cpus !== undefined) {
+    specs.cpuThreads = String(s.cpus);
+  }
+  if (s.ram !== undefined) {
+    specs.ramGb = s.ram;
+  }
+  if (s.disk !== undefined) {
+    specs.disk = s.disk;
+  }
+  if (s.disk_speed !== undefined) {
+    specs.diskSpeedMbps = s.disk_speed;
+  }
+  if (s.net?.up !== undefined) {
+    specs.netUpMbps = s.net.up;
+  }
+  if (s.net?.down !== undefined) {
+    specs.netDownMbps = s.net.down;
+  }
+  if (s.net?.cc !== undefined) {
+    specs.country = s.net.cc;
+  }
+  return specs;
+}
+
+/**
+ * The hourly USD price of renting `server` for an order of this type paid in this currency: the
+ * on-demand price, or for spot the minimum bid. Undefined when the server does not quote it.
+ */
+export function serverUsdPerHour(
+  server: Server,
+  options: { currency: string; orderType: 'on-demand' | 'spot'; rates?: UsdRates },
+): number | undefined {
+  if (options.orderType === 'on-demand') {
+    return server.usdPerHour.onDemand[options.currency];
+  }
+  const bidPerDay = server.pricePerDay.spot[options.currency];
+  const rate = options.rates?.[options.currency];
+  if (bidPerDay !== undefined && rate !== undefined) {
+    return (bidPerDay / 24) * rate;
+  }
+  return server.usdPerHour.spot;
+}
