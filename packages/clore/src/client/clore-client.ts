@@ -65,7 +65,10 @@ export interface CreateOrderResult {
 
 export interface FindOrderByServerOptions {
   serverId: number;
-  /** Only orders created at or after this unix time (seconds). */
+  /**
+   * Only orders created at or after this unix time (seconds). An order whose creation time the API
+   * did not send still matches: missing our own order would lead to a second one.
+   */
   createdAfter?: number;
   /** Orders already owned by another job. */
   excludeOrderIds?: Iterable<number>;
@@ -290,9 +293,11 @@ export class CloreClient {
         order.serverId === options.serverId &&
         order.active &&
         !excluded.has(order.id) &&
-        (options.createdAfter === undefined || order.createdAt >= options.createdAfter),
+        (options.createdAfter === undefined ||
+          order.createdAt === undefined ||
+          order.createdAt >= options.createdAfter),
     );
-    matches.sort((a, b) => b.createdAt - a.createdAt || b.id - a.id);
+    matches.sort((a, b) => (b.createdAt ?? 0) - (a.createdAt ?? 0) || b.id - a.id);
     return matches[0];
   }
 

@@ -113,7 +113,7 @@ describe('normaliseOrder', () => {
 
   it('names every missing field the product needs', () => {
     expect(normalise({ currency: 'bitcoin' })).toEqual({
-      missing: ['id (or order_id)', 'si (or renting_server)', 'price', 'ct (or created)'],
+      missing: ['id (or order_id)', 'si (or renting_server)', 'price'],
     });
   });
 

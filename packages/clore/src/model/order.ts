@@ -14,8 +14,8 @@ export interface Order {
   creationFee: number;
   /** What the provider has billed so far, in `currency`; undefined when the API did not say. */
   spend?: number;
-  /** Creation time, unix seconds. */
-  createdAt: number;
+  /** Creation time, unix seconds; undefined when the API did not say (the simulator's seeds shape). */
+  createdAt?: number;
   expired: boolean;
   /** Still running or coming up (not expired). */
   active: boolean;
@@ -54,16 +54,7 @@ export function normaliseOrder(raw: RawOrder, unit: PriceUnit): Order | { missin
   if (raw.price === undefined) {
     missing.push('price');
   }
-  if (createdAt === undefined) {
-    missing.push('ct (or created)');
-  }
-  if (
-    id === undefined ||
-    serverId === undefined ||
-    raw.currency === undefined ||
-    raw.price === undefined ||
-    createdAt === undefined
-  ) {
+  if (id === undefined || serverId === undefined || raw.currency === undefined || raw.price === undefined) {
     return { missing };
   }
   const status = raw.status?.toLowerCase();
@@ -77,7 +68,6 @@ export function normaliseOrder(raw: RawOrder, unit: PriceUnit): Order | { missin
     currency: raw.currency,
     pricePerDay: toPerDay(raw.price, unit),
     creationFee: raw.creation_fee ?? 0,
-    createdAt,
     expired,
     active: !expired,
     online,
@@ -89,6 +79,9 @@ export function normaliseOrder(raw: RawOrder, unit: PriceUnit): Order | { missin
   const ssh = sshEndpointOf(raw);
   if (ssh !== undefined) {
     order.ssh = ssh;
+  }
+  if (createdAt !== undefined) {
+    order.createdAt = createdAt;
   }
   if (raw.spend !== undefined) {
     order.spend = raw.spend;
