@@ -42,12 +42,28 @@ export class OrderHost {
 
   constructor(private readonly options: OrderHostOptions) {}
 
+  private listening = false;
+
+  /** The sshd is alive and has accepted a connection (it answers). */
   get sshdRunning(): boolean {
+    return this.listening && this.sshdAlive;
+  }
+
+  private get sshdAlive(): boolean {
     return this.sshd !== undefined && this.sshd.exitCode === null && this.sshd.signalCode === null;
   }
 
+  /**
+   * The env of every session and of the startup command: the order's env, the markers, and HOME set
+   * to the order's own directory (a container has its own /root; it also keeps this machine's
+   * ~/.bashrc out of the sessions).
+   */
   private sessionEnv(): Record<string, string> {
-    return { ...this.options.env, ...markerEnv(this.options.instanceId, this.options.orderId) };
+    return {
+      ...this.options.env,
+      ...(this.dir ? { HOME: this.dir } : {}),
+      ...markerEnv(this.options.instanceId, this.options.orderId),
+    };
   }
 
   private async workDir(): Promise<string> {
@@ -59,7 +75,7 @@ export class OrderHost {
 
   /** Start the sshd and resolve once it accepts connections. */
   async startSshd(): Promise<void> {
-    if (this.stopped || this.sshdRunning) {
+    if (this.stopped || this.sshdAlive) {
       return;
     }
     const dir = await this.workDir();
@@ -97,11 +113,12 @@ export class OrderHost {
     });
     child.once('error', () => {});
     this.sshd = child;
-    await waitFor(() => !this.sshdRunning || this.stopped || canConnect(this.options.port), {
+    await waitFor(() => !this.sshdAlive || this.stopped || canConnect(this.options.port), {
       timeoutMs: 10_000,
       message: `sshd of order ${this.options.orderId} on port ${this.options.port}`,
     });
-    if (!this.sshdRunning && !this.stopped) {
+    this.listening = this.sshdAlive;
+    if (!this.sshdAlive && !this.stopped) {
       throw new Error(`sshd of order ${this.options.orderId} exited: ${stderr.trim()}`);
     }
   }
@@ -144,7 +161,7 @@ export class OrderHost {
       }
       const child = spawn('sh', ['-c', command], {
         cwd: dir,
-        env: { PATH: BASE_PATH, HOME: '/root', ...this.sessionEnv() },
+        env: { PATH: BASE_PATH, ...this.sessionEnv() },
         stdio: ['ignore', 'pipe', 'pipe'],
         detached: true,
       });

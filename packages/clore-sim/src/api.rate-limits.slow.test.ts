@@ -1,0 +1,43 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { type SimHandle, startSimulator } from './start';
+import { availableServer, callApi } from './test-helpers';
+
+const KEY = 'key-real-limits';
+let sim: SimHandle | undefined;
+
+afterEach(async () => {
+  await sim?.close();
+  sim = undefined;
+});
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('the real limits: 1 request/s, 1 create_order per 5 s', () => {
+  it('a burst is limited, calls 1.1 s apart never are, a create 1.1 s after a create is limited', async () => {
+    sim = await startSimulator({ keys: [{ key: KEY }], provisioningMs: [10_000, 10_000] });
+    const handle = sim;
+    const burst = await Promise.all(Array.from({ length: 5 }, () => callApi(handle, KEY, 'wallets')));
+    expect(burst.filter((r) => r.status === 429)).toHaveLength(4);
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i += 1) {
+      await pause(1100);
+      statuses.push((await callApi(handle, KEY, 'my_orders')).status);
+    }
+    expect(statuses).toEqual([200, 200, 200, 200]);
+    const first = availableServer(handle);
+    const second = availableServer(handle, 'CLORE-Blockchain', [first]);
+    const body = (id: number) => ({
+      renting_server: id,
+      type: 'on-demand',
+      currency: 'CLORE-Blockchain',
+      image: 'x',
+    });
+    await pause(1100);
+    expect((await callApi(handle, KEY, 'create_order', { body: body(first) })).status).toBe(200);
+    await pause(1100);
+    expect((await callApi(handle, KEY, 'create_order', { body: body(second) })).body).toEqual({ code: 5 });
+    await pause(4000);
+    expect((await callApi(handle, KEY, 'create_order', { body: body(second) })).status).toBe(200);
+    expect(handle.orders()).toHaveLength(2);
+  });
+});

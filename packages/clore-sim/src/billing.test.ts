@@ -1,0 +1,113 @@
+import { waitFor } from '@clore-batch/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type SimHandle, startSimulator } from './start';
+import { availableServer, callApi, simSend } from './test-helpers';
+
+const KEY = 'key-billing';
+const DAY_MS = 86_400_000;
+let sim: SimHandle | undefined;
+
+afterEach(async () => {
+  await sim?.close();
+  sim = undefined;
+});
+
+async function start(clockSpeed: number): Promise<SimHandle> {
+  sim = await startSimulator({
+    seed: 5,
+    keys: [{ key: KEY, balances: { 'CLORE-Blockchain': 100_000 } }],
+    limits: { generalMs: 0, createMs: 0 },
+    provisioningMs: [10_000, 10_000],
+    clockSpeed,
+    tickMs: 50,
+  });
+  return sim;
+}
+
+async function order(handle: SimHandle, serverId: number) {
+  const res = await callApi(handle, KEY, 'create_order', {
+    body: { renting_server: serverId, type: 'on-demand', currency: 'CLORE-Blockchain', image: 'x' },
+  });
+  expect(res.body).toEqual({ code: 0 });
+  return handle.orders().at(-1)!;
+}
+
+async function balance(handle: SimHandle): Promise<number> {
+  const res = await callApi(handle, KEY, 'wallets');
+  const wallets = res.body.wallets as Array<{ name: string; balance: number }>;
+  return wallets.find((w) => w.name === 'CLORE-Blockchain')!.balance;
+}
+
+describe('billing', () => {
+  it('spend grows as price per day × elapsed sim days, and the balance pays it plus the creation fee', async () => {
+    const handle = await start(DAY_MS / 1000); // one sim day per real second
+    const serverId = availableServer(handle);
+    const listPrice = handle.sim.servers.get(serverId)!.onDemand['CLORE-Blockchain']!;
+    const created = await order(handle, serverId);
+    expect(created.price).toBe(listPrice);
+    await waitFor(() => handle.orders()[0]!.spend > listPrice * 0.5, { message: 'half a day billed' });
+    const realBefore = Date.now();
+    const mine = ((await callApi(handle, KEY, 'my_orders')).body.orders as Array<{ spend: number }>)[0]!;
+    const realAfter = Date.now();
+    // One real ms is 0.001 sim day: spend lies between the price of the sim days elapsed before and after the read.
+    const days = (t: number) => (t - created.createdAt) / 1000;
+    expect(mine.spend).toBeGreaterThanOrEqual(listPrice * (days(realBefore) - 0.002));
+    expect(mine.spend).toBeLessThanOrEqual(listPrice * (days(realAfter) + 0.002));
+    const internal = handle.sim.orders.get(created.id)!;
+    expect(internal.spend).toBeCloseTo(
+      (listPrice * (internal.billedUntilSim - internal.createdAtSim)) / DAY_MS,
+      6,
+    );
+    expect(await balance(handle)).toBeCloseTo(100_000 - created.creationFee - internal.spend, 3);
+  });
+
+  it('an order whose balance runs out ends with reason balance; the balance stops at 0', async () => {
+    const handle = await start(DAY_MS / 1000);
+    const serverId = availableServer(handle);
+    const listPrice = handle.sim.servers.get(serverId)!.onDemand['CLORE-Blockchain']!;
+    handle.setBalance(KEY, 'CLORE-Blockchain', listPrice * 0.2);
+    const created = await order(handle, serverId);
+    const ended = await waitFor(() => handle.orders().find((o) => !o.active), { message: 'order ends' });
+    expect(ended.endReason).toBe('balance');
+    expect(ended.spend).toBeCloseTo(listPrice * 0.2 - created.creationFee, 6);
+    expect(await balance(handle)).toBe(0);
+    expect(handle.sim.isRented(handle.sim.servers.get(serverId)!)).toBe(false);
+  });
+
+  it('an order ends at its mrl, billed for exactly mrl hours', async () => {
+    const handle = await start(1);
+    const serverId = availableServer(handle);
+    const server = handle.sim.servers.get(serverId)!;
+    const created = await order(handle, serverId);
+    const advanced = await simSend(handle, 'POST', '/_sim/clock', {
+      advanceMs: (server.mrl + 1) * 3_600_000,
+    });
+    expect(advanced.status).toBe(200);
+    const ended = handle.orders()[0]!;
+    expect(ended.endReason).toBe('mrl');
+    expect(ended.endedAtSim).toBe(created.createdAtSim + server.mrl * 3_600_000);
+    expect(ended.spend).toBeCloseTo((created.price * server.mrl) / 24, 6);
+  });
+
+  it('a raised spot bid is billed at the new price from then on', async () => {
+    const handle = await start(1);
+    const serverId = availableServer(handle);
+    const min = handle.sim.servers.get(serverId)!.spotMin['CLORE-Blockchain']!;
+    await callApi(handle, KEY, 'create_order', {
+      body: {
+        renting_server: serverId,
+        type: 'spot',
+        spotprice: min,
+        currency: 'CLORE-Blockchain',
+        image: 'x',
+      },
+    });
+    const id = handle.orders()[0]!.id;
+    await simSend(handle, 'POST', '/_sim/clock', { advanceMs: DAY_MS / 2 });
+    await callApi(handle, KEY, 'set_spot_price', { body: { order_id: id, desired_price: min * 2 } });
+    await simSend(handle, 'POST', '/_sim/clock', { advanceMs: DAY_MS / 2 });
+    const spend = handle.orders()[0]!.spend;
+    expect(spend).toBeGreaterThan(min * 1.5 - 0.01);
+    expect(spend).toBeLessThan(min * 1.5 * 1.001 + 0.01);
+  });
+});

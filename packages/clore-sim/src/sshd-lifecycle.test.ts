@@ -1,0 +1,169 @@
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { canConnect, generateKeyPair, type KeyPair, waitFor } from '@clore-batch/testing';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { findMarkedPids } from './host/kill-processes';
+import { connectSsh, exec, sshExec } from './ssh-client.test-support';
+import { type SimHandle, startSimulator } from './start';
+import { availableServer, callApi, simSend } from './test-helpers';
+
+const KEY = 'key-sshd';
+let sim: SimHandle | undefined;
+let keys: KeyPair;
+let stranger: KeyPair;
+
+beforeAll(async () => {
+  [keys, stranger] = await Promise.all([generateKeyPair(), generateKeyPair()]);
+});
+
+afterEach(async () => {
+  await sim?.close();
+  sim = undefined;
+});
+
+async function start(provisioningMs: [number, number] = [30, 60], sshRefuseMs?: number): Promise<SimHandle> {
+  sim = await startSimulator({
+    seed: 9,
+    keys: [{ key: KEY }],
+    limits: { generalMs: 0, createMs: 0 },
+    provisioningMs,
+    faults: sshRefuseMs ? { sshRefuseMs } : undefined,
+  });
+  return sim;
+}
+
+async function createOrder(handle: SimHandle, extra: Record<string, unknown> = {}) {
+  const res = await callApi(handle, KEY, 'create_order', {
+    body: {
+      renting_server: availableServer(handle),
+      type: 'on-demand',
+      currency: 'CLORE-Blockchain',
+      image: 'cloreai/ubuntu:24.04',
+      ssh_key: keys.publicKey,
+      ssh_password: 'never-shown-password',
+      env: { JOB_TOKEN: 'tok en', OTHER: 'x' },
+      ...extra,
+    },
+  });
+  expect(res.body).toEqual({ code: 0 });
+  return handle.orders().at(-1)!;
+}
+
+const ready = (handle: SimHandle, id: number) =>
+  waitFor(() => handle.orders().find((o) => o.id === id && o.monContainer === 1 && o.sshdRunning), {
+    message: `order ${id} ready`,
+  });
+
+describe('per-order sshd', () => {
+  it('refuses connections before the order is provisioned, accepts them after', async () => {
+    const handle = await start([800, 800]);
+    const order = await createOrder(handle);
+    expect(await canConnect(order.sshPort)).toBe(false);
+    expect(handle.orders()[0]!.monContainer).toBe(0);
+    await ready(handle, order.id);
+    expect(await canConnect(order.sshPort)).toBe(true);
+    expect(handle.orders()[0]!.hostPublicKey).toMatch(/^ssh-ed25519 /);
+  });
+
+  it("a login with the order's key runs a command with the order's env and returns its exit code", async () => {
+    const handle = await start();
+    const order = await createOrder(handle);
+    await ready(handle, order.id);
+    const result = await sshExec(
+      order.sshPort,
+      keys.privateKey,
+      'echo "$JOB_TOKEN|$OTHER|$CLORE_SIM_ORDER"; echo oops >&2; exit 3',
+    );
+    expect(result).toEqual({ stdout: `tok en|x|${order.id}\n`, stderr: 'oops\n', code: 3 });
+    await expect(sshExec(order.sshPort, stranger.privateKey, 'true')).rejects.toThrow(/authentication/i);
+  });
+
+  it('the connection drops when the order is cancelled, and every process of the order is killed', async () => {
+    const handle = await start();
+    const order = await createOrder(handle);
+    await ready(handle, order.id);
+    const client = await connectSsh(order.sshPort, keys.privateKey);
+    const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
+    await exec(client, 'setsid nohup sleep 600 >/dev/null 2>&1 < /dev/null & echo started');
+    client.exec('sleep 600', () => {});
+    const instance = handle.sim.options.instanceId;
+    await waitFor(async () => (await findMarkedPids(instance, order.id)).length >= 2, {
+      message: 'session processes',
+    });
+    expect((await callApi(handle, KEY, 'cancel_order', { body: { id: order.id } })).body).toEqual({
+      code: 0,
+    });
+    await closed;
+    await waitFor(async () => (await findMarkedPids(instance, order.id)).length === 0, {
+      message: 'no process left',
+    });
+    await waitFor(() => handle.orders()[0]!.sshdRunning === false, { message: 'sshd stopped' });
+    expect(await canConnect(order.sshPort)).toBe(false);
+    const summary = await (await fetch(`${handle.url}/_sim/orders`)).text();
+    expect(summary).not.toContain('never-shown-password');
+    expect(summary).not.toContain('tok en');
+  });
+
+  it("runs the order's startup command with its env and records the exit code", async () => {
+    const handle = await start();
+    const file = join(tmpdir(), `clore-sim-startup-${process.pid}-${Date.now()}`);
+    const order = await createOrder(handle, { command: `echo "$OTHER-$CLORE_SIM_ORDER" > ${file}; exit 4` });
+    await waitFor(() => handle.orders()[0]!.commandExitCode === 4, { message: 'startup command exit code' });
+    const { readFile } = await import('node:fs/promises');
+    expect(await readFile(file, 'utf8')).toBe(`x-${order.id}\n`);
+    expect(handle.orders()[0]!.command).toContain('exit 4');
+    await rm(file, { force: true });
+    expect(existsSync(file)).toBe(false);
+  });
+
+  it('/_sim/orders/:id/stop-sshd drops connections but leaves the order active', async () => {
+    const handle = await start();
+    const order = await createOrder(handle);
+    await ready(handle, order.id);
+    const client = await connectSsh(order.sshPort, keys.privateKey);
+    const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
+    client.exec('sleep 600', () => {});
+    await waitFor(async () => (await findMarkedPids(handle.sim.options.instanceId, order.id)).length >= 1, {
+      message: 'session command running',
+    });
+    const res = await simSend(handle, 'POST', `/_sim/orders/${order.id}/stop-sshd`);
+    expect(res.status).toBe(200);
+    await closed;
+    expect(await canConnect(order.sshPort)).toBe(false);
+    expect(handle.orders()[0]).toMatchObject({ active: true, sshdRunning: false, monContainer: 1 });
+  });
+
+  it('with sshRefuseMs the order shows ready but SSH refuses for that long', async () => {
+    const handle = await start([30, 60], 700);
+    const order = await createOrder(handle);
+    await waitFor(() => handle.orders()[0]!.monContainer === 1, { message: 'mon_container 1' });
+    expect(await canConnect(order.sshPort)).toBe(false);
+    await ready(handle, order.id);
+    const refusedFor = handle.orders()[0]!;
+    expect(refusedFor.sshdRunning).toBe(true);
+    expect((await sshExec(order.sshPort, keys.privateKey, 'exit 0')).code).toBe(0);
+  });
+
+  it('close() stops every sshd and kills every process of every order', async () => {
+    const handle = await start();
+    const orders: Awaited<ReturnType<typeof createOrder>>[] = [];
+    for (let i = 0; i < 3; i += 1) {
+      orders.push(await createOrder(handle, { command: 'sleep 600' }));
+    }
+    for (const o of orders) {
+      await ready(handle, o.id);
+    }
+    const instance = handle.sim.options.instanceId;
+    await waitFor(async () => (await findMarkedPids(instance, orders[2]!.id)).length >= 1, {
+      message: 'startup command running',
+    });
+    await handle.close();
+    sim = undefined;
+    for (const o of orders) {
+      expect(await findMarkedPids(instance, o.id)).toEqual([]);
+      expect(await canConnect(o.sshPort)).toBe(false);
+    }
+  });
+});
