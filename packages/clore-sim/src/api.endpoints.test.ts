@@ -3,6 +3,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type SimHandle, startSimulator } from './start';
 import { availableServer, callApi, FAST } from './test-helpers';
 
+// biome-ignore lint/suspicious/noExplicitAny: API bodies are checked field by field
+type Json = Record<string, any>;
+
 const KEY = 'key-endpoints';
 let sim: SimHandle | undefined;
 
@@ -32,7 +35,7 @@ describe.each(['real', 'seed'] as const)('every endpoint, %s shape', (shape) => 
     const res = await callApi(handle, KEY, 'marketplace');
     expect(res.status).toBe(200);
     expect(res.body.code).toBe(0);
-    const servers = res.body.servers as Array<Record<string, any>>;
+    const servers = res.body.servers as Array<Json>;
     expect(servers).toHaveLength(60);
     const s = servers[0]!;
     expect(Object.keys(s)).toEqual(
@@ -92,7 +95,7 @@ describe.each(['real', 'seed'] as const)('every endpoint, %s shape', (shape) => 
     } else {
       expect(created.body).toEqual({ code: 0, order_id: orderId });
     }
-    const pending = (await callApi(handle, KEY, 'my_orders')).body.orders as Array<Record<string, any>>;
+    const pending = (await callApi(handle, KEY, 'my_orders')).body.orders as Array<Json>;
     expect(pending).toHaveLength(1);
     const order = pending[0]!;
     const sshPort = handle.orders()[0]!.sshPort;
@@ -124,7 +127,7 @@ describe.each(['real', 'seed'] as const)('every endpoint, %s shape', (shape) => 
     }
     await waitFor(
       async () => {
-        const o = ((await callApi(handle, KEY, 'my_orders')).body.orders as Array<Record<string, any>>)[0]!;
+        const o = ((await callApi(handle, KEY, 'my_orders')).body.orders as Array<Json>)[0]!;
         return shape === 'real' ? o.mon_container === 1 : o.status === 'running';
       },
       { message: 'order comes up' },
@@ -142,7 +145,7 @@ describe.each(['real', 'seed'] as const)('every endpoint, %s shape', (shape) => 
 
     expect((await callApi(handle, KEY, 'my_orders')).body.orders).toEqual([]);
     const all = (await callApi(handle, KEY, 'my_orders', { query: { return_completed: 'true' } })).body
-      .orders as Array<Record<string, any>>;
+      .orders as Array<Json>;
     expect(all).toHaveLength(2);
     for (const o of all) {
       if (shape === 'real') {
@@ -188,7 +191,7 @@ describe.each(['real', 'seed'] as const)('every endpoint, %s shape', (shape) => 
         .body,
     ).toEqual({ code: 0 });
     expect(handle.orders()[0]!.price).toBe(bid + 4);
-    const mine = (await callApi(handle, KEY, 'my_orders')).body.orders as Array<Record<string, any>>;
+    const mine = (await callApi(handle, KEY, 'my_orders')).body.orders as Array<Json>;
     expect(mine[0]!.price).toBe(bid + 4);
     if (shape === 'real') {
       expect(mine[0]!.spot).toBe(true);

@@ -1,0 +1,146 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { CallRecord } from './call-log';
+import { keyHash } from './key-hash';
+import type { OrderSummary } from './orders/order-summary';
+import { type SimHandle, startSimulator } from './start';
+import { availableServer, callApi, simGet, simSend } from './test-helpers';
+
+const KEY = 'key-routes';
+let sim: SimHandle | undefined;
+
+afterEach(async () => {
+  await sim?.close();
+  sim = undefined;
+});
+
+async function start(): Promise<SimHandle> {
+  sim = await startSimulator({
+    seed: 13,
+    keys: [{ key: KEY }],
+    limits: { generalMs: 200, createMs: 1000 },
+    provisioningMs: [30, 60],
+  });
+  return sim;
+}
+
+describe('/_sim control routes', () => {
+  it('/_sim/calls logs every /v1 call, including 429s, auth failures and unknown endpoints', async () => {
+    const handle = await start();
+    await callApi(handle, KEY, 'wallets');
+    await callApi(handle, KEY, 'wallets');
+    await callApi(handle, undefined, 'marketplace');
+    await callApi(handle, 'wrong', 'my_orders');
+    const { calls } = await simGet<{ calls: CallRecord[] }>(handle, '/_sim/calls');
+    expect(calls.map((c) => [c.keyHash, c.endpoint, c.code, c.httpStatus])).toEqual([
+      [keyHash(KEY), 'wallets', 0, 200],
+      [keyHash(KEY), 'wallets', 5, 429],
+      [null, 'marketplace', 3, 401],
+      [keyHash('wrong'), 'my_orders', 3, 401],
+    ]);
+    expect(keyHash(KEY)).toMatch(/^[0-9a-f]{16}$/);
+    expect(calls[1]!.at).toBeGreaterThanOrEqual(calls[0]!.at);
+    expect(calls[0]!.at).toBeGreaterThan(Date.now() - 10_000);
+    expect(JSON.stringify(calls)).not.toContain(KEY);
+  });
+
+  it('/_sim/orders lists every order with its key hash, times, spend, end and sshd state', async () => {
+    const handle = await start();
+    const serverId = availableServer(handle);
+    await callApi(handle, KEY, 'create_order', {
+      body: {
+        renting_server: serverId,
+        type: 'on-demand',
+        currency: 'CLORE-Blockchain',
+        image: 'img:1',
+        command: 'true',
+        ssh_password: 'pw-secret',
+      },
+    });
+    const { orders } = await simGet<{ orders: OrderSummary[] }>(handle, '/_sim/orders');
+    expect(orders).toHaveLength(1);
+    expect(orders[0]).toMatchObject({
+      keyHash: keyHash(KEY),
+      serverId,
+      type: 'on-demand',
+      currency: 'CLORE-Blockchain',
+      active: true,
+      endReason: null,
+      image: 'img:1',
+      command: 'true',
+      hasSshPassword: true,
+    });
+    expect(JSON.stringify(orders)).not.toContain('pw-secret');
+  });
+
+  it('balance, clock, rent and marketplace routes', async () => {
+    const handle = await start();
+    expect(
+      (await simSend(handle, 'POST', '/_sim/balance', { key: KEY, currency: 'bitcoin', amount: 0.5 })).status,
+    ).toBe(200);
+    expect(handle.sim.balancesOf(KEY).bitcoin).toBe(0.5);
+    expect(
+      (await simSend(handle, 'POST', '/_sim/balance', { key: 'nobody', currency: 'bitcoin', amount: 1 }))
+        .status,
+    ).toBe(400);
+    expect(
+      (await simSend(handle, 'POST', '/_sim/balance', { key: KEY, currency: 'doge', amount: 1 })).status,
+    ).toBe(400);
+
+    const clock = await simSend<{ speed: number }>(handle, 'POST', '/_sim/clock', { speed: 60 });
+    expect(clock.body.speed).toBe(60);
+    expect(handle.sim.clock.speed).toBe(60);
+    expect((await simSend(handle, 'POST', '/_sim/clock', { speed: -1 })).status).toBe(400);
+
+    const serverId = availableServer(handle);
+    expect((await simSend(handle, 'POST', `/_sim/servers/${serverId}/rent`)).body).toEqual({
+      ok: true,
+      rented: true,
+    });
+    const market = await callApi(handle, KEY, 'marketplace');
+    expect(
+      (market.body.servers as Array<{ id: number; rented: boolean }>).find((s) => s.id === serverId)?.rented,
+    ).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 250)); // past the 200 ms rate window
+    expect(
+      (
+        await callApi(handle, KEY, 'create_order', {
+          body: { renting_server: serverId, type: 'on-demand', currency: 'CLORE-Blockchain', image: 'x' },
+        })
+      ).body,
+    ).toEqual({ code: 6, error: 'server-already-rented' });
+    await simSend(handle, 'POST', `/_sim/servers/${serverId}/rent`, { rented: false });
+    const internal = await simGet<{
+      servers: Array<{ id: number; online: boolean; rentedExternally: boolean }>;
+    }>(handle, '/_sim/marketplace');
+    expect(internal.servers).toHaveLength(60);
+    expect(internal.servers.find((s) => s.id === serverId)).toMatchObject({
+      online: true,
+      rentedExternally: false,
+    });
+    expect((await simSend(handle, 'POST', '/_sim/servers/1/rent')).status).toBe(404);
+  });
+
+  it('/_sim/reset ends every order, clears the logs and restores balances and the marketplace', async () => {
+    const handle = await start();
+    const before = await simGet<unknown>(handle, '/_sim/marketplace');
+    await callApi(handle, KEY, 'create_order', {
+      body: {
+        renting_server: availableServer(handle),
+        type: 'on-demand',
+        currency: 'CLORE-Blockchain',
+        image: 'x',
+      },
+    });
+    handle.setBalance(KEY, 'USD-Blockchain', 3);
+    const order = handle.orders()[0]!;
+    expect((await simSend(handle, 'POST', '/_sim/reset')).status).toBe(200);
+    expect(handle.orders()).toEqual([]);
+    expect(handle.sim.calls.list()).toEqual([]);
+    expect(handle.sim.balancesOf(KEY)['USD-Blockchain']).toBe(1_000);
+    expect(await simGet<unknown>(handle, '/_sim/marketplace')).toEqual(before);
+    const { canConnect } = await import('@clore-batch/testing');
+    expect(await canConnect(order.sshPort)).toBe(false);
+    // The rate limiter was reset too: a call right away is allowed.
+    expect((await callApi(handle, KEY, 'wallets')).status).toBe(200);
+  });
+});
