@@ -1,0 +1,79 @@
+import type { Order, Server, UsdRates } from '@clore-batch/clore';
+
+/**
+ * The contract between the deployment-wide fleet services (one leader, elected in Redis, talks to
+ * Clore for everyone: my_orders, marketplace, cancels, the reaper) and the per-job lifecycle (any
+ * worker process). Job handlers never poll Clore themselves: they read these views.
+ */
+
+export interface OrdersSnapshot {
+  /** Increases by one with every my_orders answer the leader stores. */
+  version: number;
+  /** When my_orders answered (ms since epoch). */
+  at: number;
+  /** The API key's active orders. */
+  orders: Order[];
+  /** Orders that ended recently (seen expired or gone), newest last, with the final figures known. */
+  ended: Order[];
+}
+
+export interface OrderBook {
+  /** The latest snapshot, or undefined before the leader's first poll. */
+  current(): Promise<OrdersSnapshot | undefined>;
+  /** The first snapshot with `version > afterVersion` (waits for the leader's next poll). */
+  next(afterVersion: number, signal?: AbortSignal): Promise<OrdersSnapshot>;
+  /** Ask the leader to poll as soon as the limiter allows (e.g. right after a create_order). */
+  requestPoll(): Promise<void>;
+}
+
+export interface MarketplaceSnapshot {
+  at: number;
+  servers: Server[];
+  usdRates: UsdRates;
+}
+
+export interface MarketplaceView {
+  /** The latest marketplace snapshot; waits for the first one. */
+  get(signal?: AbortSignal): Promise<MarketplaceSnapshot>;
+  /** Ask the leader to refresh soon (e.g. after `server-already-rented`). */
+  requestRefresh(): Promise<void>;
+}
+
+export interface ServerClaims {
+  /** Claim a server for one job for `ttlMs` so that jobs do not race for it; false if taken. */
+  claim(serverId: number, jobId: string, ttlMs: number): Promise<boolean>;
+  /** Release a claim this job holds (a no-op otherwise). */
+  release(serverId: number, jobId: string): Promise<void>;
+}
+
+/** Written BEFORE create_order, so the reaper can tell our orphans from someone else's orders. */
+export interface OrderIntent {
+  jobId: string;
+  attempt: number;
+  serverId: number;
+  /** When the intent was written (ms since epoch). */
+  at: number;
+  /** Set once the order is known. */
+  orderId?: number;
+}
+
+export interface Intents {
+  record(intent: OrderIntent): Promise<void>;
+  bindOrder(jobId: string, attempt: number, orderId: number): Promise<void>;
+  /** Forget an intent once its order has ended (or was never made). */
+  remove(jobId: string, attempt: number): Promise<void>;
+  list(): Promise<OrderIntent[]>;
+}
+
+export interface Releases {
+  /**
+   * Persistently ask for an order to be cancelled. The leader sends due cancels first (priority
+   * lane), several at once in one cancel_orders call, and retries until the watcher sees it ended.
+   */
+  request(orderId: number, context: { jobId?: string; reason: string }): Promise<void>;
+  /** Resolves with the order's last known state once the watcher sees it ended. */
+  waitEnded(orderId: number, signal?: AbortSignal): Promise<Order | undefined>;
+}
+
+/** Answers the reaper's question: does a live job attempt still own this intent? */
+export type AttemptLiveness = (jobId: string, attempt: number) => Promise<boolean>;
