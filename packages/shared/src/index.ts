@@ -27,6 +27,7 @@ export {
   SECRET_FIELDS,
   silentLogger,
 } from './logging/logger';
+export { type FleetKeys, fleetKeys } from './fleet/fleet-keys';
 export {
   bullPrefix,
   JOBS_QUEUE,

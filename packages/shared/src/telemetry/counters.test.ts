@@ -27,6 +27,9 @@ describe('telemetry counters', () => {
     await b.add('calls', { endpoint: 'create_order', code: 5 });
     await a.observe('wait', 0.25, { lane: 'cancel' });
     await a.observe('wait', 0.75, { lane: 'cancel' });
+    await a.set('active', 4);
+    await b.set('active', 2);
+    expect(await a.read('active')).toEqual([{ labels: {}, value: 2 }]);
     const calls = await a.read('calls');
     expect(calls).toEqual(
       expect.arrayContaining([

@@ -30,6 +30,8 @@ export interface TelemetryCounters {
   add(metric: string, labels?: Labels, by?: number): Promise<void>;
   /** Record one observation (e.g. a duration in seconds): adds to `<metric>_sum` and `<metric>_count`. */
   observe(metric: string, value: number, labels?: Labels): Promise<void>;
+  /** Set a gauge to `value` (e.g. active orders, written by the leader after each poll). */
+  set(metric: string, value: number, labels?: Labels): Promise<void>;
   /** Every label set of a metric and its value. */
   read(metric: string): Promise<{ labels: Record<string, string>; value: number }[]>;
 }
@@ -49,6 +51,9 @@ export function createTelemetryCounters(redis: Redis, prefix: string): Telemetry
         .exec()
         .catch(() => undefined);
     },
+    async set(metric, value, labels = {}) {
+      await redis.hset(key(metric), labelKey(labels), value).catch(() => undefined);
+    },
     async read(metric) {
       const all = await redis.hgetall(key(metric));
       return Object.entries(all).map(([field, value]) => ({
@@ -65,6 +70,8 @@ export const METRICS = {
   limiterWait: 'clore_limiter_wait_seconds',
   usdSpent: 'usd_spent_total',
   orphansReaped: 'orphans_reaped_total',
+  activeOrders: 'clore_active_orders',
+  code5Answers: 'clore_code5_answers_total',
   jobDuration: 'job_duration_seconds',
   provisioningDuration: 'job_provisioning_seconds',
 } as const;

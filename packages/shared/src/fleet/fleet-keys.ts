@@ -1,0 +1,29 @@
+/**
+ * Redis keys of the fleet services (the worker's leader writes them; the API and the dashboard read
+ * some). One place, so a reader never guesses a writer's key.
+ */
+export function fleetKeys(prefix: string) {
+  const base = `${prefix}:fleet`;
+  return {
+    /** The leader lease: `SET NX PX`, value = the holder's id. */
+    leader: `${base}:leader`,
+    /** JSON OrdersSnapshot `{ version, at, orders, ended }` (the worker's fleet-types.ts). */
+    ordersSnapshot: `${base}:orders`,
+    /** Pub/sub channel: a new orders snapshot was stored (message = its version). */
+    ordersChanged: `${base}:orders:changed`,
+    /** JSON MarketplaceSnapshot `{ at, servers, usdRates }`. */
+    marketplace: `${base}:marketplace`,
+    /** Hash `<jobId>:<attempt>` → JSON OrderIntent, written before create_order. */
+    intents: `${base}:intents`,
+    /** Sorted set of order ids to cancel, scored by when the next try is due (ms). */
+    cancels: `${base}:cancels`,
+    /** Hash order id → JSON `{ orderId, serverId, firstSeen }` of active orders no intent explains. */
+    foreignOrders: `${base}:foreign`,
+    /** Hash order id → JSON `{ orderId, jobId, attempt, firstSeen, reapedAt? }` of our orphans. */
+    orphans: `${base}:orphans`,
+    /** `claim:<serverId>` = jobId, with a TTL. */
+    claim: (serverId: number) => `${base}:claim:${serverId}`,
+  };
+}
+
+export type FleetKeys = ReturnType<typeof fleetKeys>;
