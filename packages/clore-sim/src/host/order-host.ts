@@ -49,6 +49,11 @@ export class OrderHost {
     return this.listening && this.sshdAlive;
   }
 
+  /** The listener's pid while it runs (for benchmarks and inspection). */
+  get sshdPid(): number | undefined {
+    return this.sshdAlive ? this.sshd?.pid : undefined;
+  }
+
   private get sshdAlive(): boolean {
     return this.sshd !== undefined && this.sshd.exitCode === null && this.sshd.signalCode === null;
   }
