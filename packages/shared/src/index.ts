@@ -91,3 +91,40 @@ export {
   TRANSITIONS,
   transition,
 } from './state/transitions';
+export type { FollowItem, FollowOptions } from './store/follow';
+export { isJobId, JOB_ID_PATTERN, newJobId } from './store/job-id';
+export {
+  ATTEMPT_END_REASONS,
+  type Attempt,
+  type AttemptEndReason,
+  AttemptSchema,
+  type JobHistoryEvent,
+  JobHistoryEventSchema,
+  type JobRecord,
+  JobRecordSchema,
+  type JobSummary,
+  jobSummary,
+  type OutputFile,
+  OutputFileSchema,
+  type PublicAttempt,
+  PublicAttemptSchema,
+  type PublicJob,
+  PublicJobSchema,
+  toPublicJob,
+  type WebhookDelivery,
+  WebhookDeliverySchema,
+} from './store/job-record';
+export { createJobStore, type JobStore, type JobStoreOptions } from './store/job-store';
+export type { LiveMessage } from './store/live-message';
+export { jobDir, logFilePath } from './store/log-files';
+export { type LogChunk, READ_LOG_DEFAULT_MAX } from './store/logs';
+export { type JobPatch, MAX_INFO_EVENTS, type TransitionOptions } from './store/next-record';
+export {
+  type CreateJobInput,
+  type CreateJobResult,
+  IDEMPOTENCY_TTL_SECONDS,
+  type JobPage,
+  LIST_LIMIT_MAX,
+  type ListJobsQuery,
+} from './store/records';
+export { canonicalJson, requestHash } from './store/request-hash';

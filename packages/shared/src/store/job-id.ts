@@ -1,0 +1,41 @@
+import { randomBytes } from 'node:crypto';
+
+/**
+ * Job ids: `job_` + 26 Crockford base32 characters (ULID layout: 48-bit millisecond time, then 80
+ * random bits). They sort by creation time as strings, which the store's listings rely on. Ids made
+ * in the same millisecond by one process increase monotonically (the random part is incremented).
+ */
+const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+const RANDOM_MAX = (1n << 80n) - 1n;
+export const JOB_ID_PATTERN = /^job_[0-9A-HJKMNP-TV-Z]{26}$/;
+
+let lastTime = -1;
+let lastRandom = 0n;
+
+function encode(value: bigint, length: number): string {
+  let out = '';
+  let rest = value;
+  for (let i = 0; i < length; i += 1) {
+    out = ALPHABET[Number(rest & 31n)] + out;
+    rest >>= 5n;
+  }
+  return out;
+}
+
+export function newJobId(nowMs: number = Date.now()): string {
+  let time = Math.floor(nowMs);
+  let random: bigint;
+  if (time <= lastTime && lastRandom < RANDOM_MAX) {
+    time = lastTime;
+    random = lastRandom + 1n;
+  } else {
+    random = BigInt(`0x${randomBytes(10).toString('hex')}`);
+  }
+  lastTime = time;
+  lastRandom = random;
+  return `job_${encode(BigInt(time), 10)}${encode(random, 16)}`;
+}
+
+export function isJobId(value: unknown): value is string {
+  return typeof value === 'string' && JOB_ID_PATTERN.test(value);
+}

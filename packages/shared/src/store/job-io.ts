@@ -1,0 +1,74 @@
+import { AppError } from '../errors/app-error';
+import { isJobId } from './job-id';
+import { type JobRecord, jobSummary } from './job-record';
+import type { LiveMessage } from './live-message';
+import { runScript, WRITE_JOB } from './scripts';
+import type { StoreDeps } from './store-deps';
+
+/** Ids reach file paths and keys: anything but a well-formed id is "not found", never a path. */
+export function assertJobId(id: string): void {
+  if (!isJobId(id)) {
+    throw new AppError('JOB_NOT_FOUND', `no job ${JSON.stringify(String(id).slice(0, 64))}`);
+  }
+}
+
+export async function readJob(deps: StoreDeps, id: string): Promise<JobRecord | undefined> {
+  if (!isJobId(id)) {
+    return undefined;
+  }
+  const json = await deps.redis.hget(deps.keys.job(id), 'json');
+  return json === null ? undefined : (JSON.parse(json) as JobRecord);
+}
+
+export async function mustReadJob(deps: StoreDeps, id: string): Promise<JobRecord> {
+  const job = await readJob(deps, id);
+  if (!job) {
+    throw new AppError('JOB_NOT_FOUND', `no job ${JSON.stringify(id.slice(0, 64))}`);
+  }
+  return job;
+}
+
+export type WriteOutcome = 'ok' | 'missing' | 'conflict';
+
+/**
+ * Compare-and-set `next` over `prev` (same id): succeeds only if Redis still holds `prev.state` at
+ * `prev.version`. Publishes one message per event appended since `prev` (or an `update`).
+ */
+export async function writeJob(deps: StoreDeps, prev: JobRecord, next: JobRecord): Promise<WriteOutcome> {
+  const { keys } = deps;
+  const summary = jobSummary(next);
+  const messages: LiveMessage[] = next.events
+    .slice(prev.events.length)
+    .map((event, i) => ({ type: 'event', index: prev.events.length + i, event, job: summary }));
+  if (messages.length === 0) {
+    messages.push({ type: 'update', job: summary });
+  }
+  const result = (await runScript(
+    deps.redis,
+    WRITE_JOB,
+    [
+      keys.job(prev.id),
+      keys.byState(prev.state),
+      keys.byState(next.state),
+      keys.byOwnerState(prev.owner, prev.state),
+      keys.byOwnerState(prev.owner, next.state),
+    ],
+    [
+      prev.state,
+      prev.version,
+      next.state,
+      next.version,
+      JSON.stringify(next),
+      prev.id,
+      keys.channel(prev.id),
+      ...messages.map((m) => JSON.stringify(m)),
+    ],
+  )) as [WriteOutcome, ...string[]];
+  return result[0];
+}
+
+/** Sum of the attempts' spend, rounded to micro-dollars so float noise does not accumulate. */
+export function totalCost(job: Pick<JobRecord, 'attempts'>): number {
+  const sum = job.attempts.reduce((total, attempt) => total + attempt.spentUsd, 0);
+  return Math.round(sum * 1e6) / 1e6;
+}

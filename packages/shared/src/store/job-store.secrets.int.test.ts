@@ -1,0 +1,140 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { deriveSecretKey, openJson, openSecret, sealJson, sealSecret } from '../crypto/secret-box';
+import { parseJobSpec, toStoredSpec } from '../spec/job-spec';
+import { toPublicJob } from './job-record';
+import { openStore, type StoreFixture, type StoreServer, startStoreServer } from './store-fixture';
+
+let server: StoreServer;
+let f: StoreFixture;
+
+beforeAll(async () => {
+  server = await startStoreServer();
+});
+afterAll(async () => {
+  await server.stop();
+});
+beforeEach(async () => {
+  f = await openStore(server);
+});
+afterEach(async () => {
+  await f.close();
+});
+
+const key = deriveSecretKey('test-secrets-key-that-is-long-enough-0123456789');
+const SECRET_VALUE = 'hf_Sup3rS3cretT0kenValue';
+const SSH_KEY = '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ';
+
+/** Every value under the prefix, whatever its type, as one text. */
+async function dumpRedis(prefix: string): Promise<string> {
+  const out: string[] = [];
+  for (const name of await server.redis.keys(`${prefix}:*`)) {
+    const type = await server.redis.type(name);
+    if (type === 'string') {
+      out.push((await server.redis.getBuffer(name))?.toString('latin1') ?? '');
+    } else if (type === 'hash') {
+      out.push(JSON.stringify(await server.redis.hgetall(name)));
+    } else if (type === 'zset') {
+      out.push((await server.redis.zrange(name, '0', '-1')).join(' '));
+    } else {
+      throw new Error(`unexpected key type ${type} for ${name}`);
+    }
+    out.push(name);
+  }
+  return out.join('\n');
+}
+
+describe('secrets', () => {
+  it('keeps secretEnv and the SSH key sealed: never in get(), never in clear in Redis', async () => {
+    const parsed = parseJobSpec(
+      {
+        gpu: { model: 'A100' },
+        image: 'ubuntu',
+        command: 'train',
+        maxPricePerHourUsd: 1,
+        budgetUsd: 2,
+        secretEnv: { HF_TOKEN: SECRET_VALUE },
+      },
+      { currency: 'bitcoin' },
+    );
+    const { job } = await f.store.create({
+      spec: toStoredSpec(parsed),
+      secretEnvSealed: sealJson(key, parsed.secretEnv),
+      owner: 'alice',
+      idempotencyKey: 'k',
+      requestHash: 'h',
+    });
+    await f.store.setSecret(job.id, 'sshPrivateKey', sealSecret(key, SSH_KEY));
+    await f.store.transition(job.id, 'dispatch');
+
+    const got = await f.store.get(job.id);
+    expect(got.spec.secretEnvNames).toEqual(['HF_TOKEN']);
+    for (const view of [got, toPublicJob(got), (await f.store.list()).jobs]) {
+      const text = JSON.stringify(view);
+      expect(text).not.toContain(SECRET_VALUE);
+      expect(text).not.toContain('BEGIN OPENSSH');
+      expect(text).not.toContain('v1.');
+    }
+    const dump = await dumpRedis(f.prefix);
+    expect(dump).toContain('HF_TOKEN');
+    expect(dump).not.toContain(SECRET_VALUE);
+    expect(dump).not.toContain('BEGIN OPENSSH');
+    expect(dump).not.toContain('S3cret');
+
+    const sealedEnv = await f.store.getSecret(job.id, 'secretEnv');
+    expect(openJson(key, sealedEnv as string)).toEqual({ HF_TOKEN: SECRET_VALUE });
+    expect(openSecret(key, (await f.store.getSecret(job.id, 'sshPrivateKey')) as string)).toBe(SSH_KEY);
+    expect(await f.store.getSecret(job.id, 'nothing')).toBeUndefined();
+  });
+
+  it('refuses to store an unsealed value and forgets secrets with the job', async () => {
+    const { job } = await f.store.create({
+      spec: toStoredSpec(
+        parseJobSpec(
+          { gpu: { model: 'A100' }, image: 'u', command: 'c', maxPricePerHourUsd: 1, budgetUsd: 1 },
+          { currency: 'bitcoin' },
+        ),
+      ),
+      owner: 'alice',
+    });
+    await expect(f.store.setSecret(job.id, 'sshPrivateKey', SSH_KEY)).rejects.toMatchObject({
+      code: 'INTERNAL',
+    });
+    await f.store.setSecret(job.id, 'sshPrivateKey', sealSecret(key, SSH_KEY));
+    await f.store.delete(job.id);
+    expect(await f.store.getSecret(job.id, 'sshPrivateKey')).toBeUndefined();
+  });
+
+  it('drops the worker-only attempt fields from the public job', async () => {
+    const { job } = await f.store.create({
+      spec: toStoredSpec(
+        parseJobSpec(
+          { gpu: { model: 'A100' }, image: 'u', command: 'c', maxPricePerHourUsd: 1, budgetUsd: 1 },
+          { currency: 'bitcoin' },
+        ),
+      ),
+      owner: 'alice',
+    });
+    const withAttempt = await f.store.addAttempt(job.id, {
+      serverId: 1,
+      gpu: 'A100',
+      pricePerHourUsd: 1,
+      currency: 'bitcoin',
+      startedAt: '2026-11-24T12:00:00.000Z',
+      spentUsd: 0,
+      host: '10.0.0.1',
+      sshPort: 22,
+      hostKey: 'ssh-ed25519 AAAA',
+      remoteDir: '/root/job',
+      logOffset: 5,
+    });
+    expect(toPublicJob(withAttempt).attempts[0]).toEqual({
+      n: 1,
+      serverId: 1,
+      gpu: 'A100',
+      pricePerHourUsd: 1,
+      currency: 'bitcoin',
+      startedAt: '2026-11-24T12:00:00.000Z',
+      spentUsd: 0,
+    });
+  });
+});

@@ -1,0 +1,127 @@
+import type { Redis } from 'ioredis';
+import type { JobState } from '../state/job-state';
+import type { JobEvent } from '../state/transitions';
+import { type FollowItem, type FollowOptions, followJob } from './follow';
+import type { Attempt, JobRecord } from './job-record';
+import { addAttempt, addInfo, patchAttempt, requestCancel, transitionJob, updateJob } from './job-writes';
+import { storeKeys } from './keys';
+import { LiveHub } from './live-hub';
+import { type LiveMessage, parseLiveMessage } from './live-message';
+import { jobDir, logFilePath } from './log-files';
+import { appendLog, type LogChunk, logSize, readLog, readLogChunk } from './logs';
+import type { TransitionOptions } from './next-record';
+import {
+  type CreateJobInput,
+  type CreateJobResult,
+  countByState,
+  createJob,
+  deleteJob,
+  getJob,
+  type JobPage,
+  type ListJobsQuery,
+  listJobs,
+} from './records';
+import { getSecret, setSecret } from './secrets';
+import type { StoreDeps } from './store-deps';
+
+export interface JobStoreOptions {
+  /** A connected client; the store does not close it. */
+  redis: Redis;
+  /** The deployment's REDIS_PREFIX (keys go under `<prefix>:jobstore:`). */
+  prefix: string;
+  /** DATA_DIR: logs are written to `<dataDir>/jobs/<id>/output.log`. */
+  dataDir: string;
+  /** LOG_TAIL_BYTES: about this much of each log is kept in Redis. */
+  logTailBytes: number;
+  now?: () => Date;
+}
+
+/** Every operation throws AppError: JOB_NOT_FOUND for an unknown id, and as noted. */
+export interface JobStore {
+  /** Atomic; idempotent per (owner, idempotencyKey) for 24 h. Same key, other hash: IDEMPOTENCY_CONFLICT. */
+  create(input: CreateJobInput): Promise<CreateJobResult>;
+  get(id: string): Promise<JobRecord>;
+  /** Newest first, paginated by an opaque cursor. */
+  list(query?: ListJobsQuery): Promise<JobPage>;
+  countByState(owner?: string): Promise<Record<JobState, number>>;
+  /** The record, secrets, log tail, index entries and `<dataDir>/jobs/<id>`. */
+  delete(id: string): Promise<void>;
+
+  /** State change by the state machine, compare-and-set: JOB_INVALID_TRANSITION, JOB_STATE_CONFLICT. */
+  transition(id: string, event: JobEvent, options?: TransitionOptions): Promise<JobRecord>;
+  /** Non-state changes (attempts, outputs, webhook deliveries, info events), retried on conflict. */
+  update(id: string, mutate: (draft: JobRecord) => void): Promise<JobRecord>;
+  addInfo(id: string, message: string): Promise<JobRecord>;
+  /** Appends attempt number `attempts.length + 1`. */
+  addAttempt(id: string, attempt: Omit<Attempt, 'n'>): Promise<JobRecord>;
+  patchAttempt(id: string, n: number, patch: Partial<Omit<Attempt, 'n'>>): Promise<JobRecord>;
+  /** Queued: cancelled now. Live: `cancelRequestedAt` + notification. Terminal: JOB_ALREADY_TERMINAL. */
+  requestCancel(id: string): Promise<JobRecord>;
+
+  /** `sealed` must come from the secret box (`sealSecret`/`sealJson`). */
+  setSecret(id: string, name: string, sealed: string): Promise<void>;
+  getSecret(id: string, name: string): Promise<string | undefined>;
+
+  /** Idempotent positional append; returns the stored size. */
+  appendLog(id: string, offset: number, chunk: Buffer): Promise<number>;
+  readLog(id: string, fromOffset?: number, maxBytes?: number): Promise<Buffer>;
+  readLogChunk(id: string, fromOffset?: number, maxBytes?: number): Promise<LogChunk>;
+  logSize(id: string): Promise<number>;
+  logFilePath(id: string): string;
+  jobDir(id: string): string;
+
+  /** Log chunks and history events in order, without gaps or repeats, until the job ends. */
+  follow(id: string, options?: FollowOptions): AsyncGenerator<FollowItem, void, undefined>;
+  /** Raw live notifications of one job (e.g. a cancel watcher); resolves once subscribed. */
+  subscribe(id: string, listener: (message: LiveMessage) => void): Promise<() => Promise<void>>;
+  /** Closes the store's own subscriber connection (not the given client). */
+  close(): Promise<void>;
+}
+
+/**
+ * The job store: job records, their state transitions (compare-and-set), indexes, idempotent
+ * creation, sealed secrets, logs and live notifications, in Redis plus the log files under dataDir.
+ * The API and the worker each make one and `close()` it on shutdown. README "Job store" has the key
+ * layout; docs/decisions/0012-job-store.md the reasons.
+ */
+export function createJobStore(options: JobStoreOptions): JobStore {
+  const live = new LiveHub(options.redis);
+  const deps: StoreDeps = {
+    redis: options.redis,
+    keys: storeKeys(options.prefix),
+    dataDir: options.dataDir,
+    logTailBytes: options.logTailBytes,
+    now: options.now ?? (() => new Date()),
+    live,
+  };
+  return {
+    create: (input) => createJob(deps, input),
+    get: (id) => getJob(deps, id),
+    list: (query) => listJobs(deps, query),
+    countByState: (owner) => countByState(deps, owner),
+    delete: (id) => deleteJob(deps, id),
+    transition: (id, event, transitionOptions) => transitionJob(deps, id, event, transitionOptions),
+    update: (id, mutate) => updateJob(deps, id, mutate),
+    addInfo: (id, message) => addInfo(deps, id, message),
+    addAttempt: (id, attempt) => addAttempt(deps, id, attempt),
+    patchAttempt: (id, n, patch) => patchAttempt(deps, id, n, patch),
+    requestCancel: (id) => requestCancel(deps, id),
+    setSecret: (id, name, sealed) => setSecret(deps, id, name, sealed),
+    getSecret: (id, name) => getSecret(deps, id, name),
+    appendLog: (id, offset, chunk) => appendLog(deps, id, offset, chunk),
+    readLog: (id, fromOffset, maxBytes) => readLog(deps, id, fromOffset, maxBytes),
+    readLogChunk: (id, fromOffset, maxBytes) => readLogChunk(deps, id, fromOffset, maxBytes),
+    logSize: (id) => logSize(deps, id),
+    logFilePath: (id) => logFilePath(deps.dataDir, id),
+    jobDir: (id) => jobDir(deps.dataDir, id),
+    follow: (id, followOptions) => followJob(deps, id, followOptions),
+    subscribe: (id, listener) =>
+      live.subscribe(deps.keys.channel(id), (text) => {
+        const message = parseLiveMessage(text);
+        if (message) {
+          listener(message);
+        }
+      }),
+    close: () => live.close(),
+  };
+}

@@ -1,0 +1,159 @@
+import { AppError, hasErrorCode } from '../errors/app-error';
+import { isTerminal } from '../state/job-state';
+import type { JobEvent } from '../state/transitions';
+import { mustReadJob, writeJob } from './job-io';
+import type { Attempt, JobRecord } from './job-record';
+import { nextAfterTransition, nextAfterUpdate, type TransitionOptions } from './next-record';
+import { CAS_RETRIES, type StoreDeps } from './store-deps';
+
+function conflict(id: string, why: string, details: Record<string, unknown>): AppError {
+  return new AppError('JOB_STATE_CONFLICT', `job ${id}: ${why}`, { details: { jobId: id, ...details } });
+}
+
+/**
+ * Apply `event` with a compare-and-set on (state, version). The state the caller expects is
+ * `expectedState`, or the state first read. If another writer changed only non-state fields
+ * meanwhile (an `update`), the transition is recomputed and retried; if the state changed, it is a
+ * lost race: JOB_STATE_CONFLICT, and nothing is written.
+ */
+export async function transitionJob(
+  deps: StoreDeps,
+  id: string,
+  event: JobEvent,
+  options: TransitionOptions = {},
+): Promise<JobRecord> {
+  let expected = options.expectedState;
+  for (let i = 0; i < CAS_RETRIES; i += 1) {
+    const job = await mustReadJob(deps, id);
+    expected ??= job.state;
+    if (job.state !== expected) {
+      throw conflict(id, `expected ${expected} but it is ${job.state} (${event} not applied)`, {
+        expectedState: expected,
+        state: job.state,
+      });
+    }
+    if (options.expectedVersion !== undefined && job.version !== options.expectedVersion) {
+      throw conflict(id, `expected version ${options.expectedVersion} but it is ${job.version}`, {
+        expectedVersion: options.expectedVersion,
+        version: job.version,
+      });
+    }
+    const next = nextAfterTransition(job, event, options, deps.now());
+    const outcome = await writeJob(deps, job, next);
+    if (outcome === 'ok') {
+      return next;
+    }
+    if (outcome === 'missing') {
+      throw new AppError('JOB_NOT_FOUND', `no job ${id}`);
+    }
+  }
+  throw conflict(id, `${event} lost ${CAS_RETRIES} compare-and-set rounds in a row`, {});
+}
+
+/**
+ * Change non-state fields (attempts, outputs, webhook deliveries, appended info events) with a
+ * compare-and-set, retried on conflict: `mutate` changes the draft it gets in place and may run more
+ * than once (after a lost race, on a fresh copy), so it must not have other effects.
+ */
+export async function updateJob(
+  deps: StoreDeps,
+  id: string,
+  mutate: (draft: JobRecord) => void,
+): Promise<JobRecord> {
+  for (let i = 0; i < CAS_RETRIES; i += 1) {
+    const job = await mustReadJob(deps, id);
+    const draft = structuredClone(job);
+    mutate(draft);
+    const next = nextAfterUpdate(job, draft, deps.now());
+    const outcome = await writeJob(deps, job, next);
+    if (outcome === 'ok') {
+      return next;
+    }
+    if (outcome === 'missing') {
+      throw new AppError('JOB_NOT_FOUND', `no job ${id}`);
+    }
+  }
+  throw conflict(id, `update lost ${CAS_RETRIES} compare-and-set rounds in a row`, {});
+}
+
+/** Append an `info` event to the job's history. */
+export function addInfo(deps: StoreDeps, id: string, message: string): Promise<JobRecord> {
+  const at = deps.now().toISOString();
+  return updateJob(deps, id, (job) => {
+    job.events.push({ at, type: 'info', message });
+  });
+}
+
+/** Start attempt `attempts.length + 1`; `n` is assigned here. */
+export function addAttempt(deps: StoreDeps, id: string, attempt: Omit<Attempt, 'n'>): Promise<JobRecord> {
+  return updateJob(deps, id, (job) => {
+    job.attempts.push({ ...attempt, n: job.attempts.length + 1 });
+  });
+}
+
+/** Change fields of attempt `n` (e.g. readyAt, spentUsd, endedAt, endReason, resume fields). */
+export function patchAttempt(
+  deps: StoreDeps,
+  id: string,
+  n: number,
+  patch: Partial<Omit<Attempt, 'n'>>,
+): Promise<JobRecord> {
+  return updateJob(deps, id, (job) => {
+    const index = job.attempts.findIndex((attempt) => attempt.n === n);
+    const attempt = job.attempts[index];
+    if (!attempt) {
+      throw new AppError('INTERNAL', `job ${id} has no attempt ${n}`);
+    }
+    job.attempts[index] = { ...attempt, ...patch, n };
+  });
+}
+
+/**
+ * The user's cancel. A queued job is cancelled at once (no server exists). Any other live job gets
+ * `cancelRequestedAt` and an info event, which notifies the worker; the worker stops the command,
+ * releases the server and then takes the `cancel` event. Repeating a pending request is a no-op.
+ */
+export async function requestCancel(deps: StoreDeps, id: string): Promise<JobRecord> {
+  for (let i = 0; i < CAS_RETRIES; i += 1) {
+    const job = await mustReadJob(deps, id);
+    if (isTerminal(job.state)) {
+      throw new AppError('JOB_ALREADY_TERMINAL', `job ${id} already ended (${job.state})`, {
+        details: { jobId: id, state: job.state },
+      });
+    }
+    if (job.state === 'queued') {
+      try {
+        return await transitionJob(deps, id, 'cancel', {
+          expectedState: 'queued',
+          message: 'cancelled by the user before it started',
+        });
+      } catch (error) {
+        if (hasErrorCode(error) && error.code === 'JOB_STATE_CONFLICT') {
+          continue; // a worker dispatched it meanwhile: request the cancel from the new state
+        }
+        throw error;
+      }
+    }
+    if (job.cancelRequestedAt !== undefined) {
+      return job;
+    }
+    const at = deps.now().toISOString();
+    const next = structuredClone(job);
+    next.cancelRequestedAt = at;
+    next.events.push({
+      at,
+      type: 'info',
+      message: `cancel requested while ${job.state}: stopping the command and releasing the server`,
+    });
+    next.version = job.version + 1;
+    next.updatedAt = at;
+    const outcome = await writeJob(deps, job, next);
+    if (outcome === 'ok') {
+      return next;
+    }
+    if (outcome === 'missing') {
+      throw new AppError('JOB_NOT_FOUND', `no job ${id}`);
+    }
+  }
+  throw conflict(id, `cancel lost ${CAS_RETRIES} compare-and-set rounds in a row`, {});
+}

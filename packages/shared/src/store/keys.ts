@@ -1,0 +1,47 @@
+import { createHash } from 'node:crypto';
+import type { JobState } from '../state/job-state';
+
+/**
+ * Every Redis key and channel the job store uses, under the deployment prefix. Index sets are sorted
+ * sets with score 0 whose members are job ids: ids sort by time, so `ZREVRANGEBYLEX` lists newest
+ * first and a cursor (the last id seen) stays valid while new jobs arrive.
+ */
+export interface StoreKeys {
+  /** HASH: `json` (the record), `state`, `version`, `owner`. */
+  job(id: string): string;
+  /** HASH: secret name → sealed value. Never returned by `get`. */
+  secrets(id: string): string;
+  /** STRING: the last ≈logTailBytes bytes of the command's output. */
+  logTail(id: string): string;
+  /** HASH: `size` (bytes stored, contiguous from 0), `tailStart` (offset of the tail's first byte). */
+  logMeta(id: string): string;
+  /** Pub/sub channel of one job's live notifications. */
+  channel(id: string): string;
+  all(): string;
+  byOwner(owner: string): string;
+  byState(state: JobState): string;
+  byOwnerState(owner: string, state: JobState): string;
+  /** STRING `<jobId>\n<requestHash>`, expiring after 24 h. */
+  idempotency(owner: string, key: string): string;
+}
+
+/** Owner names and idempotency keys are user text: hash them into fixed, separator-free key parts. */
+function part(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 32);
+}
+
+export function storeKeys(prefix: string): StoreKeys {
+  const p = `${prefix}:jobstore`;
+  return {
+    job: (id) => `${p}:job:${id}`,
+    secrets: (id) => `${p}:job:${id}:secrets`,
+    logTail: (id) => `${p}:job:${id}:log-tail`,
+    logMeta: (id) => `${p}:job:${id}:log-meta`,
+    channel: (id) => `${p}:live:${id}`,
+    all: () => `${p}:index:all`,
+    byOwner: (owner) => `${p}:index:owner:${part(owner)}`,
+    byState: (state) => `${p}:index:state:${state}`,
+    byOwnerState: (owner, state) => `${p}:index:owner:${part(owner)}:state:${state}`,
+    idempotency: (owner, key) => `${p}:idem:${part(`${owner}\n${key}`)}`,
+  };
+}

@@ -1,0 +1,222 @@
+import { rm } from 'node:fs/promises';
+import { AppError } from '../errors/app-error';
+import { type StoredJobSpec, StoredJobSpecSchema } from '../spec/job-spec';
+import { JOB_STATES, type JobState } from '../state/job-state';
+import { isJobId, newJobId } from './job-id';
+import { assertJobId, mustReadJob, readJob } from './job-io';
+import type { JobRecord } from './job-record';
+import { jobDir } from './log-files';
+import { CREATE_JOB, DELETE_JOB, runScript } from './scripts';
+import { CAS_RETRIES, type StoreDeps } from './store-deps';
+
+export const IDEMPOTENCY_TTL_SECONDS = 24 * 3_600;
+export const LIST_LIMIT_MAX = 500;
+
+export interface CreateJobInput {
+  /** The parsed spec in its stored form (`toStoredSpec`): secretEnv values removed. */
+  spec: StoredJobSpec;
+  /** The secretEnv object sealed by the caller (`sealJson`); kept apart, never returned by `get`. */
+  secretEnvSealed?: string;
+  /** The API token name that submits. */
+  owner: string;
+  idempotencyKey?: string;
+  /** `requestHash(body, key)`: same key + same hash = the same request. */
+  requestHash?: string;
+}
+
+export interface CreateJobResult {
+  job: JobRecord;
+  /** False when an earlier request with the same idempotency key and body created the job. */
+  created: boolean;
+}
+
+/** Sealed secrets start with the secret box's version tag; anything else is refused, never stored. */
+export function assertSealed(value: string, what: string): void {
+  if (!/^v1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(value)) {
+    throw new AppError('INTERNAL', `${what} must be sealed with the secret box before it is stored`);
+  }
+}
+
+export async function createJob(deps: StoreDeps, input: CreateJobInput): Promise<CreateJobResult> {
+  const spec = StoredJobSpecSchema.parse(input.spec);
+  if (input.secretEnvSealed !== undefined) {
+    assertSealed(input.secretEnvSealed, 'secretEnv');
+  }
+  const now = deps.now();
+  const at = now.toISOString();
+  const id = newJobId(now.getTime());
+  const job: JobRecord = {
+    id,
+    ...(spec.name === undefined ? {} : { name: spec.name }),
+    owner: input.owner,
+    spec,
+    state: 'queued',
+    message: 'queued: waiting for a worker',
+    attempts: [],
+    costUsd: 0,
+    events: [{ at, type: 'state', to: 'queued', message: 'job submitted and queued' }],
+    outputs: [],
+    webhookDeliveries: [],
+    createdAt: at,
+    updatedAt: at,
+    version: 1,
+  };
+  const { keys } = deps;
+  const idempotent = input.idempotencyKey !== undefined;
+  const [outcome, existingId] = (await runScript(
+    deps.redis,
+    CREATE_JOB,
+    [
+      keys.job(id),
+      keys.all(),
+      keys.byOwner(input.owner),
+      keys.byState('queued'),
+      keys.byOwnerState(input.owner, 'queued'),
+      keys.secrets(id),
+      keys.idempotency(input.owner, input.idempotencyKey ?? ''),
+    ],
+    [
+      id,
+      JSON.stringify(job),
+      job.state,
+      job.version,
+      input.owner,
+      idempotent ? '1' : '0',
+      input.requestHash ?? '',
+      IDEMPOTENCY_TTL_SECONDS,
+      input.secretEnvSealed ?? '',
+    ],
+  )) as [string, string];
+  if (outcome === 'created') {
+    return { job, created: true };
+  }
+  if (outcome === 'conflict') {
+    throw new AppError(
+      'IDEMPOTENCY_CONFLICT',
+      'this Idempotency-Key was already used with a different request body',
+      { details: { jobId: existingId } },
+    );
+  }
+  return { job: await mustReadJob(deps, existingId), created: false };
+}
+
+export async function getJob(deps: StoreDeps, id: string): Promise<JobRecord> {
+  return mustReadJob(deps, id);
+}
+
+export interface ListJobsQuery {
+  owner?: string;
+  state?: JobState;
+  /** 1..500, default 50. */
+  limit?: number;
+  /** `nextCursor` of the previous page. */
+  cursor?: string;
+}
+
+export interface JobPage {
+  jobs: JobRecord[];
+  /** Present when more jobs may follow. */
+  nextCursor?: string;
+}
+
+function decodeCursor(cursor: string): string {
+  const id = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!isJobId(id)) {
+    throw new AppError('VALIDATION_FAILED', 'invalid cursor: not one this API returned', {
+      details: { issues: [{ path: 'cursor', message: 'is not a cursor this API returned' }] },
+    });
+  }
+  return id;
+}
+
+/**
+ * Newest first. The cursor is the last id of the page (opaque to clients): the next page starts
+ * strictly below it, so jobs created meanwhile never shift or repeat later pages. With a `state`
+ * filter, a job that changes state between two pages may show in both or neither.
+ */
+export async function listJobs(deps: StoreDeps, query: ListJobsQuery = {}): Promise<JobPage> {
+  const limit = Math.min(Math.max(Math.floor(query.limit ?? 50), 1), LIST_LIMIT_MAX);
+  const { keys } = deps;
+  const index =
+    query.owner !== undefined && query.state !== undefined
+      ? keys.byOwnerState(query.owner, query.state)
+      : query.owner !== undefined
+        ? keys.byOwner(query.owner)
+        : query.state !== undefined
+          ? keys.byState(query.state)
+          : keys.all();
+  const jobs: JobRecord[] = [];
+  let from = query.cursor === undefined ? '+' : `(${decodeCursor(query.cursor)}`;
+  let more = false;
+  // Deleted jobs can leave a page short for one round; fetch again from where the page stopped.
+  while (jobs.length < limit) {
+    const ids = await deps.redis.zrevrangebylex(index, from, '-', 'LIMIT', 0, limit - jobs.length + 1);
+    const page = ids.slice(0, limit - jobs.length);
+    more = ids.length > page.length;
+    if (page.length === 0) {
+      break;
+    }
+    const pipeline = deps.redis.pipeline();
+    for (const id of page) {
+      pipeline.hget(keys.job(id), 'json');
+    }
+    const rows = (await pipeline.exec()) ?? [];
+    for (const [, json] of rows) {
+      if (typeof json === 'string') {
+        jobs.push(JSON.parse(json) as JobRecord);
+      }
+    }
+    from = `(${page[page.length - 1]}`;
+    if (!more) {
+      break;
+    }
+  }
+  const last = jobs[jobs.length - 1];
+  return more && last ? { jobs, nextCursor: Buffer.from(last.id).toString('base64url') } : { jobs };
+}
+
+/** How many jobs are in each state (of one owner, or of everyone); kept with every transition. */
+export async function countByState(deps: StoreDeps, owner?: string): Promise<Record<JobState, number>> {
+  const pipeline = deps.redis.pipeline();
+  for (const state of JOB_STATES) {
+    pipeline.zcard(owner === undefined ? deps.keys.byState(state) : deps.keys.byOwnerState(owner, state));
+  }
+  const rows = (await pipeline.exec()) ?? [];
+  const counts = {} as Record<JobState, number>;
+  JOB_STATES.forEach((state, i) => {
+    counts[state] = Number(rows[i]?.[1] ?? 0);
+  });
+  return counts;
+}
+
+/** Remove a job: its record, secrets, log tail and index entries, and its directory under dataDir. */
+export async function deleteJob(deps: StoreDeps, id: string): Promise<void> {
+  assertJobId(id);
+  const { keys } = deps;
+  for (let i = 0; i < CAS_RETRIES; i += 1) {
+    const job = await readJob(deps, id);
+    if (!job) {
+      throw new AppError('JOB_NOT_FOUND', `no job ${id}`);
+    }
+    const [outcome] = (await runScript(
+      deps.redis,
+      DELETE_JOB,
+      [
+        keys.job(id),
+        keys.secrets(id),
+        keys.logTail(id),
+        keys.logMeta(id),
+        keys.all(),
+        keys.byOwner(job.owner),
+        keys.byState(job.state),
+        keys.byOwnerState(job.owner, job.state),
+      ],
+      [job.version, id],
+    )) as [string];
+    if (outcome === 'ok') {
+      await rm(jobDir(deps.dataDir, id), { recursive: true, force: true });
+      return;
+    }
+  }
+  throw new AppError('JOB_STATE_CONFLICT', `job ${id} kept changing while it was being deleted`);
+}

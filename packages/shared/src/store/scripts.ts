@@ -1,0 +1,149 @@
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+
+/**
+ * The job store's Lua scripts: every write that must be atomic (create with idempotency, the
+ * compare-and-set of a record and its index sets, log appends, delete) runs as one script, and each
+ * publishes its live notification in the same step. Keys and arguments are documented per script.
+ * Not Redis Cluster safe: a script touches the job's keys and the shared index sets.
+ */
+export interface LuaScript {
+  name: string;
+  lua: string;
+  sha: string;
+}
+
+function script(name: string, lua: string): LuaScript {
+  return { name, lua, sha: createHash('sha1').update(lua).digest('hex') };
+}
+
+/**
+ * KEYS: 1 job, 2 index:all, 3 index:owner, 4 index:state(queued), 5 index:owner:state(queued),
+ *       6 secrets, 7 idempotency.
+ * ARGV: 1 id, 2 json, 3 state, 4 version, 5 owner, 6 use idempotency ('1'|'0'), 7 request hash,
+ *       8 idempotency TTL seconds, 9 sealed secretEnv ('' for none).
+ * Returns {'created', id} | {'existing', id} (same key, same hash) | {'conflict', id} (other hash).
+ */
+export const CREATE_JOB = script(
+  'create-job',
+  `
+if ARGV[6] == '1' then
+  local existing = redis.call('GET', KEYS[7])
+  if existing then
+    local sep = string.find(existing, '\\n', 1, true)
+    local id = string.sub(existing, 1, sep - 1)
+    if string.sub(existing, sep + 1) == ARGV[7] then
+      return {'existing', id}
+    end
+    return {'conflict', id}
+  end
+  redis.call('SET', KEYS[7], ARGV[1] .. '\\n' .. ARGV[7], 'EX', ARGV[8])
+end
+redis.call('HSET', KEYS[1], 'json', ARGV[2], 'state', ARGV[3], 'version', ARGV[4], 'owner', ARGV[5])
+for i = 2, 5 do
+  redis.call('ZADD', KEYS[i], 0, ARGV[1])
+end
+if ARGV[9] ~= '' then
+  redis.call('HSET', KEYS[6], 'secretEnv', ARGV[9])
+end
+return {'created', ARGV[1]}
+`,
+);
+
+/**
+ * The compare-and-set of a job record: writes only if the stored state and version are the expected
+ * ones, moves the id between state index sets when the state changes, then publishes.
+ * KEYS: 1 job, 2 index:state(from), 3 index:state(to), 4 index:owner:state(from), 5 index:owner:state(to).
+ * ARGV: 1 expected state, 2 expected version, 3 new state, 4 new version, 5 json, 6 id, 7 channel,
+ *       8.. messages to publish on the channel, in order.
+ * Returns {'ok'} | {'missing'} | {'conflict', state, version}.
+ */
+export const WRITE_JOB = script(
+  'write-job',
+  `
+local current = redis.call('HMGET', KEYS[1], 'state', 'version')
+if not current[1] then
+  return {'missing'}
+end
+if current[1] ~= ARGV[1] or current[2] ~= ARGV[2] then
+  return {'conflict', current[1], current[2]}
+end
+redis.call('HSET', KEYS[1], 'json', ARGV[5], 'state', ARGV[3], 'version', ARGV[4])
+if ARGV[1] ~= ARGV[3] then
+  redis.call('ZREM', KEYS[2], ARGV[6])
+  redis.call('ZADD', KEYS[3], 0, ARGV[6])
+  redis.call('ZREM', KEYS[4], ARGV[6])
+  redis.call('ZADD', KEYS[5], 0, ARGV[6])
+end
+for i = 8, #ARGV do
+  redis.call('PUBLISH', ARGV[7], ARGV[i])
+end
+return {'ok'}
+`,
+);
+
+/**
+ * Append bytes to the log tail if the stored size is the expected one (the bytes were already
+ * written to the file at that offset), trim the tail to the last max bytes once it has grown past
+ * twice that, and publish `{type:'log', offset, length}`.
+ * KEYS: 1 log-meta, 2 log-tail. ARGV: 1 expected size, 2 bytes, 3 max tail bytes, 4 channel, 5 message.
+ * Returns {1, new size} | {0, current size}.
+ */
+export const APPEND_LOG = script(
+  'append-log',
+  `
+local size = tonumber(redis.call('HGET', KEYS[1], 'size') or '0')
+if size ~= tonumber(ARGV[1]) then
+  return {0, size}
+end
+local length = redis.call('APPEND', KEYS[2], ARGV[2])
+local newSize = size + string.len(ARGV[2])
+local tailStart = newSize - length
+local max = tonumber(ARGV[3])
+if length > 2 * max then
+  redis.call('SET', KEYS[2], redis.call('GETRANGE', KEYS[2], length - max, -1))
+  tailStart = newSize - max
+end
+redis.call('HSET', KEYS[1], 'size', newSize, 'tailStart', tailStart)
+redis.call('PUBLISH', ARGV[4], ARGV[5])
+return {1, newSize}
+`,
+);
+
+/**
+ * Delete a job and everything of it in Redis, if its version is the expected one.
+ * KEYS: 1 job, 2 secrets, 3 log-tail, 4 log-meta, 5 index:all, 6 index:owner, 7 index:state,
+ *       8 index:owner:state. ARGV: 1 expected version, 2 id.
+ * Returns {'ok'} | {'missing'} | {'conflict'}.
+ */
+export const DELETE_JOB = script(
+  'delete-job',
+  `
+local version = redis.call('HGET', KEYS[1], 'version')
+if not version then
+  return {'missing'}
+end
+if version ~= ARGV[1] then
+  return {'conflict'}
+end
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
+for i = 5, 8 do
+  redis.call('ZREM', KEYS[i], ARGV[2])
+end
+return {'ok'}
+`,
+);
+
+type Arg = string | number | Buffer;
+
+/** Run a script by its SHA, loading it on NOSCRIPT (a fresh or restarted Redis). */
+export async function runScript(redis: Redis, s: LuaScript, keys: string[], args: Arg[]): Promise<unknown> {
+  try {
+    return await redis.evalsha(s.sha, keys.length, ...keys, ...args);
+  } catch (error) {
+    if (error instanceof Error && error.message.startsWith('NOSCRIPT')) {
+      return redis.eval(s.lua, keys.length, ...keys, ...args);
+    }
+    throw error;
+  }
+}
