@@ -63,6 +63,9 @@ describe('API codes 2, 3 and 4', () => {
       ['create_order', { body: body(id, { ssh_password: 'x'.repeat(33) }) }],
       ['create_order', { body: body(id, { jupyter_token: 'x'.repeat(33) }) }],
       ['create_order', { body: body(id, { ssh_key: 'x'.repeat(3073) }) }],
+      ['create_order', { body: body(id, { env: { 'BAD-NAME': 'x' } }) }],
+      ['create_order', { body: body(id, { env: { OK: 'two\nlines' } }) }],
+      ['create_order', { body: body(id, { ports: { '22': 'udp' } }) }],
       ['cancel_order', { body: { id: 'abc' } }],
       ['cancel_orders', { body: { order_ids: Array.from({ length: 65 }, (_, i) => i + 1) } }],
       ['cancel_orders', { body: { order_ids: 5 } }],
@@ -129,6 +132,17 @@ describe('code 6 error strings', () => {
 
     handle.setBalance(KEY, 'CLORE-Blockchain', 0.000001);
     await expectError(KEY, body(free), 'not_enough_balance');
+    expect(handle.orders()).toHaveLength(1);
+  });
+
+  it('concurrent creates of two keys on one server: exactly one wins', async () => {
+    const handle = await start();
+    const serverId = availableServer(handle);
+    const results = await Promise.all(
+      [KEY, OTHER, KEY, OTHER].map((key) => callApi(handle, key, 'create_order', { body: body(serverId) })),
+    );
+    expect(results.filter((r) => r.body.code === 0)).toHaveLength(1);
+    expect(results.filter((r) => r.body.error === 'server-already-rented')).toHaveLength(3);
     expect(handle.orders()).toHaveLength(1);
   });
 

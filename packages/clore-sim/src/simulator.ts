@@ -111,23 +111,8 @@ export class Simulator {
   }
 
   async createOrder(key: string, input: CreateOrderInput): Promise<CreateOutcome> {
-    this.tick();
-    const server = this.servers.get(input.serverId);
-    const check = checkCreate(input, server, {
-      key,
-      ownServers: this.ownServersOf(key),
-      balances: this.balancesOf(key),
-      activeOnServer: this.activeOrdersOn(input.serverId),
-    });
-    if (!check.ok || !server) {
-      return { ok: false, error: check.ok ? 'server-dont-exist' : check.error };
-    }
-    if (check.outbids) {
-      this.endOrder(check.outbids, 'outbid');
-    }
-    const id = this.nextOrderId;
-    this.nextOrderId += 1;
-    // Ports are reserved in this process; the order's sshd binds its port only once provisioned.
+    // Ports first (asynchronous), so the checks and the insert below run without a break in which a
+    // concurrent create could take the same server. The sshd binds its port only once provisioned.
     const sshPort = await this.allocatePort();
     const extraTcpPorts: Record<string, number> = {};
     let httpPort: string | undefined;
@@ -138,6 +123,33 @@ export class Simulator {
         extraTcpPorts[inner] = await this.allocatePort();
       }
     }
+    const releasePorts = () => {
+      this.usedPorts.delete(sshPort);
+      for (const port of Object.values(extraTcpPorts)) {
+        this.usedPorts.delete(port);
+      }
+    };
+    if (this.closed) {
+      releasePorts();
+      return { ok: false, error: 'server-offline' };
+    }
+    this.tick();
+    const server = this.servers.get(input.serverId);
+    const check = checkCreate(input, server, {
+      key,
+      ownServers: this.ownServersOf(key),
+      balances: this.balancesOf(key),
+      activeOnServer: this.activeOrdersOn(input.serverId),
+    });
+    if (!check.ok || !server) {
+      releasePorts();
+      return { ok: false, error: check.ok ? 'server-dont-exist' : check.error };
+    }
+    if (check.outbids) {
+      this.endOrder(check.outbids, 'outbid');
+    }
+    const id = this.nextOrderId;
+    this.nextOrderId += 1;
     const now = Date.now();
     const simNow = this.clock.now();
     const [minMs, maxMs] = this.options.provisioningMs;

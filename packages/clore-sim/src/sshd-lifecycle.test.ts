@@ -43,7 +43,7 @@ async function createOrder(handle: SimHandle, extra: Record<string, unknown> = {
       image: 'cloreai/ubuntu:24.04',
       ssh_key: keys.publicKey,
       ssh_password: 'never-shown-password',
-      env: { JOB_TOKEN: 'tok en', OTHER: 'x' },
+      env: { JOB_TOKEN: 'tok en "q" \\ $HOME `x`', OTHER: 'x' },
       ...extra,
     },
   });
@@ -74,9 +74,12 @@ describe('per-order sshd', () => {
     const result = await sshExec(
       order.sshPort,
       keys.privateKey,
-      'echo "$JOB_TOKEN|$OTHER|$CLORE_SIM_ORDER"; echo oops >&2; exit 3',
+      'echo "$JOB_TOKEN|$OTHER|$CLORE_SIM_ORDER"; echo "oops $HOME" >&2; exit 3',
     );
-    expect(result).toEqual({ stdout: `tok en|x|${order.id}\n`, stderr: 'oops\n', code: 3 });
+    // Values arrive verbatim (quotes, backslashes, $ and backticks are not interpreted).
+    expect(result).toMatchObject({ stdout: `tok en "q" \\ $HOME \`x\`|x|${order.id}\n`, code: 3 });
+    // Each order has its own HOME, as a container has its own /root.
+    expect(result.stderr).toMatch(new RegExp(`^oops /.*clore-sim-order-${order.id}-\\w+\\n$`));
     await expect(sshExec(order.sshPort, stranger.privateKey, 'true')).rejects.toThrow(/authentication/i);
   });
 

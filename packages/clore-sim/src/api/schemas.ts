@@ -10,7 +10,8 @@ export const CreateOrderBody = z.looseObject({
   image: z.string().min(1),
   spotprice: z.number().positive().optional(),
   ports: z.record(z.string().regex(/^\d+$/), z.enum(['tcp', 'http'])).optional(),
-  env: z.record(z.string(), z.string()).optional(),
+  // Names a shell accepts; values without line breaks or NUL (they go into sshd_config `SetEnv`).
+  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string().regex(/^[^\n\r\0]*$/)).optional(),
   ssh_password: z.string().max(32).optional(),
   ssh_key: z.string().max(3072).optional(),
   jupyter_token: z.string().max(32).optional(),
