@@ -92,12 +92,16 @@ async function measure(target: number): Promise<Record<string, unknown>> {
     let ok = 0;
     for (let i = 0; i < orders.length; i += 10) {
       const codes = await Promise.all(
-        orders.slice(i, i + 10).map((o) => sshExit(o.sshPort, keys.privateKey, 'test "$BENCH" = 1 && exit 7')),
+        orders
+          .slice(i, i + 10)
+          .map((o) => sshExit(o.sshPort, keys.privateKey, 'test "$BENCH" = 1 && exit 7')),
       );
       ok += codes.filter((c) => c === 7).length;
     }
     const loginMs = Date.now() - loginStarted;
-    const pids = [...sim.sim.orders.values()].map((o) => o.host.sshdPid).filter((p): p is number => p !== undefined);
+    const pids = [...sim.sim.orders.values()]
+      .map((o) => o.host.sshdPid)
+      .filter((p): p is number => p !== undefined);
     let sshdRssKb = 0;
     let sshdPssKb = 0;
     for (const pid of pids) {
@@ -129,7 +133,10 @@ async function measure(target: number): Promise<Record<string, unknown>> {
   }
 }
 
-const targets = process.argv.slice(2).map(Number).filter((n) => n > 0);
+const targets = process.argv
+  .slice(2)
+  .map(Number)
+  .filter((n) => n > 0);
 for (const target of targets.length > 0 ? targets : [100]) {
   process.stdout.write(`${JSON.stringify(await measure(target))}\n`);
 }
