@@ -48,6 +48,9 @@ export async function* followJob(
   let wake: (() => void) | undefined;
   const onMessage = (text: string) => {
     const message = parseLiveMessage(text);
+    if (message?.type === 'update') {
+      return; // no new event: nothing a follower yields changed
+    }
     if (message?.type === 'log') {
       logDirty = true;
     } else {

@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { waitFor } from '@clore-batch/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { FollowItem, FollowOptions } from './follow';
+import { createJobStore, type JobStore } from './job-store';
+import { nextAfterTransition } from './next-record';
 import { openStore, type StoreFixture, type StoreServer, startStoreServer, testSpec } from './store-fixture';
 
 let server: StoreServer;
@@ -52,25 +55,25 @@ async function collect(id: string, options: FollowOptions = {}, slow = false): P
 }
 
 /** A worker's life: transitions, info events and log chunks interleaved, ending in a terminal state. */
-async function runJob(id: string, log: Buffer): Promise<void> {
-  await f.store.transition(id, 'dispatch');
-  await f.store.addInfo(id, 'ordering a server');
-  await f.store.transition(id, 'provisioned');
+async function runJob(id: string, log: Buffer, store: JobStore = f.store): Promise<void> {
+  await store.transition(id, 'dispatch');
+  await store.addInfo(id, 'ordering a server');
+  await store.transition(id, 'provisioned');
   let at = 0;
   let chunk = 0;
   while (at < log.length) {
     const size = 1 + ((chunk * 37) % 211);
     // Resend an overlapping range now and then, as a resumed worker does.
     const from = chunk % 5 === 4 ? Math.max(0, at - 50) : at;
-    await f.store.appendLog(id, from, log.subarray(from, at + size));
+    await store.appendLog(id, from, log.subarray(from, at + size));
     at = Math.min(log.length, at + size);
     chunk += 1;
     if (chunk % 20 === 0) {
-      await f.store.addInfo(id, `progress ${at}`);
+      await store.addInfo(id, `progress ${at}`);
     }
   }
-  await f.store.transition(id, 'command_exited', { exitCode: 0 });
-  await f.store.transition(id, 'succeed');
+  await store.transition(id, 'command_exited', { exitCode: 0 });
+  await store.transition(id, 'succeed');
 }
 
 function indexesFrom(from: number, count: number): number[] {
@@ -93,6 +96,47 @@ describe('follow', () => {
       // Everything written before command_exited came before it.
       expect(result.logBeforeEvent.get(exitedAt)).toBe(log.length);
     }
+  });
+
+  it('follows writes made by another store instance (the worker) on the same prefix', async () => {
+    const worker = createJobStore({
+      redis: server.redis,
+      prefix: f.prefix,
+      dataDir: f.dataDir,
+      logTailBytes: 1024,
+    });
+    try {
+      const { job } = await worker.create({ spec: testSpec(), owner: 'alice' });
+      const log = randomBytes(3_000);
+      const following = collect(job.id);
+      await runJob(job.id, log, worker);
+      const result = await following;
+      expect(result.log).toEqual(log);
+      expect(result.indexes).toEqual(indexesFrom(0, (await worker.get(job.id)).events.length));
+    } finally {
+      await worker.close();
+    }
+  });
+
+  it('re-reads on its timer when a notification is lost', async () => {
+    const { job } = await f.store.create({ spec: testSpec(), owner: 'alice' });
+    const following = collect(job.id, { pollMs: 50 });
+    await f.store.transition(job.id, 'dispatch');
+    await waitFor(
+      async () => (await server.redis.pubsub('NUMSUB', `${f.prefix}:jobstore:live:${job.id}`))[1] === 1,
+    );
+    // Write the final state straight into Redis: no message is published.
+    const current = await f.store.get(job.id);
+    const next = nextAfterTransition(current, 'fail', { reason: 'internal' }, new Date());
+    await server.redis.hset(
+      `${f.prefix}:jobstore:job:${job.id}`,
+      'json',
+      JSON.stringify(next),
+      'state',
+      'failed',
+    );
+    const result = await following;
+    expect(result.indexes).toEqual([0, 1, 2]);
   });
 
   it('starts mid-way from a log offset and an event index (SSE Last-Event-ID)', async () => {

@@ -113,6 +113,15 @@ describe('transition', () => {
     expect((await f.store.transition(job.id, 'fail', { reason: 'ssh_error' })).state).toBe('failed');
   });
 
+  it('bounds retries by maxAttempts even when no attempt was recorded', async () => {
+    const job = await newJob({ maxAttempts: 3 });
+    await f.store.transition(job.id, 'dispatch');
+    await f.store.transition(job.id, 'retry', { reason: 'provider_error' });
+    await f.store.transition(job.id, 'retry', { reason: 'provider_error' });
+    const error = await rejection(f.store.transition(job.id, 'retry', { reason: 'provider_error' }));
+    expect(error.code).toBe('JOB_INVALID_TRANSITION');
+  });
+
   it('requires a reason to fail and an exit code (or null) for command_exited', async () => {
     const job = await newJob();
     expect((await rejection(f.store.transition(job.id, 'fail'))).code).toBe('JOB_INVALID_TRANSITION');

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { Logger } from '../logging/logger';
 import type { JobState } from '../state/job-state';
 import type { JobEvent } from '../state/transitions';
 import { type FollowItem, type FollowOptions, followJob } from './follow';
@@ -34,6 +35,8 @@ export interface JobStoreOptions {
   /** LOG_TAIL_BYTES: about this much of each log is kept in Redis. */
   logTailBytes: number;
   now?: () => Date;
+  /** Warnings of the store's subscriber connection. */
+  logger?: Logger;
 }
 
 /** Every operation throws AppError: JOB_NOT_FOUND for an unknown id, and as noted. */
@@ -85,7 +88,7 @@ export interface JobStore {
  * layout; docs/decisions/0012-job-store.md the reasons.
  */
 export function createJobStore(options: JobStoreOptions): JobStore {
-  const live = new LiveHub(options.redis);
+  const live = new LiveHub(options.redis, options.logger);
   const deps: StoreDeps = {
     redis: options.redis,
     keys: storeKeys(options.prefix),

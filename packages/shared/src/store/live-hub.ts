@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { Logger } from '../logging/logger';
 
 export type LiveListener = (message: string) => void;
 
@@ -18,7 +19,10 @@ export class LiveHub {
   private readonly channels = new Map<string, Channel>();
   private closed = false;
 
-  constructor(private readonly redis: Redis) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly logger?: Logger,
+  ) {}
 
   /** Resolves once the subscription is active; the returned function removes the listener. */
   async subscribe(channel: string, listener: LiveListener): Promise<() => Promise<void>> {
@@ -58,7 +62,9 @@ export class LiveHub {
   private connection(): Redis {
     if (!this.subscriber) {
       const subscriber = this.redis.duplicate();
-      subscriber.on('error', () => {});
+      subscriber.on('error', (error: Error) => {
+        this.logger?.warn({ err: error }, 'job store subscriber connection error (ioredis reconnects)');
+      });
       subscriber.on('message', (channel: string, message: string) => {
         for (const listener of this.channels.get(channel)?.listeners ?? []) {
           listener(message);

@@ -48,10 +48,20 @@ function defaultMessage(job: JobRecord, event: JobEvent, options: TransitionOpti
     case 'fail':
       return `the job failed${reason}`;
     case 'retry':
-      return `attempt ${job.attempts.length} of ${job.spec.maxAttempts} ended${reason}; trying another server`;
+      return `attempt ${attemptsUsed(job)} of ${job.spec.maxAttempts} ended${reason}; trying another server`;
     case 'cancel':
       return 'the job was cancelled';
   }
+}
+
+/**
+ * Attempts started so far: the recorded attempts, or one more than the retries when a retry came
+ * before any attempt was recorded (e.g. the offer vanished before the order), so retries are
+ * bounded by maxAttempts even if the worker records no attempt.
+ */
+export function attemptsUsed(job: JobRecord): number {
+  const retries = job.events.filter((event) => event.event === 'retry').length;
+  return Math.max(job.attempts.length, retries + 1);
 }
 
 function check(job: JobRecord, event: JobEvent, options: TransitionOptions): void {
@@ -62,7 +72,7 @@ function check(job: JobRecord, event: JobEvent, options: TransitionOptions): voi
     if (options.reason === undefined || !isRetryableReason(options.reason)) {
       throw invalid(job, event, `retry needs a retryable reason (got ${options.reason ?? 'none'})`);
     }
-    if (job.attempts.length >= job.spec.maxAttempts) {
+    if (attemptsUsed(job) >= job.spec.maxAttempts) {
       throw invalid(job, event, `all ${job.spec.maxAttempts} attempts are used`);
     }
   }
