@@ -50,6 +50,8 @@ export const ConfigSchema = z.object({
   SERVER_CLAIM_TTL_SECONDS: int(1, 3_600).default(60),
   LOG_TAIL_BYTES: int(1_024, 256 * 1024 * 1024).default(1024 * 1024),
   OUTPUTS_MAX_BYTES: int(0, Number.MAX_SAFE_INTEGER).default(1024 * 1024 * 1024),
+  WORKER_LOCK_DURATION_MS: int(1_000, 600_000).default(30_000),
+  WORKER_KILL_GRACE_SECONDS: int(1, 600).default(10),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
