@@ -3,7 +3,7 @@ import { type Logger, silentLogger } from '@clore-batch/shared';
 import type { Redis } from 'ioredis';
 import { LANES, type Lane, lanePriority } from '../endpoints';
 import type { AcquireRequest, AcquireResult, CallLimiter } from './limiter-types';
-import { PENALIZE, RELEASE, TRY_ACQUIRE } from './scripts';
+import { COMMIT, PENALIZE, RELEASE, TRY_ACQUIRE } from './scripts';
 import { WakeBoard } from './wake-board';
 
 export interface RateLimiterOptions {
@@ -154,6 +154,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
         if (reply.delayMs > 0) {
           await sleep(reply.delayMs);
         }
+        commit(request.isCreate);
         const waitedMs = Date.now() - started;
         const laneStats = stats[request.lane];
         laneStats.acquired += 1;
@@ -165,6 +166,20 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       const waitMs = reply.delayMs < 0 ? pollMs : Math.min(pollMs, reply.delayMs);
       await board.wait(ticket, waitMs, signal);
     }
+  }
+
+  /**
+   * Record the real send time (best effort, not awaited: the reservation already guarantees the
+   * spacing when timers are punctual; this keeps it when this process woke late).
+   */
+  function commit(isCreate: boolean): void {
+    redis
+      .eval(COMMIT, 4, ...keys, general, create, isCreate ? 1 : 0, keyTtlMs)
+      .then((raw) => {
+        const [nextGeneral = 0, nextCreate = 0] = (raw as number[]).map(Number);
+        remember(nextGeneral, nextCreate);
+      })
+      .catch((error: unknown) => log.debug({ err: error }, 'could not record the send time'));
   }
 
   async function penalize(ms: number): Promise<void> {

@@ -116,3 +116,20 @@ redis.call('HSET', KEYS[1], 'g', nextG)
 touch(tonumber(ARGV[2]))
 return {nextG, state('c', '0')}
 `;
+
+/**
+ * The holder of a slot is sending now: no next slot before now + spacing. A sender that woke late
+ * (a busy machine) thereby pushes the schedule back instead of crowding the next call.
+ * ARGV: 1 generalMs, 2 createMs, 3 isCreate (0/1), 4 key ttl ms. Returns {g, c}.
+ */
+export const COMMIT = `${PRELUDE}
+local nextG = math.max(state('g', '0'), now + tonumber(ARGV[1]))
+redis.call('HSET', KEYS[1], 'g', nextG)
+local nextC = state('c', '0')
+if ARGV[3] == '1' then
+  nextC = math.max(nextC, now + tonumber(ARGV[2]))
+  redis.call('HSET', KEYS[1], 'c', nextC)
+end
+touch(tonumber(ARGV[4]))
+return {nextG, nextC}
+`;
