@@ -11,6 +11,12 @@ export interface OrdersSnapshot {
   version: number;
   /** When my_orders answered (ms since epoch). */
   at: number;
+  /**
+   * Redis server time (ms) taken just before the my_orders request was sent. An order known to
+   * exist before this moment (on the same clock: `fleetNow(redis)`) and absent from `orders` has
+   * ended. Undefined only in snapshots written by an older leader.
+   */
+  startedAt?: number;
   /** The API key's active orders. */
   orders: Order[];
   /** Orders that ended recently (seen expired or gone), newest last, with the final figures known. */
@@ -55,6 +61,8 @@ export interface OrderIntent {
   at: number;
   /** Set once the order is known. */
   orderId?: number;
+  /** When bindOrder ran (ms since epoch, the binding process's clock); set by bindOrder. */
+  boundAt?: number;
 }
 
 export interface Intents {
@@ -75,5 +83,9 @@ export interface Releases {
   waitEnded(orderId: number, signal?: AbortSignal): Promise<Order | undefined>;
 }
 
-/** Answers the reaper's question: does a live job attempt still own this intent? */
-export type AttemptLiveness = (jobId: string, attempt: number) => Promise<boolean>;
+/**
+ * Answers the reaper's question: does a live job attempt still own this intent (and this order,
+ * when one is known)? `orderId` is undefined when the reaper asks about an intent with no order.
+ * An implementation that throws counts as "live" (the reaper never cancels on a doubt).
+ */
+export type AttemptLiveness = (jobId: string, attempt: number, orderId?: number) => Promise<boolean>;

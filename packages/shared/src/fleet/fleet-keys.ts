@@ -21,6 +21,16 @@ export function fleetKeys(prefix: string) {
     foreignOrders: `${base}:foreign`,
     /** Hash order id → JSON `{ orderId, jobId, attempt, firstSeen, reapedAt? }` of our orphans. */
     orphans: `${base}:orphans`,
+    /** Pub/sub channel: someone asked the leader for an early my_orders poll. */
+    pollRequests: `${base}:orders:poll`,
+    /** Pub/sub channel: a new marketplace snapshot was stored (message = its `at`). */
+    marketplaceChanged: `${base}:marketplace:changed`,
+    /** Pub/sub channel: someone asked the leader for an early marketplace refresh. */
+    marketplaceRequests: `${base}:marketplace:refresh`,
+    /** Hash order id → JSON `{ orderId, jobId?, reason, requestedAt, sends, lastSentAt? }` of pending cancels. */
+    cancelInfo: `${base}:cancels:info`,
+    /** Pub/sub channel: a cancel was requested (message = the order id). */
+    cancelRequests: `${base}:cancels:requested`,
     /** `claim:<serverId>` = jobId, with a TTL. */
     claim: (serverId: number) => `${base}:claim:${serverId}`,
   };
