@@ -46,6 +46,17 @@ describe('appendLog', () => {
     expect(await f.store.readLog(id, 9_000, 500)).toEqual(log.subarray(9_000, 9_500));
   });
 
+  it('keeps the order of appends that are not awaited one by one', async () => {
+    const id = await newJobId();
+    const log = randomBytes(5_000);
+    const writes: Promise<number>[] = [];
+    for (let at = 0; at < log.length; at += 100) {
+      writes.push(f.store.appendLog(id, at, log.subarray(at, at + 100)));
+    }
+    await Promise.all(writes);
+    expect(await f.store.readLog(id)).toEqual(log);
+  });
+
   it('refuses a chunk that would leave a gap', async () => {
     const id = await newJobId();
     await f.store.appendLog(id, 0, Buffer.from('abc'));

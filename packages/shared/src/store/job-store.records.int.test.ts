@@ -57,7 +57,10 @@ describe('create and get', () => {
 
   it('refuses a spec that still carries secretEnv values', async () => {
     const spec = { ...testSpec(), secretEnv: { TOKEN: 'x' } };
-    await expect(f.store.create({ spec, owner: 'alice' })).rejects.toThrow();
+    const error = await rejection(f.store.create({ spec, owner: 'alice' }));
+    expect(error.code).toBe('VALIDATION_FAILED');
+    expect(error.details).toEqual({ issues: [{ path: 'secretEnv', message: 'unknown field' }] });
+    expect(error.message).not.toContain("'x'");
   });
 
   it('refuses a secretEnv that is not sealed', async () => {

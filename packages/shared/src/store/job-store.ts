@@ -96,6 +96,7 @@ export function createJobStore(options: JobStoreOptions): JobStore {
     logTailBytes: options.logTailBytes,
     now: options.now ?? (() => new Date()),
     live,
+    logChains: new Map(),
   };
   return {
     create: (input) => createJob(deps, input),

@@ -55,8 +55,23 @@ async function writeAt(path: string, data: Buffer, position: number): Promise<vo
  * Store `chunk`, which starts at byte `offset` of the output. Idempotent: bytes already stored are
  * skipped, so a resumed worker may resend any range that starts at or below the stored size. A
  * chunk starting above it would leave a hole and is refused. Returns the stored size afterwards.
+ * Appends of one job made through one store run in call order, so a stream handler may call this
+ * without awaiting each chunk.
  */
-export async function appendLog(deps: StoreDeps, id: string, offset: number, chunk: Buffer): Promise<number> {
+export function appendLog(deps: StoreDeps, id: string, offset: number, chunk: Buffer): Promise<number> {
+  const previous = deps.logChains.get(id) ?? Promise.resolve();
+  const current = previous.catch(() => undefined).then(() => appendNow(deps, id, offset, chunk));
+  deps.logChains.set(id, current);
+  const forget = () => {
+    if (deps.logChains.get(id) === current) {
+      deps.logChains.delete(id);
+    }
+  };
+  current.then(forget, forget);
+  return current;
+}
+
+async function appendNow(deps: StoreDeps, id: string, offset: number, chunk: Buffer): Promise<number> {
   if (!Number.isSafeInteger(offset) || offset < 0) {
     throw new AppError('INTERNAL', `log offset must be a non-negative integer (got ${offset})`);
   }
@@ -123,6 +138,11 @@ export async function readLogChunk(
 ): Promise<LogChunk> {
   await assertJobExists(deps, id);
   const { size, tailStart } = await logMeta(deps, id);
+  if (!Number.isSafeInteger(fromOffset) || fromOffset < 0) {
+    throw new AppError('VALIDATION_FAILED', `log offset must be a non-negative integer (got ${fromOffset})`, {
+      details: { issues: [{ path: 'offset', message: 'must be a non-negative integer' }] },
+    });
+  }
   if (fromOffset >= size || maxBytes <= 0) {
     return { offset: fromOffset, data: Buffer.alloc(0), size };
   }

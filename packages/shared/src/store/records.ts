@@ -1,6 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { AppError } from '../errors/app-error';
 import { type StoredJobSpec, StoredJobSpecSchema } from '../spec/job-spec';
+import { parseOrThrow } from '../spec/validation-issues';
 import { JOB_STATES, type JobState } from '../state/job-state';
 import { isJobId, newJobId } from './job-id';
 import { assertJobId, mustReadJob, readJob } from './job-io';
@@ -38,7 +39,7 @@ export function assertSealed(value: string, what: string): void {
 }
 
 export async function createJob(deps: StoreDeps, input: CreateJobInput): Promise<CreateJobResult> {
-  const spec = StoredJobSpecSchema.parse(input.spec);
+  const spec = parseOrThrow(StoredJobSpecSchema, input.spec, 'stored job spec');
   if (input.secretEnvSealed !== undefined) {
     assertSealed(input.secretEnvSealed, 'secretEnv');
   }

@@ -12,6 +12,8 @@ export interface StoreDeps {
   logTailBytes: number;
   now: () => Date;
   live: LiveHub;
+  /** Per job, the tail of this process's chain of log appends (appends of one job run one by one). */
+  logChains: Map<string, Promise<unknown>>;
 }
 
 /** How many times a read-modify-write is retried after losing a compare-and-set to another writer. */
