@@ -159,7 +159,7 @@ describe('code 6 error strings', () => {
     expect(res.body).toEqual({ code: 0 });
     expect(handle.orders().map((o) => [o.active, o.endReason])).toEqual([
       [false, 'outbid'],
-      [true, null],
+      [true, undefined],
     ]);
   });
 

@@ -137,7 +137,7 @@ describe('order faults', () => {
   it('neverUp and neverUpServers: the order is provisioned but never comes up and never answers SSH', async () => {
     const handle = await start({ neverUp: 1 });
     await callApi(handle, KEY, 'create_order', { body: createBody(handle) });
-    await waitFor(() => handle.orders()[0]!.provisionedAt !== null, { message: 'provisioned' });
+    await waitFor(() => handle.orders()[0]!.provisionedAt !== undefined, { message: 'provisioned' });
     expect(handle.orders()[0]).toMatchObject({ neverUp: true, monContainer: 0, sshdRunning: false });
 
     const targeted = await start({});
@@ -174,7 +174,7 @@ describe('order faults', () => {
     });
     const [spotOrder] = manual.orders();
     expect((await simSend(manual, 'POST', `/_sim/orders/${spotOrder!.id}/outbid`)).status).toBe(200);
-    expect(manual.orders().map((o) => o.endReason)).toEqual(['outbid', null]);
+    expect(manual.orders().map((o) => o.endReason)).toEqual(['outbid', undefined]);
     expect((await simSend(manual, 'POST', `/_sim/orders/${spotOrder!.id}/outbid`)).status).toBe(404);
     const completed = (await callApi(manual, KEY, 'my_orders', { query: { return_completed: 'true' } })).body
       .orders as Array<{

@@ -64,11 +64,12 @@ describe('/_sim control routes', () => {
       type: 'on-demand',
       currency: 'CLORE-Blockchain',
       active: true,
-      endReason: null,
       image: 'img:1',
       command: 'true',
       hasSshPassword: true,
     });
+    expect(orders[0]).not.toHaveProperty('endReason');
+    expect(orders[0]).not.toHaveProperty('endedAt');
     expect(JSON.stringify(orders)).not.toContain('pw-secret');
   });
 

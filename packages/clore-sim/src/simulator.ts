@@ -62,7 +62,15 @@ export class Simulator {
     this.populate();
     this.ticker = setInterval(() => this.tick(), this.options.tickMs);
     this.ticker.unref();
+    process.on('exit', this.killOnExit);
   }
+
+  /** If the process exits without close(), take the sshds and startup commands down with it. */
+  private readonly killOnExit = (): void => {
+    for (const order of this.orders.values()) {
+      order.host.killNow();
+    }
+  };
 
   private populate(): void {
     const rng = createRng(this.options.seed);
@@ -373,5 +381,6 @@ export class Simulator {
     }
     this.closed = true;
     await this.settle();
+    process.off('exit', this.killOnExit);
   }
 }

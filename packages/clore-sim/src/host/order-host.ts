@@ -186,6 +186,22 @@ export class OrderHost {
     });
   }
 
+  /**
+   * Last resort when this process exits without close() (a crashed test): SIGKILL the sshd's and
+   * the command's process groups synchronously. Sessions and detached commands are not reached.
+   */
+  killNow(): void {
+    for (const child of [this.sshd, this.command]) {
+      if (child && isRunning(child)) {
+        try {
+          process.kill(-(child.pid ?? 0), 'SIGKILL');
+        } catch {
+          // gone
+        }
+      }
+    }
+  }
+
   /** The order ended: stop the sshd, kill every process of the order, remove its files. */
   async stop(): Promise<void> {
     this.stopped = true;

@@ -1,7 +1,10 @@
 import type { SimOrder } from './order';
 import { isActive } from './order';
 
-/** An order as `/_sim/orders` shows it: everything but secrets (no ssh_password, no env values). */
+/**
+ * An order as `/_sim/orders` shows it: everything but secrets (no ssh_password, no env values).
+ * Fields that do not apply yet (endedAt, endReason, ...) are left out, not null.
+ */
 export function orderSummary(order: SimOrder) {
   return {
     id: order.id,
@@ -15,20 +18,22 @@ export function orderSummary(order: SimOrder) {
     createdAt: order.createdAt,
     createdAtSim: order.createdAtSim,
     provisionAt: order.provisionAt,
-    provisionedAt: order.provisionedAt ?? null,
-    readyAt: order.readyAt ?? null,
-    endedAt: order.endedAt ?? null,
-    endedAtSim: order.endedAtSim ?? null,
+    provisionedAt: order.provisionedAt,
+    readyAt: order.readyAt,
+    endedAt: order.endedAt,
+    endedAtSim: order.endedAtSim,
     active: isActive(order),
-    endReason: order.endReason ?? null,
+    endReason: order.endReason,
     monContainer: order.monContainer,
     neverUp: order.neverUp,
     sshdRunning: order.host.sshdRunning,
     sshPort: order.sshPort,
-    hostPublicKey: order.host.hostPublicKey ?? null,
+    hostPublicKey: order.host.hostPublicKey,
     image: order.image,
-    command: order.command ?? null,
-    commandExitCode: order.host.commandResult?.exitCode ?? null,
+    command: order.command,
+    /** The startup command's exit code once it exited normally; `commandSignal` if a signal ended it. */
+    commandExitCode: order.host.commandResult?.exitCode ?? undefined,
+    commandSignal: order.host.commandResult?.signal ?? undefined,
     envKeys: Object.keys(order.env),
     hasSshKey: order.sshKey !== undefined,
     hasSshPassword: order.sshPassword !== undefined,
