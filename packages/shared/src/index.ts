@@ -118,7 +118,7 @@ export { createJobStore, type JobStore, type JobStoreOptions } from './store/job
 export type { LiveMessage } from './store/live-message';
 export { jobDir, logFilePath } from './store/log-files';
 export { type LogChunk, READ_LOG_DEFAULT_MAX } from './store/logs';
-export { type JobPatch, MAX_INFO_EVENTS, type TransitionOptions } from './store/next-record';
+export { attemptsUsed, type JobPatch, MAX_INFO_EVENTS, type TransitionOptions } from './store/next-record';
 export {
   type CreateJobInput,
   type CreateJobResult,
