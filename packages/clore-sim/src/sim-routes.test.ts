@@ -41,6 +41,11 @@ describe('/_sim control routes', () => {
     expect(calls[1]!.at).toBeGreaterThanOrEqual(calls[0]!.at);
     expect(calls[0]!.at).toBeGreaterThan(Date.now() - 10_000);
     expect(JSON.stringify(calls)).not.toContain(KEY);
+    const filtered = await simGet<{ calls: CallRecord[] }>(
+      handle,
+      `/_sim/calls?keyHash=${keyHash(KEY)}&endpoint=wallets&since=${calls[0]!.at}`,
+    );
+    expect(filtered.calls).toEqual([calls[1]]);
   });
 
   it('/_sim/orders lists every order with its key hash, times, spend, end and sshd state', async () => {

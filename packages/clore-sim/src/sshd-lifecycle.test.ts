@@ -83,6 +83,30 @@ describe('per-order sshd', () => {
     await expect(sshExec(order.sshPort, stranger.privateKey, 'true')).rejects.toThrow(/authentication/i);
   });
 
+  it("serves SFTP, so a client can collect files from the order's host", async () => {
+    const handle = await start();
+    const order = await createOrder(handle);
+    await ready(handle, order.id);
+    const client = await connectSsh(order.sshPort, keys.privateKey);
+    try {
+      const home = (await exec(client, 'echo -n "$HOME"; printf result > "$HOME/out.txt"')).stdout;
+      const content = await new Promise<string>((resolve, reject) => {
+        client.sftp((error, sftp) => {
+          if (error) {
+            reject(error);
+            return;
+          }
+          sftp.readFile(`${home}/out.txt`, (readError, data) =>
+            readError ? reject(readError) : resolve(data.toString()),
+          );
+        });
+      });
+      expect(content).toBe('result');
+    } finally {
+      client.end();
+    }
+  });
+
   it('the connection drops when the order is cancelled, and every process of the order is killed', async () => {
     const handle = await start();
     const order = await createOrder(handle);

@@ -41,7 +41,19 @@ const IdParams = z.object({ id: z.coerce.number().int() });
 export function registerSimRoutes(app: FastifyInstance, sim: Simulator): void {
   const bad = (message: string) => ({ error: message });
 
-  app.get('/_sim/calls', async () => ({ calls: sim.calls.list() }));
+  app.get('/_sim/calls', async (request) => {
+    const query = request.query as { since?: string; keyHash?: string; endpoint?: string };
+    const since = query.since === undefined ? undefined : Number(query.since);
+    const calls = sim.calls
+      .list()
+      .filter(
+        (c) =>
+          (since === undefined || c.at > since) &&
+          (query.keyHash === undefined || c.keyHash === query.keyHash) &&
+          (query.endpoint === undefined || c.endpoint === query.endpoint),
+      );
+    return { calls };
+  });
 
   app.get('/_sim/orders', async () => {
     sim.tick();
