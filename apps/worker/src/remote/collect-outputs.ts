@@ -1,0 +1,196 @@
+import { mkdir, open, rm } from 'node:fs/promises';
+import { posix, resolve, sep } from 'node:path';
+import { AppError, hasErrorCode } from '@clore-batch/shared';
+import type { SFTPWrapper } from 'ssh2';
+import { isNoSuchFile, sftpClose, sftpOpen, sftpReadBlocks, sftpReaddir, sftpStat } from './sftp-io';
+import { messageOf, sshError } from './ssh-error';
+import type { SshSession } from './ssh-session';
+
+export interface CollectOutputsOptions {
+  /** Absolute paths on the server: files or directories (collected recursively). */
+  paths: readonly string[];
+  /** Local directory; `/a/b/c.txt` lands at `destDir/a/b/c.txt`. */
+  destDir: string;
+  /** Cap on the sum of file sizes (OUTPUTS_MAX_BYTES). */
+  maxBytes: number;
+  /** Cap on the number of files. Default 100 000. */
+  maxFiles?: number;
+}
+
+export interface CollectedFile {
+  /** The remote absolute path. */
+  path: string;
+  size: number;
+  localPath: string;
+}
+
+export interface CollectOutputsResult {
+  files: CollectedFile[];
+  /** Requested paths that do not exist on the server. */
+  missing: string[];
+  /** Entries inside directories that were not fetched: symlinks (never followed) and special files. */
+  skipped: { path: string; reason: 'symlink' | 'not_a_regular_file' }[];
+  totalBytes: number;
+}
+
+/**
+ * Fetch the outputs over SFTP. The whole tree is listed first and its size checked against the cap
+ * (nothing is written when it is over); files are then read with several requests in flight. A
+ * requested path that is itself a symlink is followed (the user named it); inside directories
+ * symlinks are skipped, so nothing outside the named trees is fetched and no loop is walked. Local
+ * paths are built from the remote path's segments only and checked to stay under destDir. On any
+ * failure every file and directory this call created is removed.
+ */
+export async function collectOutputs(
+  session: SshSession,
+  options: CollectOutputsOptions,
+): Promise<CollectOutputsResult> {
+  const maxFiles = options.maxFiles ?? 100_000;
+  const root = resolve(options.destDir);
+  const sftp = await session.sftp();
+  const result: CollectOutputsResult = { files: [], missing: [], skipped: [], totalBytes: 0 };
+  const seen = new Set<string>();
+
+  const addFile = (path: string, size: number) => {
+    if (seen.has(path)) {
+      return;
+    }
+    seen.add(path);
+    const localPath = resolve(root, ...path.split('/').filter(Boolean));
+    if (!localPath.startsWith(root + sep)) {
+      throw new AppError('OUTPUT_PATH_INVALID', `output ${path} would land outside the output directory`);
+    }
+    result.files.push({ path, size, localPath });
+    result.totalBytes += size;
+    if (result.files.length > maxFiles) {
+      throw new AppError('OUTPUT_TOO_LARGE', `outputs hold more than ${maxFiles} files`);
+    }
+  };
+
+  const walk = async (dir: string, depth: number): Promise<void> => {
+    if (depth > 64) {
+      throw new AppError('OUTPUT_TOO_LARGE', `output ${dir} nests directories deeper than 64 levels`);
+    }
+    const entries = await sftpReaddir(sftp, dir);
+    entries.sort((a, b) => (a.filename < b.filename ? -1 : 1));
+    for (const { filename, attrs } of entries) {
+      if (filename === '.' || filename === '..' || filename.includes('/')) {
+        continue;
+      }
+      const path = posix.join(dir, filename);
+      if (attrs.isSymbolicLink()) {
+        result.skipped.push({ path, reason: 'symlink' });
+      } else if (attrs.isDirectory()) {
+        await walk(path, depth + 1);
+      } else if (attrs.isFile()) {
+        addFile(path, attrs.size);
+      } else {
+        result.skipped.push({ path, reason: 'not_a_regular_file' });
+      }
+    }
+  };
+
+  try {
+    for (const path of options.paths) {
+      assertOutputPath(path);
+      let attrs: Awaited<ReturnType<typeof sftpStat>>;
+      try {
+        attrs = await sftpStat(sftp, path);
+      } catch (error) {
+        if (isNoSuchFile(error)) {
+          result.missing.push(path);
+          continue;
+        }
+        throw error;
+      }
+      if (attrs.isDirectory()) {
+        await walk(path, 0);
+      } else if (attrs.isFile()) {
+        addFile(path, attrs.size);
+      } else {
+        result.skipped.push({ path, reason: 'not_a_regular_file' });
+      }
+    }
+  } catch (error) {
+    throw asCollectError(session, error);
+  }
+  if (result.totalBytes > options.maxBytes) {
+    throw tooLarge(result.totalBytes, options.maxBytes);
+  }
+
+  const created: string[] = [];
+  try {
+    let written = 0;
+    for (const file of result.files) {
+      const dir = resolve(file.localPath, '..');
+      const first = await mkdir(dir, { recursive: true });
+      if (first !== undefined) {
+        created.push(first);
+      }
+      created.push(file.localPath);
+      written += await download(sftp, file, options.maxBytes - written);
+      file.size = Math.min(file.size, written);
+    }
+    result.totalBytes = written;
+    return result;
+  } catch (error) {
+    for (const path of created.reverse()) {
+      await rm(path, { recursive: true, force: true });
+    }
+    throw asCollectError(session, error);
+  }
+}
+
+/** Copy one file; fails when it holds more than `budget` bytes (it grew past the cap). Returns its size. */
+async function download(sftp: SFTPWrapper, file: CollectedFile, budget: number): Promise<number> {
+  const remote = await sftpOpen(sftp, file.path, 'r');
+  const local = await open(file.localPath, 'w', 0o644);
+  try {
+    const end = await sftpReadBlocks(sftp, remote, 0, budget + 1, async (_position, data) => {
+      await local.write(data);
+    });
+    if (end > budget) {
+      throw tooLarge(end, budget);
+    }
+    file.size = end;
+    return end;
+  } finally {
+    await local.close();
+    await sftpClose(sftp, remote).catch(() => {});
+  }
+}
+
+function tooLarge(total: number, cap: number): AppError {
+  return new AppError(
+    'OUTPUT_TOO_LARGE',
+    `outputs are ${total} bytes, over the cap of ${cap} (OUTPUTS_MAX_BYTES)`,
+    {
+      details: { totalBytes: total, maxBytes: cap },
+    },
+  );
+}
+
+function assertOutputPath(path: string): void {
+  const ok = path.startsWith('/') && path !== '/' && !path.split('/').includes('..') && !path.includes('\0');
+  if (!ok) {
+    throw new AppError(
+      'OUTPUT_PATH_INVALID',
+      `output path ${JSON.stringify(path)} must be absolute, not /, without ..`,
+    );
+  }
+}
+
+function asCollectError(session: SshSession, error: unknown): Error {
+  if (hasErrorCode(error) && error instanceof Error) {
+    return error; // OUTPUT_TOO_LARGE, OUTPUT_PATH_INVALID, or an SSH_ERROR already
+  }
+  if (error instanceof Error && 'syscall' in error) {
+    return error; // a local file system failure (ENOSPC, EACCES): not the connection's fault
+  }
+  const sftpStatus = typeof (error as { code?: unknown } | null)?.code === 'number';
+  return sshError(
+    sftpStatus && !session.closed ? 'remote_error' : 'connection_lost',
+    `collecting outputs from ${session.address}: ${messageOf(error)}`,
+    { cause: error },
+  );
+}

@@ -1,0 +1,112 @@
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { waitFor } from '@clore-batch/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readStatus } from './read-status';
+import { type RemoteKit, startRemoteKit } from './remote-test-kit';
+import { startCommand } from './start-command';
+import { streamLog } from './stream-log';
+
+let kit: RemoteKit;
+beforeAll(async () => {
+  kit = await startRemoteKit();
+});
+afterAll(async () => {
+  await kit.stop();
+});
+
+async function runToEnd(command: string, env: Record<string, string> = {}) {
+  const session = await kit.connect();
+  try {
+    const jobDir = kit.jobDir();
+    await startCommand(session, { jobDir, command, env, timeoutSeconds: 60 });
+    const chunks: Buffer[] = [];
+    const result = await streamLog(session, {
+      jobDir,
+      fromOffset: 0,
+      pollIntervalMs: 20,
+      onChunk: (_offset, data) => {
+        chunks.push(data);
+      },
+    });
+    return { ...result, jobDir, output: Buffer.concat(chunks).toString('utf8') };
+  } finally {
+    await session.close();
+  }
+}
+
+describe('startCommand', () => {
+  it.each([0, 3, 42])('returns exit code %i', async (code) => {
+    const result = await runToEnd(`echo before; exit ${code}`);
+    expect(result).toMatchObject({ exitCode: code, timedOut: false, stopped: false, output: 'before\n' });
+  });
+
+  it('delivers env values with quotes, spaces, $, backslashes and newlines intact, and leaves no env file', async () => {
+    const env = {
+      PLAIN: 'hello',
+      QUOTES: `it's "quoted" ''`,
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the literal text is the point
+      DOLLAR: '$HOME $(id) `id` ${X}',
+      SPACES: '  a  b  ',
+      MULTILINE: 'line1\nline2\\n',
+      UNICODE: 'héllo ✓',
+    };
+    const names = Object.keys(env);
+    const result = await runToEnd(
+      `for n in ${names.join(' ')}; do eval "printf '%s=[%s]\\n' \\"\\$n\\" \\"\\$$n\\""; done`,
+      env,
+    );
+    for (const [name, value] of Object.entries(env)) {
+      expect(result.output).toContain(`${name}=[${value}]\n`);
+    }
+    await expect(stat(join(result.jobDir, 'env'))).rejects.toThrow(/ENOENT/);
+    const wrapper = await readFile(join(result.jobDir, 'wrapper.sh'), 'utf8');
+    const run = await readFile(join(result.jobDir, 'run.sh'), 'utf8');
+    expect(wrapper + run).not.toContain('quoted');
+  });
+
+  it('starts the command once when called twice, and says which call launched it', async () => {
+    const session = await kit.connect();
+    try {
+      const jobDir = kit.jobDir();
+      const options = { jobDir, command: `echo run >> ${jobDir}/count; sleep 0.3`, timeoutSeconds: 30 };
+      const [first, second] = await Promise.all([
+        startCommand(session, options),
+        startCommand(session, options),
+      ]);
+      const third = await startCommand(session, options);
+      expect([first.launched, second.launched].sort()).toEqual([false, true]);
+      expect(third.launched).toBe(false);
+      await waitFor(async () => (await readStatus(session, jobDir)).exitCode === 0, {
+        message: 'command ended',
+      });
+      expect(await readFile(join(jobDir, 'count'), 'utf8')).toBe('run\n');
+    } finally {
+      await session.close();
+    }
+  });
+
+  it('keeps the command running when the SSH connection drops', async () => {
+    const jobDir = kit.jobDir();
+    const session = await kit.connect();
+    await startCommand(session, {
+      jobDir,
+      command: `while [ ! -e ${jobDir}/go ]; do sleep 0.05; done; echo survived`,
+      timeoutSeconds: 30,
+    });
+    await waitFor(async () => (await readStatus(session, jobDir)).running, { message: 'wrapper running' });
+    session.destroy();
+    await session.whenClosed();
+    const again = await kit.connect();
+    try {
+      const status = await readStatus(again, jobDir);
+      expect(status).toMatchObject({ started: true, running: true, lost: false });
+      await again.exec(`touch ${jobDir}/go`);
+      const result = await streamLog(again, { jobDir, fromOffset: 0, pollIntervalMs: 20, onChunk: () => {} });
+      expect(result.exitCode).toBe(0);
+      expect(await readFile(join(jobDir, 'output.log'), 'utf8')).toBe('survived\n');
+    } finally {
+      await again.close();
+    }
+  });
+});

@@ -1,0 +1,60 @@
+import { abortableSleep } from './abortable-sleep';
+import { type ConnectOptions, connect } from './connect';
+import { messageOf, sshError, sshErrorReason } from './ssh-error';
+import type { SshSession } from './ssh-session';
+
+export interface WaitForSshOptions extends ConnectOptions {
+  /** Give up at this time (epoch ms). */
+  deadline: number;
+  signal?: AbortSignal;
+  /** First pause between attempts (default 500 ms), doubled each time up to `maxDelayMs` (default 10 s). */
+  initialDelayMs?: number;
+  maxDelayMs?: number;
+  /** Called after each failed attempt (for logs and metrics); gets no secrets. */
+  onRetry?: (info: { attempt: number; delayMs: number; error: Error }) => void;
+}
+
+/**
+ * Connect as soon as the server answers SSH: retries refused ports, failed handshakes and refused
+ * authentication (a fresh server may install the key late) with capped exponential backoff until
+ * the deadline. A changed host key is never retried. Aborting rejects with the signal's reason.
+ */
+export async function waitForSsh(options: WaitForSshOptions): Promise<SshSession> {
+  const { deadline, signal, onRetry } = options;
+  const maxDelay = options.maxDelayMs ?? 10_000;
+  let delay = options.initialDelayMs ?? 500;
+  let lastError: Error | undefined;
+  for (let attempt = 1; ; attempt += 1) {
+    signal?.throwIfAborted();
+    const remaining = deadline - Date.now();
+    if (remaining <= 0) {
+      break;
+    }
+    try {
+      return await connect({
+        ...options,
+        readyTimeoutMs: Math.max(1, Math.min(options.readyTimeoutMs ?? 20_000, remaining)),
+      });
+    } catch (error) {
+      if (sshErrorReason(error) === 'host_key_changed') {
+        throw error;
+      }
+      lastError = error instanceof Error ? error : new Error(String(error));
+    }
+    const pause = Math.min(delay, deadline - Date.now());
+    if (pause <= 0) {
+      break;
+    }
+    onRetry?.({ attempt, delayMs: pause, error: lastError });
+    await abortableSleep(pause, signal);
+    delay = Math.min(delay * 2, maxDelay);
+  }
+  const why = lastError === undefined ? 'no attempt fit before the deadline' : messageOf(lastError);
+  throw sshError(
+    'connect_failed',
+    `ssh ${options.host}:${options.port} did not answer before the deadline: ${why}`,
+    {
+      cause: lastError,
+    },
+  );
+}
