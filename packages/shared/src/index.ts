@@ -18,6 +18,7 @@ export {
 } from './crypto/secret-box';
 export { AppError, type AppErrorOptions, errorCodeOf, hasErrorCode } from './errors/app-error';
 export { ERROR_CODES, type ErrorCode, type ErrorDefinition, isErrorCode } from './errors/codes';
+export { type FleetKeys, fleetKeys } from './fleet/fleet-keys';
 export {
   type CreateLoggerOptions,
   createLogger,
@@ -27,7 +28,6 @@ export {
   SECRET_FIELDS,
   silentLogger,
 } from './logging/logger';
-export { type FleetKeys, fleetKeys } from './fleet/fleet-keys';
 export {
   bullPrefix,
   JOBS_QUEUE,
