@@ -5,27 +5,17 @@ import { CallLog } from './call-log';
 import { SimClock } from './clock';
 import { type Balances, type Currency, isCurrency } from './currencies';
 import { type FaultSettings, normalizeFaults } from './faults';
-import { OrderHost } from './host/order-host';
-import { keyHash } from './key-hash';
 import { generateMarketplace } from './market/generate';
 import type { SimServer } from './market/server';
 import { type ResolvedKey, type ResolvedOptions, resolveOptions, type SimOptions } from './options';
 import { billOrder } from './orders/billing';
 import { type CreateRequest, checkCreate } from './orders/create-checks';
+import { type CreateOrderInput, newOrder } from './orders/new-order';
 import { type EndReason, isActive, type SimOrder } from './orders/order';
 import { RateLimiter } from './rate-limiter';
 import { createRng, type Rng } from './rng';
 
-export interface CreateOrderInput extends CreateRequest {
-  image: string;
-  command?: string;
-  env?: Record<string, string>;
-  sshKey?: string;
-  sshPassword?: string;
-  jupyterToken?: string;
-  ports?: Record<string, string>;
-  requiredPrice?: number;
-}
+export type { CreateOrderInput };
 
 export type CreateOutcome = { ok: true; order: SimOrder } | { ok: false; error: string };
 
@@ -159,53 +149,23 @@ export class Simulator {
     const id = this.nextOrderId;
     this.nextOrderId += 1;
     const now = Date.now();
-    const simNow = this.clock.now();
     const [minMs, maxMs] = this.options.provisioningMs;
-    const neverUp =
-      (this.faults.neverUpServers ?? []).includes(server.id) ||
-      this.faultRng.chance(this.faults.neverUp ?? 0);
-    const order: SimOrder = {
+    const order = newOrder({
       id,
       key,
-      keyHash: keyHash(key),
-      serverId: server.id,
-      type: input.type,
-      currency: input.currency,
+      server,
+      input,
       price: check.price,
       creationFee: check.creationFee,
-      spend: 0,
-      mrlHours: server.mrl,
-      image: input.image,
-      command: input.command,
-      env: { ...input.env },
-      sshKey: input.sshKey,
-      sshPassword: input.sshPassword,
-      jupyterToken: input.jupyterToken,
-      ports: { ...input.ports },
-      requiredPrice: input.requiredPrice,
-      sshPort,
-      extraTcpPorts,
-      httpPort,
-      createdAt: now,
-      createdAtSim: simNow,
-      billedUntilSim: simNow,
+      ports: { sshPort, extraTcpPorts, httpPort },
+      now,
+      simNow: this.clock.now(),
       provisionAt: now + Math.round(this.faultRng.range(minMs, maxMs)),
-      provisionedAt: undefined,
-      readyAt: undefined,
-      endedAt: undefined,
-      endedAtSim: undefined,
-      endReason: undefined,
-      neverUp,
-      monContainer: 0,
-      lastLoweredAt: undefined,
-      host: new OrderHost({
-        instanceId: this.options.instanceId,
-        orderId: id,
-        port: sshPort,
-        authorizedKey: input.sshKey,
-        env: { ...input.env },
-      }),
-    };
+      neverUp:
+        (this.faults.neverUpServers ?? []).includes(server.id) ||
+        this.faultRng.chance(this.faults.neverUp ?? 0),
+      instanceId: this.options.instanceId,
+    });
     this.balancesOf(key)[input.currency] -= check.creationFee;
     this.orders.set(id, order);
     this.later(order.provisionAt - now, () => this.provision(order));
@@ -216,7 +176,7 @@ export class Simulator {
         type: order.type,
         currency: order.currency,
         price: order.price,
-        neverUp,
+        neverUp: order.neverUp,
       },
       'order created',
     );
