@@ -126,6 +126,35 @@ describe('/_sim control routes', () => {
     expect((await simSend(handle, 'POST', '/_sim/servers/1/rent')).status).toBe(404);
   });
 
+  it('/_sim/servers/:id/online takes a server offline: its orders show online false, new orders are refused', async () => {
+    const handle = await start();
+    const serverId = availableServer(handle);
+    const create = () =>
+      callApi(handle, KEY, 'create_order', {
+        body: { renting_server: serverId, type: 'on-demand', currency: 'CLORE-Blockchain', image: 'x' },
+      });
+    expect((await create()).body).toEqual({ code: 0 });
+    expect(
+      (await simSend(handle, 'POST', `/_sim/servers/${serverId}/online`, { online: false })).body,
+    ).toEqual({
+      ok: true,
+      online: false,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 250)); // past the 200 ms rate window
+    const mine = (await callApi(handle, KEY, 'my_orders')).body.orders as Array<{
+      online: boolean;
+      expired: boolean;
+    }>;
+    expect(mine[0]).toMatchObject({ online: false, expired: false });
+    await callApi(handle, KEY, 'cancel_order', { body: { id: handle.orders()[0]!.id } }).catch(
+      () => undefined,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1_000)); // past the 1 s create window
+    expect((await create()).body).toEqual({ code: 6, error: 'server-offline' });
+    expect((await simSend(handle, 'POST', `/_sim/servers/${serverId}/online`, {})).status).toBe(400);
+    expect((await simSend(handle, 'POST', '/_sim/servers/1/online', { online: true })).status).toBe(404);
+  });
+
   it('/_sim/reset ends every order, clears the logs and restores balances and the marketplace', async () => {
     const handle = await start();
     const before = await simGet<unknown>(handle, '/_sim/marketplace');

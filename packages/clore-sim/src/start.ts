@@ -23,6 +23,8 @@ export interface SimHandle {
   setFaults(faults: FaultSettings): void;
   /** Mark a server rented (or free again) by someone outside the simulation. */
   rentServer(serverId: number, rented?: boolean): void;
+  /** Take a server offline (its orders show `online: false`; new orders get `server-offline`) or back. */
+  setServerOnline(serverId: number, online: boolean): void;
   reset(): Promise<void>;
   /** Stop the HTTP server AND every sshd, and kill every order's processes. */
   close(): Promise<void>;
@@ -70,6 +72,13 @@ export async function startSimulator(options: SimOptions = {}): Promise<SimHandl
         throw new Error(`no server ${serverId}`);
       }
       server.rentedExternally = rented;
+    },
+    setServerOnline: (serverId, online) => {
+      const server = sim.servers.get(serverId);
+      if (!server) {
+        throw new Error(`no server ${serverId}`);
+      }
+      server.online = online;
     },
     reset: () => sim.reset(),
     close: () => {

@@ -32,6 +32,7 @@ const ClockBody = z.object({
   advanceMs: z.number().min(0).optional(),
 });
 const RentBody = z.object({ rented: z.boolean().default(true) }).default({ rented: true });
+const OnlineBody = z.object({ online: z.boolean() });
 const IdParams = z.object({ id: z.coerce.number().int() });
 
 /**
@@ -139,6 +140,16 @@ export function registerSimRoutes(app: FastifyInstance, sim: Simulator): void {
     }
     sim.setFaults(body.data as FaultSettings);
     return { ok: true, faults: sim.faults };
+  });
+
+  app.post('/_sim/servers/:id/online', async (request, reply) => {
+    const server = sim.servers.get(IdParams.parse(request.params).id);
+    const body = OnlineBody.safeParse(request.body);
+    if (!server || !body.success) {
+      return reply.code(server ? 400 : 404).send(bad('need an existing server and {online: boolean}'));
+    }
+    server.online = body.data.online;
+    return { ok: true, online: server.online };
   });
 
   app.post('/_sim/servers/:id/rent', async (request, reply) => {
