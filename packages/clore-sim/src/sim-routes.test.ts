@@ -146,9 +146,6 @@ describe('/_sim control routes', () => {
       expired: boolean;
     }>;
     expect(mine[0]).toMatchObject({ online: false, expired: false });
-    await callApi(handle, KEY, 'cancel_order', { body: { id: handle.orders()[0]!.id } }).catch(
-      () => undefined,
-    );
     await new Promise((resolve) => setTimeout(resolve, 1_000)); // past the 1 s create window
     expect((await create()).body).toEqual({ code: 6, error: 'server-offline' });
     expect((await simSend(handle, 'POST', `/_sim/servers/${serverId}/online`, {})).status).toBe(400);
