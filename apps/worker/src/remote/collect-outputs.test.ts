@@ -1,0 +1,102 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { collectOutputs } from './collect-outputs';
+import { type RemoteKit, startRemoteKit } from './remote-test-kit';
+import type { SshSession } from './ssh-session';
+
+let kit: RemoteKit;
+let session: SshSession;
+let remote: string;
+const big = randomBytes(3 * 1024 * 1024 + 17);
+beforeAll(async () => {
+  kit = await startRemoteKit();
+  session = await kit.connect();
+  // The "server" is this host: lay out a job's outputs under a unique directory.
+  remote = join(kit.root, 'container');
+  await mkdir(join(remote, 'out/sub/deeper'), { recursive: true });
+  await writeFile(join(remote, 'out/a.txt'), 'alpha\n');
+  await writeFile(join(remote, 'out/sub/big.bin'), big);
+  await writeFile(join(remote, 'out/sub/deeper/empty'), '');
+  await symlink('/etc/passwd', join(remote, 'out/escape'));
+  await symlink('..', join(remote, 'out/sub/loop'));
+  await writeFile(join(remote, 'single.json'), '{"ok":true}');
+});
+afterAll(async () => {
+  await session.close();
+  await kit.stop();
+});
+
+async function freshDest(): Promise<string> {
+  return mkdtemp(join(tmpdir(), 'cb-dest-'));
+}
+
+async function listFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+}
+
+const sha = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+
+describe('collectOutputs', () => {
+  it('fetches a directory recursively and a file, keeping their paths, skipping symlinks, reporting missing', async () => {
+    const dest = await freshDest();
+    try {
+      const result = await collectOutputs(session, {
+        paths: [join(remote, 'out'), join(remote, 'single.json'), join(remote, 'nope')],
+        destDir: dest,
+        maxBytes: 10 * 1024 * 1024,
+      });
+      const local = (p: string) => join(dest, remote, p);
+      expect(result.missing).toEqual([join(remote, 'nope')]);
+      expect(result.skipped).toEqual([
+        { path: join(remote, 'out/escape'), reason: 'symlink' },
+        { path: join(remote, 'out/sub/loop'), reason: 'symlink' },
+      ]);
+      expect(result.files.map((f) => [f.path, f.size])).toEqual([
+        [join(remote, 'out/a.txt'), 6],
+        [join(remote, 'out/sub/big.bin'), big.length],
+        [join(remote, 'out/sub/deeper/empty'), 0],
+        [join(remote, 'single.json'), 11],
+      ]);
+      expect(result.totalBytes).toBe(6 + big.length + 11);
+      expect(await readFile(local('out/a.txt'), 'utf8')).toBe('alpha\n');
+      expect(sha(await readFile(local('out/sub/big.bin')))).toBe(sha(big));
+      expect(await readFile(local('single.json'), 'utf8')).toBe('{"ok":true}');
+      expect((await listFiles(dest)).sort()).toEqual(result.files.map((f) => f.localPath).sort());
+    } finally {
+      await rm(dest, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses outputs over the cap with a clear error and leaves no files', async () => {
+    const dest = await freshDest();
+    try {
+      const cap = 1024 * 1024;
+      const error = await collectOutputs(session, {
+        paths: [join(remote, 'out')],
+        destDir: dest,
+        maxBytes: cap,
+      }).catch((e: unknown) => e);
+      expect(error).toMatchObject({
+        code: 'OUTPUT_TOO_LARGE',
+        message: `outputs are ${6 + big.length} bytes, over the cap of ${cap} (OUTPUTS_MAX_BYTES)`,
+      });
+      expect(await listFiles(dest)).toEqual([]);
+    } finally {
+      await rm(dest, { recursive: true, force: true });
+    }
+  });
+
+  it('rejects relative paths and `..`', async () => {
+    for (const path of ['relative/x', '/a/../etc', '/']) {
+      await expect(
+        collectOutputs(session, { paths: [path], destDir: kit.root, maxBytes: 10 }),
+      ).rejects.toMatchObject({
+        code: 'OUTPUT_PATH_INVALID',
+      });
+    }
+  });
+});
