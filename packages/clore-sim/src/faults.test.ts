@@ -118,6 +118,14 @@ describe('endpoint faults', () => {
     expect(await pattern()).toEqual(first);
   });
 
+  it('latencyMs delays every answer', async () => {
+    const handle = await start({ latencyMs: [150, 200] });
+    const started = performance.now();
+    expect((await raw(handle, 'wallets')).status).toBe(200);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(150);
+    expect(handle.sim.calls.list()[0]!.durationMs).toBeGreaterThanOrEqual(149);
+  });
+
   it('PUT /_sim/faults replaces the settings at runtime and rejects bad ones', async () => {
     const handle = await start({});
     expect((await raw(handle, 'wallets')).status).toBe(200);

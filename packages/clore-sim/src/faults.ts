@@ -40,6 +40,8 @@ export interface FaultSettings {
   neverUpServers?: number[];
   /** After an order is provisioned, its sshd refuses connections for this many real ms. */
   sshRefuseMs?: number;
+  /** Extra real ms before every /v1 call is performed and answered, uniform in [min, max]. */
+  latencyMs?: [number, number];
   /** Per running spot order, the chance per sim hour of being outbid (the order ends, reason `outbid`). */
   spotOutbidPerHour?: number;
 }

@@ -75,6 +75,11 @@ export function registerApiRoutes(app: FastifyInstance, sim: Simulator, hung: Hu
     if (!handler) {
       return send(apiCode(4));
     }
+    const latency = sim.faults.latencyMs;
+    if (latency) {
+      const ms = sim.faultRng.range(latency[0], Math.max(latency[0], latency[1]));
+      await new Promise((resolve) => setTimeout(resolve, ms));
+    }
     const fault = rollEndpointFault(sim.faults, endpoint, sim.faultRng);
     switch (fault) {
       case 'http500':

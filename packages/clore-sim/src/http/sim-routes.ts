@@ -24,6 +24,7 @@ export const FaultSettingsSchema = z.strictObject({
   neverUpServers: z.array(z.number().int()).optional(),
   sshRefuseMs: z.number().min(0).optional(),
   spotOutbidPerHour: z.number().min(0).optional(),
+  latencyMs: z.tuple([z.number().min(0), z.number().min(0)]).optional(),
 });
 
 const BalanceBody = z.object({ key: z.string(), currency: z.string(), amount: z.number() });
