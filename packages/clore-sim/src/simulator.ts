@@ -1,10 +1,10 @@
 import type { Logger } from '@clore-batch/shared';
 import { forComponent } from '@clore-batch/shared';
-import { freePort } from '@clore-batch/testing';
 import { CallLog } from './call-log';
 import { SimClock } from './clock';
 import { type Balances, type Currency, isCurrency } from './currencies';
 import { type FaultSettings, normalizeFaults } from './faults';
+import { PortAllocator } from './host/port-allocator';
 import { generateMarketplace } from './market/generate';
 import type { SimServer } from './market/server';
 import { type ResolvedKey, type ResolvedOptions, resolveOptions, type SimOptions } from './options';
@@ -36,7 +36,7 @@ export class Simulator {
   private balances = new Map<string, Balances>();
   private keys = new Map<string, ResolvedKey>();
   private nextOrderId = 0;
-  private usedPorts = new Set<number>();
+  private readonly ports = new PortAllocator();
   private readonly pending = new Set<Promise<unknown>>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private ticker: NodeJS.Timeout | undefined;
@@ -98,14 +98,8 @@ export class Simulator {
     return [...this.orders.values()].filter((o) => o.key === key);
   }
 
-  private async allocatePort(): Promise<number> {
-    for (;;) {
-      const port = await freePort();
-      if (!this.usedPorts.has(port)) {
-        this.usedPorts.add(port);
-        return port;
-      }
-    }
+  private allocatePort(): Promise<number> {
+    return this.ports.allocate();
   }
 
   async createOrder(key: string, input: CreateOrderInput): Promise<CreateOutcome> {
@@ -122,9 +116,9 @@ export class Simulator {
       }
     }
     const releasePorts = () => {
-      this.usedPorts.delete(sshPort);
+      this.ports.release(sshPort);
       for (const port of Object.values(extraTcpPorts)) {
-        this.usedPorts.delete(port);
+        this.ports.release(port);
       }
     };
     if (this.closed) {
@@ -255,9 +249,9 @@ export class Simulator {
     order.endedAtSim = atSim ?? this.clock.now();
     order.endReason = reason;
     order.monContainer = 0;
-    this.usedPorts.delete(order.sshPort);
+    this.ports.release(order.sshPort);
     for (const port of Object.values(order.extraTcpPorts)) {
-      this.usedPorts.delete(port);
+      this.ports.release(port);
     }
     this.log.info({ orderId: order.id, reason, spend: order.spend }, 'order ended');
     this.track(order.host.stop());
@@ -309,7 +303,7 @@ export class Simulator {
     }
     await this.settle();
     this.orders.clear();
-    this.usedPorts.clear();
+    this.ports.clear();
     this.calls.clear();
     this.rateLimiter.reset();
     this.faults = normalizeFaults(this.options.faults);
