@@ -1,1 +1,15 @@
-export {};
+export { buildApp } from './app';
+export type { ApiDeps, ApiPlugin } from './deps';
+export { type RunningApi, type StartApiOptions, startApi } from './start-api';
+export { enqueueRun } from './submission/enqueue';
+export { type EnqueueSweep, startEnqueueSweep } from './submission/enqueue-sweep';
+export { isRefusedAddress, webhookTargetProblem } from './webhooks/address-policy';
+export { enqueueWebhook, webhookJobId } from './webhooks/enqueue-webhook';
+export {
+  SIGNATURE_HEADER,
+  signWebhook,
+  TIMESTAMP_HEADER,
+  verifyWebhook,
+  webhookKey,
+} from './webhooks/signature';
+export { createWebhookWorker } from './webhooks/webhook-worker';

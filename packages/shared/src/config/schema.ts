@@ -41,6 +41,9 @@ export const ConfigSchema = z.object({
   WEBHOOK_SECRET: z.string().min(16).optional(),
   WEBHOOK_ALLOW_PRIVATE: BoolEnv.default(false),
   WEBHOOK_MAX_ATTEMPTS: int(1, 20).default(5),
+  WEBHOOK_BACKOFF_MS: int(1, 3_600_000).default(2_000),
+  WEBHOOK_TIMEOUT_MS: int(100, 120_000).default(10_000),
+  API_ENQUEUE_SWEEP_MS: int(100, 3_600_000).default(30_000),
 
   WORKER_CONCURRENCY: int(1, 1_000).default(8),
   ORDER_POLL_INTERVAL_MS: int(10, 600_000).default(3_000),

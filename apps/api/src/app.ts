@@ -1,0 +1,57 @@
+import { deriveSecretKey } from '@clore-batch/shared';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import { serializerCompiler } from 'fastify-type-provider-zod';
+import { registerAuth } from './auth/auth-hook';
+import type { ApiDeps } from './deps';
+import { registerErrorHandling } from './errors/error-handler';
+import { zodValidatorCompiler } from './errors/zod-validator';
+import { createApiMetrics } from './metrics/api-metrics';
+import { registerOpenApi } from './openapi';
+import { registerRateLimit } from './rate-limit';
+import { healthRoutes } from './routes/health';
+import { jobLogRoutes } from './routes/job-logs';
+import { jobOutputRoutes } from './routes/job-outputs';
+import { jobRoutes } from './routes/jobs';
+import { metricsRoutes } from './routes/metrics';
+
+/**
+ * The API as a Fastify instance, not listening (tests use `inject()` or `listen()` it themselves).
+ * Registers, in order: error handling, auth (first onRequest hook), the per-token rate limit,
+ * OpenAPI, the routes, then `deps.plugins` (the dashboard). Closing the app closes none of the
+ * deps: their owner (startApi, main.ts, a test) does.
+ */
+export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
+  const { config } = deps;
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    bodyLimit: config.API_BODY_LIMIT_BYTES,
+    logController: new LogController({ disableRequestLogging: true }),
+    trustProxy: false,
+    return503OnClosing: true,
+  });
+  app.setValidatorCompiler(zodValidatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  registerErrorHandling(app);
+  registerAuth(app, config.API_TOKENS);
+  await registerRateLimit(app, {
+    redis: deps.redis,
+    prefix: config.REDIS_PREFIX,
+    perMinute: config.API_RATE_LIMIT_PER_MINUTE,
+  });
+  await registerOpenApi(app);
+
+  const secretKey = deriveSecretKey(config.SECRETS_KEY);
+  const submit = { config, store: deps.store, queue: deps.queue, secretKey };
+  const metrics = createApiMetrics({ redis: deps.redis, prefix: config.REDIS_PREFIX, store: deps.store });
+  await app.register(async (scope) => {
+    await healthRoutes(scope, deps);
+    await jobRoutes(scope, { ...deps, submit });
+    await jobLogRoutes(scope, deps);
+    await jobOutputRoutes(scope, deps);
+    await metricsRoutes(scope, metrics);
+  });
+  for (const plugin of deps.plugins ?? []) {
+    await app.register(plugin, { deps });
+  }
+  return app;
+}

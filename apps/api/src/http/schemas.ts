@@ -1,0 +1,74 @@
+import { isJobId, JobState, LIST_LIMIT_MAX, OutputFileSchema, PublicJobSchema } from '@clore-batch/shared';
+import { z } from 'zod';
+
+/** Response and parameter schemas of the REST API (OpenAPI is generated from these and the shared ones). */
+export const ErrorBodySchema = z
+  .object({
+    code: z.string().describe('stable error code (docs/errors.md)'),
+    message: z.string(),
+    details: z.record(z.string(), z.unknown()).optional(),
+  })
+  .meta({ id: 'Error' });
+
+export const JobIdParamsSchema = z.object({
+  id: z.string().refine(isJobId, 'is not a job id'),
+});
+
+/** Loose: the other headers pass through untouched. */
+export const JobSubmitHeadersSchema = z.looseObject({
+  'idempotency-key': z
+    .string()
+    .optional()
+    .describe('1-200 printable ASCII characters; the same key and body return the same job'),
+});
+
+export const JobListQuerySchema = z.strictObject({
+  state: z.enum(JobState).optional(),
+  limit: z.coerce
+    .number()
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(LIST_LIMIT_MAX, `must be at most ${LIST_LIMIT_MAX}`)
+    .default(50),
+  cursor: z.string().min(1).max(200).optional(),
+  owner: z.string().min(1).max(64).optional().describe('admin tokens only: jobs of this token name'),
+});
+
+export const JobPageSchema = z
+  .object({
+    jobs: z.array(PublicJobSchema),
+    nextCursor: z.string().optional().describe('pass as `cursor` for the next page; absent on the last'),
+  })
+  .meta({ id: 'JobPage' });
+
+export const PublicJob = PublicJobSchema.meta({ id: 'Job' });
+
+export const OutputListSchema = z
+  .object({
+    jobId: z.string(),
+    outputs: z.array(
+      OutputFileSchema.extend({ url: z.string().describe('download path, relative to the API root') }),
+    ),
+  })
+  .meta({ id: 'OutputList' });
+
+export const LogsQuerySchema = z.strictObject({
+  follow: z.enum(['0', '1', 'true', 'false']).optional(),
+  offset: z.coerce.number().int().min(0).optional().describe('first byte (plain text only)'),
+  lastEventId: z.string().max(64).optional().describe('resume point when a header cannot be set'),
+});
+
+export const HealthSchema = z.object({ status: z.literal('ok') });
+export const ReadySchema = z.object({ status: z.enum(['ok']), redis: z.literal('ok') });
+
+/** The error responses every authenticated route may give. */
+export const errorResponses = {
+  400: ErrorBodySchema,
+  401: ErrorBodySchema,
+  403: ErrorBodySchema,
+  404: ErrorBodySchema,
+  409: ErrorBodySchema,
+  413: ErrorBodySchema,
+  429: ErrorBodySchema,
+  500: ErrorBodySchema,
+} as const;

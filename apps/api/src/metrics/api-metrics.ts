@@ -1,0 +1,52 @@
+import { createTelemetryCounters, JOB_STATES, type JobStore, METRICS } from '@clore-batch/shared';
+import type { Redis } from 'ioredis';
+import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { redisMetric } from './redis-metric';
+
+export interface ApiMetrics {
+  registry: Registry;
+}
+
+const P = 'clore_batch_';
+
+/**
+ * One prom-client registry per app instance (never the global one, so tests can build many apps).
+ * Jobs by state come from the store at scrape time; everything the workers measure comes from the
+ * Redis telemetry counters (METRICS names), read at scrape time too.
+ */
+export function createApiMetrics(deps: { redis: Redis; prefix: string; store: JobStore }): ApiMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: `${P}api_` });
+  const { store } = deps;
+  new Gauge({
+    name: `${P}jobs`,
+    help: 'Jobs in each state (all owners)',
+    labelNames: ['state'],
+    registers: [registry],
+    async collect() {
+      const counts = await store.countByState();
+      for (const state of JOB_STATES) {
+        this.set({ state }, counts[state]);
+      }
+    },
+  });
+  const telemetry = createTelemetryCounters(deps.redis, deps.prefix);
+  const fromRedis: Array<[source: string, help: string, type: 'counter' | 'gauge' | 'summary']> = [
+    [METRICS.jobDuration, 'Seconds from a job leaving queued to its end', 'summary'],
+    [
+      METRICS.provisioningDuration,
+      'Seconds spent provisioning (choosing, ordering, waiting for SSH)',
+      'summary',
+    ],
+    [METRICS.cloreCalls, 'Clore API calls by endpoint and answer code', 'counter'],
+    [METRICS.code5Answers, 'Clore API code 5 (rate limited) answers', 'counter'],
+    [METRICS.limiterWait, 'Seconds spent waiting for the shared Clore rate limiter, by lane', 'counter'],
+    [METRICS.usdSpent, 'USD billed by the provider for rentals', 'counter'],
+    [METRICS.activeOrders, 'Clore orders currently active', 'gauge'],
+    [METRICS.orphansReaped, 'Orphaned orders cancelled by the reaper', 'counter'],
+  ];
+  for (const [source, help, type] of fromRedis) {
+    registry.registerMetric(redisMetric({ telemetry, source, name: `${P}${source}`, help, type }));
+  }
+  return { registry };
+}

@@ -1,0 +1,44 @@
+import { AppError } from '@clore-batch/shared';
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Redis } from 'ioredis';
+import { errorResponses, HealthSchema, ReadySchema } from '../http/schemas';
+
+const READY_TIMEOUT_MS = 2_000;
+
+/** GET /healthz (no token: the process answers) and GET /readyz (any token: Redis answers PING). */
+export async function healthRoutes(root: FastifyInstance, deps: { redis: Redis }): Promise<void> {
+  const app = root.withTypeProvider<ZodTypeProvider>();
+  app.get(
+    '/healthz',
+    {
+      config: { access: 'public', rateLimit: false },
+      schema: { tags: ['health'], summary: 'Liveness (no token needed)', response: { 200: HealthSchema } },
+    },
+    async () => ({ status: 'ok' as const }),
+  );
+  app.get(
+    '/readyz',
+    {
+      schema: {
+        tags: ['health'],
+        summary: 'Readiness: Redis reachable',
+        response: { 200: ReadySchema, 503: errorResponses[500] },
+      },
+    },
+    async () => {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('PING timed out')), READY_TIMEOUT_MS);
+      });
+      try {
+        await Promise.race([deps.redis.ping(), timeout]);
+      } catch (cause) {
+        throw new AppError('REDIS_UNAVAILABLE', 'Redis does not answer', { cause });
+      } finally {
+        clearTimeout(timer);
+      }
+      return { status: 'ok' as const, redis: 'ok' as const };
+    },
+  );
+}

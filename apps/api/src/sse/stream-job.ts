@@ -1,0 +1,70 @@
+import { type JobStore, jobSummary } from '@clore-batch/shared';
+import { formatEventId, type StreamPosition } from './event-id';
+import type { SseWriter } from './sse-writer';
+import { splitUtf8 } from './utf8-split';
+
+export interface StreamJobOptions {
+  store: JobStore;
+  jobId: string;
+  from: StreamPosition;
+  writer: SseWriter;
+  signal: AbortSignal;
+  chunkBytes?: number;
+}
+
+/**
+ * A job's log and history as SSE, from `from` until the job ends:
+ * - `event: log`, data `{"offset":n,"text":"..."}`: output bytes from `offset` as UTF-8 text (a
+ *   character split across chunks is held back until it is complete);
+ * - `event: state` / `event: info`, data: the history entry `{index, at, type, from?, to?, ...}`;
+ * - `event: end`, data: the job summary `{id, state, reason?, exitCode?, costUsd, ...}`, then close.
+ * Every log/state/info event carries an id (event-id.ts) to resume from. Pull-based: the next
+ * chunk is read only after the previous one has gone out (`writer.send` waits for drain).
+ */
+export async function streamJob(options: StreamJobOptions): Promise<'ended' | 'closed'> {
+  const { store, jobId, writer, signal } = options;
+  let sent: StreamPosition = { ...options.from };
+  let pending: Buffer = Buffer.alloc(0);
+  const follow = store.follow(jobId, {
+    fromOffset: sent.offset,
+    fromEventIndex: sent.index,
+    signal,
+    chunkBytes: options.chunkBytes ?? 64 * 1024,
+  });
+  for await (const item of follow) {
+    if (item.kind === 'log') {
+      const [complete, rest] = splitUtf8(
+        pending.length === 0 ? item.data : Buffer.concat([pending, item.data]),
+      );
+      pending = Buffer.from(rest);
+      if (complete.length > 0) {
+        const start = sent.offset;
+        sent = { offset: start + complete.length, index: sent.index };
+        const data = JSON.stringify({ offset: start, text: complete.toString('utf8') });
+        await writer.send('log', data, formatEventId(sent));
+      }
+    } else {
+      sent = { offset: sent.offset, index: item.index + 1 };
+      const data = JSON.stringify({ index: item.index, ...item.event });
+      await writer.send(item.event.type === 'state' ? 'state' : 'info', data, formatEventId(sent));
+    }
+    if (writer.isClosed) {
+      return 'closed';
+    }
+  }
+  if (signal.aborted || writer.isClosed) {
+    return 'closed';
+  }
+  if (pending.length > 0) {
+    const start = sent.offset;
+    sent = { offset: start + pending.length, index: sent.index };
+    await writer.send(
+      'log',
+      JSON.stringify({ offset: start, text: pending.toString('utf8') }),
+      formatEventId(sent),
+    );
+  }
+  const job = await store.get(jobId);
+  await writer.send('end', JSON.stringify(jobSummary(job)), formatEventId(sent));
+  return 'ended';
+}

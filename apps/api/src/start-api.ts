@@ -1,0 +1,104 @@
+import {
+  bullPrefix,
+  type Config,
+  createJobStore,
+  createLogger,
+  type DeepReadonly,
+  JOBS_QUEUE,
+  type Logger,
+  WEBHOOKS_QUEUE,
+} from '@clore-batch/shared';
+import { Queue, type Worker } from 'bullmq';
+import type { FastifyInstance } from 'fastify';
+import { Redis } from 'ioredis';
+import { buildApp } from './app';
+import type { ApiPlugin } from './deps';
+import { type EnqueueSweep, startEnqueueSweep } from './submission/enqueue-sweep';
+import type { Resolver } from './webhooks/address-policy';
+import { createWebhookWorker } from './webhooks/webhook-worker';
+
+export interface StartApiOptions {
+  logger?: Logger;
+  /** Listen here instead of config HOST/PORT (the CLI sandbox passes port 0). */
+  host?: string;
+  port?: number;
+  plugins?: ReadonlyArray<ApiPlugin>;
+  /** Start the webhook delivery worker (default true). */
+  webhooks?: boolean;
+  /** DNS for webhook checks (tests). */
+  resolve?: Resolver;
+}
+
+export interface RunningApi {
+  app: FastifyInstance;
+  /** `http://host:port` it listens on. */
+  url: string;
+  sweep: EnqueueSweep;
+  /** Stops listening, the webhook worker and the sweep, and closes every connection it opened. */
+  close(): Promise<void>;
+}
+
+/**
+ * The API with everything it needs, listening: Redis clients, the job store, the queues, the
+ * webhook worker and the enqueue sweep. main.ts and the CLI's sandbox use this.
+ */
+export async function startApi(
+  config: DeepReadonly<Config>,
+  options: StartApiOptions = {},
+): Promise<RunningApi> {
+  const logger = options.logger ?? createLogger({ level: config.LOG_LEVEL, base: { service: 'api' } });
+  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
+  const bull = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
+  const workerConnection = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
+  const prefix = bullPrefix(config.REDIS_PREFIX);
+  const store = createJobStore({
+    redis,
+    prefix: config.REDIS_PREFIX,
+    dataDir: config.DATA_DIR,
+    logTailBytes: config.LOG_TAIL_BYTES,
+  });
+  const queue = new Queue(JOBS_QUEUE, { connection: bull, prefix });
+  const webhookQueue = new Queue(WEBHOOKS_QUEUE, { connection: bull, prefix });
+  let worker: Worker | undefined;
+  let app: FastifyInstance | undefined;
+  let sweep: EnqueueSweep | undefined;
+  const close = async () => {
+    await app?.close();
+    await sweep?.stop();
+    await worker?.close();
+    await queue.close();
+    await webhookQueue.close();
+    await store.close();
+    await Promise.all(
+      [redis.quit(), bull.quit(), workerConnection.quit()].map((p) => p.catch(() => undefined)),
+    );
+  };
+  try {
+    app = await buildApp({
+      config,
+      logger,
+      redis,
+      store,
+      queue,
+      webhookQueue,
+      ...(options.plugins ? { plugins: options.plugins } : {}),
+    });
+    if (options.webhooks !== false) {
+      worker = createWebhookWorker({
+        config,
+        logger,
+        store,
+        webhookQueue,
+        connection: workerConnection,
+        ...(options.resolve ? { resolve: options.resolve } : {}),
+      });
+    }
+    sweep = startEnqueueSweep({ store, queue, logger, intervalMs: config.API_ENQUEUE_SWEEP_MS });
+    const url = await app.listen({ host: options.host ?? config.HOST, port: options.port ?? config.PORT });
+    logger.info({ url }, 'api listening');
+    return { app, url, sweep, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}

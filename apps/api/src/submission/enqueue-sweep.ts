@@ -1,0 +1,71 @@
+import { forComponent, type JobStore, type Logger } from '@clore-batch/shared';
+import type { Queue } from 'bullmq';
+import { enqueueRun } from './enqueue';
+
+/**
+ * Closes the gap between "stored" and "enqueued": a process that dies after `store.create` and
+ * before `queue.add` leaves a queued job no worker will see. Every `intervalMs` this re-adds each
+ * queued job older than `minAgeMs` that has no BullMQ job. Adding is idempotent (jobId = our id),
+ * so several API processes may sweep at once. docs/decisions/0060-api-submission.md.
+ */
+export interface EnqueueSweep {
+  /** One pass; returns the ids it re-enqueued. */
+  runOnce(): Promise<string[]>;
+  stop(): Promise<void>;
+}
+
+export function startEnqueueSweep(deps: {
+  store: JobStore;
+  queue: Queue;
+  logger: Logger;
+  intervalMs: number;
+  minAgeMs?: number;
+  now?: () => number;
+}): EnqueueSweep {
+  const log = forComponent(deps.logger, 'enqueue-sweep');
+  const minAgeMs = deps.minAgeMs ?? Math.min(deps.intervalMs, 10_000);
+  const now = deps.now ?? Date.now;
+  let running: Promise<string[]> | undefined;
+  let stopped = false;
+
+  async function pass(): Promise<string[]> {
+    const requeued: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await deps.store.list({ state: 'queued', limit: 200, ...(cursor ? { cursor } : {}) });
+      for (const job of page.jobs) {
+        if (now() - Date.parse(job.createdAt) < minAgeMs) {
+          continue;
+        }
+        if ((await deps.queue.getJob(job.id)) === undefined) {
+          await enqueueRun(deps.queue, job.id);
+          requeued.push(job.id);
+        }
+      }
+      cursor = page.nextCursor;
+    } while (cursor !== undefined && !stopped);
+    if (requeued.length > 0) {
+      log.warn({ jobIds: requeued }, `re-enqueued ${requeued.length} queued job(s) that had no queue entry`);
+    }
+    return requeued;
+  }
+
+  const runOnce = () => {
+    running ??= pass().finally(() => {
+      running = undefined;
+    });
+    return running;
+  };
+  const timer = setInterval(() => {
+    runOnce().catch((error: unknown) => log.error({ err: error }, 'enqueue sweep failed'));
+  }, deps.intervalMs);
+  timer.unref();
+  return {
+    runOnce,
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await running?.catch(() => undefined);
+    },
+  };
+}
