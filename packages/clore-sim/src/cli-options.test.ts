@@ -58,6 +58,8 @@ describe('clore-sim command', () => {
     expect(() => optionsFromArgs(['--shape', 'odd'])).toThrow(/shape/);
     expect(() => optionsFromArgs(['--key', 'a:doge=1'])).toThrow(/balance/);
     expect(() => optionsFromArgs(['--provisioning', '5'])).toThrow(/MIN-MAX/);
+    expect(() => optionsFromArgs(['--faults', '{"neverUp":2}'])).toThrow(/invalid fault settings/);
+    expect(() => optionsFromArgs(['--faults', '{"bogus":1}'])).toThrow(/invalid fault settings/);
   });
 
   it('starts, prints its URL and keys, serves the API and stops on SIGTERM', async () => {

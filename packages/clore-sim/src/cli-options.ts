@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { createLogger } from '@clore-batch/shared';
 import { CURRENCIES, type Currency } from './currencies';
-import type { FaultSettings } from './faults';
+import { type FaultSettings, normalizeFaults } from './faults';
 import type { SimKey, SimOptions } from './options';
 
 export const HELP = `clore-sim: a Clore API simulator with a real sshd per order (see packages/clore-sim/README.md)
@@ -112,7 +112,7 @@ export function optionsFromArgs(args: string[]): SimOptions | 'help' {
     clockSpeed: numberFlag(values['clock-speed'], 'clock-speed'),
     sshHost: values['ssh-host'],
     usdPriceUnit: values['usd-unit'] as SimOptions['usdPriceUnit'],
-    faults: values.faults ? (JSON.parse(values.faults) as FaultSettings) : undefined,
+    faults: values.faults ? normalizeFaults(JSON.parse(values.faults) as FaultSettings) : undefined,
     logger: createLogger({ level: values['log-level'] ?? 'info', base: { service: 'clore-sim' } }),
   };
   return options;

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { Rng } from './rng';
 
 /** Faults that can hit any endpoint, as probabilities 0..1 per call. */
@@ -46,8 +47,34 @@ export interface FaultSettings {
   spotOutbidPerHour?: number;
 }
 
+/** The shape `PUT /_sim/faults`, `--faults` and `SimOptions.faults` must have (unknown keys rejected). */
+const EndpointFaultsSchema = z.strictObject({
+  http500: z.number().min(0).max(1).optional(),
+  http502: z.number().min(0).max(1).optional(),
+  hang: z.number().min(0).max(1).optional(),
+  reset: z.number().min(0).max(1).optional(),
+  nonJson: z.number().min(0).max(1).optional(),
+  code1: z.number().min(0).max(1).optional(),
+  lostResponse: z.number().min(0).max(1).optional(),
+});
+
+export const FaultSettingsSchema = z.strictObject({
+  endpoints: z.record(z.string(), EndpointFaultsSchema).optional(),
+  lostResponseMode: z.enum(['reset', 'hang']).optional(),
+  neverUp: z.number().min(0).max(1).optional(),
+  neverUpServers: z.array(z.number().int()).optional(),
+  sshRefuseMs: z.number().min(0).optional(),
+  spotOutbidPerHour: z.number().min(0).optional(),
+  latencyMs: z.tuple([z.number().min(0), z.number().min(0)]).optional(),
+});
+
+/** A validated private copy of fault settings; throws on an unknown key or an out-of-range value. */
 export function normalizeFaults(faults: FaultSettings | undefined): FaultSettings {
-  return structuredClone(faults ?? {});
+  const parsed = FaultSettingsSchema.safeParse(faults ?? {});
+  if (!parsed.success) {
+    throw new Error(`invalid fault settings: ${parsed.error.message}`);
+  }
+  return structuredClone(parsed.data) as FaultSettings;
 }
 
 function rateFor(faults: FaultSettings, endpoint: string, kind: EndpointFaultKind): number {

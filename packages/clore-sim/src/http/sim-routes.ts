@@ -1,31 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { isCurrency, USD_RATES } from '../currencies';
-import type { FaultSettings } from '../faults';
+import { type FaultSettings, FaultSettingsSchema } from '../faults';
 import { keyHash } from '../key-hash';
 import { isActive } from '../orders/order';
 import { orderSummary } from '../orders/order-summary';
 import type { Simulator } from '../simulator';
-
-const EndpointFaultsSchema = z.strictObject({
-  http500: z.number().min(0).max(1).optional(),
-  http502: z.number().min(0).max(1).optional(),
-  hang: z.number().min(0).max(1).optional(),
-  reset: z.number().min(0).max(1).optional(),
-  nonJson: z.number().min(0).max(1).optional(),
-  code1: z.number().min(0).max(1).optional(),
-  lostResponse: z.number().min(0).max(1).optional(),
-});
-
-export const FaultSettingsSchema = z.strictObject({
-  endpoints: z.record(z.string(), EndpointFaultsSchema).optional(),
-  lostResponseMode: z.enum(['reset', 'hang']).optional(),
-  neverUp: z.number().min(0).max(1).optional(),
-  neverUpServers: z.array(z.number().int()).optional(),
-  sshRefuseMs: z.number().min(0).optional(),
-  spotOutbidPerHour: z.number().min(0).optional(),
-  latencyMs: z.tuple([z.number().min(0), z.number().min(0)]).optional(),
-});
 
 const BalanceBody = z.object({ key: z.string(), currency: z.string(), amount: z.number() });
 const ClockBody = z.object({
