@@ -100,7 +100,7 @@ export async function sftpReadExact(
 export interface ReadBlocksOptions {
   /** Bytes per request (default 256 KiB; OpenSSH answers up to 256 KiB per read). */
   blockSize?: number;
-  /** Requests kept in flight while the consumer works (default 8). Memory ≤ blockSize × inFlight. */
+  /** Requests kept in flight while the consumer works (default 16). Memory ≤ blockSize × inFlight. */
   inFlight?: number;
 }
 
@@ -118,7 +118,7 @@ export async function sftpReadBlocks(
   options: ReadBlocksOptions = {},
 ): Promise<number> {
   const blockSize = options.blockSize ?? 256 * 1024;
-  const inFlight = options.inFlight ?? 8;
+  const inFlight = options.inFlight ?? 16;
   const pending: { position: number; length: number; data: Promise<Buffer> }[] = [];
   let next = from;
   const fill = () => {
