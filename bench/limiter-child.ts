@@ -40,7 +40,9 @@ await redis.incr(config.readyKey);
 while ((await redis.exists(config.goKey)) === 0) {
   await new Promise((resolve) => setTimeout(resolve, 10));
 }
-const reads = [() => client.wallets(), () => client.myOrders(), () => client.marketplace()];
+// All in one lane: this measures throughput and fairness; lane priority has its own tests.
+const lane = { lane: 'reads' } as const;
+const reads = [() => client.wallets(lane), () => client.myOrders({}, lane), () => client.marketplace(lane)];
 const errors: Record<string, number> = {};
 for (let i = 0; i < config.calls; i += 1) {
   try {

@@ -165,7 +165,7 @@ function section(results: RunResult[]): string {
     '## Rate limiter',
     '',
     `Measured ${date} on ${machine}, with \`pnpm --filter @clore-batch/bench exec tsx limiter.ts\` ` +
-      `(${totalCalls} reads per run split over the processes; one API key; limiter spacing ${general} ms / ` +
+      `(${totalCalls} calls per run (wallets, my_orders, marketplace in turn, all in the reads lane) split over the processes; one API key; limiter spacing ${general} ms / ` +
       `create ${create} ms; the simulator refuses calls closer than ${simLimits.generalMs} ms / ${simLimits.createMs} ms). ` +
       'Rates and windows come from the simulator call log (arrival times); waits from the limiter (acquire() until the caller may send).',
     '',

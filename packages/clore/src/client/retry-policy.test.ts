@@ -7,7 +7,9 @@ import { backoffDelayMs, isRetryable, retryPolicy } from './retry-policy';
 describe('backoffDelayMs', () => {
   it('doubles per attempt, caps, and jitters within [0.5, 1) of the step', () => {
     const policy = retryPolicy({ baseDelayMs: 1_000, maxDelayMs: 5_000 });
-    expect([1, 2, 3, 4].map((n) => backoffDelayMs(policy, n, () => 0.999_999))).toEqual([1_000, 2_000, 4_000, 5_000]);
+    expect([1, 2, 3, 4].map((n) => backoffDelayMs(policy, n, () => 0.999_999))).toEqual([
+      1_000, 2_000, 4_000, 5_000,
+    ]);
     expect([1, 2, 3, 4].map((n) => backoffDelayMs(policy, n, () => 0))).toEqual([500, 1_000, 2_000, 2_500]);
   });
 

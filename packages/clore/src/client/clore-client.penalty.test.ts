@@ -1,0 +1,51 @@
+import { randomUUID } from 'node:crypto';
+import { startSimulator } from '@clore-batch/clore-sim';
+import { startRedis, trackRedis } from '@clore-batch/testing';
+import { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
+import { hashApiKey } from '../hash-api-key';
+import { createRateLimiter } from '../limiter/rate-limiter';
+import { CloreClient } from './clore-client';
+
+describe('CloreClient with the shared limiter, when the API still says code 5', () => {
+  it('pushes the schedule back for every process sharing the key, then succeeds', async () => {
+    const redisHandle = await startRedis();
+    // The simulator is stricter (400 ms) than the limiter is configured (50 ms): 429s must happen.
+    const sim = await startSimulator({ seed: 2, servers: 5, limits: { generalMs: 400, createMs: 400 } });
+    const key = sim.keys[0] ?? '';
+    const prefix = `test-${randomUUID()}`;
+    const processes = [0, 1].map(() => {
+      const redis = trackRedis(new Redis(redisHandle.url));
+      const limiter = createRateLimiter({ redis, keyHash: hashApiKey(key), prefix, generalSpacingMs: 50 });
+      const client = new CloreClient({
+        baseUrl: sim.url,
+        apiKey: key,
+        limiter,
+        retry: { maxAttempts: 6, baseDelayMs: 600, maxDelayMs: 600 },
+      });
+      return { redis, limiter, client };
+    });
+    try {
+      await Promise.all(processes.flatMap((p) => [p.client.wallets(), p.client.myOrders()]));
+      const calls = [...sim.sim.calls.list()].sort((a, b) => a.at - b.at);
+      const ok = calls.filter((c) => c.code === 0);
+      expect(ok).toHaveLength(4);
+      const limited = calls.filter((c) => c.code === 5);
+      expect(limited.length).toBeGreaterThan(0);
+      // After each 429, whichever process sends next waits out the penalty (≥ 0.5 × 600 ms).
+      for (const refused of limited) {
+        const next = calls.find((c) => c.at > refused.at);
+        if (next !== undefined) {
+          expect(next.at - refused.at).toBeGreaterThanOrEqual(290);
+        }
+      }
+    } finally {
+      for (const p of processes) {
+        await p.limiter.close();
+        p.redis.disconnect();
+      }
+      await sim.close();
+      await redisHandle.stop();
+    }
+  });
+});
