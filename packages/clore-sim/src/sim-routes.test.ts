@@ -152,6 +152,26 @@ describe('/_sim control routes', () => {
     expect((await simSend(handle, 'POST', '/_sim/servers/1/online', { online: true })).status).toBe(404);
   });
 
+  it('/_sim/state and GET /_sim/faults report the current settings', async () => {
+    const handle = await start();
+    handle.setFaults({ neverUp: 0.25 });
+    expect(await simGet(handle, '/_sim/faults')).toEqual({ neverUp: 0.25 });
+    const state = await simGet<Record<string, unknown>>(handle, '/_sim/state');
+    expect(state).toMatchObject({
+      shape: 'real',
+      limits: { generalMs: 200, createMs: 1000, spotLowerMs: 600_000 },
+      faults: { neverUp: 0.25 },
+      keys: [
+        {
+          keyHash: keyHash(KEY),
+          balances: { 'CLORE-Blockchain': 50_000, bitcoin: 0.02, 'USD-Blockchain': 1_000 },
+        },
+      ],
+      activeOrders: 0,
+    });
+    expect(JSON.stringify(state)).not.toContain(KEY);
+  });
+
   it('/_sim/reset ends every order, clears the logs and restores balances and the marketplace', async () => {
     const handle = await start();
     const before = await simGet<unknown>(handle, '/_sim/marketplace');

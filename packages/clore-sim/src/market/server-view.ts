@@ -21,18 +21,11 @@ export function specsOf(server: SimServer) {
   };
 }
 
-function usdOf(
-  server: SimServer,
-  coin: Currency,
-  kind: 'onDemand' | 'spotMin',
-  hourly: boolean,
-): number | null {
+/** USD per day (or hour) of a price; a coin the host does not take shows its reference USD price. */
+function usdOf(server: SimServer, coin: Currency, kind: 'onDemand' | 'spotMin', hourly: boolean): number {
   const amount = server[kind][coin];
-  if (amount === undefined) {
-    return null;
-  }
-  const usd = toUsd(amount, coin) / (hourly ? 24 : 1);
-  return roundAmount(usd, 'USD-Blockchain');
+  const perDay = amount === undefined ? server.usdPerDay : toUsd(amount, coin);
+  return roundAmount(perDay / (hourly ? 24 : 1), 'USD-Blockchain');
 }
 
 /** `price.usd` (clore-api.md §4): USD equivalents of the on-demand price in each coin, and of the spot minimum. */
