@@ -1,1 +1,12 @@
-export {};
+export { ApiClient, type ApiClientOptions, type JobPage, type ListQuery } from './api/api-client';
+export { ApiError } from './api/api-error';
+export { type ApiJob, ApiJobSchema } from './api/api-job';
+export { type FollowItem, followStream } from './api/follow-stream';
+export { type SseEvent, SseParser } from './api/sse-parser';
+export { CliError, usageError } from './cli/cli-error';
+export { EXIT, EXIT_CODE_ROWS, type ExitCode, exitCodeHelp, REASON_EXIT } from './cli/exit-codes';
+export { type Answer, type Io, processIo } from './cli/io';
+export { buildProgram, runCli } from './cli/program';
+export { FIRST_SUBMIT } from './sandbox/banner';
+export { type Sandbox, type SandboxOptions, startSandbox } from './sandbox/start-sandbox';
+export { type Outcome, outcomeOf } from './wait/outcome';

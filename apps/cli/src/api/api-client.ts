@@ -1,0 +1,210 @@
+import { z } from 'zod';
+import { CliError } from '../cli/cli-error';
+import { EXIT } from '../cli/exit-codes';
+import { ApiError, readErrorBody, unreachable } from './api-error';
+import { type ApiJob, ApiJobSchema, type OutputEntry, OutputEntrySchema } from './api-job';
+
+export interface ApiClientOptions {
+  baseUrl: string;
+  /** Sent as `Authorization: Bearer`; never printed. */
+  token: string | undefined;
+  fetch?: typeof fetch;
+  /** Per-request timeout for everything but streams (default 30 s). */
+  timeoutMs?: number;
+  /** Tries for a request that may be repeated safely (default 4). */
+  tries?: number;
+}
+
+export interface JobPage {
+  jobs: ApiJob[];
+  nextCursor: string | undefined;
+}
+
+export interface ListQuery {
+  state?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+const PageSchema = z.looseObject({
+  jobs: z.array(ApiJobSchema),
+  nextCursor: z.string().nullable().optional(),
+});
+
+const OutputsSchema = z.union([
+  z.array(OutputEntrySchema),
+  z.looseObject({ outputs: z.array(OutputEntrySchema) }).transform((body) => body.outputs),
+  z.looseObject({ files: z.array(OutputEntrySchema) }).transform((body) => body.files),
+]);
+
+/** A job, whether the API sends it bare or as `{ job }`. */
+const unwrapJob = z.union([ApiJobSchema, z.looseObject({ job: ApiJobSchema }).transform((body) => body.job)]);
+
+const RETRY_STATUS = new Set([429, 502, 503, 504]);
+
+/**
+ * The REST API of product.md, for the CLI. Requests that are safe to repeat (reads, cancel, and a
+ * submit under an Idempotency-Key) are retried on network errors, 429 and 502-504 with backoff;
+ * every failure becomes a CliError carrying the exit code for it.
+ */
+export class ApiClient {
+  readonly baseUrl: string;
+  private readonly token: string | undefined;
+  private readonly fetchFn: typeof fetch;
+  private readonly timeoutMs: number;
+  private readonly tries: number;
+
+  constructor(options: ApiClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.token = options.token;
+    this.fetchFn = options.fetch ?? fetch;
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.tries = options.tries ?? 4;
+  }
+
+  headers(extra: Record<string, string> = {}): Record<string, string> {
+    return this.token ? { authorization: `Bearer ${this.token}`, ...extra } : extra;
+  }
+
+  url(path: string): string {
+    return `${this.baseUrl}${path}`;
+  }
+
+  /** Submit a spec; `created` is false when the Idempotency-Key returned an earlier job. */
+  async submit(spec: unknown, idempotencyKey: string): Promise<{ job: ApiJob; created: boolean }> {
+    const response = await this.request('submit the job', '/v1/jobs', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': idempotencyKey },
+      body: JSON.stringify(spec),
+    });
+    return { job: await this.parse(response, unwrapJob, 'submit'), created: response.status === 201 };
+  }
+
+  async getJob(id: string): Promise<ApiJob> {
+    const response = await this.request(`get job ${id}`, `/v1/jobs/${encodeURIComponent(id)}`);
+    return this.parse(response, unwrapJob, `get job ${id}`);
+  }
+
+  async listJobs(query: ListQuery = {}): Promise<JobPage> {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query)) {
+      if (value !== undefined) {
+        params.set(key, String(value));
+      }
+    }
+    const search = params.size > 0 ? `?${params}` : '';
+    const response = await this.request('list jobs', `/v1/jobs${search}`);
+    const page = await this.parse(response, PageSchema, 'list jobs');
+    return { jobs: page.jobs, nextCursor: page.nextCursor ?? undefined };
+  }
+
+  /** Ask the API to cancel; returns the job as the API answered (or re-read) after the request. */
+  async cancel(id: string): Promise<ApiJob> {
+    const response = await this.request(`cancel job ${id}`, `/v1/jobs/${encodeURIComponent(id)}/cancel`, {
+      method: 'POST',
+    });
+    const body = await response.json().catch(() => undefined);
+    const parsed = unwrapJob.safeParse(body);
+    return parsed.success ? parsed.data : this.getJob(id);
+  }
+
+  /** The command's output so far, as the raw response (text/plain bytes). */
+  async logText(id: string): Promise<Response> {
+    return this.request(`read the log of job ${id}`, `/v1/jobs/${encodeURIComponent(id)}/logs`);
+  }
+
+  /** Open the SSE stream of a job's log and states, resuming after `lastEventId`. */
+  async openStream(id: string, lastEventId: string | undefined, signal: AbortSignal): Promise<Response> {
+    const what = `follow job ${id}`;
+    let response: Response;
+    try {
+      response = await this.fetchFn(this.url(`/v1/jobs/${encodeURIComponent(id)}/logs?follow=1`), {
+        headers: this.headers({
+          accept: 'text/event-stream',
+          ...(lastEventId === undefined ? {} : { 'last-event-id': lastEventId }),
+        }),
+        signal,
+      });
+    } catch (error) {
+      throw unreachable(what, this.baseUrl, error);
+    }
+    if (!response.ok) {
+      throw new ApiError(response.status, what, readErrorBody(await response.json().catch(() => undefined)));
+    }
+    return response;
+  }
+
+  async listOutputs(id: string): Promise<OutputEntry[]> {
+    const response = await this.request(
+      `list outputs of job ${id}`,
+      `/v1/jobs/${encodeURIComponent(id)}/outputs`,
+    );
+    return this.parse(response, OutputsSchema, `list outputs of job ${id}`);
+  }
+
+  /** One collected file: by the `url` the listing gave, else `/outputs/<path>`. */
+  async downloadOutput(id: string, path: string, url?: string): Promise<Response> {
+    if (url !== undefined) {
+      return this.request(`download ${path}`, url.startsWith('/') ? url : `/${url}`);
+    }
+    const encoded = path
+      .split('/')
+      .filter((part) => part !== '')
+      .map(encodeURIComponent)
+      .join('/');
+    return this.request(`download ${path}`, `/v1/jobs/${encodeURIComponent(id)}/outputs/${encoded}`);
+  }
+
+  /**
+   * One request, retried when repeating it is safe (every method here is: reads, cancel, and
+   * submit always carries an Idempotency-Key). Answers with the successful response.
+   */
+  async request(what: string, path: string, init: RequestInit = {}): Promise<Response> {
+    let lastError: CliError | undefined;
+    for (let attempt = 1; attempt <= this.tries; attempt += 1) {
+      let response: Response;
+      try {
+        response = await this.fetchFn(this.url(path), {
+          ...init,
+          headers: this.headers((init.headers ?? {}) as Record<string, string>),
+          signal: AbortSignal.timeout(this.timeoutMs),
+        });
+      } catch (error) {
+        lastError = unreachable(what, this.baseUrl, error);
+        await backoff(attempt, undefined);
+        continue;
+      }
+      if (response.ok) {
+        return response;
+      }
+      const body = readErrorBody(await response.json().catch(() => undefined));
+      lastError = new ApiError(response.status, what, body);
+      if (!RETRY_STATUS.has(response.status) || attempt === this.tries) {
+        throw lastError;
+      }
+      await backoff(attempt, response.headers.get('retry-after'));
+    }
+    throw lastError ?? new CliError(EXIT.apiUnreachable, `${what}: no answer`);
+  }
+
+  private async parse<T>(response: Response, schema: z.ZodType<T>, what: string): Promise<T> {
+    const body = await response.json().catch(() => undefined);
+    const result = schema.safeParse(body);
+    if (!result.success) {
+      throw new CliError(
+        EXIT.apiUnreachable,
+        `${what}: unexpected answer from the API (${result.error.message})`,
+      );
+    }
+    return result.data;
+  }
+}
+
+/** Wait before try `attempt + 1`: Retry-After when given (capped), else 0.5 s doubling to 4 s. */
+function backoff(attempt: number, retryAfter: string | null | undefined): Promise<void> {
+  const seconds = retryAfter ? Number(retryAfter) : Number.NaN;
+  const ms = Number.isFinite(seconds)
+    ? Math.min(seconds * 1000, 10_000)
+    : Math.min(500 * 2 ** (attempt - 1), 4_000);
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

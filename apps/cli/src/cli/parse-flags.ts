@@ -1,0 +1,22 @@
+import { InvalidArgumentError } from 'commander';
+
+/** Commander value parsers: a bad value is a usage error naming the flag (commander adds it). */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+export function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) {
+    throw new InvalidArgumentError(`'${value}' is not a number greater than 0.`);
+  }
+  return n;
+}
+
+export function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1) {
+    throw new InvalidArgumentError(`'${value}' is not a whole number of at least 1.`);
+  }
+  return n;
+}

@@ -1,0 +1,161 @@
+import { JOB_STATES } from '@clore-batch/shared';
+import { Command, CommanderError, Option } from 'commander';
+import { cancelCommand } from '../commands/cancel';
+import type { CommandContext } from '../commands/context';
+import { listCommand } from '../commands/list';
+import { logsCommand } from '../commands/logs';
+import { outputsCommand } from '../commands/outputs';
+import { statusCommand } from '../commands/status';
+import { submitCommand } from '../commands/submit';
+import { sandboxCommand } from '../sandbox/sandbox-command';
+import { CliError } from './cli-error';
+import { connect, DEFAULT_URL } from './connection';
+import { EXIT, exitCodeHelp } from './exit-codes';
+import type { Io } from './io';
+import { collect, positiveInt, positiveNumber } from './parse-flags';
+
+const ENV_HELP = `Environment:
+  CLORE_BATCH_URL    the API (default ${DEFAULT_URL}); --url overrides
+  CLORE_BATCH_TOKEN  the API token (never printed); --token overrides`;
+
+/**
+ * The `clore-batch` command tree. Each action returns its exit code through `setCode`;
+ * `runCli` turns commander's own errors (unknown flag, missing argument) into exit 2.
+ */
+export function buildProgram(io: Io, setCode: (code: number) => void, command: string[]): Command {
+  const program = new Command('clore-batch')
+    .description('Run batch GPU jobs on the Clore.ai marketplace through a clore-batch API.')
+    .option('--url <url>', 'API base URL (env CLORE_BATCH_URL)')
+    .option('--token <token>', 'API token (env CLORE_BATCH_TOKEN)')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) })
+    .addHelpText('after', `\n${ENV_HELP}\n\n${exitCodeHelp()}\n`)
+    .exitOverride();
+  const ctx: CommandContext = { io, client: () => connect(program.opts(), io.env) };
+
+  program
+    .command('submit')
+    .description('submit a job from a JSON/YAML file (- = stdin) and/or flags; flags override the file')
+    .argument('[file]', 'job spec file, JSON or YAML; - reads stdin')
+    .option('--name <name>', 'a label for the job')
+    .option('--gpu <model>', 'acceptable GPU model (repeat for several)', collect)
+    .option('--gpu-count <n>', 'minimum number of matching GPUs', positiveInt)
+    .option('--min-vram <gb>', 'minimum memory per GPU, GB', positiveNumber)
+    .option('--image <image>', 'Docker image the server runs')
+    .option('--max-price <usd>', 'highest hourly price to rent at, USD per hour', positiveNumber)
+    .option('--budget <usd>', 'most the job may spend over all attempts, USD', positiveNumber)
+    .option('--spot', 'rent a spot (interruptible) server instead of on-demand')
+    .option('--timeout <seconds>', 'maximum run time of the command', positiveInt)
+    .option('--env <K=V>', 'environment variable for the command (repeatable)', collect)
+    .option(
+      '--secret-env <K=V|K>',
+      'secret variable, never stored in clear; bare K reads $K (repeatable)',
+      collect,
+      [],
+    )
+    .option('--output <path>', 'absolute path in the container to collect (repeatable)', collect)
+    .option('--idempotency-key <key>', 'a repeat with the same key returns the same job')
+    .option('--wait', "stream the log and state changes; exit with the command's exit code")
+    .option('--cancel-on-interrupt', 'with --wait: Ctrl-C/SIGTERM cancels the job without asking (CI)')
+    .option('--outputs-dir <dir>', 'with --wait: download the outputs into <dir> at the end')
+    .option('--json', 'print one JSON document on stdout (with --wait the log goes to stderr)')
+    .option('--quiet', 'only the job id (or the log with --wait); no progress lines')
+    .addHelpText(
+      'after',
+      `
+The command goes after "--" and runs with sh -c on the server:
+  clore-batch submit --gpu "RTX 3090" --image ubuntu:22.04 --max-price 3 --budget 1 --wait -- 'nvidia-smi; echo done'
+Without --wait, stdout gets the job id. --secret-env TOKEN (no =) reads $TOKEN, so CI secrets stay off the command line.
+
+${exitCodeHelp()}`,
+    )
+    .action(async (file: string | undefined, flags) => {
+      const lists = {
+        gpu: flags.gpu ?? [],
+        env: flags.env ?? [],
+        secretEnv: flags.secretEnv ?? [],
+        output: flags.output ?? [],
+      };
+      setCode(await submitCommand(ctx, file, { ...flags, ...lists, command }));
+    });
+
+  program
+    .command('status')
+    .description('show a job: state, reason, exit code, attempts, cost')
+    .argument('<id>', 'job id')
+    .option('--json', 'print the job as JSON')
+    .action(async (id: string, flags) => setCode(await statusCommand(ctx, id, flags)));
+
+  program
+    .command('logs')
+    .description("print a job's output; --follow streams it until the job ends and exits with its outcome")
+    .argument('<id>', 'job id')
+    .option('-f, --follow', 'stream from the start until the job ends')
+    .option('--quiet', 'no state lines on stderr')
+    .action(async (id: string, flags) => setCode(await logsCommand(ctx, id, flags)));
+
+  program
+    .command('cancel')
+    .description('cancel a job: stop its command and release its server')
+    .argument('<id>', 'job id')
+    .option('--wait', 'wait until the job has ended')
+    .option('--json', 'print the job as JSON')
+    .option('--quiet', 'no messages')
+    .action(async (id: string, flags) => setCode(await cancelCommand(ctx, id, flags)));
+
+  program
+    .command('list')
+    .description('list your jobs, newest first')
+    .addOption(new Option('--state <state>', 'only jobs in this state').choices(JOB_STATES as string[]))
+    .option('--limit <n>', 'jobs per page (default 20)', positiveInt)
+    .option('--cursor <cursor>', 'continue after this cursor')
+    .option('--all', 'every page')
+    .option('--json', 'print {jobs, nextCursor} as JSON')
+    .option('--quiet', 'no hints on stderr')
+    .action(async (flags) => setCode(await listCommand(ctx, flags)));
+
+  program
+    .command('outputs')
+    .description("list a job's collected files, or download them with --dir")
+    .argument('<id>', 'job id')
+    .option('--dir <dir>', 'download into this directory (container paths kept below it)')
+    .option('--json', 'print the list as JSON')
+    .option('--quiet', 'no messages')
+    .action(async (id: string, flags) => setCode(await outputsCommand(ctx, id, flags)));
+
+  sandboxCommand(program, io, setCode);
+  return program;
+}
+
+/** Run the CLI on `argv` (without node and script) and resolve with the exit code. */
+export async function runCli(argv: string[], io: Io): Promise<number> {
+  const dashes = argv.indexOf('--');
+  const isSubmit = argv.includes('submit') && (dashes === -1 || argv.indexOf('submit') < dashes);
+  const command = isSubmit && dashes !== -1 ? argv.slice(dashes + 1) : [];
+  const args = isSubmit && dashes !== -1 ? argv.slice(0, dashes) : argv;
+  let code: number = EXIT.ok;
+  const program = buildProgram(
+    io,
+    (value) => {
+      code = value;
+    },
+    command,
+  );
+  try {
+    await program.parseAsync(args, { from: 'user' });
+    return code;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // help and version exit 0; every parse error is a usage error.
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    if (error instanceof CliError) {
+      io.stderr.write(`clore-batch: ${error.message}\n`);
+      return error.exitCode;
+    }
+    io.stderr.write(
+      `clore-batch: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    return EXIT.cliFailed;
+  }
+}

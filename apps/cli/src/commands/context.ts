@@ -1,0 +1,25 @@
+import type { ApiClient } from '../api/api-client';
+import type { Io } from '../cli/io';
+
+/** What every command action gets: the streams, a client, and the output mode flags. */
+export interface CommandContext {
+  io: Io;
+  client: () => ApiClient;
+}
+
+export interface OutputFlags {
+  json?: boolean;
+  quiet?: boolean;
+}
+
+/** Print one JSON document on stdout (the only thing `--json` puts there). */
+export function printJson(io: Io, value: unknown): void {
+  io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** A human line on stderr ("clore-batch: ..."), unless --quiet. */
+export function say(io: Io, flags: OutputFlags, text: string): void {
+  if (!flags.quiet) {
+    io.stderr.write(`clore-batch: ${text}\n`);
+  }
+}

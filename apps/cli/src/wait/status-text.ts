@@ -1,0 +1,69 @@
+import type { ApiJob } from '../api/api-job';
+import { formatDuration, formatUsd } from '../format/units';
+
+/** What the live status line shows; filled from state events and polled job reads. */
+export interface StatusSnapshot {
+  jobId: string;
+  state: string;
+  /** When the job was created (ms epoch), for the elapsed time. */
+  since: number;
+  server?: string;
+  pricePerHourUsd?: number;
+  spentUsd?: number;
+  note?: string;
+}
+
+/** Refresh the snapshot from a job read: state, server of the latest attempt, price, spend. */
+export function snapshotFromJob(snapshot: StatusSnapshot, job: ApiJob): StatusSnapshot {
+  const attempt = job.attempts?.at(-1);
+  const next: StatusSnapshot = { ...snapshot, state: job.state };
+  const created = job.createdAt ? Date.parse(job.createdAt) : Number.NaN;
+  if (Number.isFinite(created)) {
+    next.since = created;
+  }
+  if (attempt && attempt.endedAt === undefined) {
+    const gpu = attempt.gpu
+      ? ` ${attempt.gpuCount && attempt.gpuCount > 1 ? `${attempt.gpuCount}x ` : ''}${attempt.gpu}`
+      : '';
+    next.server = `server ${attempt.serverId ?? '?'}${gpu}`;
+    next.pricePerHourUsd = attempt.pricePerHourUsd;
+  } else {
+    delete next.server;
+    delete next.pricePerHourUsd;
+  }
+  if (typeof job.costUsd === 'number') {
+    next.spentUsd = job.costUsd;
+  }
+  return next;
+}
+
+/** One line: "running · 1m05s · server 42 RTX 3090 · $0.31/h · spent $0.0056 · job job_01…". */
+export function statusLine(snapshot: StatusSnapshot, now: number): string {
+  const parts = [snapshot.state, formatDuration(now - snapshot.since)];
+  if (snapshot.server) {
+    parts.push(snapshot.server);
+  }
+  if (snapshot.pricePerHourUsd !== undefined) {
+    parts.push(`${formatUsd(snapshot.pricePerHourUsd)}/h`);
+  }
+  if (snapshot.spentUsd !== undefined) {
+    parts.push(`spent ${formatUsd(snapshot.spentUsd)}`);
+  }
+  if (snapshot.note) {
+    parts.push(snapshot.note);
+  }
+  parts.push(snapshot.jobId);
+  return parts.join(' · ');
+}
+
+/** "provisioning: renting server 42 (RTX 3090, $0.31/h)" from a `state` event's payload. */
+export function describeStateEvent(payload: Record<string, unknown>): { state?: string; text: string } {
+  const event = (
+    typeof payload.event === 'object' && payload.event !== null ? payload.event : payload
+  ) as Record<string, unknown>;
+  const state =
+    typeof event.to === 'string' ? event.to : typeof event.state === 'string' ? event.state : undefined;
+  const message = typeof event.message === 'string' ? event.message : '';
+  const label = state ?? (typeof event.type === 'string' ? event.type : 'event');
+  return { ...(state ? { state } : {}), text: message ? `${label}: ${message}` : label };
+}
