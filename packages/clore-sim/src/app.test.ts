@@ -18,4 +18,15 @@ describe('buildSimApp', () => {
     await app.close();
     expect(sim.orders.size).toBe(0);
   });
+
+  it('a bug inside an endpoint answers HTTP 500 {"code":1} and is logged as such', async () => {
+    const { app, sim } = await buildSimApp({ keys: [{ key: 'inject-key' }], servers: 5 });
+    sim.balancesOf = () => {
+      throw new Error('boom');
+    };
+    const res = await app.inject({ method: 'GET', url: '/v1/wallets', headers: { auth: 'inject-key' } });
+    expect({ status: res.statusCode, body: res.json() }).toEqual({ status: 500, body: { code: 1 } });
+    expect(sim.calls.list().map((c) => [c.code, c.httpStatus])).toEqual([[1, 500]]);
+    await app.close();
+  });
 });

@@ -107,10 +107,14 @@ export function registerApiRoutes(app: FastifyInstance, sim: Simulator, hung: Hu
     if (!body.ok) {
       return send(apiCode(2));
     }
-    const result = await handler(sim, key, {
-      query: request.query as Record<string, string>,
-      body: body.value,
-    });
+    let result: ApiResult;
+    try {
+      result = await handler(sim, key, { query: request.query as Record<string, string>, body: body.value });
+    } catch (error) {
+      // A simulator bug answers like the real API's DATABASE ERROR, and is logged.
+      sim.log.error({ endpoint, err: (error as Error).message }, 'endpoint failed');
+      result = apiCode(1);
+    }
     if (fault === 'lostResponse') {
       // The call was performed; only its answer is lost.
       record(null, 0, fault);
