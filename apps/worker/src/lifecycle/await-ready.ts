@@ -1,0 +1,104 @@
+import type { Order } from '@clore-batch/clore';
+import type { Attempt } from '@clore-batch/shared';
+import { sshErrorReason } from '../remote/ssh-error';
+import type { SshSession } from '../remote/ssh-session';
+import { waitForSsh } from '../remote/wait-for-ssh';
+import { AttemptOver } from './control';
+import type { JobRun } from './job-run';
+import { jobKeyPair } from './job-secrets';
+import { orderState, watchOrders } from './order-views';
+
+/** Connect to the attempt's server with the job's key, the pinned host key and a deadline. */
+export async function connectAttempt(
+  run: JobRun,
+  attempt: Attempt,
+  deadline: number,
+  signal: AbortSignal,
+): Promise<SshSession> {
+  if (attempt.host === undefined || attempt.sshPort === undefined) {
+    throw new AttemptOver('internal', `attempt ${attempt.n} has no SSH address`);
+  }
+  const keys = await jobKeyPair(run.deps, run.id);
+  const { sshRetryMs } = run.deps.settings;
+  return waitForSsh({
+    host: attempt.host,
+    port: attempt.sshPort,
+    privateKey: keys.privateKey,
+    ...(attempt.hostKey === undefined ? {} : { pinnedHostKey: attempt.hostKey }),
+    deadline,
+    signal,
+    initialDelayMs: sshRetryMs.initial,
+    maxDelayMs: sshRetryMs.max,
+    readyTimeoutMs: 20_000,
+  });
+}
+
+/**
+ * Wait (on the order book, with the provisioning deadline) for the order to run, then for SSH to
+ * answer; pin the host key seen first. Past the deadline the attempt is over (`provider_error`):
+ * the caller releases the server and the next attempt tries another.
+ */
+export async function awaitReady(run: JobRun, attempt: Attempt): Promise<Attempt> {
+  const { deps } = run;
+  const orderId = attempt.orderId as number;
+  const deadline = Date.parse(attempt.startedAt) + deps.settings.provisionTimeoutMs;
+  const knownSince = Date.now();
+  const seen = await watchOrders<{ order: Order } | { ended: true; spot: boolean }>(
+    deps,
+    { untilMs: deadline, signal: run.signal },
+    (snapshot) => {
+      const state = orderState(snapshot, orderId, knownSince);
+      if (state.kind === 'ended') {
+        return { ended: true, spot: state.order?.spot ?? run.job.spec.orderType === 'spot' };
+      }
+      if (state.kind === 'active' && state.order.ready && state.order.ssh !== undefined) {
+        return { order: state.order };
+      }
+      return undefined;
+    },
+  );
+  const seconds = Math.round(deps.settings.provisionTimeoutMs / 1000);
+  if (seen === undefined) {
+    throw new AttemptOver(
+      'provider_error',
+      `order ${orderId} on server ${attempt.serverId} did not come up within ${seconds} s`,
+    );
+  }
+  if ('ended' in seen) {
+    throw new AttemptOver(
+      seen.spot ? 'preempted' : 'provider_error',
+      `order ${orderId} ended before it came up`,
+    );
+  }
+  const ssh = seen.order.ssh as NonNullable<Order['ssh']>;
+  const located: Attempt = { ...attempt, host: ssh.host, sshPort: ssh.port };
+  let session: SshSession;
+  try {
+    session = await connectAttempt(run, located, deadline, run.signal);
+  } catch (error) {
+    if (run.signal.aborted) {
+      throw run.signal.reason;
+    }
+    if (sshErrorReason(error) === 'connect_failed') {
+      throw new AttemptOver(
+        'provider_error',
+        `server ${attempt.serverId} (order ${orderId}) did not answer SSH within ${seconds} s of the order`,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+  const hostKey = session.hostKey;
+  await session.close();
+  run.job = await deps.store.patchAttempt(run.id, attempt.n, {
+    host: ssh.host,
+    sshPort: ssh.port,
+    hostKey,
+    readyAt: new Date().toISOString(),
+  });
+  run.log.info(
+    { attempt: attempt.n, orderId, host: ssh.host, port: ssh.port, hostKey },
+    'the server is up and answers SSH',
+  );
+  return run.job.attempts.find((a) => a.n === attempt.n) as Attempt;
+}

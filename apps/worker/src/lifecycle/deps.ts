@@ -1,0 +1,71 @@
+import type { CloreClient } from '@clore-batch/clore';
+import type { JobRecord, JobStore, Logger, SecretKey, TelemetryCounters } from '@clore-batch/shared';
+import type { Redis } from 'ioredis';
+import type { Intents, MarketplaceView, OrderBook, Releases, ServerClaims } from '../fleet/fleet-types';
+
+/** The fleet's views a job needs (fleet-types.ts); the leader keeps them fresh for every worker. */
+export interface FleetViews {
+  orderBook: OrderBook;
+  marketplace: MarketplaceView;
+  claims: ServerClaims;
+  intents: Intents;
+  releases: Releases;
+}
+
+/** Timings and limits of the lifecycle; tests scale them down (same code paths, shorter clocks). */
+export interface LifecycleSettings {
+  /** From an attempt's start until its server must answer SSH (PROVISION_TIMEOUT_SECONDS). */
+  provisionTimeoutMs: number;
+  /** How long a job may keep a server to itself while ordering it (SERVER_CLAIM_TTL_SECONDS). */
+  claimTtlMs: number;
+  /** The order book's poll interval (ORDER_POLL_INTERVAL_MS): the budget looks this far ahead. */
+  orderPollIntervalMs: number;
+  /** After a create_order, how long to look for the new order in the order book before giving up. */
+  orderLookupMs: number;
+  /** OUTPUTS_MAX_BYTES. */
+  outputsMaxBytes: number;
+  /** WORKER_KILL_GRACE_SECONDS: SIGTERM → SIGKILL on timeout and stop. */
+  killGraceSeconds: number;
+  /** How often to re-read the record for a cancel (besides live notifications). */
+  cancelPollMs: number;
+  /** First and largest pause between SSH connection attempts. */
+  sshRetryMs: { initial: number; max: number };
+  /** Pause at the end of the remote log before reading again. */
+  logPollMs: number;
+  /** Reconnects to a running command are given up after this long without progress. */
+  reconnectWindowMs: number;
+  /** Release: how long to wait for the watcher to see the order end before asking again. */
+  releaseConfirmMs: number;
+  /** Parent of the per-attempt job directories on servers. */
+  remoteRoot: string;
+}
+
+export interface LifecycleDeps {
+  store: JobStore;
+  client: CloreClient;
+  fleet: FleetViews;
+  /** Seals and opens per-job SSH keys and the job's secretEnv. */
+  secretKey: SecretKey;
+  /** A connected client, for the lifecycle's own small keys (log bases). */
+  redis: Redis;
+  /** REDIS_PREFIX. */
+  prefix: string;
+  logger: Logger;
+  telemetry?: TelemetryCounters;
+  settings: LifecycleSettings;
+  /** Called after each terminal transition (webhooks). Must not throw. */
+  onTerminal?: (job: JobRecord) => Promise<void>;
+}
+
+export const DEFAULT_SETTINGS: Omit<
+  LifecycleSettings,
+  'provisionTimeoutMs' | 'claimTtlMs' | 'orderPollIntervalMs' | 'outputsMaxBytes' | 'killGraceSeconds'
+> = {
+  orderLookupMs: 60_000,
+  cancelPollMs: 2_000,
+  sshRetryMs: { initial: 500, max: 10_000 },
+  logPollMs: 250,
+  reconnectWindowMs: 5 * 60_000,
+  releaseConfirmMs: 30_000,
+  remoteRoot: '/root/.clore-batch',
+};

@@ -1,0 +1,47 @@
+import { CloreApiError } from '@clore-batch/clore';
+import { AppError } from '@clore-batch/shared';
+import { describe, expect, it } from 'vitest';
+import { AttemptOver, CancelRequested, NextServer, WorkerStopping } from './control';
+import { decide } from './outcome';
+
+describe('decide', () => {
+  it('maps control-flow errors', () => {
+    expect(decide(new WorkerStopping())).toMatchObject({ kind: 'leave' });
+    expect(decide(new CancelRequested())).toMatchObject({ kind: 'cancel' });
+    expect(decide(new AttemptOver('budget_exceeded', 'x'))).toMatchObject({
+      kind: 'end_attempt',
+      reason: 'budget_exceeded',
+    });
+    expect(decide(new NextServer(1, 'x'))).toMatchObject({ kind: 'end_attempt', reason: 'provider_error' });
+  });
+
+  it('maps coded errors, also after serialisation (by code, not class)', () => {
+    expect(decide(new AppError('SSH_ERROR', 'dropped'))).toMatchObject({ reason: 'ssh_error' });
+    expect(decide({ code: 'SSH_ERROR', message: 'x' })).toMatchObject({ reason: 'ssh_error' });
+    expect(decide(new AppError('OUTPUT_TOO_LARGE', 'big'))).toMatchObject({ reason: 'command_failed' });
+    expect(decide(new AppError('JOB_STATE_CONFLICT', 'moved'))).toMatchObject({ kind: 'leave' });
+    expect(decide(new AppError('SECRET_DECRYPT_FAILED', 'key'))).toMatchObject({ reason: 'internal' });
+    expect(decide(new Error('boom'))).toMatchObject({
+      kind: 'end_attempt',
+      reason: 'internal',
+      message: 'boom',
+    });
+  });
+
+  it("follows the Clore client's classification table", () => {
+    const balance = new CloreApiError({
+      endpoint: 'create_order',
+      apiCode: 6,
+      apiError: 'not_enough_balance',
+      httpStatus: 200,
+    });
+    expect(decide(balance)).toMatchObject({ reason: 'insufficient_balance' });
+    const rented = new CloreApiError({
+      endpoint: 'create_order',
+      apiCode: 6,
+      apiError: 'server-already-rented',
+      httpStatus: 200,
+    });
+    expect(decide(rented)).toMatchObject({ reason: 'provider_error' });
+  });
+});

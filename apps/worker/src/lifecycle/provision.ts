@@ -1,0 +1,138 @@
+import type { Server } from '@clore-batch/clore';
+import type { Attempt } from '@clore-batch/shared';
+import { abortableSleep } from '../remote/abortable-sleep';
+import { AttemptOver, NextServer } from './control';
+import type { JobRun } from './job-run';
+import { jobKeyPair } from './job-secrets';
+import { lookUpOrder, placeOrder } from './place-order';
+import { type Candidate, type Selection, selectServers } from './select-server';
+
+export function remoteDirOf(run: JobRun, attempt: number): string {
+  return `${run.deps.settings.remoteRoot}/${run.id}-${attempt}`;
+}
+
+/** Record the attempt as soon as its order is known (the resume point for any worker). */
+async function bindAttempt(
+  run: JobRun,
+  n: number,
+  server: Server | undefined,
+  serverId: number,
+  usdPerHour: number,
+  orderId: number,
+  startedAt: number,
+): Promise<Attempt> {
+  const { deps } = run;
+  await deps.fleet.intents.bindOrder(run.id, n, orderId);
+  const matching = server?.gpus ?? [];
+  run.job = await deps.store.addAttempt(run.id, {
+    serverId,
+    orderId,
+    gpu: matching[0] ?? server?.gpuModel ?? 'unknown',
+    ...(matching.length > 0 ? { gpuCount: matching.length } : {}),
+    pricePerHourUsd: usdPerHour,
+    currency: run.job.spec.currency,
+    startedAt: new Date(startedAt).toISOString(),
+    spentUsd: 0,
+    remoteDir: remoteDirOf(run, n),
+  });
+  const attempt = run.job.attempts.at(-1);
+  if (attempt === undefined || attempt.n !== n) {
+    throw new AttemptOver('internal', `attempt ${n} of job ${run.id} was recorded as ${attempt?.n}`);
+  }
+  run.log.info(
+    { attempt: n, serverId, orderId, usdPerHour },
+    `attempt ${n} of ${run.job.spec.maxAttempts}: order ${orderId} on server ${serverId} at $${usdPerHour.toFixed(4)}/h`,
+  );
+  return attempt;
+}
+
+function describe(selection: Selection): string {
+  const parts = Object.entries(selection.rejected).map(([why, count]) => `${count} ${why}`);
+  return parts.length === 0 ? 'the marketplace is empty' : `left out: ${parts.join(', ')}`;
+}
+
+/**
+ * Start attempt `attempts.length + 1`: pick the cheapest matching server nobody else is trying,
+ * order it, and record the attempt. Refused servers are skipped for the next one; with no match
+ * left, the marketplace is searched again until the provisioning deadline (`no_matching_server`).
+ * An intent left by a worker that died mid-create is settled first (its order adopted if it exists).
+ */
+export async function provisionAttempt(run: JobRun): Promise<Attempt> {
+  const { deps } = run;
+  const { spec } = run.job;
+  const n = run.job.attempts.length + 1;
+  const deadline = Date.now() + deps.settings.provisionTimeoutMs;
+  const tried = new Set<number>();
+
+  const left = (await deps.fleet.intents.list()).find((i) => i.jobId === run.id && i.attempt === n);
+  if (left !== undefined) {
+    const orderId =
+      left.orderId ??
+      (await lookUpOrder(run, {
+        attempt: n,
+        serverId: left.serverId,
+        intentAt: left.at,
+        untilMs: Date.now() + deps.settings.orderLookupMs,
+      }));
+    if (orderId !== undefined) {
+      run.log.info(
+        { attempt: n, orderId },
+        `resuming attempt ${n}: adopting order ${orderId} made before a restart`,
+      );
+      const market = await deps.fleet.marketplace.get(run.signal);
+      const server = market.servers.find((s) => s.id === left.serverId);
+      return bindAttempt(run, n, server, left.serverId, spec.maxPricePerHourUsd, orderId, left.at);
+    }
+    await deps.fleet.intents.remove(run.id, n);
+    tried.add(left.serverId);
+  }
+
+  const keys = await jobKeyPair(deps, run.id);
+  for (;;) {
+    run.throwIfStopped();
+    const market = await deps.fleet.marketplace.get(run.signal);
+    const selection = selectServers(market.servers, spec, { usdRates: market.usdRates, exclude: tried });
+    let chosen: Candidate | undefined;
+    for (const candidate of selection.candidates) {
+      if (await deps.fleet.claims.claim(candidate.server.id, run.id, deps.settings.claimTtlMs)) {
+        chosen = candidate;
+        break;
+      }
+    }
+    if (chosen === undefined) {
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) {
+        throw new AttemptOver(
+          'no_matching_server',
+          `no free server matched the spec within ${Math.round(deps.settings.provisionTimeoutMs / 1000)} s (${describe(selection)}; ${tried.size} refused)`,
+        );
+      }
+      await deps.fleet.marketplace.requestRefresh();
+      await abortableSleep(Math.min(remaining, deps.settings.orderPollIntervalMs), run.signal);
+      continue;
+    }
+    const startedAt = Date.now();
+    try {
+      const orderId = await placeOrder(run, { attempt: n, candidate: chosen, publicKey: keys.publicKey });
+      return await bindAttempt(
+        run,
+        n,
+        chosen.server,
+        chosen.server.id,
+        chosen.usdPerHour,
+        orderId,
+        startedAt,
+      );
+    } catch (error) {
+      if (!(error instanceof NextServer)) {
+        await deps.fleet.claims.release(chosen.server.id, run.id).catch(() => {});
+        throw error;
+      }
+      tried.add(chosen.server.id);
+      await deps.fleet.claims.release(chosen.server.id, run.id);
+      await deps.fleet.marketplace.requestRefresh();
+      run.log.info({ serverId: chosen.server.id }, `${error.message}; trying the next server`);
+      await deps.store.addInfo(run.id, `${error.message}; trying the next server`).catch(() => {});
+    }
+  }
+}

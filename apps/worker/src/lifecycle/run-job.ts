@@ -1,0 +1,176 @@
+import { type Attempt, isRetryableReason, isTerminal, type JobRecord, METRICS } from '@clore-batch/shared';
+import { awaitReady } from './await-ready';
+import { collect } from './collect';
+import { WorkerStopping } from './control';
+import type { LifecycleDeps } from './deps';
+import { JobRun } from './job-run';
+import { decide } from './outcome';
+import { provisionAttempt } from './provision';
+import { endAttempt } from './release';
+import { runCommand } from './run-command';
+import { settle } from './settle';
+import { stopRemote } from './stop-remote';
+import { watchAttempt } from './watch-attempt';
+
+const openAttempt = (job: JobRecord): Attempt | undefined => {
+  const last = job.attempts.at(-1);
+  return last !== undefined && last.endReason === undefined ? last : undefined;
+};
+
+/**
+ * Drive one attempt from wherever its persisted state says it is: waiting for the server, running
+ * the command (started once, followed from the stored offset), or collecting. Ends the attempt
+ * (`completed` or `timeout`) and releases the order; errors go to the caller.
+ */
+async function runAttempt(run: JobRun, attempt: Attempt): Promise<void> {
+  run.newAttemptSignal();
+  const watch = watchAttempt(run, attempt);
+  try {
+    let current = attempt;
+    if (current.readyAt === undefined) {
+      current = await awaitReady(run, current);
+      await run.deps.telemetry?.observe(
+        METRICS.provisioningDuration,
+        (Date.parse(current.readyAt as string) - Date.parse(current.startedAt)) / 1000,
+      );
+    }
+    run.signal.throwIfAborted();
+    if (run.job.state === 'provisioning') {
+      await run.transition('provisioned', {
+        message: `the server is up; the command started (attempt ${current.n})`,
+      });
+    }
+    if (run.job.state === 'running') {
+      const result = await runCommand(run, current);
+      run.signal.throwIfAborted();
+      await run.transition('command_exited', { exitCode: result.exitCode });
+    }
+    const collected = await collect(run, current);
+    run.signal.throwIfAborted();
+    await watch.stop();
+    await endAttempt(
+      run,
+      current,
+      collected.timedOut ? 'timeout' : 'completed',
+      collected.timedOut
+        ? `the command ran longer than ${run.job.spec.timeoutSeconds} s`
+        : 'the command ended',
+    );
+  } finally {
+    await watch.stop();
+  }
+}
+
+/** Handle an error of the attempt phase; returns when the job can go on (the loop re-reads it). */
+async function afterError(
+  run: JobRun,
+  error: unknown,
+  failuresWithoutAttempt: { count: number },
+): Promise<void> {
+  const decision = decide(
+    run.signal.aborted && run.signal.reason instanceof Error ? pickReason(run, error) : error,
+  );
+  if (decision.kind === 'leave') {
+    throw new WorkerStopping(decision.message);
+  }
+  await run.refresh();
+  const open = openAttempt(run.job);
+  if (decision.kind === 'cancel') {
+    if (open !== undefined) {
+      await stopRemote(run, open);
+      await endAttempt(run, open, 'cancelled', 'cancelled by its owner');
+    } else {
+      await run.transition('cancel', { message: 'cancelled by its owner before a server was rented' });
+    }
+    return;
+  }
+  run.log.warn(
+    { reason: decision.reason, attempt: open?.n },
+    `attempt failed (${decision.reason}): ${decision.message}`,
+  );
+  if (open !== undefined) {
+    if (decision.reason === 'budget_exceeded' || decision.reason === 'internal') {
+      await stopRemote(run, open);
+    }
+    await endAttempt(run, open, decision.reason, decision.message);
+    return;
+  }
+  // No attempt was recorded (no server, balance, an order that never showed up).
+  failuresWithoutAttempt.count += 1;
+  if (isRetryableReason(decision.reason) && failuresWithoutAttempt.count < run.job.spec.maxAttempts) {
+    await run.deps.store.addInfo(
+      run.id,
+      `provisioning failed (${decision.reason}): ${decision.message}; trying again`,
+    );
+    return;
+  }
+  await run.transition('fail', { reason: decision.reason, message: `the job failed: ${decision.message}` });
+}
+
+/** When the attempt's signal fired, its reason (cancel, stop, budget, order ended) explains the error. */
+function pickReason(run: JobRun, error: unknown): unknown {
+  const reason = run.signal.reason as Error;
+  return reason.name === 'AttemptOver' ||
+    reason.name === 'CancelRequested' ||
+    reason.name === 'WorkerStopping'
+    ? reason
+    : error;
+}
+
+/**
+ * The job lifecycle, resumable: every step is read back from the store (state, attempts, their
+ * order, address, pinned host key, remote dir and log offset), so any worker can call this for a
+ * job another worker left half done. Returns the final record, or throws WorkerStopping when this
+ * worker must leave the job to the next one.
+ */
+export async function runJob(
+  deps: LifecycleDeps,
+  jobId: string,
+  stopSignal: AbortSignal,
+): Promise<JobRecord> {
+  const run = await JobRun.open(deps, jobId, stopSignal);
+  const failures = { count: 0 };
+  const began = Date.now();
+  try {
+    for (;;) {
+      if (run.stopping) {
+        throw new WorkerStopping();
+      }
+      const job = await run.refresh();
+      const last = job.attempts.at(-1);
+      if (isTerminal(job.state)) {
+        if (last !== undefined && last.endedAt === undefined) {
+          await endAttempt(run, last, last.endReason ?? 'internal', `the job is ${job.state}`);
+        }
+        return run.job;
+      }
+      if (job.state === 'queued') {
+        await run.transition('dispatch');
+        continue;
+      }
+      if (last !== undefined && last.endReason !== undefined) {
+        if (last.endedAt === undefined) {
+          await endAttempt(run, last, last.endReason, 'resumed after a restart');
+          continue;
+        }
+        if (!(await settle(run, last)) || isTerminal(run.job.state)) {
+          await deps.telemetry?.observe(METRICS.jobDuration, (Date.now() - began) / 1000, {
+            state: run.job.state,
+          });
+          return run.job;
+        }
+        // settle() said retry: the next attempt is provisioned below.
+      }
+      try {
+        run.newAttemptSignal();
+        run.throwIfStopped();
+        const attempt = openAttempt(run.job) ?? (await provisionAttempt(run));
+        await runAttempt(run, attempt);
+      } catch (error) {
+        await afterError(run, error, failures);
+      }
+    }
+  } finally {
+    await run.close();
+  }
+}

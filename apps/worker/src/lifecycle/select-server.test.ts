@@ -1,0 +1,131 @@
+import type { Server } from '@clore-batch/clore';
+import { parseJobSpec, toStoredSpec } from '@clore-batch/shared';
+import { describe, expect, it } from 'vitest';
+import { gpuNameMatches, selectServers } from './select-server';
+
+const rates = { 'CLORE-Blockchain': 0.02, bitcoin: 60_000, 'USD-Blockchain': 1 };
+
+function server(id: number, overrides: Partial<Server> = {}): Server {
+  const gpus = overrides.gpus ?? ['NVIDIA GeForce RTX 4090'];
+  return {
+    id,
+    gpus,
+    gpuCount: gpus.length,
+    gpuModel: `${gpus.length}x ${gpus[0]}`,
+    vramGb: 24,
+    reliability: 0.95,
+    rented: false,
+    gigaspot: false,
+    allowedCurrencies: ['CLORE-Blockchain', 'USD-Blockchain'],
+    mrlHours: 72,
+    pricePerDay: { onDemand: { 'CLORE-Blockchain': 24 }, spot: { 'CLORE-Blockchain': 12 } },
+    usdPerHour: { onDemand: { 'CLORE-Blockchain': 0.5, 'USD-Blockchain': 0.52 }, spot: 0.01 },
+    specs: {},
+    ...overrides,
+  };
+}
+
+function spec(overrides: Record<string, unknown> = {}) {
+  return toStoredSpec(
+    parseJobSpec(
+      {
+        gpu: { model: 'RTX 4090' },
+        image: 'ubuntu',
+        command: 'true',
+        maxPricePerHourUsd: 1,
+        budgetUsd: 5,
+        ...overrides,
+      },
+      { currency: 'CLORE-Blockchain' },
+    ),
+  );
+}
+
+describe('gpuNameMatches', () => {
+  it('matches a model inside the provider name on word boundaries, case-insensitively', () => {
+    expect(gpuNameMatches('RTX 4090', 'NVIDIA GeForce RTX 4090')).toBe(true);
+    expect(gpuNameMatches('rtx 4090', 'NVIDIA GeForce RTX 4090')).toBe(true);
+    expect(gpuNameMatches('RTX 409', 'NVIDIA GeForce RTX 4090')).toBe(false);
+    expect(gpuNameMatches('A100', 'NVIDIA A100 80GB PCIe')).toBe(true);
+    expect(gpuNameMatches('RTX 3090', 'NVIDIA GeForce RTX 3090 Ti')).toBe(true);
+    expect(gpuNameMatches('', 'anything')).toBe(false);
+  });
+});
+
+describe('selectServers', () => {
+  it('ranks matching servers by USD per hour, then reliability, then id', () => {
+    const servers = [
+      server(1, { usdPerHour: { onDemand: { 'CLORE-Blockchain': 0.8 } } }),
+      server(2, { usdPerHour: { onDemand: { 'CLORE-Blockchain': 0.3 } }, reliability: 0.92 }),
+      server(3, { usdPerHour: { onDemand: { 'CLORE-Blockchain': 0.3 } }, reliability: 0.99 }),
+    ];
+    const { candidates } = selectServers(servers, spec(), { usdRates: rates });
+    expect(candidates.map((c) => c.server.id)).toEqual([3, 2, 1]);
+    expect(candidates[0]?.usdPerHour).toBe(0.3);
+  });
+
+  it('leaves out each server that breaks one constraint, and says which', () => {
+    const servers = [
+      server(1, { rented: true }),
+      server(2, { gigaspot: true }),
+      server(3, { online: false }),
+      server(4, { gpus: ['NVIDIA GeForce RTX 3090'] }),
+      server(5, { gpus: ['NVIDIA GeForce RTX 4090'] }),
+      server(6, { vramGb: 12 }),
+      server(7, { reliability: 0.5 }),
+      server(8, { allowedCurrencies: ['bitcoin'] }),
+      server(9, { usdPerHour: { onDemand: { 'CLORE-Blockchain': 1.5 } } }),
+      server(10, { mrlHours: 1 }),
+      server(11, { usdPerHour: { onDemand: {} } }),
+      server(12),
+      server(13, { gpus: ['NVIDIA GeForce RTX 4090', 'NVIDIA GeForce RTX 4090'] }),
+    ];
+    const selection = selectServers(
+      servers,
+      spec({ gpu: { model: ['RTX 4090'], count: 2, minVramGb: 16 } }),
+      {
+        usdRates: rates,
+        exclude: new Set([12]),
+      },
+    );
+    expect(selection.candidates.map((c) => c.server.id)).toEqual([13]);
+    expect(selection.rejected).toEqual({
+      rented: 1,
+      gigaspot: 1,
+      offline: 1,
+      gpu_model: 1,
+      gpu_count: 7,
+      excluded: 1,
+    });
+    const single = selectServers(
+      servers,
+      spec({ gpu: { model: 'RTX 4090', minVramGb: 16 }, timeoutSeconds: 7_200 }),
+      {
+        usdRates: rates,
+      },
+    );
+    expect(single.rejected).toMatchObject({
+      vram: 1,
+      reliability: 1,
+      currency: 1,
+      price: 1,
+      mrl: 1,
+      no_price: 1,
+    });
+    expect(single.candidates.map((c) => c.server.id)).toEqual([5, 12, 13]);
+  });
+
+  it('prices spot orders at the minimum bid and sends that bid', () => {
+    const { candidates } = selectServers([server(1)], spec({ orderType: 'spot' }), { usdRates: rates });
+    expect(candidates[0]?.spotBidPerDay).toBe(12);
+    expect(candidates[0]?.usdPerHour).toBeCloseTo((12 / 24) * 0.02);
+  });
+
+  it('accepts any of several GPU models', () => {
+    const servers = [server(1, { gpus: ['NVIDIA GeForce RTX 3090'] }), server(2, { gpus: ['NVIDIA A100'] })];
+    const { candidates } = selectServers(servers, spec({ gpu: { model: ['RTX 3090', 'A100'] } }), {
+      usdRates: rates,
+    });
+    expect(candidates.map((c) => c.server.id).sort()).toEqual([1, 2]);
+  });
+});

@@ -1,0 +1,151 @@
+import { type Server, serverUsdPerHour, type UsdRates } from '@clore-batch/clore';
+import type { StoredJobSpec } from '@clore-batch/shared';
+
+/** A server that matches a spec, with what renting it costs. */
+export interface Candidate {
+  server: Server;
+  /** USD per hour for this order type and currency (spot: the minimum bid). */
+  usdPerHour: number;
+  /** Spot only: the bid to send, per day in the spec's currency (the server's minimum). */
+  spotBidPerDay?: number;
+}
+
+/** Why a server was left out: the first constraint it broke (for logs and the job's history). */
+export type Rejection =
+  | 'rented'
+  | 'gigaspot'
+  | 'offline'
+  | 'gpu_model'
+  | 'gpu_count'
+  | 'vram'
+  | 'reliability'
+  | 'currency'
+  | 'no_price'
+  | 'price'
+  | 'mrl'
+  | 'excluded';
+
+export interface SelectOptions {
+  usdRates: UsdRates;
+  /** Servers this job must not try again (refused, never came up, already claimed by another job). */
+  exclude?: ReadonlySet<number>;
+  /**
+   * Time to allow on top of timeoutSeconds when checking a server's maximum rental length (the
+   * server must stay rentable through provisioning and collection too). Default 1 hour.
+   */
+  mrlMarginSeconds?: number;
+}
+
+export interface Selection {
+  /** Matching servers, cheapest first (ties: more reliable first, then lower id). */
+  candidates: Candidate[];
+  /** How many servers each constraint left out. */
+  rejected: Partial<Record<Rejection, number>>;
+}
+
+/** "RTX 4090" matches "NVIDIA GeForce RTX 4090" (case-insensitive, on word boundaries). */
+export function gpuNameMatches(wanted: string, name: string): boolean {
+  const norm = (s: string) => s.toLowerCase().replace(/\s+/g, ' ').trim();
+  const w = norm(wanted);
+  const n = norm(name);
+  if (w === '') {
+    return false;
+  }
+  let from = 0;
+  for (;;) {
+    const at = n.indexOf(w, from);
+    if (at < 0) {
+      return false;
+    }
+    const before = at === 0 ? '' : n.charAt(at - 1);
+    const after = n.charAt(at + w.length);
+    if (!/[a-z0-9]/.test(before) && !/[a-z0-9]/.test(after)) {
+      return true;
+    }
+    from = at + 1;
+  }
+}
+
+function rejection(server: Server, spec: StoredJobSpec, options: SelectOptions): Rejection | Candidate {
+  if (options.exclude?.has(server.id)) {
+    return 'excluded';
+  }
+  if (server.rented) {
+    return 'rented';
+  }
+  if (server.gigaspot) {
+    return 'gigaspot';
+  }
+  if (server.online === false) {
+    return 'offline';
+  }
+  const matching = server.gpus.filter((gpu) => spec.gpu.model.some((model) => gpuNameMatches(model, gpu)));
+  if (matching.length === 0) {
+    return 'gpu_model';
+  }
+  if (matching.length < spec.gpu.count) {
+    return 'gpu_count';
+  }
+  if (
+    spec.gpu.minVramGb !== undefined &&
+    (server.vramGb === undefined || server.vramGb < spec.gpu.minVramGb)
+  ) {
+    return 'vram';
+  }
+  if (server.reliability < spec.minReliability) {
+    return 'reliability';
+  }
+  if (!server.allowedCurrencies.includes(spec.currency)) {
+    return 'currency';
+  }
+  const usdPerHour = serverUsdPerHour(server, {
+    currency: spec.currency,
+    orderType: spec.orderType,
+    rates: options.usdRates,
+  });
+  if (usdPerHour === undefined || !Number.isFinite(usdPerHour)) {
+    return 'no_price';
+  }
+  if (usdPerHour > spec.maxPricePerHourUsd) {
+    return 'price';
+  }
+  const needSeconds = spec.timeoutSeconds + (options.mrlMarginSeconds ?? 3_600);
+  if (server.mrlHours !== undefined && server.mrlHours * 3_600 < needSeconds) {
+    return 'mrl';
+  }
+  const candidate: Candidate = { server, usdPerHour };
+  if (spec.orderType === 'spot') {
+    const bid = server.pricePerDay.spot[spec.currency];
+    if (bid === undefined || !(bid > 0)) {
+      return 'no_price';
+    }
+    candidate.spotBidPerDay = bid;
+  }
+  return candidate;
+}
+
+/**
+ * The servers that match every constraint of the spec, cheapest per hour in USD first. Pure: the
+ * caller supplies the marketplace snapshot and the servers to skip.
+ */
+export function selectServers(
+  servers: readonly Server[],
+  spec: StoredJobSpec,
+  options: SelectOptions,
+): Selection {
+  const candidates: Candidate[] = [];
+  const rejected: Selection['rejected'] = {};
+  for (const server of servers) {
+    const result = rejection(server, spec, options);
+    if (typeof result === 'string') {
+      rejected[result] = (rejected[result] ?? 0) + 1;
+    } else {
+      candidates.push(result);
+    }
+  }
+  candidates.sort(
+    (a, b) =>
+      a.usdPerHour - b.usdPerHour || b.server.reliability - a.server.reliability || a.server.id - b.server.id,
+  );
+  return { candidates, rejected };
+}

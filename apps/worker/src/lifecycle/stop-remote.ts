@@ -1,0 +1,52 @@
+import type { Attempt } from '@clore-batch/shared';
+import { readStatus } from '../remote/read-status';
+import { stopCommand } from '../remote/stop-command';
+import { streamLog } from '../remote/stream-log';
+import { connectAttempt } from './await-ready';
+import type { JobRun } from './job-run';
+
+/**
+ * Best effort before a release (cancel, budget): SIGTERM the command's process group, SIGKILL
+ * after the grace period, then store the rest of its log. Never throws: the release that follows
+ * ends the command anyway.
+ */
+export async function stopRemote(run: JobRun, attempt: Attempt): Promise<void> {
+  if (attempt.readyAt === undefined || attempt.remoteDir === undefined) {
+    return;
+  }
+  const { deps } = run;
+  const jobDir = attempt.remoteDir;
+  const graceMs = deps.settings.killGraceSeconds * 1000;
+  const signal = AbortSignal.any([run.stopSignal, AbortSignal.timeout(graceMs + 30_000)]);
+  try {
+    const session = await connectAttempt(run, attempt, Date.now() + 10_000, signal);
+    try {
+      const status = await readStatus(session, jobDir);
+      if (!status.started) {
+        return;
+      }
+      const final = await stopCommand(session, jobDir, { graceMs, settleMs: 10_000 });
+      run.log.info({ exitCode: final.exitCode, stopped: final.stopped }, 'command stopped');
+      const base = Number(await deps.redis.get(`${deps.prefix}:worker:logbase:${run.id}:${attempt.n}`));
+      if (Number.isFinite(base) && final.exitCode !== undefined) {
+        const fresh = run.job.attempts.find((a) => a.n === attempt.n);
+        const result = await streamLog(session, {
+          jobDir,
+          fromOffset: fresh?.logOffset ?? attempt.logOffset ?? 0,
+          signal,
+          onChunk: async (position, data) => {
+            await deps.store.appendLog(run.id, base + position, data);
+          },
+        });
+        await deps.store.patchAttempt(run.id, attempt.n, { logOffset: result.endOffset });
+      }
+    } finally {
+      await session.close();
+    }
+  } catch (error) {
+    run.log.warn(
+      { error: (error as Error).message },
+      'could not stop the command cleanly; the release ends it',
+    );
+  }
+}

@@ -1,0 +1,95 @@
+import type { Attempt } from '@clore-batch/shared';
+import { checkBudget, orderCostUsd } from './budget';
+import { AttemptOver } from './control';
+import type { JobRun } from './job-run';
+import { orderState } from './order-views';
+
+export interface AttemptWatch {
+  stop(): Promise<void>;
+}
+
+/**
+ * While an attempt holds an order: on every order book update, record what the provider billed
+ * (USD), stop the attempt before the next update could pass the budget (`budget_exceeded`), and end
+ * it when the order ends under it (`preempted` for spot, else `provider_error`).
+ */
+export function watchAttempt(run: JobRun, attempt: Attempt): AttemptWatch {
+  const { deps } = run;
+  const orderId = attempt.orderId as number;
+  const { spec } = run.job;
+  const stop = new AbortController();
+  const signal = AbortSignal.any([stop.signal, run.signal]);
+  const spentBefore = run.job.attempts
+    .filter((a) => a.n !== attempt.n)
+    .reduce((sum, a) => sum + a.spentUsd, 0);
+  const startedAtMs = Date.parse(attempt.startedAt);
+  const knownSince = Date.now();
+  let spent = attempt.spentUsd;
+
+  const loop = async () => {
+    let version: number | undefined;
+    for (;;) {
+      const snapshot =
+        version === undefined
+          ? ((await deps.fleet.orderBook.current()) ?? (await deps.fleet.orderBook.next(0, signal)))
+          : await deps.fleet.orderBook.next(version, signal);
+      version = snapshot.version;
+      if (signal.aborted) {
+        return;
+      }
+      const state = orderState(snapshot, orderId, knownSince);
+      if (state.kind === 'ended') {
+        run.abortAttempt(
+          new AttemptOver(
+            spec.orderType === 'spot' ? 'preempted' : 'provider_error',
+            spec.orderType === 'spot'
+              ? `spot order ${orderId} ended while the attempt used it (outbid)`
+              : `order ${orderId} ended while the attempt used it`,
+          ),
+        );
+        return;
+      }
+      if (state.kind !== 'active') {
+        continue;
+      }
+      const market = await deps.fleet.marketplace.get(signal);
+      const now = orderCostUsd(state.order, market.usdRates, {
+        usdPerHour: attempt.pricePerHourUsd,
+        startedAtMs,
+        nowMs: Date.now(),
+        previousUsd: spent,
+      });
+      if (Math.abs(now - spent) >= 1e-6) {
+        spent = now;
+        await deps.store.patchAttempt(run.id, attempt.n, { spentUsd: now });
+      }
+      const verdict = checkBudget({
+        budgetUsd: spec.budgetUsd,
+        spentBeforeUsd: spentBefore,
+        spentNowUsd: now,
+        usdPerHour: attempt.pricePerHourUsd,
+        secondsToNextCheck: deps.settings.orderPollIntervalMs / 1000,
+      });
+      if (verdict.stop) {
+        run.abortAttempt(
+          new AttemptOver(
+            'budget_exceeded',
+            `spent $${verdict.spentUsd.toFixed(4)} of the $${spec.budgetUsd} budget; by the next check it could be $${verdict.projectedUsd.toFixed(4)}`,
+          ),
+        );
+        return;
+      }
+    }
+  };
+  const done = loop().catch((error) => {
+    if (!signal.aborted) {
+      run.log.warn({ error: (error as Error).message }, 'the order watch of the attempt failed');
+    }
+  });
+  return {
+    async stop() {
+      stop.abort(new Error('attempt watch stopped'));
+      await done;
+    },
+  };
+}

@@ -1,0 +1,113 @@
+import {
+  bullPrefix,
+  forComponent,
+  JOBS_QUEUE,
+  type JobRecord,
+  type RunJobPayload,
+} from '@clore-batch/shared';
+import { type Job, type Queue, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { WorkerStopping } from '../lifecycle/control';
+import type { LifecycleDeps } from '../lifecycle/deps';
+import { runJob } from '../lifecycle/run-job';
+
+export interface WorkerDeps extends Omit<LifecycleDeps, 'onTerminal'> {
+  /** A connection for BullMQ (`maxRetriesPerRequest: null`); the worker duplicates it, never closes it. */
+  connection: Redis;
+  /** WORKER_CONCURRENCY. */
+  concurrency: number;
+  /** WORKER_LOCK_DURATION_MS: a dead worker's jobs are picked up about this long after it died. */
+  lockDurationMs: number;
+  /** The WEBHOOKS_QUEUE queue (bullPrefix); terminal states of jobs with a webhookUrl are added to it. */
+  webhooks?: Queue;
+}
+
+export interface LifecycleWorker {
+  readonly worker: Worker;
+  /** Jobs this process is running now. */
+  active(): number;
+  /**
+   * Stop taking jobs. Jobs in progress are left as they are (their commands keep running on their
+   * servers) for the next worker to resume once their locks expire: BullMQ's `close(true)`.
+   */
+  close(): Promise<void>;
+}
+
+/** Webhook job ids `<jobId>.<state>` (BullMQ refuses `<a>:<b>`), the same as the API's enqueueWebhook. */
+export function webhookNotifier(queue: Queue | undefined, deps: Pick<LifecycleDeps, 'logger'>) {
+  return async (job: JobRecord): Promise<void> => {
+    if (queue === undefined || job.spec.webhookUrl === undefined) {
+      return;
+    }
+    try {
+      await queue.add(
+        'deliver',
+        { jobId: job.id, state: job.state, attempt: 1 },
+        {
+          jobId: `${job.id}.${job.state}`,
+          removeOnComplete: { age: 24 * 3_600 },
+          removeOnFail: { age: 7 * 24 * 3_600 },
+        },
+      );
+    } catch (error) {
+      deps.logger.error(
+        { jobId: job.id, error: (error as Error).message },
+        'could not enqueue the webhook delivery',
+      );
+    }
+  };
+}
+
+/**
+ * The worker: a BullMQ Worker on JOBS_QUEUE (`bullPrefix(REDIS_PREFIX)`) whose processor runs the
+ * job lifecycle. The processor is idempotent: a job taken over from a dead worker resumes from what
+ * the store holds. A job whose record is terminal completes in BullMQ.
+ */
+export function createWorker(deps: WorkerDeps): LifecycleWorker {
+  const log = forComponent(deps.logger, 'worker');
+  const running = new Set<AbortController>();
+  const lifecycle: LifecycleDeps = { ...deps, onTerminal: webhookNotifier(deps.webhooks, deps) };
+  const processor = async (job: Job<RunJobPayload>) => {
+    const { jobId } = job.data;
+    const controller = new AbortController();
+    running.add(controller);
+    try {
+      const final = await runJob(lifecycle, jobId, controller.signal);
+      return { state: final.state };
+    } catch (error) {
+      if (error instanceof WorkerStopping || controller.signal.aborted) {
+        log.info({ jobId }, 'left the job for another worker to resume');
+        // Never settle: a settled job would be moved to completed/failed; left unsettled, its lock
+        // expires and BullMQ hands it to another worker.
+        await new Promise<never>(() => {});
+      }
+      log.error(
+        { jobId, error: (error as Error).message, stack: (error as Error).stack },
+        'the job lifecycle failed',
+      );
+      throw error;
+    } finally {
+      running.delete(controller);
+    }
+  };
+  const worker = new Worker<RunJobPayload>(JOBS_QUEUE, processor, {
+    connection: deps.connection,
+    prefix: bullPrefix(deps.prefix),
+    concurrency: deps.concurrency,
+    lockDuration: deps.lockDurationMs,
+    stalledInterval: deps.lockDurationMs,
+    maxStalledCount: 1_000,
+    autorun: true,
+  });
+  worker.on('error', (error) => log.error({ error: error.message }, 'BullMQ worker error'));
+  return {
+    worker,
+    active: () => running.size,
+    async close() {
+      for (const controller of running) {
+        controller.abort(new WorkerStopping());
+      }
+      await worker.close(true);
+    },
+  };
+}
