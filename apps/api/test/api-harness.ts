@@ -81,7 +81,16 @@ export function testConfig(url: string, prefix: string, dataDir: string, env: Re
   });
 }
 
-export async function openApi(server: RedisServer, env: Record<string, string> = {}): Promise<TestApi> {
+export interface OpenApiOptions {
+  /** Wrap the store the app sees (e.g. to count what it reads). */
+  wrapStore?: (store: JobStore) => JobStore;
+}
+
+export async function openApi(
+  server: RedisServer,
+  env: Record<string, string> = {},
+  options: OpenApiOptions = {},
+): Promise<TestApi> {
   const prefix = `test-${randomUUID()}`;
   const dataDir = await mkdtemp(join(tmpdir(), 'cb-api-'));
   const config = testConfig(server.url, prefix, dataDir, env);
@@ -90,7 +99,14 @@ export async function openApi(server: RedisServer, env: Record<string, string> =
   const queue = new Queue(JOBS_QUEUE, { connection: bull, prefix: bullPrefix(prefix) });
   const webhookQueue = new Queue(WEBHOOKS_QUEUE, { connection: bull, prefix: bullPrefix(prefix) });
   const app = track(
-    await buildApp({ config, logger: silentLogger(), redis: server.redis, store, queue, webhookQueue }),
+    await buildApp({
+      config,
+      logger: silentLogger(),
+      redis: server.redis,
+      store: options.wrapStore ? options.wrapStore(store) : store,
+      queue,
+      webhookQueue,
+    }),
     'fastify app',
     (a) => !a.server.listening && closedApps.has(a),
   );

@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 
 /**
@@ -41,13 +40,26 @@ export class SseWriter {
       .join('');
     const text = `${id === undefined ? '' : `id: ${id}\n`}event: ${event}\n${lines}\n`;
     if (!this.raw.write(text)) {
-      await Promise.race([once(this.raw, 'drain'), once(this.raw, 'close')]);
+      await this.drained();
     }
+  }
+
+  /** Resolves on 'drain' or 'close', removing both listeners either way. */
+  private drained(): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        this.raw.off('drain', done);
+        this.raw.off('close', done);
+        resolve();
+      };
+      this.raw.on('drain', done);
+      this.raw.on('close', done);
+    });
   }
 
   async comment(text: string): Promise<void> {
     if (!this.isClosed && !this.raw.write(`: ${text}\n\n`)) {
-      await Promise.race([once(this.raw, 'drain'), once(this.raw, 'close')]);
+      await this.drained();
     }
   }
 

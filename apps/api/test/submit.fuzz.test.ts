@@ -1,0 +1,61 @@
+import { JOB_STATES } from '@clore-batch/shared';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { auth, openApi, type RedisServer, startRedisServer, type TestApi, validSpec } from './api-harness';
+import { invalidSpecs } from './invalid-specs';
+
+let server: RedisServer;
+let api: TestApi;
+
+beforeAll(async () => {
+  server = await startRedisServer();
+});
+afterAll(async () => {
+  await server.stop();
+});
+beforeEach(async () => {
+  api = await openApi(server, { API_RATE_LIMIT_PER_MINUTE: '100000' });
+});
+afterEach(async () => {
+  await api.close();
+});
+
+const SEED = 20261124;
+
+/** True when an issue names `path` itself, or a parent or child of it (a replaced parent is blamed). */
+const related = (issuePath: string, path: string) =>
+  issuePath === path || path.startsWith(`${issuePath}.`) || issuePath.startsWith(`${path}.`);
+
+describe('POST /v1/jobs with 500 generated invalid bodies', () => {
+  it('answers every one with a 400 naming a field path, never a 5xx, and enqueues nothing', async () => {
+    const statuses = new Map<number, number>();
+    let checked = 0;
+    for (const { body, paths } of invalidSpecs(SEED, 500, validSpec)) {
+      const res = await api.app.inject({
+        method: 'POST',
+        url: '/v1/jobs',
+        headers: auth('alice'),
+        payload: body,
+      });
+      statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1);
+      const label = `${JSON.stringify(body)} → ${res.body}`;
+      expect(res.statusCode, label).toBe(400);
+      const answer = res.json() as { code: string; details: { issues: { path: string; message: string }[] } };
+      expect(answer.code, label).toBe('VALIDATION_FAILED');
+      expect(answer.details.issues.length, label).toBeGreaterThan(0);
+      for (const issue of answer.details.issues) {
+        expect(issue.path, label).not.toBe('');
+        expect(issue.message.length, label).toBeGreaterThan(3);
+      }
+      const named = answer.details.issues.some((issue) => paths.some((path) => related(issue.path, path)));
+      expect(named, label).toBe(true);
+      checked += 1;
+    }
+    expect(checked).toBe(500);
+    expect([...statuses.keys()]).toEqual([400]);
+    const counts = await api.queue.getJobCounts();
+    expect(Object.values(counts).every((n) => n === 0)).toBe(true);
+    expect((await api.store.list({ limit: 10 })).jobs).toEqual([]);
+    const byState = await api.store.countByState();
+    expect(JOB_STATES.every((state) => byState[state] === 0)).toBe(true);
+  });
+});
