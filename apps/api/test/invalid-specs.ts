@@ -58,7 +58,9 @@ const mutations: Mutation[] = [
   },
   (s, pick) => {
     const field = pick(['env', 'secretEnv', 'outputs', 'gpu']);
-    s[field] = pick(field === 'outputs' ? [42, 'text', { a: 1 }, true] : [42, 'text', ['A=1'], true]);
+    const values: readonly unknown[] =
+      field === 'outputs' ? [42, 'text', { a: 1 }, true] : [42, 'text', ['A=1'], true];
+    s[field] = pick(values);
     return field;
   },
   (s, pick) => {

@@ -193,6 +193,7 @@ describe('GET /v1/jobs/:id/logs?follow=1 (SSE)', () => {
     }
     expect(ended).toBe(true);
     expect(received).toBe(total * mb.length);
+    // biome-ignore lint/suspicious/noConsole: the measured figure is part of the test's report
     console.info(
       `slow reader: server stalled after handing out ${(stalledAt / 1048576).toFixed(1)} MiB of a ${total} MiB log`,
     );
