@@ -8,11 +8,12 @@ import { type FollowItem, followStream } from './follow-stream';
  * The stream client against a small SSE server over real sockets: it drops the connection in the
  * middle, and the client must resume with Last-Event-ID, with no gap and no repeat.
  */
+const log = (offset: number, text: string) => JSON.stringify({ offset, text });
 const EVENTS = [
-  { id: '6.0', event: 'log', data: 'hello\n' },
+  { id: '6.0', event: 'log', data: log(0, 'hello\n') },
   { id: '6.1', event: 'state', data: JSON.stringify({ to: 'running', message: 'started' }) },
-  { id: '12.1', event: 'log', data: 'world\n' },
-  { id: '19.1', event: 'log', data: 'ünïcode\n' },
+  { id: '12.1', event: 'log', data: log(6, 'world\r\n') },
+  { id: '19.1', event: 'log', data: log(13, 'ünïcode\n') },
   { id: '19.2', event: 'state', data: JSON.stringify({ to: 'succeeded' }) },
   { id: '19.2', event: 'end', data: JSON.stringify({ state: 'succeeded' }) },
 ];
@@ -52,7 +53,7 @@ describe('followStream', () => {
         // first connection: two events, half of a third, then the socket dies
         send(res, EVENTS[0]!);
         send(res, EVENTS[1]!);
-        res.write('id: 12.1\nevent: log\ndata: wor');
+        res.write('id: 12.1\nevent: log\ndata: {"offset":6,"text":"wor');
         setTimeout(() => res.destroy(), 20);
         return;
       }
@@ -67,10 +68,10 @@ describe('followStream', () => {
       items.push(item);
     }
     expect(seen).toEqual([undefined, '6.1']);
-    const log = Buffer.concat(items.flatMap((item) => (item.kind === 'log' ? [item.data] : []))).toString(
+    const text = Buffer.concat(items.flatMap((item) => (item.kind === 'log' ? [item.data] : []))).toString(
       'utf8',
     );
-    expect(log).toBe('hello\nworld\nünïcode\n');
+    expect(text).toBe('hello\nworld\r\nünïcode\n');
     expect(items.map((item) => item.kind)).toEqual(['log', 'state', 'log', 'log', 'state', 'end']);
   });
 

@@ -6,8 +6,8 @@ import { type SseEvent, SseParser } from './sse-parser';
 
 /** What a follower sees, in the order the API sent it. */
 export type FollowItem =
-  | { kind: 'log'; data: Buffer }
-  | { kind: 'state'; payload: Record<string, unknown> }
+  | { kind: 'log'; offset: number | undefined; data: Buffer }
+  | { kind: 'state' | 'info'; payload: Record<string, unknown> }
   | { kind: 'end'; payload: Record<string, unknown> };
 
 export interface FollowOptions {
@@ -35,6 +35,7 @@ export async function* followStream(
   let lastEventId: string | undefined;
   let failingSince: number | undefined;
   let lastError: unknown;
+  let lastLogOffset = -1;
   for (let attempt = 0; ; attempt += 1) {
     if (options.signal?.aborted) {
       return;
@@ -52,6 +53,12 @@ export async function* followStream(
           lastEventId = event.id;
         }
         const item = toItem(event);
+        if (item?.kind === 'log' && item.offset !== undefined) {
+          if (item.offset <= lastLogOffset) {
+            continue; // a repeat (the API resumes exactly; this guards against one that does not)
+          }
+          lastLogOffset = item.offset;
+        }
         if (item) {
           yield item;
           if (item.kind === 'end') {
@@ -111,9 +118,10 @@ async function* readEvents(
 function toItem(event: SseEvent): FollowItem | undefined {
   switch (event.event) {
     case 'log':
-      return { kind: 'log', data: decodeLogData(event.data) };
+      return { kind: 'log', ...decodeLogData(event.data) };
     case 'state':
-      return { kind: 'state', payload: parseObject(event.data) };
+    case 'info':
+      return { kind: event.event, payload: parseObject(event.data) };
     case 'end':
       return { kind: 'end', payload: parseObject(event.data) };
     default:
@@ -121,9 +129,23 @@ function toItem(event: SseEvent): FollowItem | undefined {
   }
 }
 
-/** A log event's data is the output text itself (the API splits chunks on UTF-8 boundaries). */
-export function decodeLogData(data: string): Buffer {
-  return Buffer.from(data, 'utf8');
+/**
+ * A log event's data is `{"offset": n, "text": "..."}`: the output from byte `offset` as UTF-8 text
+ * (the API cuts chunks on character boundaries, and JSON keeps \r and every other byte of text).
+ */
+export function decodeLogData(data: string): { offset: number | undefined; data: Buffer } {
+  try {
+    const value = JSON.parse(data) as { offset?: unknown; text?: unknown };
+    if (typeof value === 'object' && value !== null && typeof value.text === 'string') {
+      return {
+        offset: typeof value.offset === 'number' ? value.offset : undefined,
+        data: Buffer.from(value.text, 'utf8'),
+      };
+    }
+  } catch {
+    // not JSON: the text itself
+  }
+  return { offset: undefined, data: Buffer.from(data, 'utf8') };
 }
 
 function parseObject(data: string): Record<string, unknown> {

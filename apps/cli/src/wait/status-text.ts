@@ -64,6 +64,8 @@ export function describeStateEvent(payload: Record<string, unknown>): { state?: 
   const state =
     typeof event.to === 'string' ? event.to : typeof event.state === 'string' ? event.state : undefined;
   const message = typeof event.message === 'string' ? event.message : '';
-  const label = state ?? (typeof event.type === 'string' ? event.type : 'event');
-  return { ...(state ? { state } : {}), text: message ? `${label}: ${message}` : label };
+  if (!state) {
+    return { text: message || 'event' };
+  }
+  return { state, text: message ? `${state}: ${message}` : state };
 }

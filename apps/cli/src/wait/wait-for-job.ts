@@ -58,6 +58,8 @@ export async function waitForJob(options: WaitOptions): Promise<ApiJob> {
       } else if (item.kind === 'state') {
         const { state, text } = describeStateEvent(item.payload);
         display.state(state, text);
+      } else if (item.kind === 'info') {
+        display.line(describeStateEvent(item.payload).text);
       }
     }
     if (interrupts.stopError) {
