@@ -1,4 +1,4 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readEnvirons } from './proc-table';
 
 /** The env vars every process of an order carries, so the order's end can find and kill them all. */
 export const ORDER_MARKER = 'CLORE_SIM_ORDER';
@@ -8,26 +8,12 @@ export function markerEnv(instanceId: string, orderId: number): Record<string, s
   return { [ORDER_MARKER]: String(orderId), [INSTANCE_MARKER]: instanceId };
 }
 
-async function pids(): Promise<number[]> {
-  const entries = await readdir('/proc');
-  return entries.filter((name) => /^\d+$/.test(name)).map(Number);
-}
-
 /** Pids whose environment carries both markers (the order id and this simulator instance). */
 export async function findMarkedPids(instanceId: string, orderId: number): Promise<number[]> {
   const wantOrder = `\0${ORDER_MARKER}=${orderId}\0`;
   const wantInstance = `\0${INSTANCE_MARKER}=${instanceId}\0`;
   const found: number[] = [];
-  for (const pid of await pids()) {
-    if (pid === process.pid) {
-      continue;
-    }
-    let environ: string;
-    try {
-      environ = `\0${await readFile(`/proc/${pid}/environ`, 'latin1')}`;
-    } catch {
-      continue; // gone, or not ours to read
-    }
+  for (const [pid, environ] of await readEnvirons()) {
     if (environ.includes(wantOrder) && environ.includes(wantInstance)) {
       found.push(pid);
     }

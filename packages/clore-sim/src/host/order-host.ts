@@ -1,10 +1,11 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { canConnect, SSHD_PATH, sshdConfig, waitFor } from '@clore-batch/testing';
 import { killOrderProcesses, markerEnv } from './kill-processes';
+import { descendantsOf } from './proc-table';
 
 const run = promisify(execFile);
 const BASE_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -236,34 +237,4 @@ async function killChild(child: ChildProcess): Promise<void> {
     }
   }
   await exited;
-}
-
-async function parentOf(pid: number): Promise<number | undefined> {
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[1]);
-  } catch {
-    return undefined;
-  }
-}
-
-/** Every live process whose parent chain leads to `root` (not `root` itself). */
-async function descendantsOf(root: number): Promise<number[]> {
-  const all = (await readdir('/proc')).filter((n) => /^\d+$/.test(n)).map(Number);
-  const parents = new Map<number, number | undefined>();
-  await Promise.all(all.map(async (pid) => parents.set(pid, await parentOf(pid))));
-  const found = new Set<number>([root]);
-  let grew = true;
-  while (grew) {
-    grew = false;
-    for (const [pid, ppid] of parents) {
-      if (ppid !== undefined && found.has(ppid) && !found.has(pid)) {
-        found.add(pid);
-        grew = true;
-      }
-    }
-  }
-  found.delete(root);
-  return [...found];
 }
