@@ -1,4 +1,5 @@
-import { readFile, stat } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { readdir, readFile, readlink, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { waitFor } from '@clore-batch/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,11 +16,11 @@ afterAll(async () => {
   await kit.stop();
 });
 
-async function runToEnd(command: string, env: Record<string, string> = {}) {
+async function runToEnd(command: string, env: Record<string, string> = {}, extra: { workDir?: string } = {}) {
   const session = await kit.connect();
   try {
     const jobDir = kit.jobDir();
-    await startCommand(session, { jobDir, command, env, timeoutSeconds: 60 });
+    await startCommand(session, { jobDir, command, env, timeoutSeconds: 60, ...extra });
     const chunks: Buffer[] = [];
     const result = await streamLog(session, {
       jobDir,
@@ -86,12 +87,14 @@ describe('startCommand', () => {
     }
   });
 
-  it('keeps the command running when the SSH connection drops', async () => {
+  it('keeps the command running when the SSH connection drops; env file gone and secrets on no command line meanwhile', async () => {
     const jobDir = kit.jobDir();
+    const secret = `s3cr3t-${randomUUID()}`;
     const session = await kit.connect();
     await startCommand(session, {
       jobDir,
-      command: `while [ ! -e ${jobDir}/go ]; do sleep 0.05; done; echo survived`,
+      command: `while [ ! -e ${jobDir}/go ]; do sleep 0.05; done; echo "survived $TOKEN"`,
+      env: { TOKEN: secret },
       timeoutSeconds: 30,
     });
     await waitFor(async () => (await readStatus(session, jobDir)).running, { message: 'wrapper running' });
@@ -101,12 +104,54 @@ describe('startCommand', () => {
     try {
       const status = await readStatus(again, jobDir);
       expect(status).toMatchObject({ started: true, running: true, lost: false });
+      await expect(stat(join(jobDir, 'env'))).rejects.toThrow(/ENOENT/);
+      expect(await commandLinesContaining(secret)).toEqual([]);
       await again.exec(`touch ${jobDir}/go`);
       const result = await streamLog(again, { jobDir, fromOffset: 0, pollIntervalMs: 20, onChunk: () => {} });
       expect(result.exitCode).toBe(0);
-      expect(await readFile(join(jobDir, 'output.log'), 'utf8')).toBe('survived\n');
+      expect(await readFile(join(jobDir, 'output.log'), 'utf8')).toBe(`survived ${secret}\n`);
     } finally {
       await again.close();
     }
   });
+
+  it('runs in workDir when given, else in the image WORKDIR (PID 1 cwd) or $HOME', async () => {
+    const workDir = join(kit.root, 'work dir');
+    expect((await runToEnd('pwd', {}, { workDir })).output).toBe(`${workDir}\n`);
+    const pid1Cwd = await readlink('/proc/1/cwd').catch(() => undefined);
+    expect((await runToEnd('pwd')).output).toBe(`${pid1Cwd ?? kit.root}\n`);
+  });
+
+  it('refuses env names a shell cannot hold and values with NUL, naming the variable but not the value', async () => {
+    const session = await kit.connect();
+    try {
+      const options = { jobDir: kit.jobDir(), command: 'true', timeoutSeconds: 5 };
+      await expect(startCommand(session, { ...options, env: { 'BAD-NAME': 'x' } })).rejects.toMatchObject({
+        code: 'VALIDATION_FAILED',
+      });
+      const error = await startCommand(session, { ...options, env: { OK: 'secret\0value' } }).then(
+        () => new Error('accepted'),
+        (e: Error) => e,
+      );
+      expect(error).toMatchObject({ code: 'VALIDATION_FAILED' });
+      expect(error.message).toContain('OK');
+      expect(error.message).not.toContain('secret');
+    } finally {
+      await session.close();
+    }
+  });
 });
+
+/** Processes whose command line holds `text` (the "server" is this host). */
+async function commandLinesContaining(text: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (/^\d+$/.test(entry)) {
+      const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+      if (cmdline.includes(text) && Number(entry) !== process.pid) {
+        found.push(`${entry}: ${cmdline.replace(/\0/g, ' ')}`);
+      }
+    }
+  }
+  return found;
+}

@@ -72,6 +72,7 @@ describe('streamLog', () => {
     await starter.close();
     let current: SshSession | undefined;
     let drops = 0;
+    const killed = new Set<SshSession>();
     const got = collector();
     const result = await followCommand({
       jobDir,
@@ -83,10 +84,17 @@ describe('streamLog', () => {
       },
       onChunk: (offset, data) => {
         got.onChunk(offset, data);
-        // Kill the connection (no SSH goodbye) at 1, 2 and 3 MB, while reads are in flight.
-        if (drops < 3 && got.offset > (drops + 1) * 1_000_000) {
+        // Kill the connection (no SSH goodbye) past 1, 2 and 3 MB, while reads are in flight. Blocks
+        // that had arrived before the kill are still delivered, so kill each connection only once.
+        if (
+          drops < 3 &&
+          got.offset > (drops + 1) * 1_000_000 &&
+          current !== undefined &&
+          !killed.has(current)
+        ) {
           drops += 1;
-          current?.destroy();
+          killed.add(current);
+          current.destroy();
         }
       },
     });

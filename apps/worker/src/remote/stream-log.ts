@@ -78,7 +78,8 @@ export async function streamLog(session: SshSession, options: StreamLogOptions):
         lastLiveness = Date.now();
         continue;
       }
-      const exitText = await sftpReadSmall(sftp, jobFile(jobDir, 'exitCode'));
+      const exitPath = jobFile(jobDir, 'exitCode');
+      const exitText = (await sftpExists(sftp, exitPath)) ? await sftpReadSmall(sftp, exitPath) : undefined;
       if (exitText !== undefined) {
         const exitCode = Number(exitText.trim());
         if (!Number.isInteger(exitCode)) {
