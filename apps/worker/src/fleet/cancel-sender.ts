@@ -1,0 +1,128 @@
+import type { CloreClient } from '@clore-batch/clore';
+import type { FleetKeys, Logger } from '@clore-batch/shared';
+import type { Redis } from 'ioredis';
+import { type CancelInfo, finishCancels, readCancelInfos } from './cancel-queue';
+import { fleetNow } from './fleet-clock';
+import { HSET_IF_EXISTS } from './fleet-scripts';
+import { readOrdersSnapshot } from './order-book';
+import { endedIn } from './orders-snapshot';
+
+export interface CancelSenderDeps {
+  redis: Redis;
+  keys: FleetKeys;
+  client: CloreClient;
+  logger: Logger;
+  /** After a send, ask the watcher for an early poll so the end is confirmed soon. */
+  onSent: () => void;
+  settings: {
+    /** Wait this long after the first due cancel, so requests made together go in one call. */
+    batchWindowMs: number;
+    /** After a successful send, resend if the order has not been seen ended by then. */
+    confirmMs: number;
+    /** Backoff after failed_to_cancel or an error: base × 2^(sends-1), capped. */
+    retryBaseMs: number;
+    retryMaxMs: number;
+    /** The longest the sender sleeps with nothing due (a request also wakes it). */
+    idleMs: number;
+  };
+}
+
+const MAX_PER_ROUND = 512;
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done);
+  });
+
+/**
+ * The leader's cancel round (docs/decisions/0048): takes every due order id, drops those already
+ * ended, sends the rest in ONE cancel_orders call (the client splits by 64; lane 'cancel'), then
+ * reschedules each id: a confirmation check after `confirmMs`, or a capped backoff when the API
+ * could not cancel it. An id leaves the queue only when the watcher sees its order ended.
+ */
+export function cancelSendRound(deps: CancelSenderDeps) {
+  const { redis, keys, settings, logger } = deps;
+
+  async function due(now: number): Promise<number[]> {
+    return (await redis.zrangebyscore(keys.cancels, '-inf', now, 'LIMIT', 0, MAX_PER_ROUND)).map(Number);
+  }
+
+  async function untilNext(now: number): Promise<number> {
+    const [first] = await redis.zrange(keys.cancels, '0', '0', 'WITHSCORES').then((r) => [r[1]]);
+    if (first === undefined) {
+      return settings.idleMs;
+    }
+    return Math.min(settings.idleMs, Math.max(0, Number(first) - now));
+  }
+
+  return async (signal: AbortSignal): Promise<number> => {
+    let now = await fleetNow(redis);
+    if ((await due(now)).length === 0) {
+      return untilNext(now);
+    }
+    if (settings.batchWindowMs > 0) {
+      await sleep(settings.batchWindowMs, signal);
+      now = await fleetNow(redis);
+    }
+    const ids = await due(now);
+    const infos = await readCancelInfos(redis, keys, ids);
+    const known = new Set(infos.keys());
+    const snapshot = await readOrdersSnapshot(redis, keys);
+    const ended: number[] = [];
+    const toSend: number[] = [];
+    for (const id of ids) {
+      const info = infos.get(id) ?? { orderId: id, reason: 'unknown', requestedAt: now, sends: 0 };
+      infos.set(id, info);
+      if (snapshot !== undefined && endedIn(snapshot, id, info.requestedAt).ended) {
+        ended.push(id);
+      } else {
+        toSend.push(id);
+      }
+    }
+    await finishCancels(redis, keys, ended);
+    if (toSend.length === 0) {
+      return untilNext(now);
+    }
+    const result = await deps.client.cancelOrders({ ids: toSend }, { signal }).catch((error: Error) => ({
+      failedIds: toSend,
+      errors: [error],
+    }));
+    const failed = new Set(result.failedIds);
+    const sentAt = await fleetNow(redis);
+    const batch = redis.multi();
+    for (const id of toSend) {
+      const info = infos.get(id) as CancelInfo;
+      const next: CancelInfo = { ...info, sends: info.sends + 1, lastSentAt: sentAt };
+      const delay = failed.has(id)
+        ? Math.min(settings.retryMaxMs, settings.retryBaseMs * 2 ** Math.min(20, next.sends - 1))
+        : settings.confirmMs;
+      // XX / if-exists: an id the watcher settled meanwhile is not brought back.
+      batch.zadd(keys.cancels, 'XX', sentAt + delay, String(id));
+      if (known.has(id)) {
+        batch.eval(HSET_IF_EXISTS, 1, keys.cancelInfo, String(id), JSON.stringify(next));
+      } else {
+        batch.hsetnx(keys.cancelInfo, String(id), JSON.stringify(next));
+      }
+    }
+    await batch.exec();
+    const sent = toSend.filter((id) => !failed.has(id));
+    logger.info(
+      { orderIds: sent, failedIds: [...failed], jobIds: sent.map((id) => infos.get(id)?.jobId) },
+      `cancel_orders sent for ${sent.length} order(s)${failed.size > 0 ? `; ${failed.size} not cancelled yet` : ''}`,
+    );
+    if (result.errors.length > 0 || failed.size > 0) {
+      logger.warn(
+        { failedIds: [...failed], errors: result.errors.map((e) => e.message) },
+        'cancel_orders could not cancel some orders; retrying with backoff until they are seen ended',
+      );
+    }
+    deps.onSent();
+    return untilNext(sentAt);
+  };
+}

@@ -1,0 +1,47 @@
+/** The fleet's timings. The four required ones come from config; the rest have safe defaults. */
+export interface FleetSettings {
+  /** my_orders every this often (ORDER_POLL_INTERVAL_MS). */
+  pollIntervalMs: number;
+  /** marketplace every this often (MARKETPLACE_REFRESH_MS). */
+  marketplaceRefreshMs: number;
+  /** An orphan is cancelled after its attempt is not live for this long (REAPER_GRACE_SECONDS). */
+  reaperGraceMs: number;
+  /** The leader lease's time to live; renewed every third of it (default 15 000). */
+  leaderTtlMs?: number;
+  /** An early poll (requestPoll) comes no sooner than this after the previous one (default min(interval, 1 000)). */
+  pollMinGapMs?: number;
+  /** An early marketplace refresh comes no sooner than this after the previous one (default min(refresh, 5 000)). */
+  marketplaceMinGapMs?: number;
+  /** Cancels requested within this window go in one call (default 50). */
+  cancelBatchWindowMs?: number;
+  /** Resend a cancel whose order is not seen ended this long after the send (default max(3 × poll, 3 000)). */
+  cancelConfirmMs?: number;
+  /** Backoff of a cancel the API could not do: base × 2^n, capped (defaults 1 000 / 30 000). */
+  cancelRetryBaseMs?: number;
+  cancelRetryMaxMs?: number;
+  /** Clock tolerance when matching an unbound intent to an order's creation time (default 60 000). */
+  intentSlackMs?: number;
+  /** Unbound intents older than this whose attempt is not live are forgotten (default 1 h). */
+  unboundIntentMaxAgeMs?: number;
+  /** Records of reaped orphans are kept this long after the order ended (default 24 h). */
+  orphanRecordKeepMs?: number;
+}
+
+export type ResolvedFleetSettings = Required<FleetSettings>;
+
+export function resolveFleetSettings(settings: FleetSettings): ResolvedFleetSettings {
+  const poll = settings.pollIntervalMs;
+  return {
+    leaderTtlMs: 15_000,
+    pollMinGapMs: Math.min(poll, 1_000),
+    marketplaceMinGapMs: Math.min(settings.marketplaceRefreshMs, 5_000),
+    cancelBatchWindowMs: 50,
+    cancelConfirmMs: Math.max(3 * poll, 3_000),
+    cancelRetryBaseMs: 1_000,
+    cancelRetryMaxMs: 30_000,
+    intentSlackMs: 60_000,
+    unboundIntentMaxAgeMs: 3_600_000,
+    orphanRecordKeepMs: 86_400_000,
+    ...Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined)),
+  } as ResolvedFleetSettings;
+}

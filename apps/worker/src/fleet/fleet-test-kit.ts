@@ -1,0 +1,172 @@
+import { randomUUID } from 'node:crypto';
+import { CloreClient, createRateLimiter, hashApiKey, type RateLimiter } from '@clore-batch/clore';
+import { type SimHandle, type SimServer, startSimulator } from '@clore-batch/clore-sim';
+import { createTelemetryCounters, silentLogger, type TelemetryCounters } from '@clore-batch/shared';
+import { type RedisHandle, startRedis, trackRedis } from '@clore-batch/testing';
+import { Redis } from 'ioredis';
+import { createFleet, type Fleet, type FleetDeps } from './create-fleet';
+import type { AttemptLiveness } from './fleet-types';
+
+/**
+ * Test support for the fleet suites (not a test): a real Redis, the simulator over HTTP with its
+ * limits scaled down (50 ms / 250 ms), and clients whose shared limiter spaces calls wider
+ * (100 ms / 300 ms: the margin absorbs event-loop lag when suites run in parallel on 2 cores), so a
+ * 429 would mean the fleet bypassed the limiter.
+ */
+export const SIM_LIMITS = { generalMs: 50, createMs: 250 };
+export const LIMITER_SPACING = { generalSpacingMs: 100, createSpacingMs: 300 };
+export const API_KEY = 'fleet-test-key';
+
+export interface FleetKit {
+  redis: RedisHandle;
+  sim: SimHandle;
+  /** A fresh prefix per test. */
+  prefix: string;
+  /** A command connection for assertions (closed by close()). */
+  db: Redis;
+  telemetry: TelemetryCounters;
+  /** A client with its own limiter (one per simulated process). */
+  client(): CloreClient;
+  /** A fleet as one worker process would build it: its own Redis connection, client and limiter. */
+  fleet(options?: { liveness?: AttemptLiveness; settings?: Partial<FleetDeps['settings']> }): Fleet;
+  /** The simulator's call log for the test key since the last reset. */
+  calls(endpoint?: string): { endpoint: string; at: number; code: number | null }[];
+  /** A rentable server not used yet in this suite. */
+  freshServer(): SimServer;
+  /** Start a new test: new prefix, simulator reset (every order ended, call log cleared). */
+  reset(): Promise<void>;
+  /** Stop every fleet, limiter and connection this kit made (not the Redis/sim). */
+  stopAll(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const BASE_SETTINGS = {
+  pollIntervalMs: 400,
+  marketplaceRefreshMs: 2_000,
+  reaperGraceMs: 1_000,
+  leaderTtlMs: 900,
+} as const;
+
+export async function startFleetKit(): Promise<FleetKit> {
+  const redis = await startRedis();
+  const sim = await startSimulator({
+    seed: 11,
+    servers: 80,
+    limits: SIM_LIMITS,
+    // Orders never come up during these tests: no sshd is started, the fleet only sees rentals.
+    provisioningMs: [600_000, 600_000],
+    keys: [{ key: API_KEY }],
+  });
+  const db = trackRedis(new Redis(redis.url), 'kit db');
+  const keyHash = hashApiKey(API_KEY);
+  const used = new Set<number>();
+  let prefix = `test-${randomUUID()}`;
+  let fleets: Fleet[] = [];
+  let closers: (() => Promise<unknown>)[] = [];
+
+  function connection(name: string): Redis {
+    const conn = trackRedis(new Redis(redis.url), name);
+    closers.push(() => conn.quit());
+    return conn;
+  }
+
+  function client(): CloreClient {
+    const limiter: RateLimiter = createRateLimiter({
+      redis: connection('limiter redis'),
+      keyHash,
+      prefix: `${prefix}:limiter`,
+      ...LIMITER_SPACING,
+    });
+    closers.unshift(() => limiter.close());
+    return new CloreClient({
+      baseUrl: sim.url,
+      apiKey: API_KEY,
+      limiter,
+      retry: { maxAttempts: 1 },
+      timeoutMs: 3_000,
+    });
+  }
+
+  const kit: FleetKit = {
+    redis,
+    sim,
+    db,
+    get prefix() {
+      return prefix;
+    },
+    telemetry: createTelemetryCounters(db, 'unused'),
+    client,
+    fleet(options = {}) {
+      const conn = connection('fleet redis');
+      const fleet = createFleet({
+        redis: conn,
+        prefix,
+        client: client(),
+        logger: silentLogger(),
+        telemetry: createTelemetryCounters(conn, prefix),
+        liveness: options.liveness ?? (async () => true),
+        settings: { ...BASE_SETTINGS, ...options.settings },
+      });
+      fleets.push(fleet);
+      return fleet;
+    },
+    calls(endpoint) {
+      return sim.sim.calls
+        .list()
+        .filter((c) => c.keyHash === keyHash && (endpoint === undefined || c.endpoint === endpoint))
+        .map((c) => ({ endpoint: c.endpoint, at: c.at, code: c.code }));
+    },
+    freshServer() {
+      const server = [...sim.sim.servers.values()].find(
+        (s) =>
+          s.online &&
+          !s.gigaspot &&
+          !s.rentedExternally &&
+          !used.has(s.id) &&
+          (s.allowedCoins as string[]).includes('USD-Blockchain'),
+      );
+      if (server === undefined) {
+        throw new Error('the generated marketplace has no rentable server left');
+      }
+      used.add(server.id);
+      return server;
+    },
+    async reset() {
+      await kit.stopAll();
+      await sim.reset();
+      used.clear();
+      prefix = `test-${randomUUID()}`;
+      kit.telemetry = createTelemetryCounters(db, prefix);
+    },
+    async stopAll() {
+      await Promise.all(fleets.map((fleet) => fleet.stop()));
+      fleets = [];
+      for (const close of closers) {
+        await close();
+      }
+      closers = [];
+    },
+    async close() {
+      await kit.stopAll();
+      await db.quit();
+      await sim.close();
+      await redis.stop();
+    },
+  };
+  return kit;
+}
+
+/** Rent a server directly (as a job's create_order would), and return its order id from my_orders. */
+export async function rentDirectly(client: CloreClient, serverId: number): Promise<number> {
+  await client.createOrder({
+    serverId,
+    type: 'on-demand',
+    currency: 'USD-Blockchain',
+    image: 'ubuntu:22.04',
+  });
+  const order = await client.findOrderByServer({ serverId });
+  if (order === undefined) {
+    throw new Error(`the order on server ${serverId} did not show up`);
+  }
+  return order.id;
+}

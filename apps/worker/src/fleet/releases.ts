@@ -1,0 +1,65 @@
+import type { FleetKeys } from '@clore-batch/shared';
+import type { Redis } from 'ioredis';
+import type { CancelInfo } from './cancel-queue';
+import type { ChannelHub } from './channel-hub';
+import { fleetNow } from './fleet-clock';
+import { REQUEST_CANCEL } from './fleet-scripts';
+import type { Releases } from './fleet-types';
+import { readOrdersSnapshot } from './order-book';
+import { endedIn } from './orders-snapshot';
+import { waitOnChannel } from './wait-on-channel';
+
+export interface ReleasesOptions {
+  redis: Redis;
+  hub: ChannelHub;
+  keys: FleetKeys;
+  /** waitEnded re-reads the snapshot this often without a message. */
+  fallbackMs: number;
+}
+
+/**
+ * Any process's side of releases (docs/decisions/0048): request() persists the cancel in Redis
+ * (the leader's cancel sender sends it and retries until the watcher sees the order ended);
+ * waitEnded() watches the leader's snapshots, never Clore.
+ */
+export function createReleases(options: ReleasesOptions): Releases {
+  const { redis, hub, keys } = options;
+  return {
+    async request(orderId, context) {
+      const now = await fleetNow(redis);
+      const info: CancelInfo = { orderId, reason: context.reason, requestedAt: now, sends: 0 };
+      if (context.jobId !== undefined) {
+        info.jobId = context.jobId;
+      }
+      await redis.eval(
+        REQUEST_CANCEL,
+        2,
+        keys.cancels,
+        keys.cancelInfo,
+        String(orderId),
+        now,
+        JSON.stringify(info),
+        keys.cancelRequests,
+      );
+    },
+    async waitEnded(orderId, signal) {
+      // The caller knows the order exists now: a poll that starts later and misses it proves it ended.
+      const knownSince = await fleetNow(redis);
+      const result = await waitOnChannel({
+        hub,
+        channel: keys.ordersChanged,
+        fallbackMs: options.fallbackMs,
+        signal,
+        check: async () => {
+          const snapshot = await readOrdersSnapshot(redis, keys);
+          if (snapshot === undefined) {
+            return undefined;
+          }
+          const state = endedIn(snapshot, orderId, knownSince);
+          return state.ended ? { order: state.order } : undefined;
+        },
+      });
+      return result.order;
+    },
+  };
+}
