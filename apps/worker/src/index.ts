@@ -1,6 +1,7 @@
 export { attemptLiveness } from './lifecycle/attempt-liveness';
 export { checkBudget, orderCostUsd } from './lifecycle/budget';
 export { AttemptOver, CancelRequested, NextServer, WorkerStopping } from './lifecycle/control';
+export {
   DEFAULT_SETTINGS,
   type FleetViews,
   type LifecycleDeps,
@@ -11,3 +12,9 @@ export { runJob } from './lifecycle/run-job';
 export { type Candidate, gpuNameMatches, type Selection, selectServers } from './lifecycle/select-server';
 export { countingFetch } from './worker/counting-fetch';
 export { createWorker, type LifecycleWorker, type WorkerDeps, webhookNotifier } from './worker/create-worker';
+export {
+  lifecycleSettings,
+  type RunningWorker,
+  type StartWorkerOptions,
+  startWorker,
+} from './worker/start-worker';

@@ -25,6 +25,10 @@ export function watchAttempt(run: JobRun, attempt: Attempt): AttemptWatch {
   const startedAtMs = Date.parse(attempt.startedAt);
   const knownSince = Date.now();
   let spent = attempt.spentUsd;
+  // The billing rate seen between two updates: the catalogue price may understate it (fees,
+  // a provider clock that runs fast, a simulator's accelerated clock).
+  let sample: { at: number; usd: number } | undefined;
+  let observedUsdPerHour = 0;
 
   const loop = async () => {
     let version: number | undefined;
@@ -59,6 +63,13 @@ export function watchAttempt(run: JobRun, attempt: Attempt): AttemptWatch {
         nowMs: Date.now(),
         previousUsd: spent,
       });
+      const at = snapshot.at;
+      if (sample !== undefined && at - sample.at >= 100 && now > sample.usd) {
+        observedUsdPerHour = ((now - sample.usd) / (at - sample.at)) * 3_600_000;
+      }
+      if (sample === undefined || now !== sample.usd) {
+        sample = { at, usd: now };
+      }
       if (Math.abs(now - spent) >= 1e-6) {
         spent = now;
         await deps.store.patchAttempt(run.id, attempt.n, { spentUsd: now });
@@ -67,7 +78,7 @@ export function watchAttempt(run: JobRun, attempt: Attempt): AttemptWatch {
         budgetUsd: spec.budgetUsd,
         spentBeforeUsd: spentBefore,
         spentNowUsd: now,
-        usdPerHour: attempt.pricePerHourUsd,
+        usdPerHour: Math.max(attempt.pricePerHourUsd, observedUsdPerHour),
         secondsToNextCheck: deps.settings.orderPollIntervalMs / 1000,
       });
       if (verdict.stop) {

@@ -1,0 +1,155 @@
+import { CloreClient, createRateLimiter, hashApiKey } from '@clore-batch/clore';
+import {
+  AppError,
+  bullPrefix,
+  type Config,
+  createJobStore,
+  createTelemetryCounters,
+  type DeepReadonly,
+  deriveSecretKey,
+  forComponent,
+  type JobStore,
+  type Logger,
+  METRICS,
+  WEBHOOKS_QUEUE,
+} from '@clore-batch/shared';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { createFleet, type Fleet } from '../fleet/create-fleet';
+import type { FleetSettings } from '../fleet/fleet-settings';
+import { attemptLiveness } from '../lifecycle/attempt-liveness';
+import { DEFAULT_SETTINGS, type LifecycleSettings } from '../lifecycle/deps';
+import { countingFetch } from './counting-fetch';
+import { createWorker, type LifecycleWorker } from './create-worker';
+
+export interface StartWorkerOptions {
+  config: DeepReadonly<Config>;
+  logger: Logger;
+  /** Overrides of the lifecycle's derived timings (tests). */
+  settings?: Partial<LifecycleSettings>;
+  /** Overrides of the fleet's derived timings (tests). */
+  fleetSettings?: Partial<FleetSettings>;
+}
+
+export interface RunningWorker {
+  worker: LifecycleWorker;
+  fleet: Fleet;
+  store: JobStore;
+  /** Stop taking jobs (running ones are left to be resumed), stop the fleet, close every connection. */
+  close(): Promise<void>;
+}
+
+/** The lifecycle's timings from config (tests may override any of them). */
+export function lifecycleSettings(
+  config: DeepReadonly<Config>,
+  overrides: Partial<LifecycleSettings> = {},
+): LifecycleSettings {
+  const poll = config.ORDER_POLL_INTERVAL_MS;
+  return {
+    ...DEFAULT_SETTINGS,
+    provisionTimeoutMs: config.PROVISION_TIMEOUT_SECONDS * 1000,
+    claimTtlMs: config.SERVER_CLAIM_TTL_SECONDS * 1000,
+    orderPollIntervalMs: poll,
+    outputsMaxBytes: config.OUTPUTS_MAX_BYTES,
+    killGraceSeconds: config.WORKER_KILL_GRACE_SECONDS,
+    orderLookupMs: Math.max(10 * poll, 5_000),
+    releaseConfirmMs: Math.max(10 * poll, 10_000),
+    cancelPollMs: Math.min(2_000, Math.max(poll, 250)),
+    ...overrides,
+  };
+}
+
+/**
+ * Build and start a whole worker process from config: Redis, the Clore client with the shared
+ * limiter and call counting, the job store, the fleet (leader election, order watcher, reaper),
+ * the webhook queue and the BullMQ worker. main.ts uses it; so can tests, the CLI's sandbox and
+ * the benchmarks, to run workers in-process.
+ */
+export async function startWorker(options: StartWorkerOptions): Promise<RunningWorker> {
+  const { config } = options;
+  const apiKey = config.CLORE_API_KEY;
+  if (apiKey === undefined) {
+    throw new AppError('CONFIG_INVALID', 'CLORE_API_KEY is required to run a worker');
+  }
+  const log = forComponent(options.logger, 'worker');
+  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null, lazyConnect: false });
+  redis.on('error', (error) => log.warn({ error: error.message }, 'Redis connection error'));
+  const prefix = config.REDIS_PREFIX;
+  const telemetry = createTelemetryCounters(redis, prefix);
+  const limiter = createRateLimiter({
+    redis,
+    keyHash: hashApiKey(apiKey),
+    generalSpacingMs: config.CLORE_GENERAL_SPACING_MS,
+    createSpacingMs: config.CLORE_CREATE_SPACING_MS,
+    prefix: `${prefix}:clore-limiter`,
+    logger: options.logger,
+    onAcquire: ({ lane, waitedMs }) => {
+      void telemetry.add(METRICS.limiterWait, { lane }, waitedMs / 1000);
+    },
+  });
+  const client = new CloreClient({
+    baseUrl: config.CLORE_API_URL,
+    apiKey,
+    limiter,
+    logger: options.logger,
+    timeoutMs: config.CLORE_TIMEOUT_MS,
+    priceUnit: config.CLORE_PRICE_UNIT === 'hour' ? 'per_hour' : 'per_day',
+    fetch: countingFetch(telemetry),
+  });
+  const store = createJobStore({
+    redis,
+    prefix,
+    dataDir: config.DATA_DIR,
+    logTailBytes: config.LOG_TAIL_BYTES,
+  });
+  const fleet = createFleet({
+    redis,
+    prefix,
+    client,
+    logger: options.logger,
+    telemetry,
+    liveness: attemptLiveness(store),
+    settings: {
+      pollIntervalMs: config.ORDER_POLL_INTERVAL_MS,
+      marketplaceRefreshMs: config.MARKETPLACE_REFRESH_MS,
+      reaperGraceMs: config.REAPER_GRACE_SECONDS * 1000,
+      ...options.fleetSettings,
+    },
+  });
+  await fleet.start();
+  const webhooks = new Queue(WEBHOOKS_QUEUE, { connection: redis, prefix: bullPrefix(prefix) });
+  const worker = createWorker({
+    store,
+    client,
+    fleet,
+    secretKey: deriveSecretKey(config.SECRETS_KEY),
+    redis,
+    prefix,
+    logger: options.logger,
+    telemetry,
+    settings: lifecycleSettings(config, options.settings),
+    connection: redis,
+    concurrency: config.WORKER_CONCURRENCY,
+    lockDurationMs: config.WORKER_LOCK_DURATION_MS,
+    webhooks,
+  });
+  log.info({ concurrency: config.WORKER_CONCURRENCY, fleetId: fleet.id }, 'worker started');
+  let closing: Promise<void> | undefined;
+  return {
+    worker,
+    fleet,
+    store,
+    close() {
+      closing ??= (async () => {
+        await worker.close();
+        await fleet.stop();
+        await webhooks.close();
+        await limiter.close();
+        await store.close();
+        await redis.quit().catch(() => redis.disconnect());
+        log.info('worker stopped');
+      })();
+      return closing;
+    },
+  };
+}

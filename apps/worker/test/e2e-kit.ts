@@ -1,0 +1,225 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type SimHandle, type SimOptions, startSimulator } from '@clore-batch/clore-sim';
+import {
+  bullPrefix,
+  createJobStore,
+  createLogger,
+  deriveSecretKey,
+  isTerminal,
+  JOBS_QUEUE,
+  type JobRecord,
+  type JobSpecInput,
+  type JobState,
+  type JobStore,
+  loadConfig,
+  parseJobSpec,
+  sealJson,
+  toStoredSpec,
+} from '@clore-batch/shared';
+import { trackRedis, waitFor } from '@clore-batch/testing';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { FleetSettings } from '../src/fleet/fleet-settings';
+import type { LifecycleSettings } from '../src/lifecycle/deps';
+import { type RunningWorker, startWorker } from '../src/worker/start-worker';
+
+export const SIM_KEY = 'e2e-key';
+export const SECRETS_KEY = 'e2e-secrets-key-0123456789abcdef0123456789';
+
+/** Scaled-down clocks: same code paths as 1 s / 5 s limits, shorter waits. */
+export const FAST_SIM: SimOptions = {
+  keys: [{ key: SIM_KEY, balances: { 'USD-Blockchain': 1_000, 'CLORE-Blockchain': 1_000_000, bitcoin: 1 } }],
+  limits: { generalMs: 50, createMs: 250 },
+  provisioningMs: [100, 300],
+};
+
+export interface KitOptions {
+  sim?: SimOptions;
+  /** Extra env for loadConfig. */
+  env?: Record<string, string>;
+  settings?: Partial<LifecycleSettings>;
+  fleetSettings?: Partial<FleetSettings>;
+  /** Start no in-process worker (a test starts its own, e.g. a child process). */
+  noWorker?: boolean;
+}
+
+export interface Kit {
+  sim: SimHandle;
+  redis: Redis;
+  store: JobStore;
+  queue: Queue;
+  worker?: RunningWorker;
+  env: Record<string, string>;
+  prefix: string;
+  dataDir: string;
+  submit(spec: Partial<JobSpecInput>, secretEnv?: Record<string, string>): Promise<JobRecord>;
+  waitFor(
+    id: string,
+    states: JobState[] | ((job: JobRecord) => boolean),
+    timeoutMs?: number,
+  ): Promise<JobRecord>;
+  waitDone(id: string, timeoutMs?: number): Promise<JobRecord>;
+  /** Active orders, from the simulator's own `/_sim/orders` over HTTP. */
+  activeOrders(): Promise<SimOrder[]>;
+  orders(): Promise<SimOrder[]>;
+  /** Wait until the simulator shows no active order. */
+  noActiveOrders(timeoutMs?: number): Promise<void>;
+  startWorker(): Promise<RunningWorker>;
+  close(): Promise<void>;
+}
+
+export interface SimOrder {
+  id: number;
+  serverId: number;
+  active: boolean;
+  endReason?: string;
+  spend: number;
+  creationFee: number;
+  type: string;
+  sshPort: number;
+}
+
+/** A default spec the seeded marketplace satisfies (many RTX 3090/4090 servers). */
+export function spec(overrides: Partial<JobSpecInput> = {}): JobSpecInput {
+  return {
+    gpu: { model: ['RTX 3090', 'RTX 4090'] },
+    image: 'ubuntu:22.04',
+    command: 'echo hello',
+    maxPricePerHourUsd: 5,
+    budgetUsd: 50,
+    minReliability: 0,
+    timeoutSeconds: 600,
+    ...overrides,
+  } as JobSpecInput;
+}
+
+/** Real Redis (given), the simulator over HTTP, the worker in-process with scaled timings. */
+export async function startKit(redisUrl: string, options: KitOptions = {}): Promise<Kit> {
+  const sim = await startSimulator({ ...FAST_SIM, ...options.sim });
+  const prefix = `test-${randomUUID()}`;
+  const dataDir = await mkdtemp(join(tmpdir(), 'cb-worker-e2e-'));
+  const env: Record<string, string> = {
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    REDIS_URL: redisUrl,
+    REDIS_PREFIX: prefix,
+    DATA_DIR: dataDir,
+    SECRETS_KEY,
+    CLORE_API_URL: sim.url,
+    CLORE_API_KEY: SIM_KEY,
+    CLORE_CURRENCY: 'USD-Blockchain',
+    CLORE_GENERAL_SPACING_MS: '60',
+    CLORE_CREATE_SPACING_MS: '260',
+    CLORE_TIMEOUT_MS: '2000',
+    ORDER_POLL_INTERVAL_MS: '200',
+    MARKETPLACE_REFRESH_MS: '1000',
+    PROVISION_TIMEOUT_SECONDS: '8',
+    REAPER_GRACE_SECONDS: '1',
+    SERVER_CLAIM_TTL_SECONDS: '10',
+    WORKER_LOCK_DURATION_MS: '2000',
+    WORKER_KILL_GRACE_SECONDS: '1',
+    WORKER_CONCURRENCY: '4',
+    ...options.env,
+  };
+  const config = loadConfig(env);
+  const redis = trackRedis(new Redis(redisUrl, { maxRetriesPerRequest: null }));
+  const store = createJobStore({ redis, prefix, dataDir, logTailBytes: config.LOG_TAIL_BYTES });
+  const queue = new Queue(JOBS_QUEUE, { connection: redis, prefix: bullPrefix(prefix) });
+  const logger = createLogger({ level: config.LOG_LEVEL });
+  const settings: Partial<LifecycleSettings> = {
+    sshRetryMs: { initial: 100, max: 500 },
+    logPollMs: 50,
+    reconnectWindowMs: 20_000,
+    orderLookupMs: 3_000,
+    releaseConfirmMs: 3_000,
+    cancelPollMs: 250,
+    ...options.settings,
+  };
+  const workers: RunningWorker[] = [];
+  const kit: Kit = {
+    sim,
+    redis,
+    store,
+    queue,
+    env,
+    prefix,
+    dataDir,
+    async startWorker() {
+      const running = await startWorker({
+        config,
+        logger,
+        settings,
+        fleetSettings: {
+          leaderTtlMs: 2_000,
+          cancelConfirmMs: 1_000,
+          cancelRetryBaseMs: 200,
+          ...options.fleetSettings,
+        },
+      });
+      workers.push(running);
+      return running;
+    },
+    async submit(input, secretEnv) {
+      const parsed = parseJobSpec({ ...spec(), ...input }, { currency: config.CLORE_CURRENCY });
+      const sealed = secretEnv === undefined ? undefined : sealJson(deriveSecretKey(SECRETS_KEY), secretEnv);
+      const { job } = await store.create({
+        spec: toStoredSpec(parsed),
+        owner: 'e2e',
+        ...(sealed === undefined ? {} : { secretEnvSealed: sealed }),
+      });
+      await queue.add('run', { jobId: job.id }, { jobId: job.id });
+      return job;
+    },
+    async waitFor(id, states, timeoutMs = 30_000) {
+      const test = typeof states === 'function' ? states : (job: JobRecord) => states.includes(job.state);
+      return waitFor(
+        async () => {
+          const job = await store.get(id);
+          return test(job) ? job : undefined;
+        },
+        {
+          timeoutMs,
+          intervalMs: 50,
+          message: `job ${id} to reach ${typeof states === 'function' ? 'a condition' : states.join('|')}`,
+        },
+      );
+    },
+    waitDone(id, timeoutMs = 30_000) {
+      return kit.waitFor(id, (job) => isTerminal(job.state), timeoutMs);
+    },
+    async orders() {
+      const response = await fetch(`${sim.url}/_sim/orders`);
+      return ((await response.json()) as { orders: SimOrder[] }).orders;
+    },
+    async activeOrders() {
+      return (await kit.orders()).filter((o) => o.active);
+    },
+    async noActiveOrders(timeoutMs = 15_000) {
+      await waitFor(async () => (await kit.activeOrders()).length === 0, {
+        timeoutMs,
+        message: 'no active orders in the simulator',
+      });
+    },
+    async close() {
+      for (const running of workers) {
+        await running.close();
+      }
+      await queue.obliterate({ force: true }).catch(() => {});
+      await queue.close();
+      await store.close();
+      const keys = await redis.keys(`${prefix}:*`);
+      for (let i = 0; i < keys.length; i += 500) {
+        await redis.del(...keys.slice(i, i + 500));
+      }
+      await redis.quit();
+      await sim.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+  if (options.noWorker !== true) {
+    kit.worker = await kit.startWorker();
+  }
+  return kit;
+}
