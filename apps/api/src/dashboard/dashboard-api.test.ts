@@ -1,0 +1,296 @@
+import { createTelemetryCounters, fleetKeys, METRICS, newJobId } from '@clore-batch/shared';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createTestJob,
+  csrfOf,
+  type DashboardFixture,
+  type DashboardServer,
+  login,
+  openDashboardApp,
+  startDashboardRedis,
+  TOKENS,
+} from './dashboard-test-kit';
+
+let server: DashboardServer;
+let fx: DashboardFixture;
+let cookie: string;
+
+beforeAll(async () => {
+  server = await startDashboardRedis();
+});
+afterAll(async () => {
+  await server.stop();
+});
+afterEach(async () => {
+  await fx?.close();
+});
+
+async function open(env: Record<string, string> = {}) {
+  fx = await openDashboardApp(server, env);
+  cookie = (await login(fx.app, TOKENS.admin)).cookie ?? '';
+  return fx;
+}
+const get = (url: string) => fx.app.inject({ method: 'GET', url, headers: { cookie } });
+
+describe('dashboard JSON API', () => {
+  it('shows a job with secretEnv by names only: values appear in no dashboard answer', async () => {
+    await open();
+    const id = await createTestJob(fx.store, {
+      name: 'with-secrets',
+      env: { PLAIN: 'visible-value' },
+      secretEnv: { HF_TOKEN: 'hf_supersecretvalue123', DB_PASSWORD: 'pa55-w0rd-secret' },
+    });
+    const detail = await get(`/admin/api/jobs/${id}`);
+    expect(detail.statusCode).toBe(200);
+    const { job } = detail.json();
+    expect(job.spec.secretEnvNames).toEqual(['DB_PASSWORD', 'HF_TOKEN']);
+    expect(job.spec.env).toEqual({ PLAIN: 'visible-value' });
+    expect(job.spec.secretEnv).toBeUndefined();
+    const answers = [
+      detail,
+      await get('/admin/api/jobs'),
+      await get(`/admin/api/jobs?q=with`),
+      await get('/admin/api/money'),
+    ];
+    for (const answer of answers) {
+      expect(answer.statusCode).toBe(200);
+      expect(answer.body).not.toContain('hf_supersecretvalue123');
+      expect(answer.body).not.toContain('pa55-w0rd-secret');
+    }
+  });
+
+  it('cancel needs the session CSRF token and same Origin; with both it cancels a queued job', async () => {
+    await open();
+    const id = await createTestJob(fx.store, { name: 'to-cancel' });
+    const csrf = await csrfOf(fx.app, cookie);
+    const url = `/admin/api/jobs/${id}/cancel`;
+    const noToken = await fx.app.inject({ method: 'POST', url, headers: { cookie } });
+    expect(noToken.statusCode).toBe(403);
+    expect(noToken.json().message).toContain('X-CSRF-Token');
+    const wrongToken = await fx.app.inject({
+      method: 'POST',
+      url,
+      headers: { cookie, 'x-csrf-token': `${csrf}x` },
+    });
+    expect(wrongToken.statusCode).toBe(403);
+    const otherSession = (await login(fx.app, TOKENS.admin)).cookie ?? '';
+    const tokenOfAnotherSession = await fx.app.inject({
+      method: 'POST',
+      url,
+      headers: { cookie: otherSession, 'x-csrf-token': csrf },
+    });
+    expect(tokenOfAnotherSession.statusCode).toBe(403);
+    const crossOrigin = await fx.app.inject({
+      method: 'POST',
+      url,
+      headers: { cookie, 'x-csrf-token': csrf, origin: 'https://evil.example' },
+    });
+    expect(crossOrigin.statusCode).toBe(403);
+    const viaGet = await fx.app.inject({ method: 'GET', url, headers: { cookie, 'x-csrf-token': csrf } });
+    expect(viaGet.statusCode).toBe(401); // no GET route: the API's bearer-only not-found path
+    expect((await fx.store.get(id)).state).toBe('queued');
+
+    const ok = await fx.app.inject({
+      method: 'POST',
+      url,
+      headers: { cookie, 'x-csrf-token': csrf, origin: 'http://localhost:80' },
+    });
+    expect(ok.statusCode).toBe(202);
+    expect(ok.json().job.state).toBe('cancelled');
+    expect((await fx.store.get(id)).state).toBe('cancelled');
+    const again = await fx.app.inject({ method: 'POST', url, headers: { cookie, 'x-csrf-token': csrf } });
+    expect(again.statusCode).toBe(409);
+    expect(again.json().code).toBe('JOB_ALREADY_TERMINAL');
+  });
+
+  it('an admin bearer token works without CSRF (no ambient credential)', async () => {
+    await open();
+    const id = await createTestJob(fx.store);
+    const response = await fx.app.inject({
+      method: 'POST',
+      url: `/admin/api/jobs/${id}/cancel`,
+      headers: { authorization: `Bearer ${TOKENS.admin}` },
+    });
+    expect(response.statusCode).toBe(202);
+  });
+
+  it('lists, filters and searches jobs and counts them by state', async () => {
+    await open();
+    const a = await createTestJob(fx.store, { name: 'train-llama', gpu: { model: 'RTX 4090' } }, 'alice');
+    await createTestJob(fx.store, { name: 'render', gpu: { model: ['A100', 'H100'] } }, 'bob');
+    const c = await createTestJob(fx.store, { name: 'train-mistral', gpu: { model: 'H100' } }, 'bob');
+    await fx.store.requestCancel(c);
+
+    const all = (await get('/admin/api/jobs')).json();
+    expect(all.jobs.map((j: { name: string }) => j.name)).toEqual(['train-mistral', 'render', 'train-llama']);
+    expect(all.jobs[2]).toMatchObject({
+      id: a,
+      owner: 'alice',
+      state: 'queued',
+      gpu: 'RTX 4090',
+      costUsd: 0,
+      budgetUsd: 5,
+    });
+    const byOwner = (await get('/admin/api/jobs?owner=bob')).json();
+    expect(byOwner.jobs).toHaveLength(2);
+    const byState = (await get('/admin/api/jobs?state=cancelled')).json();
+    expect(byState.jobs.map((j: { id: string }) => j.id)).toEqual([c]);
+    const byName = (await get('/admin/api/jobs?q=TRAIN')).json();
+    expect(byName.jobs).toHaveLength(2);
+    const byGpu = (await get('/admin/api/jobs?q=h100')).json();
+    expect(byGpu.jobs.map((j: { name: string }) => j.name)).toEqual(['train-mistral', 'render']);
+    const byId = (await get(`/admin/api/jobs?q=${a.slice(-8)}`)).json();
+    expect(byId.jobs.map((j: { id: string }) => j.id)).toEqual([a]);
+    const bad = await get('/admin/api/jobs?state=nope');
+    expect(bad.statusCode).toBe(400);
+
+    const summary = (await get('/admin/api/summary')).json();
+    expect(summary.counts).toMatchObject({ queued: 2, cancelled: 1, running: 0 });
+    expect(summary.admin).toBe('root');
+  });
+
+  it('reads the log from an offset, in base64, tail first', async () => {
+    await open();
+    const id = await createTestJob(fx.store);
+    const text = 'héllo wörld\n';
+    await fx.store.appendLog(id, 0, Buffer.from(text));
+    const first = (await get(`/admin/api/jobs/${id}/log`)).json();
+    expect(first.offset).toBe(0);
+    expect(Buffer.from(first.data, 'base64').toString('utf8')).toBe(text);
+    const size = Buffer.byteLength(text);
+    expect(first.size).toBe(size);
+    await fx.store.appendLog(id, size, Buffer.from('more\n'));
+    const next = (await get(`/admin/api/jobs/${id}/log?offset=${size}`)).json();
+    expect(Buffer.from(next.data, 'base64').toString('utf8')).toBe('more\n');
+    const none = (await get(`/admin/api/jobs/${id}/log?offset=${size + 5}`)).json();
+    expect(none.data).toBe('');
+    expect((await get(`/admin/api/jobs/${newJobId()}/log`)).statusCode).toBe(404);
+    expect((await get('/admin/api/jobs/not-an-id/log')).statusCode).toBe(400);
+  });
+
+  it('joins active orders to jobs and marks orphans and foreign orders', async () => {
+    await open({ REAPER_GRACE_SECONDS: '120' });
+    const id = await createTestJob(fx.store, { name: 'gpu-job' }, 'alice');
+    const keys = fleetKeys(fx.config.REDIS_PREFIX);
+    const order = (oid: number, serverId: number) => ({
+      id: oid,
+      serverId,
+      currency: 'USD-Blockchain',
+      pricePerDay: 24,
+      creationFee: 0,
+      spend: 0.5,
+      createdAt: 1_700_000_000,
+      expired: false,
+      active: true,
+      online: true,
+      containerUp: true,
+      ready: true,
+      spot: false,
+    });
+    await server.redis.set(
+      keys.ordersSnapshot,
+      JSON.stringify({
+        version: 7,
+        at: Date.now(),
+        orders: [order(11, 101), order(12, 102), order(13, 103)],
+        ended: [],
+      }),
+    );
+    await server.redis.hset(
+      keys.intents,
+      `${id}:1`,
+      JSON.stringify({ jobId: id, attempt: 1, serverId: 101, at: 1, orderId: 11 }),
+    );
+    await server.redis.hset(
+      keys.orphans,
+      '12',
+      JSON.stringify({ orderId: 12, jobId: id, attempt: 0, firstSeen: 1_000 }),
+    );
+    await server.redis.hset(
+      keys.foreignOrders,
+      '13',
+      JSON.stringify({ orderId: 13, serverId: 103, firstSeen: 1 }),
+    );
+    await server.redis.hset(
+      keys.cancelInfo,
+      '12',
+      JSON.stringify({ orderId: 12, reason: 'orphan', requestedAt: 1, sends: 1 }),
+    );
+
+    const view = (await get('/admin/api/orders')).json();
+    expect(view.snapshot.version).toBe(7);
+    const byId = Object.fromEntries(view.orders.map((o: { id: number }) => [o.id, o]));
+    expect(byId[11]).toMatchObject({
+      kind: 'job',
+      jobId: id,
+      attempt: 1,
+      owner: 'alice',
+      jobName: 'gpu-job',
+      spendUsd: 0.5,
+    });
+    expect(byId[12]).toMatchObject({
+      kind: 'orphan',
+      cancelPending: true,
+      orphan: { firstSeen: 1_000, reapableAt: 121_000 },
+    });
+    expect(byId[13]).toMatchObject({ kind: 'foreign' });
+    expect(byId[13].jobId).toBeUndefined();
+  });
+
+  it('sums money per owner (today and total) and says the wallet is unknown without CLORE_API_KEY', async () => {
+    const noon = new Date(`${new Date().toISOString().slice(0, 10)}T12:00:00.000Z`);
+    fx = await openDashboardApp(server, {}, { now: () => noon });
+    cookie = (await login(fx.app, TOKENS.admin)).cookie ?? '';
+    const id = await createTestJob(fx.store, { budgetUsd: 3 }, 'alice');
+    await fx.store.transition(id, 'dispatch');
+    const startedAt = new Date(noon.getTime() - 60_000).toISOString();
+    await fx.store.addAttempt(id, {
+      serverId: 1,
+      gpu: 'RTX 4090',
+      pricePerHourUsd: 1,
+      currency: 'USD-Blockchain',
+      startedAt,
+      spentUsd: 0.25,
+    });
+    const money = (await get('/admin/api/money')).json();
+    expect(money.wallets).toEqual({ status: 'unknown', message: 'unknown: the API has no CLORE_API_KEY' });
+    expect(money.owners).toEqual([
+      expect.objectContaining({
+        owner: 'alice',
+        jobs: 1,
+        liveJobs: 1,
+        totalUsd: 0.25,
+        todayUsd: 0.25,
+        liveBudgetUsd: 3,
+        liveSpentUsd: 0.25,
+      }),
+    ]);
+  });
+
+  it('reads the limiter telemetry: waits per lane, calls, code 5 answers, calls per minute', async () => {
+    let clock = Date.now();
+    fx = await openDashboardApp(server, {}, { now: () => new Date(clock) });
+    cookie = (await login(fx.app, TOKENS.admin)).cookie ?? '';
+    const counters = createTelemetryCounters(server.redis, fx.config.REDIS_PREFIX);
+    await counters.observe(METRICS.limiterWait, 1.5, { lane: 'reads' });
+    await counters.observe(METRICS.limiterWait, 0.5, { lane: 'reads' });
+    await counters.add(METRICS.cloreCalls, { endpoint: 'my_orders', code: 0 }, 10);
+    await counters.add(METRICS.cloreCalls, { endpoint: 'create_order', code: 5 }, 2);
+    await counters.add(METRICS.code5Answers, {}, 2);
+    const first = (await get('/admin/api/limiter')).json();
+    expect(first.lanes.find((l: { lane: string }) => l.lane === 'reads')).toEqual({
+      lane: 'reads',
+      count: 2,
+      totalSeconds: 2,
+      meanSeconds: 1,
+    });
+    expect(first.lanes.map((l: { lane: string }) => l.lane)).toEqual(['cancel', 'create', 'orders', 'reads']);
+    expect(first.totalCalls).toBe(12);
+    expect(first.code5Answers).toBe(2);
+    expect(first.callsPerMinute).toBeUndefined();
+    await counters.add(METRICS.cloreCalls, { endpoint: 'my_orders', code: 0 }, 30);
+    clock += 30_000;
+    const second = (await get('/admin/api/limiter')).json();
+    expect(second.callsPerMinute).toBeCloseTo(60, 6);
+  });
+});

@@ -1,0 +1,77 @@
+import { createTelemetryCounters, deriveSecretKey } from '@clore-batch/shared';
+import cookie from '@fastify/cookie';
+import type { ApiDeps, ApiPlugin } from '../deps';
+import { registerBullBoard } from './bull-board';
+import { fleetApiRoutes } from './routes/fleet-api';
+import { jobsApiRoutes } from './routes/jobs-api';
+import { loginRoutes } from './routes/login-routes';
+import { pageRoutes } from './routes/page-routes';
+import { CONTENT_SECURITY_POLICY, loadStaticPages } from './routes/static-pages';
+import { createAdminSessions, DEFAULT_SESSION_TTL_SECONDS } from './session/admin-sessions';
+import { createDashboardGuard } from './session/dashboard-access';
+import { createWalletSource, type WalletSource } from './views/wallet-source';
+
+export interface DashboardOptions {
+  /** Session lifetime (default 8 h); the session also ends when its token leaves API_TOKENS. */
+  sessionTtlSeconds?: number;
+  /** Wallet balances (default: CloreClient.wallets() through the shared limiter, cached 60 s). */
+  wallets?: (deps: ApiDeps) => WalletSource;
+  now?: () => Date;
+}
+
+/**
+ * The admin dashboard as an API plugin (`buildApp({ ..., plugins: [createDashboardPlugin()] })`):
+ * /admin (the page and its JSON under /admin/api), /admin/login, /admin/logout and bull-board at
+ * /admin/queues. Everything is registered in one encapsulated scope whose guard admits an admin
+ * session cookie or an admin bearer token; the API's own bearer hook is told to let these routes
+ * through (`access: 'public'`) because the guard does the work. docs/dashboard.md.
+ */
+export function createDashboardPlugin(options: DashboardOptions = {}): ApiPlugin {
+  return async (app, { deps }) => {
+    const { config } = deps;
+    const now = options.now ?? (() => new Date());
+    const ttlSeconds = options.sessionTtlSeconds ?? DEFAULT_SESSION_TTL_SECONDS;
+    const sessions = createAdminSessions({
+      redis: deps.redis,
+      prefix: config.REDIS_PREFIX,
+      tokens: config.API_TOKENS,
+      key: deriveSecretKey(config.SECRETS_KEY, 'clore-batch/admin-session'),
+      ttlSeconds,
+      now,
+    });
+    const wallets =
+      options.wallets?.(deps) ?? createWalletSource({ config, redis: deps.redis, logger: deps.logger });
+    app.addHook('onClose', async () => wallets.close());
+
+    // Every route of this scope (bull-board's too) is guarded here, not by the bearer-only hook.
+    app.addHook('onRoute', (route) => {
+      route.config = { ...route.config, access: 'public', dashboard: route.config?.dashboard ?? 'queues' };
+    });
+    await app.register(cookie);
+    app.addHook('onRequest', createDashboardGuard(sessions));
+    app.addHook('onSend', async (request, reply) => {
+      if (request.routeOptions.config.dashboard !== 'queues') {
+        reply.header('content-security-policy', CONTENT_SECURITY_POLICY);
+        reply.header('x-frame-options', 'DENY');
+        reply.header('cache-control', reply.getHeader('cache-control') ?? 'no-store');
+      }
+      reply.header('x-content-type-options', 'nosniff');
+      reply.header('referrer-policy', 'no-referrer');
+    });
+
+    const pages = loadStaticPages();
+    await loginRoutes(app, { sessions, pages, ttlSeconds });
+    await pageRoutes(app, { pages });
+    await jobsApiRoutes(app, { store: deps.store, webhookQueue: deps.webhookQueue, now });
+    await fleetApiRoutes(app, {
+      redis: deps.redis,
+      store: deps.store,
+      prefix: config.REDIS_PREFIX,
+      reaperGraceSeconds: config.REAPER_GRACE_SECONDS,
+      counters: createTelemetryCounters(deps.redis, config.REDIS_PREFIX),
+      wallets,
+      now,
+    });
+    await registerBullBoard(app, [deps.queue, deps.webhookQueue]);
+  };
+}

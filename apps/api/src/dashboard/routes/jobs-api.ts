@@ -1,0 +1,125 @@
+import { constants, createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { posix } from 'node:path';
+import {
+  AppError,
+  isJobId,
+  JobState,
+  type JobStore,
+  toPublicJob,
+  type WebhookPayload,
+} from '@clore-batch/shared';
+import type { Queue } from 'bullmq';
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { resolveOutputFile } from '../../outputs/safe-output-path';
+import { enqueueWebhook } from '../../webhooks/enqueue-webhook';
+import { findJobs } from '../views/job-rows';
+
+/** The log view reads at most this much per poll; the first read shows the last LOG_TAIL_VIEW bytes. */
+export const LOG_CHUNK_MAX = 64 * 1024;
+
+const IdParams = z.object({ id: z.string().refine(isJobId, 'is not a job id') });
+const JobsQuery = z.strictObject({
+  state: z.enum(JobState).optional(),
+  owner: z.string().min(1).max(64).optional(),
+  q: z.string().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+const LogQuery = z.strictObject({ offset: z.coerce.number().int().min(0).optional() });
+
+async function getJob(store: JobStore, id: string) {
+  return store.get(id);
+}
+
+/**
+ * The dashboard's job endpoints: list (filter by state/owner, search by id, name, owner, GPU or
+ * server), one job (the public view: attempts, events, outputs, spec with secretEnvNames only),
+ * its log from an offset (base64, so a multi-byte character split between two reads survives),
+ * its output files, and cancel.
+ */
+export async function jobsApiRoutes(
+  root: FastifyInstance,
+  deps: { store: JobStore; webhookQueue: Queue; now: () => Date },
+): Promise<void> {
+  const app = root.withTypeProvider<ZodTypeProvider>();
+  const { store } = deps;
+  const api = { config: { dashboard: 'api' as const } };
+
+  app.get('/admin/api/summary', api, async (request) => ({
+    admin: request.principal?.name ?? '',
+    counts: await store.countByState(),
+    at: deps.now().toISOString(),
+  }));
+
+  app.get('/admin/api/jobs', { ...api, schema: { querystring: JobsQuery } }, async (request) => {
+    const { state, owner, q, limit } = request.query;
+    return findJobs(
+      store,
+      {
+        limit,
+        ...(state === undefined ? {} : { state }),
+        ...(owner === undefined ? {} : { owner }),
+        ...(q === undefined ? {} : { search: q }),
+      },
+      deps.now(),
+    );
+  });
+
+  app.get('/admin/api/jobs/:id', { ...api, schema: { params: IdParams } }, async (request) => {
+    const job = await getJob(store, request.params.id);
+    return { job: toPublicJob(job), logSize: await store.logSize(job.id) };
+  });
+
+  app.get(
+    '/admin/api/jobs/:id/log',
+    { ...api, schema: { params: IdParams, querystring: LogQuery } },
+    async (request) => {
+      const { id } = request.params;
+      const size = await store.logSize(id);
+      const from = request.query.offset ?? Math.max(0, size - LOG_CHUNK_MAX);
+      if (from >= size) {
+        return { offset: from, size, data: '' };
+      }
+      const chunk = await store.readLogChunk(id, from, LOG_CHUNK_MAX);
+      return { offset: chunk.offset, size: chunk.size, data: chunk.data.toString('base64') };
+    },
+  );
+
+  app.get(
+    '/admin/api/jobs/:id/outputs/*',
+    { ...api, schema: { params: IdParams.extend({ '*': z.string() }) } },
+    async (request, reply) => {
+      const job = await getJob(store, request.params.id);
+      const file = await resolveOutputFile(store.jobDir(job.id), request.params['*']);
+      const handle = await open(file.path, constants.O_RDONLY | constants.O_NOFOLLOW);
+      const stream = createReadStream('', {
+        fd: handle,
+        autoClose: true,
+        start: 0,
+        end: Math.max(0, file.size - 1),
+      });
+      const name = posix.basename(request.params['*']).replace(/["\\\r\n]/g, '_');
+      return reply
+        .type('application/octet-stream')
+        .header('content-length', String(file.size))
+        .header('content-disposition', `attachment; filename="${name}"`)
+        .send(stream);
+    },
+  );
+
+  app.post('/admin/api/jobs/:id/cancel', { ...api, schema: { params: IdParams } }, async (request, reply) => {
+    const admin = request.principal?.name;
+    if (admin === undefined) {
+      throw new AppError('UNAUTHORIZED', 'no admin session');
+    }
+    const next = await store.requestCancel(request.params.id);
+    if (next.state === 'cancelled' && next.spec.webhookUrl !== undefined) {
+      const payload: WebhookPayload = { jobId: next.id, state: next.state };
+      await enqueueWebhook(deps.webhookQueue, payload);
+    }
+    request.log.info({ jobId: next.id, state: next.state, admin }, 'cancel requested from the dashboard');
+    return reply.code(202).send({ job: toPublicJob(next) });
+  });
+}

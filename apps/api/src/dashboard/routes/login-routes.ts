@@ -1,0 +1,76 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { type AdminSessions, SESSION_COOKIE } from '../session/admin-sessions';
+import { assertSameOrigin } from '../session/dashboard-access';
+import type { StaticPages } from './static-pages';
+
+const LOGIN_BODY_LIMIT = 4_096;
+
+function cookieOptions(request: FastifyRequest, maxAgeSeconds: number) {
+  return {
+    path: '/admin',
+    httpOnly: true,
+    sameSite: 'strict' as const,
+    secure: request.protocol === 'https',
+    maxAge: maxAgeSeconds,
+  };
+}
+
+function loginPage(reply: FastifyReply, pages: StaticPages, status: number, message: string) {
+  return reply.code(status).type('text/html; charset=utf-8').send(pages.login(message));
+}
+
+/**
+ * GET /admin/login (the form), POST /admin/login (form body `token`), POST /admin/logout. Login
+ * sets the session cookie for an admin token only: a submit token gets a 403 "admin role required"
+ * page, an unknown one a 401 page; neither says anything about the token itself.
+ */
+export async function loginRoutes(
+  app: FastifyInstance,
+  deps: { sessions: AdminSessions; pages: StaticPages; ttlSeconds: number },
+): Promise<void> {
+  const { sessions, pages } = deps;
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string', bodyLimit: LOGIN_BODY_LIMIT },
+    (_request, body, done) => {
+      done(null, Object.fromEntries(new URLSearchParams(String(body))));
+    },
+  );
+
+  app.get('/admin/login', { config: { dashboard: 'login' } }, async (_request, reply) =>
+    loginPage(reply, pages, 200, ''),
+  );
+
+  app.post('/admin/login', { config: { dashboard: 'login' } }, async (request, reply) => {
+    assertSameOrigin(request);
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    const token = typeof body.token === 'string' ? body.token.trim() : '';
+    const principal = token === '' ? undefined : sessions.verify(token);
+    if (principal === undefined) {
+      request.log.info('dashboard login refused: unknown token');
+      return loginPage(reply, pages, 401, 'Unknown token.');
+    }
+    if (principal.role !== 'admin') {
+      request.log.info({ token: principal.name }, 'dashboard login refused: not an admin token');
+      return loginPage(
+        reply,
+        pages,
+        403,
+        'Admin role required: this token can submit jobs but not open the dashboard.',
+      );
+    }
+    const { sessionId } = await sessions.create(token);
+    request.log.info({ admin: principal.name }, 'dashboard login');
+    return reply
+      .setCookie(SESSION_COOKIE, sessionId, cookieOptions(request, deps.ttlSeconds))
+      .redirect('/admin', 303);
+  });
+
+  app.post('/admin/logout', { config: { dashboard: 'api' } }, async (request, reply) => {
+    if (request.adminSession !== undefined) {
+      await sessions.delete(request.adminSession.id);
+      request.log.info({ admin: request.adminSession.session.name }, 'dashboard logout');
+    }
+    return reply.clearCookie(SESSION_COOKIE, cookieOptions(request, 0)).code(204).send();
+  });
+}

@@ -1,0 +1,46 @@
+import { readFileSync } from 'node:fs';
+
+/** The dashboard's page, login form, script and stylesheet: read once from ./../static at start. */
+export interface StaticPages {
+  index(values: { admin: string; csrfToken: string }): string;
+  login(message: string): string;
+  script: string;
+  styles: string;
+}
+
+const read = (name: string) => readFileSync(new URL(`../static/${name}`, import.meta.url), 'utf8');
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** `{{name}}` placeholders, each value HTML-escaped. */
+function fill(template: string, values: Record<string, string>): string {
+  return template.replace(/\{\{(\w+)\}\}/g, (_match, key: string) => escapeHtml(values[key] ?? ''));
+}
+
+export function loadStaticPages(): StaticPages {
+  const index = read('index.html');
+  const login = read('login.html');
+  return {
+    index: (values) => fill(index, values),
+    login: (message) => fill(login, { message, hidden: message === '' ? 'hidden' : '' }),
+    script: read('dashboard.js'),
+    styles: read('dashboard.css'),
+  };
+}
+
+/**
+ * Only our own files: no inline script or style, no frames, no foreign connections, forms post
+ * only to us. The JSON and HTML answers also say nosniff, no-referrer and no-store.
+ */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+].join('; ');

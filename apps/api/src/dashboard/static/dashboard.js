@@ -1,0 +1,687 @@
+// clore-batch admin dashboard: plain browser JavaScript, no build step, no framework.
+// Reads /admin/api/* every 2 s while the tab is visible; the URL hash picks the view
+// (#jobs, #job/<id>, #orders, #money, #limiter). Data is put in the page with textContent only.
+
+const POLL_MS = 2000;
+const STATES = ['queued', 'provisioning', 'running', 'collecting', 'succeeded', 'failed', 'cancelled'];
+const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
+const csrfToken = document.querySelector('meta[name="csrf-token"]').getAttribute('content');
+const view = document.getElementById('view');
+const filters = { state: '', owner: '', q: '' };
+let timer;
+let generation = 0;
+let logState;
+
+// ---- small helpers ----
+function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (value === undefined || value === null || value === false) {
+      continue;
+    }
+    if (key.startsWith('on')) {
+      el.addEventListener(key.slice(2), value);
+    } else if (key === 'class') {
+      el.className = value;
+    } else {
+      el.setAttribute(key, value === true ? '' : String(value));
+    }
+  }
+  for (const child of children.flat()) {
+    if (child === undefined || child === null || child === false) {
+      continue;
+    }
+    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return el;
+}
+const usd = (n) =>
+  n === undefined || n === null ? '–' : `$${Number(n).toFixed(n !== 0 && Math.abs(n) < 1 ? 4 : 2)}`;
+const num = (n, d = 0) => (n === undefined || n === null ? '–' : Number(n).toFixed(d));
+const when = (iso) => (iso ? new Date(iso).toISOString().replace('T', ' ').slice(0, 19) : '–');
+const whenMs = (ms) => (ms ? when(new Date(ms).toISOString()) : '–');
+function duration(seconds) {
+  if (seconds === undefined || seconds === null) {
+    return '–';
+  }
+  const s = Math.round(seconds);
+  if (s < 60) {
+    return `${s}s`;
+  }
+  if (s < 3600) {
+    return `${Math.floor(s / 60)}m ${s % 60}s`;
+  }
+  return `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
+}
+const badge = (text, kind) => h('span', { class: `badge ${kind || text}` }, text);
+const table = (head, rows, empty) =>
+  h(
+    'table',
+    {},
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        head.map((t) => h('th', {}, t)),
+      ),
+    ),
+    h(
+      'tbody',
+      {},
+      rows.length ? rows : h('tr', {}, h('td', { colspan: head.length, class: 'muted' }, empty)),
+    ),
+  );
+
+async function api(path, init) {
+  const response = await fetch(path, {
+    credentials: 'same-origin',
+    ...init,
+    headers: { accept: 'application/json', ...init?.headers },
+  });
+  if (response.status === 401) {
+    location.href = '/admin/login';
+    throw new Error('session ended');
+  }
+  const body = response.status === 204 ? {} : await response.json();
+  if (!response.ok) {
+    throw new Error(`${body.code || response.status}: ${body.message || 'request failed'}`);
+  }
+  return body;
+}
+const post = (path) => api(path, { method: 'POST', headers: { 'x-csrf-token': csrfToken } });
+function setStatus(text, isError) {
+  const el = document.getElementById('status');
+  el.textContent = text;
+  el.className = isError ? 'error' : 'muted';
+}
+
+// ---- state counts (always shown) ----
+function renderCounts(counts) {
+  const box = document.getElementById('counts');
+  box.replaceChildren(
+    ...STATES.map((state) =>
+      h(
+        'a',
+        {
+          href: '#jobs',
+          class: `count ${state}${filters.state === state ? ' active' : ''}`,
+          'data-state': state,
+          onclick: (event) => {
+            event.preventDefault();
+            filters.state = filters.state === state ? '' : state;
+            showFiltered();
+          },
+        },
+        h('span', { class: 'n' }, counts[state] || 0),
+        h('span', {}, state),
+      ),
+    ),
+  );
+}
+
+// ---- views ----
+function jobsToolbar() {
+  const form = h(
+    'form',
+    {
+      class: 'toolbar',
+      onsubmit: (event) => {
+        event.preventDefault();
+        const data = new FormData(form);
+        filters.state = data.get('state');
+        filters.owner = data.get('owner').trim();
+        filters.q = data.get('q').trim();
+        refresh();
+      },
+    },
+    h(
+      'select',
+      { name: 'state', 'aria-label': 'state' },
+      h('option', { value: '' }, 'all states'),
+      STATES.map((s) => h('option', { value: s, selected: filters.state === s }, s)),
+    ),
+    h('input', {
+      name: 'owner',
+      placeholder: 'owner (token name)',
+      value: filters.owner,
+      'aria-label': 'owner',
+    }),
+    h('input', {
+      name: 'q',
+      type: 'search',
+      placeholder: 'search name, id, GPU, server',
+      value: filters.q,
+      'aria-label': 'search',
+    }),
+    h('button', { type: 'submit' }, 'Filter'),
+  );
+  return form;
+}
+
+async function showJobs(gen) {
+  const params = new URLSearchParams({ limit: '100' });
+  for (const key of ['state', 'owner', 'q']) {
+    if (filters[key]) {
+      params.set(key, filters[key]);
+    }
+  }
+  const page = await api(`/admin/api/jobs?${params}`);
+  if (gen !== generation) {
+    return;
+  }
+  const rows = page.jobs.map((job) =>
+    h(
+      'tr',
+      { class: 'clickable', 'data-job': job.id, onclick: () => (location.hash = `#job/${job.id}`) },
+      h(
+        'td',
+        {},
+        h('a', { href: `#job/${job.id}` }, job.name || job.id),
+        job.name ? h('div', { class: 'id' }, job.id) : null,
+      ),
+      h(
+        'td',
+        {},
+        badge(job.state),
+        job.cancelRequested ? badge('cancelling', 'warn') : null,
+        job.reason
+          ? h('div', { class: 'muted' }, job.reason + (job.exitCode != null ? ` (exit ${job.exitCode})` : ''))
+          : null,
+      ),
+      h('td', {}, job.gpu),
+      h('td', { class: 'num' }, job.serverId ?? '–'),
+      h('td', { class: 'num' }, job.pricePerHourUsd === undefined ? '–' : `${usd(job.pricePerHourUsd)}/h`),
+      h('td', { class: 'num' }, duration(job.durationSeconds)),
+      h('td', { class: 'num' }, usd(job.costUsd), h('span', { class: 'muted' }, ` / ${usd(job.budgetUsd)}`)),
+      h('td', {}, job.owner),
+      h('td', { class: 'muted' }, when(job.createdAt)),
+    ),
+  );
+  view.replaceChildren(
+    h('h2', {}, 'Jobs'),
+    view.querySelector('form.toolbar') || jobsToolbar(),
+    table(
+      ['Name', 'State', 'GPU', 'Server', 'Price', 'Duration', 'Cost / budget', 'Owner', 'Created (UTC)'],
+      rows,
+      'No jobs match.',
+    ),
+    page.truncated
+      ? h(
+          'p',
+          { class: 'muted' },
+          `Showing the first ${page.jobs.length} matches of the ${page.scanned} newest jobs read.`,
+        )
+      : null,
+  );
+}
+
+function field(label, value) {
+  return [h('dt', {}, label), h('dd', {}, value)];
+}
+
+async function showJob(gen, id) {
+  const { job } = await api(`/admin/api/jobs/${encodeURIComponent(id)}`);
+  if (gen !== generation) {
+    return;
+  }
+  if (!logState || logState.id !== id) {
+    logState = {
+      id,
+      offset: undefined,
+      decoder: new TextDecoder(),
+      pre: h('pre', { class: 'log', id: 'log' }),
+    };
+  }
+  const spec = job.spec;
+  const cancel = TERMINAL.has(job.state)
+    ? null
+    : h(
+        'button',
+        {
+          type: 'button',
+          id: 'cancel',
+          class: 'danger',
+          disabled: Boolean(job.cancelRequestedAt),
+          onclick: async (event) => {
+            if (
+              !confirm(`Cancel job ${job.name || job.id}? The command is stopped and its server released.`)
+            ) {
+              return;
+            }
+            event.target.disabled = true;
+            try {
+              await post(`/admin/api/jobs/${encodeURIComponent(job.id)}/cancel`);
+              setStatus('cancel requested');
+              refresh();
+            } catch (error) {
+              setStatus(error.message, true);
+              event.target.disabled = false;
+            }
+          },
+        },
+        job.cancelRequestedAt ? 'Cancel requested…' : 'Cancel job',
+      );
+  const attempts = job.attempts.map((a) =>
+    h(
+      'tr',
+      {},
+      h('td', { class: 'num' }, a.n),
+      h('td', {}, a.gpu + (a.gpuCount > 1 ? ` ×${a.gpuCount}` : '')),
+      h('td', { class: 'num' }, a.serverId),
+      h('td', { class: 'num' }, a.orderId ?? '–'),
+      h('td', { class: 'num' }, `${usd(a.pricePerHourUsd)}/h`),
+      h('td', { class: 'num' }, usd(a.spentUsd)),
+      h('td', {}, when(a.startedAt)),
+      h('td', {}, when(a.endedAt)),
+      h('td', {}, a.endReason || (a.endedAt ? '' : 'live')),
+    ),
+  );
+  const events = job.events.map((e) =>
+    h(
+      'li',
+      { class: e.type },
+      h('time', {}, when(e.at)),
+      ' ',
+      e.type === 'state' ? badge(e.to) : badge('info', 'info'),
+      ' ',
+      e.message,
+      e.reason ? h('span', { class: 'muted' }, ` (${e.reason})`) : null,
+    ),
+  );
+  const outputs = job.outputs.map((o) =>
+    h(
+      'li',
+      {},
+      h(
+        'a',
+        {
+          href: `/admin/api/jobs/${encodeURIComponent(job.id)}/outputs/${o.path.split('/').filter(Boolean).map(encodeURIComponent).join('/')}`,
+        },
+        o.path,
+      ),
+      h('span', { class: 'muted' }, ` ${num(o.size)} bytes`),
+    ),
+  );
+  const shownSpec = { ...spec };
+  view.replaceChildren(
+    h('p', {}, h('a', { href: '#jobs' }, '← all jobs')),
+    h('div', { class: 'title' }, h('h2', {}, job.name || job.id), badge(job.state), cancel),
+    h(
+      'div',
+      { class: 'grid' },
+      h(
+        'section',
+        {},
+        h('h3', {}, 'Summary'),
+        h(
+          'dl',
+          {},
+          field('id', job.id),
+          field('owner', job.owner),
+          field('state', job.state + (job.reason ? ` (${job.reason})` : '')),
+          field('exit code', job.exitCode ?? '–'),
+          field('cost / budget', `${usd(job.costUsd)} / ${usd(spec.budgetUsd)}`),
+          field('max price', `${usd(spec.maxPricePerHourUsd)}/h`),
+          field('created', when(job.createdAt)),
+          field('started', when(job.startedAt)),
+          field('finished', when(job.finishedAt)),
+          field('message', job.message || '–'),
+        ),
+      ),
+      h(
+        'section',
+        {},
+        h('h3', {}, 'Spec'),
+        h(
+          'p',
+          { class: 'muted' },
+          'secret env: ',
+          spec.secretEnvNames.length ? spec.secretEnvNames.join(', ') : 'none',
+          ' (values never shown)',
+        ),
+        h('pre', { class: 'spec' }, JSON.stringify(shownSpec, null, 2)),
+      ),
+    ),
+    h('h3', {}, `Attempts (${job.attempts.length} of ${spec.maxAttempts})`),
+    table(
+      ['#', 'GPU', 'Server', 'Order', 'Price', 'Spent', 'Started', 'Ended', 'End'],
+      attempts,
+      'No attempt yet.',
+    ),
+    h('h3', {}, 'Log'),
+    logState.pre,
+    h('h3', {}, 'Timeline'),
+    h('ol', { class: 'timeline' }, events),
+    h('h3', {}, 'Outputs'),
+    outputs.length ? h('ul', {}, outputs) : h('p', { class: 'muted' }, 'No output files collected.'),
+  );
+  await pollLog(gen, job.id);
+}
+
+async function pollLog(gen, id) {
+  // Read until caught up: a burst larger than one 64 KiB read arrives over a few requests.
+  for (let i = 0; i < 8; i += 1) {
+    const query = logState.offset === undefined ? '' : `?offset=${logState.offset}`;
+    const chunk = await api(`/admin/api/jobs/${encodeURIComponent(id)}/log${query}`);
+    if (gen !== generation || !logState || logState.id !== id) {
+      return;
+    }
+    const bytes = Uint8Array.from(atob(chunk.data), (c) => c.charCodeAt(0));
+    if (logState.offset === undefined && chunk.offset > 0) {
+      logState.pre.append(`[… ${chunk.offset} earlier bytes not shown]\n`);
+    }
+    const pre = logState.pre;
+    const atBottom = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 4;
+    if (bytes.length) {
+      pre.append(logState.decoder.decode(bytes, { stream: true }));
+    }
+    if (atBottom) {
+      pre.scrollTop = pre.scrollHeight;
+    }
+    logState.offset = chunk.offset + bytes.length;
+    if (logState.offset >= chunk.size) {
+      return;
+    }
+  }
+}
+
+function kindBadge(order) {
+  if (order.kind === 'orphan') {
+    return badge(order.orphan?.reapedAt ? 'orphan (reaped)' : 'orphan', 'failed');
+  }
+  if (order.kind === 'foreign') {
+    return badge('foreign', 'warn');
+  }
+  if (order.kind === 'unexplained') {
+    return badge('not yet matched', 'queued');
+  }
+  return badge('job', 'running');
+}
+
+function orderRows(orders) {
+  return orders.map((o) =>
+    h(
+      'tr',
+      { 'data-order': o.id, class: o.kind },
+      h('td', { class: 'num' }, o.id),
+      h('td', { class: 'num' }, o.serverId),
+      h('td', {}, kindBadge(o), o.cancelPending ? badge('cancelling', 'warn') : null),
+      h(
+        'td',
+        {},
+        o.jobId ? h('a', { href: `#job/${o.jobId}` }, o.jobName || o.jobId) : '–',
+        o.attempt ? h('span', { class: 'muted' }, ` #${o.attempt}`) : null,
+      ),
+      h('td', {}, o.jobState ? badge(o.jobState) : '–'),
+      h('td', {}, o.owner || '–'),
+      h('td', { class: 'num' }, `${num(o.pricePerDay, 2)} ${o.currency}/day`),
+      h('td', { class: 'num' }, usd(o.spendUsd)),
+      h('td', {}, o.createdAt ? whenMs(o.createdAt * 1000) : '–'),
+      h('td', {}, o.ready ? 'yes' : 'no'),
+      h(
+        'td',
+        { class: 'muted' },
+        o.orphan
+          ? o.orphan.reapedAt
+            ? `reaped ${whenMs(o.orphan.reapedAt)}`
+            : `reapable from ${whenMs(o.orphan.reapableAt)}`
+          : '',
+      ),
+    ),
+  );
+}
+
+async function showOrders(gen) {
+  const data = await api('/admin/api/orders');
+  if (gen !== generation) {
+    return;
+  }
+  const head = [
+    'Order',
+    'Server',
+    'Kind',
+    'Job',
+    'Job state',
+    'Owner',
+    'Price',
+    'Spent',
+    'Created (UTC)',
+    'Ready',
+    'Reaper',
+  ];
+  view.replaceChildren(
+    h('h2', {}, 'Active Clore orders'),
+    h(
+      'p',
+      { class: 'muted' },
+      data.snapshot
+        ? `my_orders snapshot #${data.snapshot.version}, ${Math.round(data.snapshot.ageMs / 1000)} s old`
+        : 'No my_orders snapshot yet: no worker leader has polled Clore.',
+    ),
+    table(head, orderRows(data.orders), 'No active orders.'),
+    h('h3', {}, 'Recently ended'),
+    table(head, orderRows(data.ended), 'None.'),
+  );
+}
+
+async function showMoney(gen) {
+  const data = await api('/admin/api/money');
+  if (gen !== generation) {
+    return;
+  }
+  const w = data.wallets;
+  const wallets =
+    w.status === 'ok'
+      ? h(
+          'ul',
+          { class: 'wallets' },
+          w.wallets.map((x) => h('li', {}, h('strong', {}, num(x.balance, 4)), ` ${x.currency}`)),
+        )
+      : h('p', { class: w.status === 'error' ? 'error' : 'muted' }, w.message);
+  const rows = data.owners.map((o) =>
+    h(
+      'tr',
+      {},
+      h(
+        'td',
+        {},
+        h(
+          'a',
+          {
+            href: '#jobs',
+            onclick: (event) => {
+              event.preventDefault();
+              filters.owner = o.owner;
+              showFiltered();
+            },
+          },
+          o.owner,
+        ),
+      ),
+      h('td', { class: 'num' }, usd(o.todayUsd)),
+      h('td', { class: 'num' }, usd(o.totalUsd)),
+      h('td', { class: 'num' }, `${o.liveJobs} / ${o.jobs}`),
+      h('td', { class: 'num' }, `${usd(o.liveSpentUsd)} / ${usd(o.liveBudgetUsd)}`),
+      h('td', { class: 'num' }, o.budgetExceeded),
+    ),
+  );
+  const t = data.totals;
+  view.replaceChildren(
+    h('h2', {}, 'Money'),
+    h(
+      'div',
+      { class: 'cards' },
+      h(
+        'div',
+        { class: 'card' },
+        h('span', { class: 'muted' }, 'spent today (UTC)'),
+        h('strong', {}, usd(t.todayUsd)),
+      ),
+      h(
+        'div',
+        { class: 'card' },
+        h('span', { class: 'muted' }, 'spent in total'),
+        h('strong', {}, usd(t.totalUsd)),
+      ),
+      h(
+        'div',
+        { class: 'card' },
+        h('span', { class: 'muted' }, 'live jobs: spent / budgets'),
+        h('strong', {}, `${usd(t.liveSpentUsd)} / ${usd(t.liveBudgetUsd)}`),
+      ),
+      h('div', { class: 'card' }, h('span', { class: 'muted' }, 'wallet balance'), wallets),
+    ),
+    table(
+      ['Owner (token)', 'Today', 'Total', 'Live / all jobs', 'Live spent / budgets', 'Budget exceeded'],
+      rows,
+      'No jobs yet.',
+    ),
+    h(
+      'p',
+      { class: 'muted' },
+      'Costs are what Clore billed, from the job records. "Today" shares each attempt\'s spend out over the time it ran.',
+      data.truncated ? ` Only the newest ${data.scanned} jobs are counted.` : '',
+    ),
+  );
+}
+
+async function showLimiter(gen) {
+  const data = await api('/admin/api/limiter');
+  if (gen !== generation) {
+    return;
+  }
+  view.replaceChildren(
+    h('h2', {}, 'Clore rate limiter'),
+    h(
+      'div',
+      { class: 'cards' },
+      h(
+        'div',
+        { class: 'card' },
+        h('span', { class: 'muted' }, 'calls per minute'),
+        h('strong', {}, data.callsPerMinute === undefined ? 'measuring…' : num(data.callsPerMinute, 1)),
+      ),
+      h(
+        'div',
+        { class: 'card' },
+        h('span', { class: 'muted' }, 'calls in total'),
+        h('strong', {}, num(data.totalCalls)),
+      ),
+      h(
+        'div',
+        { class: 'card' },
+        h('span', { class: 'muted' }, 'code 5 (rate limited) answers'),
+        h('strong', { class: data.code5Answers ? 'error' : '' }, num(data.code5Answers)),
+      ),
+      h(
+        'div',
+        { class: 'card' },
+        h('span', { class: 'muted' }, 'active orders (leader)'),
+        h('strong', {}, num(data.activeOrders)),
+      ),
+    ),
+    h('h3', {}, 'Waits per lane'),
+    table(
+      ['Lane', 'Calls that waited', 'Total wait', 'Mean wait'],
+      data.lanes.map((l) =>
+        h(
+          'tr',
+          {},
+          h('td', {}, l.lane),
+          h('td', { class: 'num' }, num(l.count)),
+          h('td', { class: 'num' }, `${num(l.totalSeconds, 1)} s`),
+          h('td', { class: 'num' }, `${num(l.meanSeconds, 2)} s`),
+        ),
+      ),
+      'No waits recorded.',
+    ),
+    h('h3', {}, 'Calls by endpoint and answer code'),
+    table(
+      ['Endpoint', 'Code', 'Calls'],
+      data.calls.map((c) =>
+        h('tr', {}, h('td', {}, c.endpoint), h('td', {}, c.code), h('td', { class: 'num' }, num(c.count))),
+      ),
+      'No calls recorded.',
+    ),
+  );
+}
+
+// ---- the loop ----
+function showFiltered() {
+  view.replaceChildren(); // the toolbar is rebuilt from the filters
+  if (location.hash !== '#jobs') {
+    location.hash = '#jobs';
+  } else {
+    refresh();
+  }
+}
+
+function route() {
+  const hash = location.hash.replace(/^#/, '') || 'jobs';
+  const [name, id] = hash.split('/');
+  return { name, id: id && decodeURIComponent(id) };
+}
+
+async function refresh() {
+  clearTimeout(timer);
+  const gen = ++generation;
+  const { name, id } = route();
+  for (const link of document.querySelectorAll('#nav a[data-view]')) {
+    link.classList.toggle('active', link.dataset.view === (name === 'job' ? 'jobs' : name));
+  }
+  try {
+    const summary = await api('/admin/api/summary');
+    if (gen !== generation) {
+      return;
+    }
+    renderCounts(summary.counts);
+    if (name === 'job' && id) {
+      await showJob(gen, id);
+    } else if (name === 'orders') {
+      await showOrders(gen);
+    } else if (name === 'money') {
+      await showMoney(gen);
+    } else if (name === 'limiter') {
+      await showLimiter(gen);
+    } else {
+      await showJobs(gen);
+    }
+    if (gen === generation) {
+      setStatus(`updated ${new Date().toLocaleTimeString()}`);
+    }
+  } catch (error) {
+    if (gen === generation) {
+      setStatus(error.message, true);
+    }
+  }
+  if (gen === generation && document.visibilityState === 'visible') {
+    timer = setTimeout(refresh, POLL_MS);
+  }
+}
+
+window.addEventListener('hashchange', () => {
+  if (route().name !== 'job') {
+    logState = undefined;
+  }
+  if (route().name !== 'jobs') {
+    view.replaceChildren();
+  }
+  refresh();
+});
+document.addEventListener('visibilitychange', () => {
+  if (document.visibilityState === 'visible') {
+    refresh();
+  } else {
+    clearTimeout(timer);
+  }
+});
+document.getElementById('logout').addEventListener('click', async () => {
+  try {
+    await post('/admin/logout');
+  } finally {
+    location.href = '/admin/login';
+  }
+});
+refresh();

@@ -1,0 +1,193 @@
+import { type Order, orderSpendUsd, type UsdRates } from '@clore-batch/clore';
+import { fleetKeys, type JobRecord, type JobStore } from '@clore-batch/shared';
+import type { Redis } from 'ioredis';
+
+/** What an active order is to us. */
+export type OrderKind = 'job' | 'orphan' | 'foreign' | 'unexplained';
+
+export interface OrderRow {
+  id: number;
+  serverId: number;
+  kind: OrderKind;
+  jobId?: string;
+  attempt?: number;
+  jobState?: string;
+  owner?: string;
+  jobName?: string;
+  currency: string;
+  pricePerDay: number;
+  spend?: number;
+  spendUsd?: number;
+  /** Unix seconds. */
+  createdAt?: number;
+  ready: boolean;
+  spot: boolean;
+  /** A cancel is queued for this order (the leader keeps sending it until the order ends). */
+  cancelPending: boolean;
+  /** Orphans: when the reaper first saw it, when it cancelled it or may from. */
+  orphan?: { firstSeen: number; reapedAt?: number; reapableAt: number };
+}
+
+export interface OrdersView {
+  /** No snapshot yet: no worker leader has polled my_orders. */
+  snapshot: { version: number; at: number; ageMs: number } | undefined;
+  orders: OrderRow[];
+  ended: OrderRow[];
+}
+
+interface Snapshot {
+  version: number;
+  at: number;
+  orders: Order[];
+  ended: Order[];
+}
+
+interface IntentLike {
+  jobId: string;
+  attempt: number;
+  orderId?: number;
+}
+
+interface OrphanLike {
+  orderId: number;
+  jobId?: string;
+  attempt?: number;
+  firstSeen: number;
+  reapedAt?: number;
+}
+
+function parseJson<T>(raw: string | null | undefined): T | undefined {
+  if (raw === null || raw === undefined) {
+    return undefined;
+  }
+  try {
+    return JSON.parse(raw) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+function values<T>(hash: Record<string, string>): T[] {
+  return Object.values(hash)
+    .map((raw) => parseJson<T>(raw))
+    .filter((v): v is T => v !== undefined);
+}
+
+async function jobsById(store: JobStore, ids: Iterable<string>): Promise<Map<string, JobRecord>> {
+  const found = new Map<string, JobRecord>();
+  await Promise.all(
+    [...new Set(ids)].map(async (id) => {
+      const job = await store.get(id).catch(() => undefined);
+      if (job !== undefined) {
+        found.set(id, job);
+      }
+    }),
+  );
+  return found;
+}
+
+/**
+ * The leader's last my_orders snapshot joined to jobs: through the order intents (written before
+ * each create_order, bound to the order id), and through the attempts of live jobs. Orders the
+ * reaper holds as orphans or as foreign (no intent explains them) are marked as such.
+ */
+export async function readOrdersView(
+  deps: { redis: Redis; store: JobStore; prefix: string; reaperGraceSeconds: number },
+  now: number,
+): Promise<OrdersView> {
+  const keys = fleetKeys(deps.prefix);
+  const [snapshotRaw, marketRaw, intentsHash, foreignHash, orphansHash, cancelsHash] = await Promise.all([
+    deps.redis.get(keys.ordersSnapshot),
+    deps.redis.get(keys.marketplace),
+    deps.redis.hgetall(keys.intents),
+    deps.redis.hgetall(keys.foreignOrders),
+    deps.redis.hgetall(keys.orphans),
+    deps.redis.hgetall(keys.cancelInfo),
+  ]);
+  const snapshot = parseJson<Snapshot>(snapshotRaw);
+  const rates: UsdRates = parseJson<{ usdRates?: UsdRates }>(marketRaw)?.usdRates ?? { 'USD-Blockchain': 1 };
+  const intentByOrder = new Map<number, IntentLike>();
+  for (const intent of values<IntentLike>(intentsHash)) {
+    if (intent.orderId !== undefined) {
+      intentByOrder.set(intent.orderId, intent);
+    }
+  }
+  const orphans = new Map(values<OrphanLike>(orphansHash).map((o) => [o.orderId, o] as const));
+  const foreign = new Set(Object.keys(foreignHash).map(Number));
+  const cancelling = new Set(Object.keys(cancelsHash).map(Number));
+
+  // Live jobs' attempts also name their orders (an intent may already be pruned).
+  const live = await Promise.all(
+    (['provisioning', 'running', 'collecting'] as const).map((state) =>
+      deps.store.list({ state, limit: 500 }),
+    ),
+  );
+  const attemptByOrder = new Map<number, IntentLike>();
+  for (const job of live.flatMap((page) => page.jobs)) {
+    for (const attempt of job.attempts) {
+      if (attempt.orderId !== undefined) {
+        attemptByOrder.set(attempt.orderId, { jobId: job.id, attempt: attempt.n, orderId: attempt.orderId });
+      }
+    }
+  }
+  const all = [...(snapshot?.orders ?? []), ...(snapshot?.ended ?? [])];
+  const owners = all.map((o) => intentByOrder.get(o.id) ?? attemptByOrder.get(o.id) ?? orphans.get(o.id));
+  const jobs = await jobsById(
+    deps.store,
+    owners.flatMap((o) => (o?.jobId === undefined ? [] : [o.jobId])),
+  );
+
+  const row = (order: Order): OrderRow => {
+    const link = intentByOrder.get(order.id) ?? attemptByOrder.get(order.id);
+    const orphan = orphans.get(order.id);
+    const jobId = link?.jobId ?? orphan?.jobId;
+    const job = jobId === undefined ? undefined : jobs.get(jobId);
+    const kind: OrderKind =
+      orphan !== undefined
+        ? 'orphan'
+        : foreign.has(order.id)
+          ? 'foreign'
+          : link !== undefined
+            ? 'job'
+            : 'unexplained';
+    const result: OrderRow = {
+      id: order.id,
+      serverId: order.serverId,
+      kind,
+      currency: order.currency,
+      pricePerDay: order.pricePerDay,
+      ready: order.ready,
+      spot: order.spot,
+      cancelPending: cancelling.has(order.id),
+    };
+    const spendUsd = orderSpendUsd(order, rates);
+    Object.assign(
+      result,
+      order.spend === undefined ? {} : { spend: order.spend },
+      spendUsd === undefined ? {} : { spendUsd },
+      order.createdAt === undefined ? {} : { createdAt: order.createdAt },
+      jobId === undefined ? {} : { jobId },
+      (link?.attempt ?? orphan?.attempt) === undefined ? {} : { attempt: link?.attempt ?? orphan?.attempt },
+      job === undefined
+        ? {}
+        : { jobState: job.state, owner: job.owner, ...(job.name ? { jobName: job.name } : {}) },
+    );
+    if (orphan !== undefined) {
+      result.orphan = {
+        firstSeen: orphan.firstSeen,
+        reapableAt: orphan.firstSeen + deps.reaperGraceSeconds * 1_000,
+        ...(orphan.reapedAt === undefined ? {} : { reapedAt: orphan.reapedAt }),
+      };
+    }
+    return result;
+  };
+
+  return {
+    snapshot:
+      snapshot === undefined
+        ? undefined
+        : { version: snapshot.version, at: snapshot.at, ageMs: now - snapshot.at },
+    orders: (snapshot?.orders ?? []).map(row),
+    ended: (snapshot?.ended ?? []).slice(-20).reverse().map(row),
+  };
+}
