@@ -115,7 +115,7 @@ async function dumpRedis(url: string): Promise<string> {
       } else if (type === 'set') {
         parts.push(JSON.stringify(await client.smembers(key)));
       } else if (type === 'zset') {
-        parts.push(JSON.stringify(await client.zrange(key, 0, -1, 'WITHSCORES')));
+        parts.push(JSON.stringify(await client.zrange(key, '0', '-1', 'WITHSCORES')));
       } else if (type === 'stream') {
         parts.push(JSON.stringify(await client.xrange(key, '-', '+')));
       }
@@ -145,6 +145,7 @@ describe('secrets end to end', () => {
       body: JSON.stringify({
         gpu: { model: ['RTX 3090', 'RTX 4090'] },
         image: 'ubuntu:22.04',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a template
         command:
           'printf %s "$SECRET_TOKEN" | sha256sum | cut -c1-64; echo "len=${#SECRET_TOKEN}"; mkdir -p /tmp/cb-secret-out && echo ok > /tmp/cb-secret-out/result.txt',
         secretEnv: { SECRET_TOKEN: SECRET },
