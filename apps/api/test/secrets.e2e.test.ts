@@ -145,9 +145,8 @@ describe('secrets end to end', () => {
       body: JSON.stringify({
         gpu: { model: ['RTX 3090', 'RTX 4090'] },
         image: 'ubuntu:22.04',
-        // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a template
         command:
-          'printf %s "$SECRET_TOKEN" | sha256sum | cut -c1-64; echo "len=${#SECRET_TOKEN}"; mkdir -p /tmp/cb-secret-out && echo ok > /tmp/cb-secret-out/result.txt',
+          'printf %s "$SECRET_TOKEN" | sha256sum | cut -c1-64; echo "len=$(printf %s "$SECRET_TOKEN" | wc -c)"; mkdir -p /tmp/cb-secret-out && echo ok > /tmp/cb-secret-out/result.txt',
         secretEnv: { SECRET_TOKEN: SECRET },
         outputs: ['/tmp/cb-secret-out/result.txt'],
         maxPricePerHourUsd: 5,
