@@ -1,0 +1,116 @@
+import { parseJobSpec, toStoredSpec } from '@clore-batch/shared';
+import { type RedisHandle, startRedis } from '@clore-batch/testing';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { selectServers } from '../src/lifecycle/select-server';
+import { type Kit, spec, startKit } from './e2e-kit';
+
+let redis: RedisHandle;
+let kit: Kit | undefined;
+
+beforeAll(async () => {
+  redis = await startRedis({ private: true });
+});
+afterAll(async () => {
+  await redis.stop();
+});
+afterEach(async () => {
+  await kit?.close();
+  kit = undefined;
+});
+
+/** The servers the worker would try for the default spec, cheapest first (from the fleet's snapshot). */
+async function ranking(k: Kit): Promise<number[]> {
+  const market = await k.worker?.fleet.marketplace.get();
+  if (market === undefined) {
+    throw new Error('no worker');
+  }
+  const stored = toStoredSpec(parseJobSpec(spec(), { currency: 'USD-Blockchain' }));
+  return selectServers(market.servers, stored, { usdRates: market.usdRates }).candidates.map(
+    (c) => c.server.id,
+  );
+}
+
+describe('failover between servers', () => {
+  it('server-already-rented and server-offline lead to the next server', async () => {
+    // A marketplace snapshot that stays stale, so the worker does try the two servers.
+    kit = await startKit(redis.url, { env: { MARKETPLACE_REFRESH_MS: '60000' } });
+    const [first, second] = await ranking(kit);
+    kit.sim.rentServer(first as number, true);
+    kit.sim.setServerOnline(second as number, false);
+    const job = await kit.submit({});
+    const done = await kit.waitDone(job.id);
+    expect(done.state).toBe('succeeded');
+    expect(done.attempts).toHaveLength(1);
+    const used = done.attempts[0]?.serverId;
+    expect([first, second]).not.toContain(used);
+    const notes = done.events.filter((e) => e.type === 'info').map((e) => e.message);
+    expect(notes).toContainEqual(
+      expect.stringContaining(`server ${first} refused the order (server-already-rented)`),
+    );
+    expect(notes).toContainEqual(
+      expect.stringContaining(`server ${second} refused the order (server-offline)`),
+    );
+    await kit.noActiveOrders();
+    // Refused creates made no order; the one order is the job's (some seeded hosts are offline too).
+    expect((await kit.orders()).map((o) => o.serverId)).toEqual([used]);
+  });
+
+  it('a server that never comes up is released after the deadline and the next one is tried', async () => {
+    kit = await startKit(redis.url, { env: { PROVISION_TIMEOUT_SECONDS: '2' } });
+    const [first] = await ranking(kit);
+    kit.sim.setFaults({ neverUpServers: [first as number] });
+    const job = await kit.submit({});
+    const done = await kit.waitDone(job.id);
+    expect(done.state).toBe('succeeded');
+    expect(done.attempts).toHaveLength(2);
+    expect(done.attempts[0]).toMatchObject({ serverId: first, endReason: 'provider_error' });
+    expect(done.attempts[1]?.serverId).not.toBe(first);
+    expect(done.events.filter((e) => e.type === 'state').map((e) => e.to)).toEqual([
+      'queued',
+      'provisioning',
+      'provisioning',
+      'running',
+      'collecting',
+      'succeeded',
+    ]);
+    await kit.noActiveOrders();
+    const orders = await kit.orders();
+    expect(orders).toHaveLength(2);
+    expect(orders.every((o) => o.endReason === 'cancelled')).toBe(true);
+  });
+
+  it('no matching server fails the job with no_matching_server and orders nothing', async () => {
+    kit = await startKit(redis.url, { env: { PROVISION_TIMEOUT_SECONDS: '1' } });
+    const job = await kit.submit({ gpu: { model: 'Imaginary GPU 9000' } });
+    const done = await kit.waitDone(job.id);
+    expect(done.state).toBe('failed');
+    expect(done.reason).toBe('no_matching_server');
+    expect(done.message).toContain('gpu_model');
+    expect(done.attempts).toHaveLength(0);
+    expect(await kit.orders()).toHaveLength(0);
+  });
+
+  it('an empty balance fails the job with insufficient_balance', async () => {
+    kit = await startKit(redis.url);
+    kit.sim.setBalance('e2e-key', 'USD-Blockchain', 0);
+    const job = await kit.submit({});
+    const done = await kit.waitDone(job.id);
+    expect(done.state).toBe('failed');
+    expect(done.reason).toBe('insufficient_balance');
+    expect(await kit.activeOrders()).toHaveLength(0);
+  });
+
+  it('a lost create_order answer never yields two orders', async () => {
+    kit = await startKit(redis.url);
+    // Every create_order makes the order, then the answer is lost (connection reset).
+    kit.sim.setFaults({ endpoints: { create_order: { lostResponse: 1 } } });
+    const job = await kit.submit({});
+    const done = await kit.waitDone(job.id);
+    expect(done.state).toBe('succeeded');
+    expect(done.attempts).toHaveLength(1);
+    const orders = await kit.orders();
+    expect(orders).toHaveLength(1);
+    expect(orders[0]?.id).toBe(done.attempts[0]?.orderId);
+    await kit.noActiveOrders();
+  });
+});
