@@ -9,7 +9,7 @@ import { generateMarketplace } from './market/generate';
 import type { SimServer } from './market/server';
 import { type ResolvedKey, type ResolvedOptions, resolveOptions, type SimOptions } from './options';
 import { billOrder } from './orders/billing';
-import { type CreateRequest, checkCreate } from './orders/create-checks';
+import { checkCreate } from './orders/create-checks';
 import { type CreateOrderInput, newOrder } from './orders/new-order';
 import { type EndReason, isActive, type SimOrder } from './orders/order';
 import { RateLimiter } from './rate-limiter';
