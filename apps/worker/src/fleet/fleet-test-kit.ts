@@ -45,6 +45,7 @@ export const BASE_SETTINGS = {
   marketplaceRefreshMs: 2_000,
   reaperGraceMs: 1_000,
   leaderTtlMs: 900,
+  pollMinGapMs: 100,
 } as const;
 
 export async function startFleetKit(): Promise<FleetKit> {

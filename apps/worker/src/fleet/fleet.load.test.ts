@@ -1,0 +1,104 @@
+import type { CloreClient, Order } from '@clore-batch/clore';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Fleet } from './create-fleet';
+import { BASE_SETTINGS, type FleetKit, startFleetKit } from './fleet-test-kit';
+
+/**
+ * What a job attempt does with the fleet, stripped of SSH: select (marketplace view + claim),
+ * write the intent, create, find the order through the order book, bind, release, wait for the end.
+ */
+async function runJob(fleet: Fleet, client: CloreClient, jobId: string, taken: Set<number>): Promise<Order> {
+  const market = await fleet.marketplace.get();
+  const candidates = market.servers
+    .filter((s) => !s.rented && !s.gigaspot && s.allowedCurrencies.includes('USD-Blockchain'))
+    .sort(
+      (a, b) =>
+        (a.usdPerHour.onDemand['USD-Blockchain'] ?? 0) - (b.usdPerHour.onDemand['USD-Blockchain'] ?? 0),
+    );
+  for (const server of candidates) {
+    if (!(await fleet.claims.claim(server.id, jobId, 30_000))) {
+      continue;
+    }
+    await fleet.intents.record({ jobId, attempt: 1, serverId: server.id, at: Date.now() });
+    try {
+      await client.createOrder({
+        serverId: server.id,
+        type: 'on-demand',
+        currency: 'USD-Blockchain',
+        image: 'x',
+      });
+    } catch {
+      // server-offline and the like: next candidate.
+      await fleet.intents.remove(jobId, 1);
+      await fleet.claims.release(server.id, jobId);
+      continue;
+    }
+    await fleet.orderBook.requestPoll();
+    let version = (await fleet.orderBook.current())?.version ?? 0;
+    let order: Order | undefined;
+    while (order === undefined) {
+      const snapshot = await fleet.orderBook.next(version);
+      version = snapshot.version;
+      order = snapshot.orders.find((o) => o.serverId === server.id && !taken.has(o.id));
+    }
+    taken.add(order.id);
+    await fleet.intents.bindOrder(jobId, 1, order.id);
+    await fleet.claims.release(server.id, jobId);
+    await fleet.releases.request(order.id, { jobId, reason: 'done' });
+    const ended = await fleet.releases.waitEnded(order.id);
+    await fleet.intents.remove(jobId, 1);
+    return ended ?? order;
+  }
+  throw new Error(`${jobId}: no server could be rented`);
+}
+
+describe('fleet under load', () => {
+  let kit: FleetKit;
+  beforeAll(async () => {
+    kit = await startFleetKit();
+  });
+  afterAll(async () => {
+    await kit.close();
+  });
+  beforeEach(async () => {
+    await kit.reset();
+  });
+  afterEach(async () => {
+    await kit.stopAll();
+  });
+
+  it('20 jobs at once in two processes: every order released, no server rented twice, zero code-5 answers', async () => {
+    const fleets = [kit.fleet(), kit.fleet()];
+    const clients = [kit.client(), kit.client()];
+    await Promise.all(fleets.map((f) => f.start()));
+    const taken = new Set<number>();
+    const started = Date.now();
+    const ended = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => runJob(fleets[i % 2]!, clients[i % 2]!, `job-${i}`, taken)),
+    );
+    const elapsed = Date.now() - started;
+    const ids = ended.map((o) => o.id);
+    expect(new Set(ids).size).toBe(20);
+    expect(new Set(ended.map((o) => o.serverId)).size).toBe(20);
+    const simOrders = kit.sim.orders().filter((o) => ids.includes(o.id));
+    expect(simOrders.map((o) => o.active)).toEqual(Array(20).fill(false));
+    expect(kit.sim.orders().filter((o) => o.active)).toEqual([]);
+    const calls = kit.calls();
+    expect(calls.filter((c) => c.code === 5)).toEqual([]);
+    const count = (endpoint: string) => calls.filter((c) => c.endpoint === endpoint).length;
+    // Offline servers look rentable in the marketplace: their create_order answers server-offline.
+    expect(calls.filter((c) => c.endpoint === 'create_order' && c.code === 0)).toHaveLength(20);
+    // 20 selections read the shared snapshot: only the periodic refresh calls Clore.
+    expect(count('marketplace')).toBeLessThanOrEqual(
+      Math.ceil(elapsed / BASE_SETTINGS.marketplaceRefreshMs) + 1,
+    );
+    expect(count('my_orders')).toBeLessThanOrEqual(Math.ceil(elapsed / BASE_SETTINGS.pollMinGapMs) + 1);
+    // Creates are 300 ms apart, so releases rarely fall due together: at most one call per order.
+    expect(count('cancel_orders')).toBeLessThanOrEqual(20);
+    expect(count('cancel_order')).toBe(0);
+    expect(await fleets[0]!.intents.list()).toEqual([]);
+    console.warn(
+      `fleet.load: 20 jobs in ${elapsed} ms; calls: ${calls.length} total, ${count('create_order')} create_order, ${count('my_orders')} my_orders, ${count('cancel_orders')} cancel_orders, ${count('marketplace')} marketplace, 0 code 5`,
+    );
+  }, 60_000);
+});
