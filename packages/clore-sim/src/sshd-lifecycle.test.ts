@@ -58,7 +58,7 @@ const ready = (handle: SimHandle, id: number) =>
 
 describe('per-order sshd', () => {
   it('refuses connections before the order is provisioned, accepts them after', async () => {
-    const handle = await start([800, 800]);
+    const handle = await start([1500, 1500]);
     const order = await createOrder(handle);
     expect(await canConnect(order.sshPort)).toBe(false);
     expect(handle.orders()[0]!.monContainer).toBe(0);
@@ -163,7 +163,7 @@ describe('per-order sshd', () => {
   });
 
   it('with sshRefuseMs the order shows ready but SSH refuses for that long', async () => {
-    const handle = await start([30, 60], 700);
+    const handle = await start([30, 60], 1500);
     const order = await createOrder(handle);
     await waitFor(() => handle.orders()[0]!.monContainer === 1, { message: 'mon_container 1' });
     expect(await canConnect(order.sshPort)).toBe(false);
