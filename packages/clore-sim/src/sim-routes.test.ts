@@ -170,7 +170,7 @@ describe('/_sim control routes', () => {
   });
 
   it('/_sim/reset ends every order, clears the logs and restores balances and the marketplace', async () => {
-    const handle = await start();
+    const handle = await start({ generalMs: 60_000, createMs: 60_000 });
     const before = await simGet<unknown>(handle, '/_sim/marketplace');
     await callApi(handle, KEY, 'create_order', {
       body: {
