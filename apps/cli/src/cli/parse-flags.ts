@@ -20,3 +20,11 @@ export function positiveInt(value: string): number {
   }
   return n;
 }
+
+export function portNumber(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || n > 65_535) {
+    throw new InvalidArgumentError(`'${value}' is not a port (0-65535; 0 = any free port).`);
+  }
+  return n;
+}

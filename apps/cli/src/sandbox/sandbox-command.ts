@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { CliError } from '../cli/cli-error';
 import { EXIT } from '../cli/exit-codes';
 import type { Io } from '../cli/io';
-import { positiveInt } from '../cli/parse-flags';
+import { portNumber, positiveInt } from '../cli/parse-flags';
 import { banner, realMoneyWarning } from './banner';
 import { startSandbox } from './start-sandbox';
 
@@ -30,7 +30,7 @@ export function sandboxCommand(program: Command, io: Io, setCode: (code: number)
   program
     .command('sandbox')
     .description('start Redis, a Clore simulator with real SSH hosts, the API and a worker on this machine')
-    .option('--port <port>', 'API port (default $PORT or 8080; a free one if taken)', positiveInt)
+    .option('--port <port>', 'API port (default $PORT or 8080; a free one if taken; 0 = any)', portNumber)
     .option('--provisioning-ms <min-max>', 'simulated server start-up time (default 2000-5000)', range)
     .option(
       '--sim-general-ms <ms>',
@@ -63,11 +63,11 @@ async function runSandbox(io: Io, flags: SandboxFlags): Promise<number> {
     flags.simGeneralMs !== undefined || flags.simCreateMs !== undefined
       ? { generalMs: flags.simGeneralMs ?? 1_000, createMs: flags.simCreateMs ?? 5_000 }
       : undefined;
-  let stopRequested: (() => void) | undefined;
-  const stopSignal = new Promise<void>((resolve) => {
-    stopRequested = resolve;
-  });
-  const unlisten = io.onSignal(() => stopRequested?.());
+  const interrupted = new AbortController();
+  const stopSignal = new Promise<void>((resolve) =>
+    interrupted.signal.addEventListener('abort', () => resolve()),
+  );
+  const unlisten = io.onSignal(() => interrupted.abort());
   try {
     const sandbox = await startSandbox({
       port: flags.port ?? (Number.isInteger(envPort) ? envPort : undefined),
@@ -76,7 +76,14 @@ async function runSandbox(io: Io, flags: SandboxFlags): Promise<number> {
       ...(flags.provisioningMs ? { provisioningMs: flags.provisioningMs } : {}),
       ...(simLimits ? { simLimits } : {}),
       log: (line) => io.stderr.write(`sandbox: ${line}\n`),
+      signal: interrupted.signal,
     }).catch((error: unknown) => {
+      if (interrupted.signal.aborted) {
+        throw new CliError(
+          EXIT.interrupted,
+          'interrupted while starting; everything it had started is stopped',
+        );
+      }
       throw new CliError(
         EXIT.cliFailed,
         `the sandbox could not start: ${error instanceof Error ? error.message : String(error)}`,

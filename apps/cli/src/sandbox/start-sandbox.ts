@@ -27,6 +27,8 @@ export interface SandboxOptions {
   appEnv?: Record<string, string>;
   /** Progress lines while starting. */
   log?: (line: string) => void;
+  /** Abort the start (Ctrl-C while starting): what was started is stopped, then it rejects. */
+  signal?: AbortSignal;
 }
 
 export interface Sandbox {
@@ -63,6 +65,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const dataDir = await mkdtemp(join(tmpdir(), 'clore-batch-sandbox-'));
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
 
+    const aborted = () => {
+      if (options.signal?.aborted) {
+        throw new Error('interrupted while starting');
+      }
+    };
     const redis = await chooseRedis(options.redisUrl);
     cleanups.push(() => redis.stop());
     log(
@@ -81,6 +88,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       cleanups.push(() => simHandle.close());
       log(`simulator: ${sim.url} (${sim.sim.servers.size} servers)`);
     }
+    aborted();
 
     const port = await pickPort(options.port ?? 8080);
     const token = `sandbox-${randomBytes(18).toString('hex')}`;
@@ -104,7 +112,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       logFile: logFiles.worker,
     });
     cleanups.push(() => worker.stop());
-    await waitUntilReady(url, [api, worker]);
+    await waitUntilReady(url, token, [api, worker], options.signal);
     log(`api: ${url} (pid ${api.child.pid}); worker: pid ${worker.child.pid}`);
 
     let stopping: Promise<void> | undefined;
@@ -178,16 +186,28 @@ async function pickPort(wanted: number): Promise<number> {
 }
 
 /** Until the API's /readyz answers 200; fails at once when an app exits, with the end of its log. */
-async function waitUntilReady(url: string, services: ServiceProcess[], timeoutMs = 90_000): Promise<void> {
+async function waitUntilReady(
+  url: string,
+  token: string,
+  services: ServiceProcess[],
+  signal: AbortSignal | undefined,
+  timeoutMs = 90_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    if (signal?.aborted) {
+      throw new Error('interrupted while starting');
+    }
     for (const service of services) {
       if (service.child.exitCode !== null || service.child.signalCode !== null) {
         throw new Error(`the ${service.name} exited while starting (${service.logFile}):\n${service.tail()}`);
       }
     }
     try {
-      const response = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(2_000) });
+      const response = await fetch(`${url}/readyz`, {
+        headers: { authorization: `Bearer ${token}` },
+        signal: AbortSignal.timeout(2_000),
+      });
       if (response.ok) {
         return;
       }
