@@ -8,11 +8,20 @@ export {
   track,
   trackRedis,
 } from './leak-check';
+export {
+  coalesced,
+  descendantsOf,
+  findProcessesWithEnv,
+  killProcessesWithEnv,
+  readEnvirons,
+  readParents,
+} from './proc-table';
 export { type RedisHandle, type StartRedisOptions, startRedis } from './redis';
 export {
   canConnect,
   generateKeyPair,
   type KeyPair,
+  SSHD_MARKER,
   SSHD_PATH,
   type SshdHandle,
   type StartSshdOptions,

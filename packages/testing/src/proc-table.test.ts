@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
-import { waitFor } from '@clore-batch/testing';
 import { describe, expect, it } from 'vitest';
 import { coalesced, descendantsOf } from './proc-table';
+import { waitFor } from './wait-for';
 
 describe('coalesced', () => {
   it('shares one load among callers of the same turn, and loads afresh for later callers', async () => {

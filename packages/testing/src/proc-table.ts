@@ -81,3 +81,40 @@ export async function descendantsOf(root: number): Promise<number[]> {
   found.delete(root);
   return [...found];
 }
+
+/** Pids (not this process) whose environment carries every `NAME=value` pair of `marker`. */
+export async function findProcessesWithEnv(marker: Record<string, string>): Promise<number[]> {
+  const wanted = Object.entries(marker).map(([name, value]) => `\0${name}=${value}\0`);
+  const found: number[] = [];
+  for (const [pid, environ] of await readEnvirons()) {
+    if (wanted.every((pair) => environ.includes(pair))) {
+      found.push(pid);
+    }
+  }
+  return found;
+}
+
+/**
+ * SIGKILL every process whose environment carries `marker`, until none is left (bounded rounds: a
+ * process may fork while we scan). Finds what left its process group too (setsid, nohup, sshd's
+ * per-connection sessions). Returns how many were killed.
+ */
+export async function killProcessesWithEnv(marker: Record<string, string>): Promise<number> {
+  let killed = 0;
+  for (let round = 0; round < 10; round += 1) {
+    const found = await findProcessesWithEnv(marker);
+    if (found.length === 0) {
+      return killed;
+    }
+    for (const pid of found) {
+      try {
+        process.kill(pid, 'SIGKILL');
+        killed += 1;
+      } catch {
+        // already gone
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return killed;
+}

@@ -3,7 +3,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findProcessesWithEnv } from './proc-table';
 import { canConnect, generateKeyPair, type KeyPair, type SshdHandle, startSshd } from './sshd';
+import { waitFor } from './wait-for';
 
 function ssh(port: number, keyFile: string, command: string): Promise<{ code: number; stdout: string }> {
   const args = [
@@ -59,6 +61,21 @@ describe('startSshd', () => {
     await writeFile(otherFile, other.privateKey, { mode: 0o600 });
     const result = await ssh(sshd.port, otherFile, 'true');
     expect(result.code).toBe(255);
+  });
+
+  it('drops open sessions and their detached processes on stop(), with HOME set to its own dir', async () => {
+    const third = await startSshd({ authorizedKeys: [key.publicKey] });
+    const session = ssh(
+      third.port,
+      keyFile,
+      'setsid sleep 60 </dev/null >/dev/null 2>&1 & echo "$HOME"; sleep 60',
+    );
+    await waitFor(async () => (await findProcessesWithEnv(third.sessionMarker)).length >= 2, {
+      message: 'the session and its detached sleep are running',
+    });
+    await third.stop();
+    expect((await session).code).not.toBe(0);
+    expect(await findProcessesWithEnv(third.sessionMarker)).toEqual([]);
   });
 
   it('stops listening after stop()', async () => {

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -6,6 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { captureOutput, spawnTracked, stopChild } from './child';
 import { freePort } from './free-port';
+import { killProcessesWithEnv } from './proc-table';
 import { waitFor } from './wait-for';
 
 const run = promisify(execFile);
@@ -44,13 +46,21 @@ export interface StartSshdOptions {
   port?: number;
 }
 
+/** Every session of a `startSshd` server carries this variable, so `stop()` can find them all. */
+export const SSHD_MARKER = 'CB_TEST_SSHD';
+
 export interface SshdHandle {
   host: '127.0.0.1';
   port: number;
   /** The server's host public key (`ssh-ed25519 AAAA...`), to pin. */
   hostPublicKey: string;
   pid: number;
-  /** Stop the daemon and every session it started (its whole process group). */
+  /** The environment variable every session of this server carries (to find its processes). */
+  sessionMarker: Record<string, string>;
+  /**
+   * Stop the daemon and every session it started: sshd gives each connection its own session, so
+   * they are found by the marker variable in their environment, not by process group.
+   */
   stop(): Promise<void>;
 }
 
@@ -91,7 +101,10 @@ export async function startSshd(options: StartSshdOptions): Promise<SshdHandle> 
   await writeFile(join(dir, 'authorized_keys'), `${options.authorizedKeys.join('\n')}\n`, { mode: 0o600 });
   const port = options.port ?? (await freePort());
   const configPath = join(dir, 'sshd_config');
-  await writeFile(configPath, sshdConfig(dir, port, options.env));
+  const marker = { [SSHD_MARKER]: randomUUID() };
+  // HOME is the server's own directory: root's shell startup files (e.g. a pyenv rehash in
+  // ~/.bashrc) must not run in, or slow down, every test session.
+  await writeFile(configPath, sshdConfig(dir, port, { HOME: dir, ...options.env, ...marker }));
   const child = spawnTracked(SSHD_PATH, ['-D', '-e', '-f', configPath]);
   const output = captureOutput(child);
   await waitFor(() => canConnect(port), {
@@ -107,8 +120,10 @@ export async function startSshd(options: StartSshdOptions): Promise<SshdHandle> 
     port,
     hostPublicKey,
     pid: child.pid ?? 0,
+    sessionMarker: marker,
     async stop() {
       await stopChild(child);
+      await killProcessesWithEnv(marker);
       await rm(dir, { recursive: true, force: true });
     },
   };

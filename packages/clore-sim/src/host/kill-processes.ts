@@ -1,4 +1,4 @@
-import { readEnvirons } from './proc-table';
+import { findProcessesWithEnv, killProcessesWithEnv } from '@clore-batch/testing';
 
 /** The env vars every process of an order carries, so the order's end can find and kill them all. */
 export const ORDER_MARKER = 'CLORE_SIM_ORDER';
@@ -9,39 +9,14 @@ export function markerEnv(instanceId: string, orderId: number): Record<string, s
 }
 
 /** Pids whose environment carries both markers (the order id and this simulator instance). */
-export async function findMarkedPids(instanceId: string, orderId: number): Promise<number[]> {
-  const wantOrder = `\0${ORDER_MARKER}=${orderId}\0`;
-  const wantInstance = `\0${INSTANCE_MARKER}=${instanceId}\0`;
-  const found: number[] = [];
-  for (const [pid, environ] of await readEnvirons()) {
-    if (environ.includes(wantOrder) && environ.includes(wantInstance)) {
-      found.push(pid);
-    }
-  }
-  return found;
+export function findMarkedPids(instanceId: string, orderId: number): Promise<number[]> {
+  return findProcessesWithEnv(markerEnv(instanceId, orderId));
 }
 
 /**
- * SIGKILL every process of an order (sshd sessions, shells, commands detached with setsid/nohup),
- * found by its environment markers, until none is left (bounded rounds: a process may fork while we
- * scan). A rented container dies with its rental; so does everything an order started here.
+ * SIGKILL every process of an order (sshd sessions, shells, commands detached with setsid/nohup).
+ * A rented container dies with its rental; so does everything an order started here.
  */
-export async function killOrderProcesses(instanceId: string, orderId: number): Promise<number> {
-  let killed = 0;
-  for (let round = 0; round < 10; round += 1) {
-    const found = await findMarkedPids(instanceId, orderId);
-    if (found.length === 0) {
-      return killed;
-    }
-    for (const pid of found) {
-      try {
-        process.kill(pid, 'SIGKILL');
-        killed += 1;
-      } catch {
-        // already gone
-      }
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return killed;
+export function killOrderProcesses(instanceId: string, orderId: number): Promise<number> {
+  return killProcessesWithEnv(markerEnv(instanceId, orderId));
 }
