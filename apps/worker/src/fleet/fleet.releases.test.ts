@@ -107,6 +107,9 @@ describe('fleet releases (batched cancels, confirmed by the watcher)', () => {
     expect(gaps[0]).toBeGreaterThanOrEqual(95);
     expect(gaps[1]).toBeGreaterThanOrEqual(195);
     expect(gaps[2]).toBeGreaterThanOrEqual(395);
+    console.warn(
+      `fleet.releases: failing cancel_orders retried after ${gaps.map((g) => Math.round(g)).join(', ')} ms`,
+    );
     expect(simActive(id!)).toBe(true);
     kit.sim.setFaults({});
     await fleet.releases.waitEnded(id!);
