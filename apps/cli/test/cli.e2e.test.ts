@@ -1,0 +1,256 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { waitFor } from '@clore-batch/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiClient } from '../src/api/api-client';
+import { type Sandbox, startSandbox } from '../src/sandbox/start-sandbox';
+import { type CliResult, runCli, startCli } from './run-cli';
+
+/**
+ * The CLI as a real child process against a running sandbox (Redis, the simulator with real sshd
+ * hosts, the API and a worker as processes). Simulator limits and provisioning are scaled down
+ * (100 ms / 500 ms, 100-300 ms to come up): same code paths, shorter clocks.
+ */
+let sandbox: Sandbox;
+let env: Record<string, string>;
+let client: ApiClient;
+let scratch: string;
+
+const GPU = ['--gpu', 'RTX 3090', '--image', 'ubuntu:22.04', '--max-price', '3', '--budget', '1'];
+
+beforeAll(async () => {
+  sandbox = await startSandbox({
+    port: 0,
+    redisUrl: process.env.REDIS_URL,
+    provisioningMs: [100, 300],
+    simLimits: { generalMs: 100, createMs: 500 },
+    appEnv: { LOG_LEVEL: 'warn', ORDER_POLL_INTERVAL_MS: '200', MARKETPLACE_REFRESH_MS: '1000' },
+  });
+  env = { CLORE_BATCH_URL: sandbox.url, CLORE_BATCH_TOKEN: sandbox.token };
+  client = new ApiClient({ baseUrl: sandbox.url, token: sandbox.token });
+  scratch = await mkdtemp(join(tmpdir(), 'cli-e2e-'));
+}, 180_000);
+
+afterAll(async () => {
+  await sandbox?.stop();
+  await rm(scratch, { recursive: true, force: true });
+}, 60_000);
+
+describe('submit --wait', () => {
+  it("exits with the command's own code: 0, 3 and 42, with the log on stdout exactly", async () => {
+    const results = await Promise.all(
+      [0, 3, 42].map((code) =>
+        runCli(['submit', ...GPU, '--wait', '--', `printf 'out %s\\n' ${code}; exit ${code}`], env),
+      ),
+    );
+    const [ok, three, answer] = results as [CliResult, CliResult, CliResult];
+    expect(ok).toMatchObject({ code: 0, stdout: 'out 0\n' });
+    expect(three).toMatchObject({ code: 3, stdout: 'out 3\n' });
+    expect(answer).toMatchObject({ code: 42, stdout: 'out 42\n' });
+    expect(answer.stderr).toMatch(
+      /failed: the command exited with code 42.*exit 42 \(the command's own exit code\)/,
+    );
+    expect(ok.stderr).toMatch(/running: /); // state changes go to stderr as plain lines (not a TTY)
+  }, 90_000);
+
+  it('--json prints one parseable document on stdout (log on stderr) saying whose exit code it is', async () => {
+    const result = await runCli(
+      ['submit', ...GPU, '--wait', '--json', '--name', 'json-test', '--', 'echo to-stderr; exit 3'],
+      env,
+    );
+    expect(result.code).toBe(3);
+    const doc = JSON.parse(result.stdout) as {
+      job: { state: string; reason: string; exitCode: number; name: string };
+      exit: unknown;
+    };
+    expect(doc.exit).toEqual({ code: 3, kind: 'command', state: 'failed', reason: 'command_failed' });
+    expect(doc.job).toMatchObject({
+      state: 'failed',
+      reason: 'command_failed',
+      exitCode: 3,
+      name: 'json-test',
+    });
+    expect(result.stderr).toContain('to-stderr\n');
+
+    const noWait = await runCli(['submit', ...GPU, '--json', '--', 'true'], env);
+    expect(noWait.code).toBe(0);
+    const submitted = JSON.parse(noWait.stdout) as { job: { id: string }; created: boolean };
+    expect(submitted.created).toBe(true);
+    const status = await runCli(['status', submitted.job.id, '--json'], env);
+    expect((JSON.parse(status.stdout) as { id: string }).id).toBe(submitted.job.id);
+  }, 60_000);
+
+  it('--outputs-dir downloads the collected files at the end', async () => {
+    const remote = `/tmp/cli-e2e-out-${randomUUID()}`;
+    const dir = join(scratch, 'artifacts');
+    const command = `mkdir -p ${remote}/sub && printf 'alpha' > ${remote}/a.txt && printf 'beta' > ${remote}/sub/b.bin`;
+    const result = await runCli(
+      ['submit', ...GPU, '--output', remote, '--wait', '--outputs-dir', dir, '--', command],
+      env,
+    );
+    expect(result.code).toBe(0);
+    expect(await readFile(join(dir, remote, 'a.txt'), 'utf8')).toBe('alpha');
+    expect(await readFile(join(dir, remote, 'sub/b.bin'), 'utf8')).toBe('beta');
+    await rm(remote, { recursive: true, force: true });
+  }, 60_000);
+});
+
+describe('logs, outputs, cancel, list', () => {
+  it('logs --follow prints the whole output exactly once, however late it attaches', async () => {
+    const command = 'for i in $(seq 1 40); do echo "line $i"; if [ $i = 20 ]; then sleep 2; fi; done';
+    const submitted = await runCli(['submit', ...GPU, '--', command], env);
+    const id = submitted.stdout.trim();
+    await waitFor(async () => (await client.getJob(id)).state === 'running', { timeoutMs: 30_000 });
+    const followed = await runCli(['logs', id, '--follow'], env);
+    const expected = Array.from({ length: 40 }, (_, i) => `line ${i + 1}\n`).join('');
+    expect(followed.code).toBe(0);
+    expect(followed.stdout).toBe(expected);
+    const plain = await runCli(['logs', id], env);
+    expect(plain.stdout).toBe(expected);
+  }, 60_000);
+
+  it('outputs lists and downloads the files', async () => {
+    const remote = `/tmp/cli-e2e-out-${randomUUID()}`;
+    const submitted = await runCli(
+      [
+        'submit',
+        ...GPU,
+        '--output',
+        remote,
+        '--wait',
+        '--quiet',
+        '--',
+        `mkdir -p ${remote} && echo 42 > ${remote}/result.txt`,
+      ],
+      env,
+    );
+    expect(submitted.code).toBe(0);
+    const id = (await client.listJobs({ limit: 1 })).jobs[0]?.id ?? '';
+    const listed = await runCli(['outputs', id, '--json'], env);
+    expect((JSON.parse(listed.stdout) as { outputs: Array<{ path: string; size: number }> }).outputs).toEqual(
+      [expect.objectContaining({ path: `${remote}/result.txt`, size: 3 })],
+    );
+    const dir = join(scratch, 'outputs-cmd');
+    const downloaded = await runCli(['outputs', id, '--dir', dir], env);
+    expect(downloaded.code).toBe(0);
+    expect(await readFile(join(dir, remote, 'result.txt'), 'utf8')).toBe('42\n');
+    await rm(remote, { recursive: true, force: true });
+  }, 60_000);
+
+  it('cancel ends a running job and its order (the sshd stops too)', async () => {
+    const submitted = await runCli(['submit', ...GPU, '--', 'echo started; sleep 600'], env);
+    const id = submitted.stdout.trim();
+    const running = await waitFor(
+      async () => {
+        const job = await client.getJob(id);
+        return job.state === 'running' ? job : undefined;
+      },
+      { timeoutMs: 30_000 },
+    );
+    const orderId = running.attempts?.at(-1)?.orderId;
+    expect(sandbox.sim?.orders().find((o) => o.id === orderId)).toMatchObject({
+      active: true,
+      sshdRunning: true,
+    });
+    const cancelled = await runCli(['cancel', id, '--wait'], env);
+    expect(cancelled.code).toBe(0);
+    expect((await client.getJob(id)).state).toBe('cancelled');
+    await waitFor(() => sandbox.sim?.orders().find((o) => o.id === orderId && !o.active && !o.sshdRunning), {
+      timeoutMs: 20_000,
+      message: `order ${orderId} ended`,
+    });
+    const again = await runCli(['cancel', id], env);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toContain('already ended (cancelled)');
+  }, 60_000);
+
+  it('Ctrl-C with --cancel-on-interrupt cancels the job and its order, and exits 114', async () => {
+    const run = startCli(
+      ['submit', ...GPU, '--wait', '--cancel-on-interrupt', '--', 'echo started; sleep 600'],
+      env,
+    );
+    await waitFor(() => run.stdout().includes('started\n'), { timeoutMs: 30_000 });
+    run.child.kill('SIGINT');
+    const result = await run.done;
+    expect(result.code).toBe(114);
+    expect(result.stderr).toMatch(/SIGINT: cancelling job/);
+    expect(result.stderr).toMatch(/was cancelled.*exit 114 \(clore-batch orchestration code\)/);
+    const id = /job (job_\w+)/.exec(result.stderr)?.[1] ?? '';
+    const job = await client.getJob(id);
+    expect(job.state).toBe('cancelled');
+    const orderId = job.attempts?.at(-1)?.orderId;
+    await waitFor(() => sandbox.sim?.orders().find((o) => o.id === orderId && !o.active), {
+      timeoutMs: 20_000,
+    });
+  }, 60_000);
+
+  it('Ctrl-C without a terminal or --cancel-on-interrupt stops waiting (130) and leaves the job running', async () => {
+    const run = startCli(['submit', ...GPU, '--wait', '--', 'echo started; sleep 600'], env);
+    await waitFor(() => run.stdout().includes('started\n'), { timeoutMs: 30_000 });
+    run.child.kill('SIGINT');
+    const result = await run.done;
+    expect(result.code).toBe(130);
+    const id = /job (job_\w+)/.exec(result.stderr)?.[1] ?? '';
+    expect(result.stderr).toContain(`clore-batch logs ${id} --follow`);
+    expect((await client.getJob(id)).state).toBe('running');
+    expect((await runCli(['cancel', id, '--wait', '--quiet'], env)).code).toBe(0);
+  }, 60_000);
+
+  it('list shows the jobs, newest first', async () => {
+    const listed = await runCli(['list', '--json', '--limit', '3'], env);
+    const { jobs } = JSON.parse(listed.stdout) as { jobs: Array<{ id: string }> };
+    expect(jobs).toHaveLength(3);
+    expect([...jobs.map((j) => j.id)].sort().reverse()).toEqual(jobs.map((j) => j.id));
+    const table = await runCli(['list', '--limit', '3'], env);
+    expect(table.stdout.split('\n')[0]).toMatch(/^ID\s+STATE\s+REASON\s+COST/);
+  });
+});
+
+describe('errors', () => {
+  it('a bad flag or a bad job file is a usage error (exit 2) naming the problem, before any request', async () => {
+    const offline = { CLORE_BATCH_URL: 'http://127.0.0.1:9', CLORE_BATCH_TOKEN: 'x' };
+    const flag = await runCli(['submit', '--gpu-count', 'two'], offline);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toContain("'--gpu-count <n>' argument 'two' is invalid");
+    const unknown = await runCli(['submit', '--gpus', 'x'], offline);
+    expect(unknown).toMatchObject({ code: 2 });
+    expect(unknown.stderr).toContain("unknown option '--gpus'");
+
+    const file = join(scratch, 'bad.yaml');
+    await writeFile(
+      file,
+      'gpu:\n  model: RTX 3090\n  count: 0\nimage: ubuntu\ncommand: echo\nmaxPricePerHourUsd: 1\nbudgetUsd: 1\ncolour: red\n',
+    );
+    const bad = await runCli(['submit', file], offline);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('gpu.count (--gpu-count): must be at least 1');
+    expect(bad.stderr).toContain('colour: unknown field');
+
+    const broken = await runCli(['submit', '-'], offline, '{"gpu": ');
+    expect(broken.code).toBe(2);
+    expect(broken.stderr).toContain('job file (stdin): not valid JSON or YAML');
+    // flags fix what the file lacks; the file comes from stdin
+    const fixed = await runCli(
+      ['submit', '-', '--budget', '1', '--', 'true'],
+      env,
+      JSON.stringify({ gpu: { model: 'RTX 3090' }, image: 'u', maxPricePerHourUsd: 3 }),
+    );
+    expect(fixed.code).toBe(0);
+  }, 60_000);
+
+  it('API unreachable, refused token and unknown job have their own codes; the token is never printed', async () => {
+    const gone = await runCli(['status', 'job_01M86QH5H0XFSYGH7T6ZBWVQRF'], {
+      CLORE_BATCH_URL: 'http://127.0.0.1:9',
+    });
+    expect(gone.code).toBe(100);
+    expect(gone.stderr).toContain('cannot reach the API at http://127.0.0.1:9');
+    const secret = 'not-a-valid-token-1234567890';
+    const refused = await runCli(['list'], { CLORE_BATCH_URL: sandbox.url, CLORE_BATCH_TOKEN: secret });
+    expect(refused.code).toBe(101);
+    expect(refused.stderr + refused.stdout).not.toContain(secret);
+    const missing = await runCli(['status', 'job_01M86QH5H0XFSYGH7T6ZBWVQRF'], env);
+    expect(missing.code).toBe(102);
+  }, 60_000);
+});
