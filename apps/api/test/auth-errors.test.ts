@@ -1,4 +1,8 @@
+import { silentLogger } from '@clore-batch/shared';
+import { freePort } from '@clore-batch/testing';
+import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { buildApp } from '../src/app';
 import {
   auth,
   openApi,
@@ -43,6 +47,33 @@ describe('auth', () => {
       expect(res.statusCode).toBe(401);
       expect(res.json()).toMatchObject({ code: 'UNAUTHORIZED', message: expect.stringMatching(/token/) });
       expect(res.body).not.toContain(TOKENS.alice.slice(0, 10));
+    }
+  });
+
+  it('answers /readyz 503 REDIS_UNAVAILABLE when Redis does not answer', async () => {
+    // Never connects (nothing listens there), so it is not tracked; disconnect() ends it.
+    const down = new Redis(`redis://127.0.0.1:${await freePort()}`, {
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+      enableOfflineQueue: false,
+    });
+    down.on('error', () => {});
+    const app = await buildApp({
+      config: api.config,
+      logger: silentLogger(),
+      redis: down,
+      store: api.store,
+      queue: api.queue,
+      webhookQueue: api.webhookQueue,
+    });
+    try {
+      const res = await app.inject({ method: 'GET', url: '/readyz', headers: auth('alice') });
+      expect(res.statusCode).toBe(503);
+      expect(res.json()).toMatchObject({ code: 'REDIS_UNAVAILABLE' });
+    } finally {
+      await app.close();
+      down.disconnect();
     }
   });
 
@@ -106,15 +137,41 @@ describe('error bodies', () => {
     expect(res.json()).toMatchObject({ code: 'VALIDATION_FAILED' });
   });
 
-  it('answers 500 INTERNAL without a stack or the cause when a dependency fails', async () => {
-    const broken = await api.app.inject({
+  it('refuses a cursor it did not issue with a 400 naming the field', async () => {
+    const res = await api.app.inject({
       method: 'GET',
       url: '/v1/jobs?cursor=%FF%FF',
       headers: auth('alice'),
     });
-    // a bad cursor is the client's fault: 400 naming the field
-    expect(broken.statusCode).toBe(400);
-    expect(broken.json().details.issues[0].path).toBe('cursor');
+    expect(res.statusCode).toBe(400);
+    expect(res.json().details.issues[0].path).toBe('cursor');
+  });
+
+  it('answers 500 INTERNAL with no stack, cause or detail when a dependency throws', async () => {
+    const broken = await openApi(
+      server,
+      {},
+      {
+        wrapStore: (store) => ({
+          ...store,
+          get: async () => {
+            throw new Error(`ECONNRESET at /srv/secret/path with token ${TOKENS.root}`);
+          },
+        }),
+      },
+    );
+    try {
+      const res = await broken.app.inject({
+        method: 'GET',
+        url: '/v1/jobs/job_01ARZ3NDEKTSV4RRFFQ69G5FAV',
+        headers: auth('alice'),
+      });
+      expect(res.statusCode).toBe(500);
+      expect(res.json()).toEqual({ code: 'INTERNAL', message: 'internal error' });
+      expect(res.body).not.toMatch(/ECONNRESET|secret|stack|at /);
+    } finally {
+      await broken.close();
+    }
   });
 
   it('reports every bad secretEnv value by path only', async () => {
