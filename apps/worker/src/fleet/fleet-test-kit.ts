@@ -48,8 +48,9 @@ export const BASE_SETTINGS = {
   pollMinGapMs: 100,
 } as const;
 
-export async function startFleetKit(): Promise<FleetKit> {
-  const redis = await startRedis();
+export async function startFleetKit(options: { privateRedis?: boolean } = {}): Promise<FleetKit> {
+  // A private server with AOF for the suites that restart Redis; else the shared one.
+  const redis = await startRedis(options.privateRedis ? { private: true, appendOnly: true } : {});
   const sim = await startSimulator({
     seed: 11,
     servers: 80,
@@ -59,6 +60,7 @@ export async function startFleetKit(): Promise<FleetKit> {
     keys: [{ key: API_KEY }],
   });
   const db = trackRedis(new Redis(redis.url), 'kit db');
+  db.on('error', () => {});
   const keyHash = hashApiKey(API_KEY);
   const used = new Set<number>();
   let prefix = `test-${randomUUID()}`;
@@ -67,6 +69,8 @@ export async function startFleetKit(): Promise<FleetKit> {
 
   function connection(name: string): Redis {
     const conn = trackRedis(new Redis(redis.url), name);
+    // A restarted Redis resets connections; ioredis reconnects (an unhandled 'error' would only print).
+    conn.on('error', () => {});
     closers.push(() => conn.quit());
     return conn;
   }

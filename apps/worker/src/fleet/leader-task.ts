@@ -25,7 +25,7 @@ export interface LeaderTaskOptions {
 export class LeaderTask {
   private running = false;
   private loop: Promise<void> | undefined;
-  private readonly abort = new AbortController();
+  private abort = new AbortController();
   private requested = false;
   private wakeSleep: (() => void) | undefined;
   private lastStart = Number.NEGATIVE_INFINITY;
@@ -38,6 +38,7 @@ export class LeaderTask {
   start(): void {
     if (!this.running) {
       this.running = true;
+      this.abort = new AbortController();
       this.loop = this.runLoop();
     }
   }

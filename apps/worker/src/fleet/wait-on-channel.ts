@@ -8,6 +8,11 @@ export interface WaitOnChannelOptions<T> {
   /** Re-check at least this often even without a message (a missed message, a reconnect). */
   fallbackMs: number;
   signal?: AbortSignal | undefined;
+  /**
+   * A failing check (Redis unreachable) is retried every `fallbackMs`; after failing for this long
+   * without a success, its error is thrown (default 30 000).
+   */
+  maxErrorMs?: number;
 }
 
 function abortReason(signal: AbortSignal): Error {
@@ -17,7 +22,8 @@ function abortReason(signal: AbortSignal): Error {
 /**
  * Wait until `check` returns a value: re-checks on every message on `channel` and every
  * `fallbackMs`; rejects with the signal's reason when aborted. The listener is registered before
- * the first check, so a message published between check and wait is never lost.
+ * the first check, so a message published between check and wait is never lost. A check that
+ * throws (a Redis blip) is retried at the fallback pace for up to `maxErrorMs`.
  */
 export async function waitOnChannel<T>(options: WaitOnChannelOptions<T>): Promise<T> {
   const { signal } = options;
@@ -29,13 +35,24 @@ export async function waitOnChannel<T>(options: WaitOnChannelOptions<T>): Promis
   });
   const onAbort = () => wake?.();
   signal?.addEventListener('abort', onAbort);
+  let failingSince: number | undefined;
   try {
     for (;;) {
       if (signal?.aborted) {
         throw abortReason(signal);
       }
       pinged = false;
-      const value = await options.check();
+      let value: T | undefined;
+      try {
+        value = await options.check();
+        failingSince = undefined;
+      } catch (error) {
+        failingSince ??= Date.now();
+        if (Date.now() - failingSince >= (options.maxErrorMs ?? 30_000)) {
+          throw error;
+        }
+        pinged = false; // after a failure, wait the fallback pace before trying again
+      }
       if (value !== undefined) {
         return value;
       }
