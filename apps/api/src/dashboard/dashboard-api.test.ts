@@ -272,19 +272,21 @@ describe('dashboard JSON API', () => {
     fx = await openDashboardApp(server, {}, { now: () => new Date(clock) });
     cookie = (await login(fx.app, TOKENS.admin)).cookie ?? '';
     const counters = createTelemetryCounters(server.redis, fx.config.REDIS_PREFIX);
-    await counters.observe(METRICS.limiterWait, 1.5, { lane: 'reads' });
-    await counters.observe(METRICS.limiterWait, 0.5, { lane: 'reads' });
+    // As the worker writes them: seconds added per lane (start-worker.ts onAcquire).
+    await counters.add(METRICS.limiterWait, { lane: 'reads' }, 1.5);
+    await counters.add(METRICS.limiterWait, { lane: 'reads' }, 0.5);
+    await counters.add(METRICS.limiterWait, { lane: 'cancel' }, 0.25);
     await counters.add(METRICS.cloreCalls, { endpoint: 'my_orders', code: 0 }, 10);
     await counters.add(METRICS.cloreCalls, { endpoint: 'create_order', code: 5 }, 2);
     await counters.add(METRICS.code5Answers, {}, 2);
     const first = (await get('/admin/api/limiter')).json();
-    expect(first.lanes.find((l: { lane: string }) => l.lane === 'reads')).toEqual({
-      lane: 'reads',
-      count: 2,
-      totalSeconds: 2,
-      meanSeconds: 1,
-    });
-    expect(first.lanes.map((l: { lane: string }) => l.lane)).toEqual(['cancel', 'create', 'orders', 'reads']);
+    // Calls per lane come from the endpoints' default lanes: my_orders → orders, create_order → create.
+    expect(first.lanes).toEqual([
+      { lane: 'cancel', totalSeconds: 0.25 },
+      { lane: 'create', totalSeconds: 0, count: 2, meanSeconds: 0 },
+      { lane: 'orders', totalSeconds: 0, count: 10, meanSeconds: 0 },
+      { lane: 'reads', totalSeconds: 2 },
+    ]);
     expect(first.totalCalls).toBe(12);
     expect(first.code5Answers).toBe(2);
     expect(first.callsPerMinute).toBeUndefined();

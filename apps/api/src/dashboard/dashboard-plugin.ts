@@ -56,7 +56,8 @@ export function createDashboardPlugin(options: DashboardOptions = {}): ApiPlugin
         reply.header('cache-control', reply.getHeader('cache-control') ?? 'no-store');
       }
       reply.header('x-content-type-options', 'nosniff');
-      reply.header('referrer-policy', 'no-referrer');
+      // same-origin, not no-referrer: with no-referrer a browser sends `Origin: null` on POSTs.
+      reply.header('referrer-policy', 'same-origin');
     });
 
     const pages = loadStaticPages();

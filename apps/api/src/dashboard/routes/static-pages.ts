@@ -32,7 +32,7 @@ export function loadStaticPages(): StaticPages {
 
 /**
  * Only our own files: no inline script or style, no frames, no foreign connections, forms post
- * only to us. The JSON and HTML answers also say nosniff, no-referrer and no-store.
+ * only to us. The JSON and HTML answers also say nosniff, same-origin referrers and no-store.
  */
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'none'",

@@ -97,6 +97,11 @@ function setStatus(text, isError) {
   el.className = isError ? 'error' : 'muted';
 }
 
+/** Replace the view's content; null/undefined/false entries are left out. */
+function show(...nodes) {
+  view.replaceChildren(...nodes.filter((node) => node !== null && node !== undefined && node !== false));
+}
+
 // ---- state counts (always shown) ----
 function renderCounts(counts) {
   const box = document.getElementById('counts');
@@ -199,7 +204,7 @@ async function showJobs(gen) {
       h('td', { class: 'muted' }, when(job.createdAt)),
     ),
   );
-  view.replaceChildren(
+  show(
     h('h2', {}, 'Jobs'),
     view.querySelector('form.toolbar') || jobsToolbar(),
     table(
@@ -305,7 +310,7 @@ async function showJob(gen, id) {
     ),
   );
   const shownSpec = { ...spec };
-  view.replaceChildren(
+  show(
     h('p', {}, h('a', { href: '#jobs' }, '← all jobs')),
     h('div', { class: 'title' }, h('h2', {}, job.name || job.id), badge(job.state), cancel),
     h(
@@ -451,7 +456,7 @@ async function showOrders(gen) {
     'Ready',
     'Reaper',
   ];
-  view.replaceChildren(
+  show(
     h('h2', {}, 'Active Clore orders'),
     h(
       'p',
@@ -460,9 +465,9 @@ async function showOrders(gen) {
         ? `my_orders snapshot #${data.snapshot.version}, ${Math.round(data.snapshot.ageMs / 1000)} s old`
         : 'No my_orders snapshot yet: no worker leader has polled Clore.',
     ),
-    table(head, orderRows(data.orders), 'No active orders.'),
+    h('div', { id: 'orders-active' }, table(head, orderRows(data.orders), 'No active orders.')),
     h('h3', {}, 'Recently ended'),
-    table(head, orderRows(data.ended), 'None.'),
+    h('div', { id: 'orders-ended' }, table(head, orderRows(data.ended), 'None.')),
   );
 }
 
@@ -508,7 +513,7 @@ async function showMoney(gen) {
     ),
   );
   const t = data.totals;
-  view.replaceChildren(
+  show(
     h('h2', {}, 'Money'),
     h(
       'div',
@@ -552,7 +557,7 @@ async function showLimiter(gen) {
   if (gen !== generation) {
     return;
   }
-  view.replaceChildren(
+  show(
     h('h2', {}, 'Clore rate limiter'),
     h(
       'div',
@@ -584,7 +589,7 @@ async function showLimiter(gen) {
     ),
     h('h3', {}, 'Waits per lane'),
     table(
-      ['Lane', 'Calls that waited', 'Total wait', 'Mean wait'],
+      ['Lane', 'Calls', 'Total wait', 'Mean wait per call'],
       data.lanes.map((l) =>
         h(
           'tr',
@@ -610,7 +615,7 @@ async function showLimiter(gen) {
 
 // ---- the loop ----
 function showFiltered() {
-  view.replaceChildren(); // the toolbar is rebuilt from the filters
+  show(); // the toolbar is rebuilt from the filters
   if (location.hash !== '#jobs') {
     location.hash = '#jobs';
   } else {
@@ -666,7 +671,7 @@ window.addEventListener('hashchange', () => {
     logState = undefined;
   }
   if (route().name !== 'jobs') {
-    view.replaceChildren();
+    show();
   }
   refresh();
 });

@@ -1,9 +1,13 @@
-import { LANES } from '@clore-batch/clore';
+import { DEFAULT_LANE, type Endpoint, LANES } from '@clore-batch/clore';
 import { METRICS, type TelemetryCounters } from '@clore-batch/shared';
 
 export interface LimiterView {
-  /** Per lane, since the counters began: how many calls waited and for how long (seconds). */
-  lanes: { lane: string; count: number; totalSeconds: number; meanSeconds: number }[];
+  /**
+   * Per lane, since the counters began: seconds spent waiting in total, the calls made in that
+   * lane (observations when the writer records them, else answers of the endpoints whose default
+   * lane it is) and the mean wait per call.
+   */
+  lanes: { lane: string; totalSeconds: number; count?: number; meanSeconds?: number }[];
   /** Calls by endpoint and answer code, since the counters began. */
   calls: { endpoint: string; code: string; count: number }[];
   totalCalls: number;
@@ -48,7 +52,8 @@ export async function readLimiterView(
   window: RateWindow,
   now: number,
 ): Promise<LimiterView> {
-  const [waitSum, waitCount, calls, code5, active, usd] = await Promise.all([
+  const [waitTotal, waitSum, waitCount, calls, code5, active, usd] = await Promise.all([
+    counters.read(METRICS.limiterWait),
     counters.read(`${METRICS.limiterWait}_sum`),
     counters.read(`${METRICS.limiterWait}_count`),
     counters.read(METRICS.cloreCalls),
@@ -56,30 +61,40 @@ export async function readLimiterView(
     counters.read(METRICS.activeOrders),
     counters.read(METRICS.usdSpent),
   ]);
-  const lanes = new Map<string, { count: number; totalSeconds: number }>(
-    LANES.map((lane) => [lane, { count: 0, totalSeconds: 0 }]),
+  // The worker adds each wait to a plain counter (seconds per lane); `observe` writers add _sum/_count.
+  const lanes = new Map<string, { count?: number; totalSeconds: number }>(
+    LANES.map((lane) => [lane, { totalSeconds: 0 }]),
   );
-  for (const row of waitSum) {
-    const lane = lanes.get(row.labels.lane ?? 'unknown') ?? { count: 0, totalSeconds: 0 };
-    lane.totalSeconds += row.value;
-    lanes.set(row.labels.lane ?? 'unknown', lane);
+  const laneOf = (labels: Record<string, string>) => {
+    const name = labels.lane ?? 'unknown';
+    const lane = lanes.get(name) ?? { totalSeconds: 0 };
+    lanes.set(name, lane);
+    return lane;
+  };
+  for (const row of [...waitTotal, ...waitSum]) {
+    laneOf(row.labels).totalSeconds += row.value;
   }
   for (const row of waitCount) {
-    const lane = lanes.get(row.labels.lane ?? 'unknown') ?? { count: 0, totalSeconds: 0 };
-    lane.count += row.value;
-    lanes.set(row.labels.lane ?? 'unknown', lane);
+    const lane = laneOf(row.labels);
+    lane.count = (lane.count ?? 0) + row.value;
+  }
+  for (const row of calls) {
+    const lane = DEFAULT_LANE[row.labels.endpoint as Endpoint] as string | undefined;
+    if (lane !== undefined && waitCount.length === 0) {
+      const entry = laneOf({ lane });
+      entry.count = (entry.count ?? 0) + row.value;
+    }
   }
   const callRows = calls
     .map((row) => ({ endpoint: row.labels.endpoint ?? '?', code: row.labels.code ?? '?', count: row.value }))
     .sort((a, b) => a.endpoint.localeCompare(b.endpoint) || a.code.localeCompare(b.code));
   const totalCalls = sumOf(calls);
   const view: LimiterView = {
-    lanes: [...lanes].map(([lane, v]) => ({
-      lane,
-      count: v.count,
-      totalSeconds: v.totalSeconds,
-      meanSeconds: v.count === 0 ? 0 : v.totalSeconds / v.count,
-    })),
+    lanes: [...lanes].map(([lane, v]) =>
+      v.count === undefined || v.count === 0
+        ? { lane, totalSeconds: v.totalSeconds }
+        : { lane, totalSeconds: v.totalSeconds, count: v.count, meanSeconds: v.totalSeconds / v.count },
+    ),
     calls: callRows,
     totalCalls,
     code5Answers: sumOf(code5),

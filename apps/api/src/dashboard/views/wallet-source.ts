@@ -49,6 +49,8 @@ export function createWalletSource(deps: {
         keyHash: hashApiKey(apiKey),
         generalSpacingMs: config.CLORE_GENERAL_SPACING_MS,
         createSpacingMs: config.CLORE_CREATE_SPACING_MS,
+        // The workers' schedule (apps/worker start-worker.ts): one queue for this key in this deployment.
+        prefix: `${config.REDIS_PREFIX}:clore-limiter`,
         logger: deps.logger,
       });
       client = new CloreClient({

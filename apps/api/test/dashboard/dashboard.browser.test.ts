@@ -1,0 +1,161 @@
+import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { waitFor } from '@clore-batch/testing';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ADMIN_TOKEN,
+  browserTestsEnabled,
+  launchChromium,
+  type Stack,
+  SUBMIT_TOKEN,
+  startStack,
+} from './browser-kit';
+
+const SCREENSHOTS = fileURLToPath(new URL('../../../../docs/screenshots/', import.meta.url));
+const VIEWPORT = { width: 1440, height: 900 }; // a laptop screen
+/** Where the sandbox job writes its output file (the simulator's "containers" share this machine). */
+const outDir = `/tmp/cb-dashboard-browser-${randomUUID()}`;
+
+let stack: Stack;
+let browser: Browser;
+let context: BrowserContext | undefined;
+
+async function loggedInPage(): Promise<Page> {
+  context = await browser.newContext({ viewport: VIEWPORT });
+  const page = await context.newPage();
+  await page.goto(`${stack.api.url}/admin`);
+  expect(new URL(page.url()).pathname).toBe('/admin/login');
+  await page.fill('#token', ADMIN_TOKEN);
+  await Promise.all([page.waitForURL(`${stack.api.url}/admin`), page.click('button[type=submit]')]);
+  await page.locator('#counts .count').first().waitFor();
+  return page;
+}
+
+const row = (page: Page, id: string) => page.locator(`tr[data-job="${id}"]`);
+
+describe.skipIf(!browserTestsEnabled())('admin dashboard in headless Chromium', () => {
+  beforeAll(async () => {
+    stack = await startStack();
+    browser = await launchChromium();
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.close();
+    await rm(outDir, { recursive: true, force: true });
+  });
+  afterEach(async () => {
+    await context?.close();
+    context = undefined;
+    await stack.stopWorker();
+  });
+
+  it('logs in, watches a job go from queued to succeeded without reloading, opens its log', async () => {
+    const page = await loggedInPage();
+    await page.evaluate(() => {
+      (globalThis as { notReloaded?: boolean }).notReloaded = true;
+    });
+    const id = await stack.submit({
+      name: 'train-resnet50',
+      command: [
+        'echo "epoch 1/3 loss=0.91"; sleep 1; echo "epoch 2/3 loss=0.47"; sleep 1; echo "epoch 3/3 loss=0.22"',
+        `mkdir -p ${outDir} && echo '{"top1": 0.761}' > ${outDir}/metrics.json && echo done`,
+      ].join('; '),
+      env: { EPOCHS: '3' },
+      outputs: [`${outDir}/metrics.json`],
+      secretEnv: { WANDB_API_KEY: 'wandb-secret-value-123' },
+    });
+    // No worker yet: the page shows the job queued.
+    await row(page, id).locator('.badge.queued').waitFor({ timeout: 10_000 });
+    const queuedCount = await page.locator('#counts .count.queued .n').textContent();
+    expect(Number(queuedCount)).toBeGreaterThanOrEqual(1);
+
+    // Some company for the list: a failing job and a long one (cancelled at the end of this test).
+    const failing = await stack.submit({
+      name: 'eval-bad-config',
+      command: 'echo "config error: missing key" >&2; exit 3',
+    });
+    const long = await stack.submit({ name: 'hparam-sweep', command: 'echo sweeping; sleep 300' });
+    await stack.startWorker();
+    await row(page, id)
+      .locator('.badge.running, .badge.provisioning, .badge.collecting, .badge.succeeded')
+      .first()
+      .waitFor({ timeout: 30_000 });
+    await row(page, id).locator('.badge.succeeded').waitFor({ timeout: 60_000 });
+    await row(page, failing).locator('.badge.failed').waitFor({ timeout: 60_000 });
+    await row(page, long).locator('.badge.running').waitFor({ timeout: 60_000 });
+    expect(await page.evaluate(() => (globalThis as { notReloaded?: boolean }).notReloaded)).toBe(true);
+    await expect.poll(async () => row(page, id).locator('td').nth(3).textContent()).not.toBe('–');
+    await page.screenshot({ path: `${SCREENSHOTS}jobs-list.png` });
+
+    await row(page, id).locator('a').first().click();
+    await page.waitForURL(`**/admin#job/${id}`);
+    const log = page.locator('#log');
+    await expect.poll(async () => log.textContent(), { timeout: 15_000 }).toContain('epoch 3/3 loss=0.22');
+    const detail = await page.locator('#view').textContent();
+    expect(detail).toContain('WANDB_API_KEY');
+    expect(detail).not.toContain('wandb-secret-value-123');
+    expect(detail).toContain('job submitted and queued');
+    const output = page.locator('a', { hasText: `${outDir}/metrics.json` });
+    await output.waitFor();
+    const download = await context?.request.get(`${stack.api.url}${await output.getAttribute('href')}`);
+    expect(await download?.text()).toBe('{"top1": 0.761}\n');
+    await page.screenshot({ path: `${SCREENSHOTS}job-detail.png`, fullPage: true });
+
+    await stack.cancel(long);
+    await waitFor(async () => (await stack.activeOrders()) === 0, { timeoutMs: 20_000 });
+  }, 120_000);
+
+  it('cancels a running job from the page and shows its order ended', async () => {
+    await stack.startWorker();
+    const page = await loggedInPage();
+    const id = await stack.submit({ name: 'long-sweep', command: 'echo started; sleep 300; echo never' });
+    await page.goto(`${stack.api.url}/admin#job/${id}`);
+    await page.locator('.title .badge.running').waitFor({ timeout: 60_000 });
+    await expect
+      .poll(async () => page.locator('#log').textContent(), { timeout: 15_000 })
+      .toContain('started');
+    const orderId = await waitFor(
+      async () =>
+        (
+          await stack.api.app.inject({
+            method: 'GET',
+            url: `/admin/api/jobs/${id}`,
+            headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+          })
+        ).json().job.attempts[0]?.orderId as number | undefined,
+    );
+    expect((await stack.simOrder(orderId))?.active).toBe(true);
+
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.click('#cancel');
+    await page.locator('.title .badge.cancelled').waitFor({ timeout: 30_000 });
+    await waitFor(async () => (await stack.simOrder(orderId))?.active === false, { timeoutMs: 15_000 });
+
+    await page.click('#nav a[data-view=orders]');
+    await page.locator(`#orders-ended tr[data-order="${orderId}"]`).waitFor({ timeout: 15_000 });
+    expect(await page.locator(`#orders-active tr[data-order="${orderId}"]`).count()).toBe(0);
+    expect((await stack.simOrder(orderId))?.endReason).toBe('cancelled');
+  }, 120_000);
+
+  it('refuses a submit token: "admin role required", and no way in afterwards', async () => {
+    context = await browser.newContext({ viewport: VIEWPORT });
+    const page = await context.newPage();
+    await page.goto(`${stack.api.url}/admin/login`);
+    await page.fill('#token', SUBMIT_TOKEN);
+    const [response] = await Promise.all([
+      page.waitForResponse('**/admin/login'),
+      page.click('button[type=submit]'),
+    ]);
+    expect(response.status()).toBe(403);
+    await expect
+      .poll(async () => page.locator('#login-error').textContent())
+      .toContain('Admin role required');
+    expect(await context.cookies()).toEqual([]);
+    await page.goto(`${stack.api.url}/admin`);
+    expect(new URL(page.url()).pathname).toBe('/admin/login');
+    await page.goto(`${stack.api.url}/admin/queues`);
+    expect(new URL(page.url()).pathname).toBe('/admin/login');
+  }, 60_000);
+});
