@@ -68,6 +68,8 @@ class TtyDisplay implements WaitDisplay {
   private paused = false;
   /** The log's last byte was not a newline: drawing now would overwrite a partial line. */
   private midLine = false;
+  /** Log bytes held back while a question is on the terminal. */
+  private held: Buffer[] = [];
   private readonly timer: NodeJS.Timeout;
   private readonly now: () => number;
 
@@ -80,6 +82,10 @@ class TtyDisplay implements WaitDisplay {
 
   log(data: Buffer): void {
     if (data.length === 0) {
+      return;
+    }
+    if (this.paused && this.options.logOnTerminal) {
+      this.held.push(data);
       return;
     }
     if (this.options.logOnTerminal) {
@@ -120,11 +126,17 @@ class TtyDisplay implements WaitDisplay {
 
   resume(): void {
     this.paused = false;
+    const held = Buffer.concat(this.held);
+    this.held = [];
+    this.log(held);
     this.draw();
   }
 
   close(): void {
     clearInterval(this.timer);
+    this.paused = false;
+    this.log(Buffer.concat(this.held));
+    this.held = [];
     this.erase();
   }
 
@@ -132,7 +144,7 @@ class TtyDisplay implements WaitDisplay {
     if (this.paused || this.midLine || this.options.quiet) {
       return;
     }
-    const columns = (this.options.stderr as { columns?: number }).columns ?? 100;
+    const columns = (this.options.stderr as { columns?: number }).columns || 100;
     const text = statusLine(this.snapshot, this.now()).slice(0, Math.max(20, columns - 1));
     this.options.stderr.write(`${CLEAR}\x1b[2m${text}\x1b[0m`);
     this.drawn = true;
