@@ -200,7 +200,9 @@ describe('OpenAPI', () => {
     const doc = res.json();
     expect(doc.openapi).toMatch(/^3\./);
     const post = doc.paths['/v1/jobs'].post;
-    const body = post.requestBody.content['application/json'].schema;
+    const ref: string = post.requestBody.content['application/json'].schema.$ref;
+    expect(ref).toMatch(/^#\/components\/schemas\/JobSpec/);
+    const body = doc.components.schemas[ref.split('/').pop() ?? ''];
     expect(body.additionalProperties).toBe(false);
     expect(body.required.sort()).toEqual(['budgetUsd', 'command', 'gpu', 'image', 'maxPricePerHourUsd']);
     expect(Object.keys(post.responses)).toEqual(expect.arrayContaining(['200', '201', '400', '401', '409']));

@@ -1,4 +1,11 @@
-import { isJobId, JobState, LIST_LIMIT_MAX, OutputFileSchema, PublicJobSchema } from '@clore-batch/shared';
+import {
+  isJobId,
+  JobSpecSchema,
+  JobState,
+  LIST_LIMIT_MAX,
+  OutputFileSchema,
+  PublicJobSchema,
+} from '@clore-batch/shared';
 import { z } from 'zod';
 
 /** Response and parameter schemas of the REST API (OpenAPI is generated from these and the shared ones). */
@@ -42,6 +49,9 @@ export const JobPageSchema = z
   .meta({ id: 'JobPage' });
 
 export const PublicJob = PublicJobSchema.meta({ id: 'Job' });
+
+/** The shared job spec, named in the OpenAPI components. */
+export const JobSpecBody = JobSpecSchema.meta({ id: 'JobSpec' });
 
 export const OutputListSchema = z
   .object({

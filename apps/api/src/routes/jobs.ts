@@ -1,4 +1,4 @@
-import { JobSpecSchema, toPublicJob, type WebhookPayload } from '@clore-batch/shared';
+import { toPublicJob, type WebhookPayload } from '@clore-batch/shared';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { ApiDeps } from '../deps';
@@ -8,6 +8,7 @@ import {
   JobIdParamsSchema,
   JobListQuerySchema,
   JobPageSchema,
+  JobSpecBody,
   JobSubmitHeadersSchema,
   PublicJob,
 } from '../http/schemas';
@@ -32,7 +33,7 @@ export async function jobRoutes(
         description:
           'Validates the spec, stores the job and queues it. With an `Idempotency-Key` header, a repeat of the same body returns the same job (200); the same key with another body is a 409.',
         headers: JobSubmitHeadersSchema,
-        body: JobSpecSchema,
+        body: JobSpecBody,
         response: { 200: PublicJob, 201: PublicJob, ...errorResponses },
       },
     },

@@ -16,7 +16,8 @@ export interface StreamJobOptions {
  * A job's log and history as SSE, from `from` until the job ends:
  * - `event: log`, data `{"offset":n,"text":"..."}`: output bytes from `offset` as UTF-8 text (a
  *   character split across chunks is held back until it is complete);
- * - `event: state` / `event: info`, data: the history entry `{index, at, type, from?, to?, ...}`;
+ * - `event: state` / `event: info`, data: the history entry `{index, at, type, from?, to?, ...}`
+ *   (a state entry also carries `state`, the same as `to`);
  * - `event: end`, data: the job summary `{id, state, reason?, exitCode?, costUsd, ...}`, then close.
  * Every log/state/info event carries an id (event-id.ts) to resume from. Pull-based: the next
  * chunk is read only after the previous one has gone out (`writer.send` waits for drain).
@@ -45,8 +46,13 @@ export async function streamJob(options: StreamJobOptions): Promise<'ended' | 'c
       }
     } else {
       sent = { offset: sent.offset, index: item.index + 1 };
-      const data = JSON.stringify({ index: item.index, ...item.event });
-      await writer.send(item.event.type === 'state' ? 'state' : 'info', data, formatEventId(sent));
+      const isState = item.event.type === 'state';
+      const data = JSON.stringify({
+        index: item.index,
+        ...item.event,
+        ...(isState && item.event.to !== undefined ? { state: item.event.to } : {}),
+      });
+      await writer.send(isState ? 'state' : 'info', data, formatEventId(sent));
     }
     if (writer.isClosed) {
       return 'closed';
