@@ -99,8 +99,21 @@ export function isRefusedAddress(address: string): boolean {
 
 export type Resolver = (host: string) => Promise<string[]>;
 
-export const systemResolver: Resolver = async (host) =>
-  (await lookup(host, { all: true, verbatim: true })).map((entry) => entry.address);
+const LOOKUP_TIMEOUT_MS = 5_000;
+
+/** The system resolver (getaddrinfo), given up after 5 s (the caller then treats the name as unresolvable). */
+export const systemResolver: Resolver = async (host) => {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`lookup of ${host} timed out`)), LOOKUP_TIMEOUT_MS);
+  });
+  try {
+    const entries = await Promise.race([lookup(host, { all: true, verbatim: true }), timeout]);
+    return entries.map((entry) => entry.address);
+  } finally {
+    clearTimeout(timer);
+  }
+};
 
 /**
  * Why `url` may not receive webhooks, or undefined. A literal IP is judged directly; a name is
