@@ -1,4 +1,5 @@
 export { buildApp } from './app';
+export { createDashboardPlugin, type DashboardOptions } from './dashboard/dashboard-plugin';
 export type { ApiDeps, ApiPlugin } from './deps';
 export { type RunningApi, type StartApiOptions, startApi } from './start-api';
 export { enqueueRun } from './submission/enqueue';

@@ -1,10 +1,11 @@
 import { createLogger, loadConfig } from '@clore-batch/shared';
+import { createDashboardPlugin } from './dashboard/dashboard-plugin';
 import { startApi } from './start-api';
 
 /** Composition root: config, start, and a clean stop on SIGTERM/SIGINT. */
 const config = loadConfig(process.env);
 const logger = createLogger({ level: config.LOG_LEVEL, base: { service: 'api' } });
-const api = await startApi(config, { logger });
+const api = await startApi(config, { logger, plugins: [createDashboardPlugin()] });
 
 let stopping = false;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
