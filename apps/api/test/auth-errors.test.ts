@@ -45,6 +45,7 @@ describe('auth', () => {
     for (const url of ['/v1/jobs', '/readyz', '/metrics']) {
       const res = await api.app.inject({ method: 'GET', url, headers });
       expect(res.statusCode).toBe(401);
+      expect(res.headers['www-authenticate']).toBe('Bearer realm="clore-batch"');
       expect(res.json()).toMatchObject({ code: 'UNAUTHORIZED', message: expect.stringMatching(/token/) });
       expect(res.body).not.toContain(TOKENS.alice.slice(0, 10));
     }

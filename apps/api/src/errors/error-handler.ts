@@ -17,6 +17,9 @@ export function registerErrorHandling(app: FastifyInstance): void {
     if (reply.sent || reply.raw.headersSent) {
       return;
     }
+    if (body.code === 'UNAUTHORIZED') {
+      void reply.header('www-authenticate', 'Bearer realm="clore-batch"');
+    }
     void reply.code(status).type('application/json; charset=utf-8').send(body);
   });
   app.setNotFoundHandler((request) => {
