@@ -2,7 +2,8 @@
 # The packages are TypeScript run in place with tsx (docs/decisions/0002-typescript-in-place.md).
 FROM node:20-bookworm-slim AS base
 ENV PNPM_HOME=/pnpm PATH=/pnpm:$PATH CI=true NODE_ENV=production
-RUN npm i -g pnpm@12.21.0 && mkdir -p /data
+# /data is written by the unprivileged `node` user (a named volume takes this ownership when created).
+RUN npm i -g pnpm@12.21.0 && mkdir -p /data && chown node:node /data
 WORKDIR /app
 COPY pnpm-workspace.yaml pnpm-lock.yaml package.json ./
 COPY apps/api/package.json apps/api/
