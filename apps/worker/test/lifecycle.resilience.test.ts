@@ -117,6 +117,39 @@ describe('resilience', () => {
     expect(await kit.orders()).toHaveLength(1);
   }, 90_000);
 
+  it('SIGTERM: the worker stops taking jobs and exits; the command keeps running and the next worker finishes it', async () => {
+    kit = await startKit(redis.url, { noWorker: true });
+    const env = Object.entries({ ...kit.env, LOG_LEVEL: 'info' }).map(([k, v]) => `${k}=${v}`);
+    const child = spawnTracked('env', [...env, process.execPath, '--import', 'tsx', 'src/main.ts'], {
+      cwd: new URL('..', import.meta.url).pathname,
+    });
+    const output = captureOutput(child);
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const job = await kit.submit({ command: `echo first; sleep 4; ${printLines(10, '0.05')}` });
+    try {
+      await waitFor(async () => (await logText(kit as Kit, job.id)).includes('first\n'), {
+        timeoutMs: 30_000,
+      });
+    } catch (error) {
+      throw new Error(`${(error as Error).message}\n${output()}`);
+    }
+    const stopAt = Date.now();
+    process.kill(child.pid as number, 'SIGTERM');
+    expect(await exited).toBe(0);
+    expect(Date.now() - stopAt).toBeLessThan(5_000);
+    // Left as it was: the job still running, its order active.
+    expect((await kit.store.get(job.id)).state).toBe('running');
+    expect(await kit.activeOrders()).toHaveLength(1);
+
+    await kit.startWorker();
+    const done = await kit.waitDone(job.id, 60_000);
+    expect(done.state).toBe('succeeded');
+    expect(done.attempts).toHaveLength(1);
+    expect(await logText(kit, job.id)).toBe(`first\n${lines(10)}`);
+    await kit.noActiveOrders(20_000);
+    expect(await kit.orders()).toHaveLength(1);
+  }, 90_000);
+
   it('a spot order outbid mid-run is re-run on another server', async () => {
     kit = await startKit(redis.url);
     const job = await kit.submit({ orderType: 'spot', command: 'echo run; sleep 2; echo finished' });

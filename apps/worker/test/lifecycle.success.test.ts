@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { bullPrefix, createTelemetryCounters, METRICS, WEBHOOKS_QUEUE } from '@clore-batch/shared';
 import { type RedisHandle, startRedis } from '@clore-batch/testing';
+import { Queue } from 'bullmq';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Kit, startKit } from './e2e-kit';
 
@@ -31,7 +33,12 @@ describe('the job lifecycle, happy path and command failure', () => {
       'echo done',
     ].join(' && ');
     const job = await kit.submit(
-      { command, env: { GREETING: 'hi' }, outputs: [`${dir}/out.txt`, `${dir}/sub`] },
+      {
+        command,
+        env: { GREETING: 'hi' },
+        outputs: [`${dir}/out.txt`, `${dir}/sub`],
+        webhookUrl: 'https://hooks.example.com/clore-batch',
+      },
       { SECRET_TOKEN: 's3cret-value' },
     );
     const done = await kit.waitDone(job.id);
@@ -65,6 +72,17 @@ describe('the job lifecycle, happy path and command failure', () => {
       // The secret never reached the record or the simulator's view of the order.
       expect(JSON.stringify(done)).not.toContain('s3cret-value');
       await kit.noActiveOrders();
+      // The terminal state is handed to the webhook queue, once per job and state.
+      const webhooks = new Queue(WEBHOOKS_QUEUE, { connection: kit.redis, prefix: bullPrefix(kit.prefix) });
+      const hook = await webhooks.getJob(`${job.id}.succeeded`);
+      await webhooks.close();
+      expect(hook?.data).toEqual({ jobId: job.id, state: 'succeeded', attempt: 1 });
+      // Telemetry the API's /metrics reads: Clore calls by endpoint and code, dollars, durations.
+      const telemetry = createTelemetryCounters(kit.redis, kit.prefix);
+      const calls = await telemetry.read(METRICS.cloreCalls);
+      expect(calls).toContainEqual({ labels: { endpoint: 'create_order', code: '0' }, value: 1 });
+      expect((await telemetry.read(METRICS.usdSpent))[0]?.value).toBeGreaterThan(0);
+      expect((await telemetry.read(`${METRICS.jobDuration}_count`))[0]?.value).toBe(1);
       const orders = await kit.orders();
       expect(orders).toHaveLength(1);
       expect(orders[0]?.endReason).toBe('cancelled');

@@ -6,7 +6,7 @@ import { waitForSsh } from '../remote/wait-for-ssh';
 import { AttemptOver } from './control';
 import type { JobRun } from './job-run';
 import { jobKeyPair } from './job-secrets';
-import { orderState, watchOrders } from './order-views';
+import { OrderTracker, watchOrders } from './order-views';
 
 /** Connect to the attempt's server with the job's key, the pinned host key and a deadline. */
 export async function connectAttempt(
@@ -42,12 +42,12 @@ export async function awaitReady(run: JobRun, attempt: Attempt): Promise<Attempt
   const { deps } = run;
   const orderId = attempt.orderId as number;
   const deadline = Date.parse(attempt.startedAt) + deps.settings.provisionTimeoutMs;
-  const knownSince = Date.now();
+  const tracker = new OrderTracker(orderId, Date.parse(attempt.startedAt) + deps.settings.orderLookupMs);
   const seen = await watchOrders<{ order: Order } | { ended: true; spot: boolean }>(
     deps,
     { untilMs: deadline, signal: run.signal },
     (snapshot) => {
-      const state = orderState(snapshot, orderId, knownSince);
+      const state = tracker.state(snapshot);
       if (state.kind === 'ended') {
         return { ended: true, spot: state.order?.spot ?? run.job.spec.orderType === 'spot' };
       }

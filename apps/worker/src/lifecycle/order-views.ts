@@ -51,22 +51,40 @@ export type OrderState =
   | { kind: 'unknown' };
 
 /**
- * `knownSince`: a time (ms) at which the order was known to exist; a snapshot taken after it that
- * lacks the order means it ended.
+ * Follows one order through successive snapshots. Ended: listed as ended, or missing from a
+ * snapshot newer than one that listed it active, or never seen by the time `unseenDeadline` (ms)
+ * passed (an order gone before this worker looked, e.g. after a restart). A snapshot that simply
+ * predates the order (a poll in flight during create_order) never counts as its end.
  */
-export function orderState(snapshot: OrdersSnapshot, orderId: number, knownSince?: number): OrderState {
-  const active = snapshot.orders.find((o) => o.id === orderId);
-  if (active !== undefined && active.active) {
-    return { kind: 'active', order: active };
+export class OrderTracker {
+  readonly orderId: number;
+  readonly #unseenDeadline: number;
+  #seenVersion: number | undefined;
+
+  constructor(orderId: number, unseenDeadline: number) {
+    this.orderId = orderId;
+    this.#unseenDeadline = unseenDeadline;
   }
-  const ended = snapshot.ended.find((o) => o.id === orderId) ?? active;
-  if (ended !== undefined) {
-    return { kind: 'ended', order: ended };
+
+  state(snapshot: OrdersSnapshot): OrderState {
+    const active = snapshot.orders.find((o) => o.id === this.orderId);
+    if (active?.active) {
+      this.#seenVersion ??= snapshot.version;
+      return { kind: 'active', order: active };
+    }
+    const ended = snapshot.ended.find((o) => o.id === this.orderId) ?? active;
+    if (ended !== undefined) {
+      return { kind: 'ended', order: ended };
+    }
+    if (
+      this.#seenVersion !== undefined
+        ? snapshot.version > this.#seenVersion
+        : snapshot.at > this.#unseenDeadline
+    ) {
+      return { kind: 'ended' };
+    }
+    return { kind: 'unknown' };
   }
-  if (knownSince !== undefined && snapshot.at > knownSince) {
-    return { kind: 'ended' };
-  }
-  return { kind: 'unknown' };
 }
 
 /**

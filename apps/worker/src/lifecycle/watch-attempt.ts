@@ -2,7 +2,7 @@ import type { Attempt } from '@clore-batch/shared';
 import { checkBudget, orderCostUsd } from './budget';
 import { AttemptOver } from './control';
 import type { JobRun } from './job-run';
-import { orderState } from './order-views';
+import { OrderTracker } from './order-views';
 
 export interface AttemptWatch {
   stop(): Promise<void>;
@@ -23,7 +23,7 @@ export function watchAttempt(run: JobRun, attempt: Attempt): AttemptWatch {
     .filter((a) => a.n !== attempt.n)
     .reduce((sum, a) => sum + a.spentUsd, 0);
   const startedAtMs = Date.parse(attempt.startedAt);
-  const knownSince = Date.now();
+  const tracker = new OrderTracker(orderId, startedAtMs + deps.settings.orderLookupMs);
   let spent = attempt.spentUsd;
   // The billing rate seen between two updates: the catalogue price may understate it (fees,
   // a provider clock that runs fast, a simulator's accelerated clock).
@@ -41,7 +41,7 @@ export function watchAttempt(run: JobRun, attempt: Attempt): AttemptWatch {
       if (signal.aborted) {
         return;
       }
-      const state = orderState(snapshot, orderId, knownSince);
+      const state = tracker.state(snapshot);
       if (state.kind === 'ended') {
         run.abortAttempt(
           new AttemptOver(
