@@ -7,10 +7,12 @@ import { hashApiKey } from '../hash-api-key';
 /**
  * The limits scaled down for the default suite (the real 1000/5000 ms vs 1100/5200 ms run is in
  * rate-limiter.multiprocess.slow.test.ts): the simulator refuses calls closer than 200 ms (creates
- * 1000 ms), the limiter spaces them 250 ms (1 100 ms).
+ * 1000 ms), the limiter spaces them 300 ms (1 100 ms): the same 100 ms margin as the defaults
+ * (1 100 vs 1 000 ms). With 50 ms the suite failed now and then on the loaded 2-core machine, when
+ * other test files ran beside it (a process descheduled between taking its slot and sending).
  */
 const SIM = { generalMs: 200, createMs: 1_000 };
-const LIMITER = { generalSpacingMs: 250, createSpacingMs: 1_100 };
+const LIMITER = { generalSpacingMs: 300, createSpacingMs: 1_100 };
 
 describe('the rate limiter across OS processes', () => {
   it('4 processes × 30 calls with one key: no 429, spacing kept, ≥ 90% of the allowed rate', async () => {
@@ -39,8 +41,10 @@ describe('the rate limiter across OS processes', () => {
       const achieved = (calls.length - 1) / spanMs;
       const allowed = 1 / LIMITER.generalSpacingMs;
 
+      expect(calls.filter((c) => c.code !== 0).map((c) => `${c.endpoint}: ${c.code}`)).toEqual(
+        Array(12).fill('create_order: 6'),
+      );
       expect(calls).toHaveLength(120);
-      expect(calls.filter((c) => c.code === 5)).toEqual([]);
       expect(creates).toHaveLength(12);
       expect(minGap(calls.map((c) => c.at))).toBeGreaterThanOrEqual(LIMITER.generalSpacingMs - 50);
       expect(minGap(creates.map((c) => c.at))).toBeGreaterThanOrEqual(LIMITER.createSpacingMs - 50);
