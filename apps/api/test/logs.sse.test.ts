@@ -133,6 +133,11 @@ describe('GET /v1/jobs/:id/logs?follow=1 (SSE)', () => {
       exitCode: 0,
     });
     const all = [...early, ...rest];
+    // EventSource reconnects after the server closes; after `end` the answer is 204 (stop).
+    const again = await fetch(`${base}/v1/jobs/${id}/logs?follow=1`, {
+      headers: { ...auth('alice'), 'last-event-id': String(rest[rest.length - 1]?.id) },
+    });
+    expect(again.status).toBe(204);
     expect(logText(all)).toBe('hello é €\ndone\n');
     const states = all.filter((e) => e.event === 'state').map((e) => JSON.parse(e.data).to);
     expect(states).toEqual(['queued', 'provisioning', 'running', 'collecting', 'succeeded']);

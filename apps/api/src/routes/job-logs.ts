@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import type { JobStore } from '@clore-batch/shared';
+import { isTerminal, type JobStore } from '@clore-batch/shared';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -45,6 +45,9 @@ export async function jobLogRoutes(root: FastifyInstance, deps: { store: JobStor
         params: JobIdParamsSchema,
         querystring: LogsQuerySchema,
         response: {
+          204: z
+            .null()
+            .describe('a resume (Last-Event-ID) after the end of a finished job: nothing more will come'),
           200: {
             description: 'the log, or the event stream',
             content: { 'text/plain': { schema: z.string() }, 'text/event-stream': { schema: z.string() } },
@@ -66,7 +69,14 @@ export async function jobLogRoutes(root: FastifyInstance, deps: { store: JobStor
           .send(logStream(store, job.id, from, size) as unknown as string); // a stream; the schema documents text
       }
       const header = request.headers['last-event-id'];
-      const from = parseEventId(typeof header === 'string' && header !== '' ? header : lastEventId);
+      const resumeId = typeof header === 'string' && header !== '' ? header : lastEventId;
+      const from = parseEventId(resumeId);
+      if (resumeId !== undefined && isTerminal(job.state) && from.index >= job.events.length) {
+        if (from.offset >= (await store.logSize(job.id))) {
+          // A reconnect after `end`: 204 tells EventSource to stop reconnecting.
+          return reply.code(204).send(null);
+        }
+      }
       const raw = reply.raw;
       reply.hijack();
       raw.writeHead(200, {
