@@ -223,3 +223,28 @@ export async function startKit(redisUrl: string, options: KitOptions = {}): Prom
   }
   return kit;
 }
+
+/**
+ * A direct Clore API call, as another tool using the same key would make. It shares the key's rate
+ * limit with the worker without its limiter, so a code 5 is retried (bounded, spaced by the
+ * simulator's create window).
+ */
+export async function simCall(
+  k: Pick<Kit, 'sim'>,
+  endpoint: string,
+  body: unknown,
+): Promise<{ code: number }> {
+  for (let i = 0; i < 20; i += 1) {
+    const answer = await fetch(`${k.sim.url}/v1/${endpoint}`, {
+      method: 'POST',
+      headers: { auth: SIM_KEY, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    const result = (await answer.json()) as { code: number };
+    if (result.code !== 5) {
+      return result;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+  return { code: 5 };
+}

@@ -1,8 +1,17 @@
-import { parseJobSpec, toStoredSpec } from '@clore-batch/shared';
+import {
+  deriveSecretKey,
+  fleetKeys,
+  parseJobSpec,
+  sealJson,
+  silentLogger,
+  toStoredSpec,
+} from '@clore-batch/shared';
 import { type RedisHandle, startRedis } from '@clore-batch/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createIntents } from '../src/fleet/intents';
 import { selectServers } from '../src/lifecycle/select-server';
-import { type Kit, spec, startKit } from './e2e-kit';
+import { generateJobKeyPair } from '../src/remote/job-key-pair';
+import { type Kit, SECRETS_KEY, simCall, spec, startKit } from './e2e-kit';
 
 let redis: RedisHandle;
 let kit: Kit | undefined;
@@ -111,6 +120,48 @@ describe('failover between servers', () => {
     const orders = await kit.orders();
     expect(orders).toHaveLength(1);
     expect(orders[0]?.id).toBe(done.attempts[0]?.orderId);
+    await kit.noActiveOrders();
+  });
+
+  it('a worker that died between create_order and recording the attempt: the next one adopts that order', async () => {
+    kit = await startKit(redis.url, { noWorker: true });
+    // What the dead worker left: the job's sealed key pair, an intent, and the order it made.
+    const { job } = await kit.store.create({
+      spec: toStoredSpec(parseJobSpec(spec({ command: 'echo adopted' }), { currency: 'USD-Blockchain' })),
+      owner: 'e2e',
+    });
+    const pair = generateJobKeyPair('dead worker');
+    await kit.store.setSecret(job.id, 'sshKeyPair', sealJson(deriveSecretKey(SECRETS_KEY), pair));
+    const market = (await (await fetch(`${kit.sim.url}/_sim/marketplace`)).json()) as {
+      servers: { id: number; online: boolean; rentedExternally: boolean; gigaspot: boolean }[];
+    };
+    const intents = createIntents(kit.redis, fleetKeys(kit.prefix), silentLogger(), Date.now);
+    let created: number | undefined;
+    for (const server of market.servers.filter((s) => s.online && !s.rentedExternally && !s.gigaspot)) {
+      await intents.record({ jobId: job.id, attempt: 1, serverId: server.id, at: Date.now() });
+      const result = await simCall(kit, 'create_order', {
+        renting_server: server.id,
+        type: 'on-demand',
+        currency: 'USD-Blockchain',
+        image: 'ubuntu',
+        ssh_key: pair.publicKey,
+      });
+      if (result.code === 0) {
+        created = server.id;
+        break;
+      }
+      await intents.remove(job.id, 1);
+    }
+    expect(created).toBeDefined();
+    await kit.queue.add('run', { jobId: job.id }, { jobId: job.id });
+    await kit.startWorker();
+    const done = await kit.waitDone(job.id);
+    expect(done.state).toBe('succeeded');
+    expect(done.attempts).toHaveLength(1);
+    const orders = await kit.orders();
+    expect(orders).toHaveLength(1);
+    expect(done.attempts[0]).toMatchObject({ serverId: created, orderId: orders[0]?.id });
+    expect((await kit.store.readLog(job.id)).toString()).toBe('adopted\n');
     await kit.noActiveOrders();
   });
 });

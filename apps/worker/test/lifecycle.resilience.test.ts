@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { captureOutput, type RedisHandle, spawnTracked, startRedis, waitFor } from '@clore-batch/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Kit, SIM_KEY, startKit } from './e2e-kit';
+import { type Kit, simCall, startKit } from './e2e-kit';
 
 const run = promisify(execFile);
 
@@ -37,27 +37,6 @@ async function dropConnections(k: Kit, orderId: number): Promise<number> {
     process.kill(child, 'SIGKILL');
   }
   return children.length;
-}
-
-/**
- * A direct Clore API call, as another tool using the same key would make. It shares the key's rate
- * limit with the worker without its limiter, so a code 5 is retried (bounded, spaced by the
- * simulator's create window).
- */
-async function simCall(k: Kit, endpoint: string, body: unknown): Promise<{ code: number }> {
-  for (let i = 0; i < 20; i += 1) {
-    const answer = await fetch(`${k.sim.url}/v1/${endpoint}`, {
-      method: 'POST',
-      headers: { auth: SIM_KEY, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    const result = (await answer.json()) as { code: number };
-    if (result.code !== 5) {
-      return result;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 300));
-  }
-  return { code: 5 };
 }
 
 async function logText(k: Kit, id: string): Promise<string> {
