@@ -7,6 +7,23 @@ import type { FastifyInstance } from 'fastify';
 export const QUEUES_PATH = '/admin/queues';
 
 /**
+ * bull-board's page has inline styles (its loading spinner) but no inline script; its HTML also
+ * links Google Fonts, which this policy blocks (the UI falls back to system fonts), so an admin's
+ * browser talks to this server only.
+ */
+export const QUEUES_CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "font-src 'self' data:",
+  "connect-src 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'self'",
+].join('; ');
+
+/**
  * bull-board for the jobs and webhooks queues at /admin/queues. Registered inside the dashboard's
  * scope, so the dashboard guard (admin session or admin bearer token) runs before every one of its
  * routes, the page, its static files and its JSON API alike.

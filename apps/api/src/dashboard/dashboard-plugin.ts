@@ -1,7 +1,7 @@
 import { createTelemetryCounters, deriveSecretKey } from '@clore-batch/shared';
 import cookie from '@fastify/cookie';
 import type { ApiDeps, ApiPlugin } from '../deps';
-import { registerBullBoard } from './bull-board';
+import { QUEUES_CONTENT_SECURITY_POLICY, registerBullBoard } from './bull-board';
 import { fleetApiRoutes } from './routes/fleet-api';
 import { jobsApiRoutes } from './routes/jobs-api';
 import { loginRoutes } from './routes/login-routes';
@@ -50,9 +50,13 @@ export function createDashboardPlugin(options: DashboardOptions = {}): ApiPlugin
     await app.register(cookie);
     app.addHook('onRequest', createDashboardGuard(sessions));
     app.addHook('onSend', async (request, reply) => {
-      if (request.routeOptions.config.dashboard !== 'queues') {
-        reply.header('content-security-policy', CONTENT_SECURITY_POLICY);
-        reply.header('x-frame-options', 'DENY');
+      const queues = request.routeOptions.config.dashboard === 'queues';
+      reply.header(
+        'content-security-policy',
+        queues ? QUEUES_CONTENT_SECURITY_POLICY : CONTENT_SECURITY_POLICY,
+      );
+      reply.header('x-frame-options', 'DENY');
+      if (!queues) {
         reply.header('cache-control', reply.getHeader('cache-control') ?? 'no-store');
       }
       reply.header('x-content-type-options', 'nosniff');

@@ -22,8 +22,27 @@ let stack: Stack;
 let browser: Browser;
 let context: BrowserContext | undefined;
 
-async function loggedInPage(): Promise<Page> {
+/**
+ * Requests for anything but this machine that got past the pages' Content-Security-Policy (the
+ * NETWORK rule: there must be none). They are aborted, never sent; CSP-blocked ones never get here.
+ */
+const foreignRequests: string[] = [];
+const isLocal = (url: URL) => url.hostname === '127.0.0.1' || url.hostname === 'localhost';
+
+async function newContext(): Promise<BrowserContext> {
   context = await browser.newContext({ viewport: VIEWPORT });
+  await context.route(
+    (url) => !isLocal(url),
+    (route) => {
+      foreignRequests.push(route.request().url());
+      return route.abort();
+    },
+  );
+  return context;
+}
+
+async function loggedInPage(): Promise<Page> {
+  context = await newContext();
   const page = await context.newPage();
   await page.goto(`${stack.api.url}/admin`);
   expect(new URL(page.url()).pathname).toBe('/admin/login');
@@ -46,6 +65,7 @@ describe.skipIf(!browserTestsEnabled())('admin dashboard in headless Chromium', 
     await rm(outDir, { recursive: true, force: true });
   });
   afterEach(async () => {
+    expect(foreignRequests.splice(0)).toEqual([]);
     await context?.close();
     context = undefined;
     await stack.stopWorker();
@@ -137,10 +157,15 @@ describe.skipIf(!browserTestsEnabled())('admin dashboard in headless Chromium', 
     await page.locator(`#orders-ended tr[data-order="${orderId}"]`).waitFor({ timeout: 15_000 });
     expect(await page.locator(`#orders-active tr[data-order="${orderId}"]`).count()).toBe(0);
     expect((await stack.simOrder(orderId))?.endReason).toBe('cancelled');
+
+    // bull-board with the same session: both queues, and nothing fetched from outside.
+    await page.goto(`${stack.api.url}/admin/queues`);
+    await page.getByText('webhooks').first().waitFor({ timeout: 15_000 });
+    await page.getByText('jobs').first().waitFor();
   }, 120_000);
 
   it('refuses a submit token: "admin role required", and no way in afterwards', async () => {
-    context = await browser.newContext({ viewport: VIEWPORT });
+    context = await newContext();
     const page = await context.newPage();
     await page.goto(`${stack.api.url}/admin/login`);
     await page.fill('#token', SUBMIT_TOKEN);
