@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    exclude: ['**/*.slow.test.ts', '**/node_modules/**'],
+    exclude: ['**/*.slow.test.ts', '**/*.chaos.test.ts', '**/node_modules/**'],
     setupFiles: ['@clore-batch/testing/leak-check-setup'],
     reporters: ['default', 'json'],
     outputFile: { json: '.vitest/results.json' },
