@@ -7,24 +7,89 @@ export function isNoSuchFile(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === NO_SUCH_FILE;
 }
 
-function call<T>(run: (cb: (error: Error | null | undefined, value: T) => void) => void): Promise<T> {
-  return new Promise((resolve, reject) => run((error, value) => (error ? reject(error) : resolve(value))));
+/** An SFTP request gets no answer for this long: the server is stuck; give up on it. */
+const REQUEST_TIMEOUT_MS = 60_000;
+
+interface ChannelState {
+  closed: boolean;
+  pending: Set<(error: Error) => void>;
+}
+
+const channels = new WeakMap<SFTPWrapper, ChannelState>();
+
+function stateOf(sftp: SFTPWrapper): ChannelState {
+  let state = channels.get(sftp);
+  if (state === undefined) {
+    const created: ChannelState = { closed: false, pending: new Set() };
+    sftp.once('close', () => {
+      created.closed = true;
+      for (const fail of created.pending) {
+        fail(new Error('the SFTP channel closed'));
+      }
+      created.pending.clear();
+    });
+    channels.set(sftp, created);
+    state = created;
+  }
+  return state;
+}
+
+/**
+ * One SFTP request as a promise that always settles. ssh2 silently drops a request made after its
+ * channel closed and never calls it back, so: refuse when closed, fail pending requests on close,
+ * and time out a request the server never answers.
+ */
+function call<T>(
+  sftp: SFTPWrapper,
+  run: (cb: (error: Error | null | undefined, value: T) => void) => void,
+): Promise<T> {
+  const state = stateOf(sftp);
+  return new Promise((resolve, reject) => {
+    if (state.closed) {
+      reject(new Error('the SFTP channel is closed'));
+      return;
+    }
+    const fail = (error: Error) => {
+      clearTimeout(timer);
+      state.pending.delete(fail);
+      reject(error);
+    };
+    const timer = setTimeout(
+      () => fail(new Error(`an SFTP request got no answer in ${REQUEST_TIMEOUT_MS} ms`)),
+      REQUEST_TIMEOUT_MS,
+    );
+    state.pending.add(fail);
+    run((error, value) => {
+      clearTimeout(timer);
+      state.pending.delete(fail);
+      if (error) {
+        reject(error);
+      } else {
+        resolve(value);
+      }
+    });
+  });
+}
+
+/** Register `sftp` for close tracking as soon as it is opened (before its first request). */
+export function watchSftp(sftp: SFTPWrapper): void {
+  stateOf(sftp);
 }
 
 export const sftpOpen = (sftp: SFTPWrapper, path: string, flags: OpenMode, mode?: number): Promise<Buffer> =>
-  call((cb) => sftp.open(path, flags, mode === undefined ? {} : { mode }, cb));
+  call(sftp, (cb) => sftp.open(path, flags, mode === undefined ? {} : { mode }, cb));
 
 export const sftpClose = (sftp: SFTPWrapper, handle: Buffer): Promise<void> =>
-  call((cb) => sftp.close(handle, (error) => cb(error, undefined)));
+  call(sftp, (cb) => sftp.close(handle, (error) => cb(error, undefined)));
 
 export const sftpFstat = (sftp: SFTPWrapper, handle: Buffer): Promise<Stats> =>
-  call((cb) => sftp.fstat(handle, cb));
+  call(sftp, (cb) => sftp.fstat(handle, cb));
 
 export const sftpStat = (sftp: SFTPWrapper, path: string): Promise<Stats> =>
-  call((cb) => sftp.stat(path, cb));
+  call(sftp, (cb) => sftp.stat(path, cb));
 
 export const sftpReaddir = (sftp: SFTPWrapper, path: string) =>
-  call<{ filename: string; attrs: Stats }[]>((cb) => sftp.readdir(path, cb as never));
+  call<{ filename: string; attrs: Stats }[]>(sftp, (cb) => sftp.readdir(path, cb as never));
 
 /** Open `path` for reading, or undefined when it does not exist. */
 export async function sftpOpenIfExists(sftp: SFTPWrapper, path: string): Promise<Buffer | undefined> {
@@ -72,7 +137,9 @@ export async function sftpWriteFile(sftp: SFTPWrapper, path: string, content: st
   const handle = await sftpOpen(sftp, path, 'w', 0o600);
   try {
     const data = Buffer.from(content, 'utf8');
-    await call<void>((cb) => sftp.write(handle, data, 0, data.length, 0, (error) => cb(error, undefined)));
+    await call<void>(sftp, (cb) =>
+      sftp.write(handle, data, 0, data.length, 0, (error) => cb(error, undefined)),
+    );
   } finally {
     await sftpClose(sftp, handle);
   }
@@ -88,7 +155,9 @@ export async function sftpReadExact(
   const buffer = Buffer.allocUnsafe(length);
   let got = 0;
   while (got < length) {
-    const n = await call<number>((cb) => sftp.read(handle, buffer, got, length - got, position + got, cb));
+    const n = await call<number>(sftp, (cb) =>
+      sftp.read(handle, buffer, got, length - got, position + got, cb),
+    );
     if (n === 0) {
       break;
     }

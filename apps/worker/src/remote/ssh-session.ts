@@ -1,4 +1,5 @@
 import type { Client, ClientChannel, SFTPWrapper } from 'ssh2';
+import { watchSftp } from './sftp-io';
 import { messageOf, sshError } from './ssh-error';
 
 export interface ExecOptions {
@@ -111,13 +112,23 @@ export class SshSession {
   sftp(): Promise<SFTPWrapper> {
     if (this.#sftp === undefined) {
       this.#sftp = new Promise<SFTPWrapper>((resolve, reject) => {
+        if (this.#closed) {
+          reject(sshError('connection_lost', `ssh ${this.address}: the connection is closed`));
+          return;
+        }
+        const timer = setTimeout(() => {
+          this.#sftp = undefined;
+          reject(sshError('timeout', `ssh ${this.address}: SFTP did not open in 30000 ms`));
+        }, 30_000);
         this.#client.sftp((error, sftp) => {
+          clearTimeout(timer);
           if (error) {
             this.#sftp = undefined;
             reject(this.#lost('could not open SFTP', error));
             return;
           }
           sftp.on('error', () => {});
+          watchSftp(sftp);
           sftp.once('close', () => {
             this.#sftp = undefined;
           });
