@@ -29,6 +29,8 @@ export interface FleetKit {
   client(): CloreClient;
   /** A fleet as one worker process would build it: its own Redis connection, client and limiter. */
   fleet(options?: { liveness?: AttemptLiveness; settings?: Partial<FleetDeps['settings']> }): Fleet;
+  /** The settings every fleet of this kit starts from. */
+  settings: FleetDeps['settings'];
   /** The simulator's call log for the test key since the last reset. */
   calls(endpoint?: string): { endpoint: string; at: number; code: number | null }[];
   /** A rentable server not used yet in this suite. */
@@ -48,13 +50,27 @@ export const BASE_SETTINGS = {
   pollMinGapMs: 100,
 } as const;
 
-export async function startFleetKit(options: { privateRedis?: boolean } = {}): Promise<FleetKit> {
+export interface FleetKitOptions {
+  /** A private Redis with AOF (suites that restart it). */
+  privateRedis?: boolean;
+  /** The real limits (1 s / 5 s) and the limiter's defaults (1.1 s / 5.2 s): the slow suites. */
+  realLimits?: boolean;
+}
+
+/** The config defaults (ORDER_POLL_INTERVAL_MS, MARKETPLACE_REFRESH_MS, REAPER_GRACE_SECONDS). */
+export const PRODUCTION_SETTINGS = {
+  pollIntervalMs: 3_000,
+  marketplaceRefreshMs: 15_000,
+  reaperGraceMs: 120_000,
+} as const;
+
+export async function startFleetKit(options: FleetKitOptions = {}): Promise<FleetKit> {
   // A private server with AOF for the suites that restart Redis; else the shared one.
   const redis = await startRedis(options.privateRedis ? { private: true, appendOnly: true } : {});
   const sim = await startSimulator({
     seed: 11,
     servers: 80,
-    limits: SIM_LIMITS,
+    limits: options.realLimits ? { generalMs: 1_000, createMs: 5_000 } : SIM_LIMITS,
     // Orders never come up during these tests: no sshd is started, the fleet only sees rentals.
     provisioningMs: [600_000, 600_000],
     keys: [{ key: API_KEY }],
@@ -80,7 +96,7 @@ export async function startFleetKit(options: { privateRedis?: boolean } = {}): P
       redis: connection('limiter redis'),
       keyHash,
       prefix: `${prefix}:limiter`,
-      ...LIMITER_SPACING,
+      ...(options.realLimits ? {} : LIMITER_SPACING),
     });
     closers.unshift(() => limiter.close());
     return new CloreClient({
@@ -100,6 +116,7 @@ export async function startFleetKit(options: { privateRedis?: boolean } = {}): P
       return prefix;
     },
     telemetry: createTelemetryCounters(db, 'unused'),
+    settings: options.realLimits ? PRODUCTION_SETTINGS : BASE_SETTINGS,
     client,
     fleet(options = {}) {
       const conn = connection('fleet redis');
@@ -110,7 +127,7 @@ export async function startFleetKit(options: { privateRedis?: boolean } = {}): P
         logger: silentLogger(),
         telemetry: createTelemetryCounters(conn, prefix),
         liveness: options.liveness ?? (async () => true),
-        settings: { ...BASE_SETTINGS, ...options.settings },
+        settings: { ...kit.settings, ...options.settings },
       });
       fleets.push(fleet);
       return fleet;
