@@ -38,13 +38,6 @@ export { type Server, type ServerSpecs, serverUsdPerHour } from './model/server'
 export type { SpotMarket, SpotOffer } from './model/spot-market';
 export type { SshEndpoint } from './model/ssh-endpoint';
 export type { Wallet } from './model/wallet';
-export {
-  DEFAULT_PRICE_UNIT,
-  fromPerDay,
-  type PriceUnit,
-  toPerDay,
-  toPerHour,
-  toUsdPerHour,
-} from './money/price-unit';
+export { DEFAULT_PRICE_UNIT, type PriceUnit, perDayToUsdPerHour, toUsdPerHour } from './money/price-unit';
 export { deriveUsdRates, toUsd, USD_KEY_BY_CURRENCY, type UsdRates } from './money/usd-rates';
 export type { FetchLike } from './transport/send-request';

@@ -467,3 +467,33 @@ describe('CloreClient against the simulator (rate limits)', () => {
     expect(codes.at(-1)).toBe(0);
   });
 });
+
+describe('CloreClient against the simulator (price.usd per hour)', () => {
+  it('gives the same USD per hour and rates when price.usd is per hour and the setting says so', async () => {
+    const daily = await startSimulator({ seed: 13, servers: 20, limits: FAST });
+    const hourly = await startSimulator({ seed: 13, servers: 20, limits: FAST, usdPriceUnit: 'hour' });
+    try {
+      const byDay = await clientFor(daily, daily.keys[0]).marketplace();
+      const byHour = await clientFor(hourly, hourly.keys[0], { priceUnit: 'per_hour' }).marketplace();
+      expect(byHour.usdRates['CLORE-Blockchain']).toBeCloseTo(byDay.usdRates['CLORE-Blockchain'] ?? 0, 6);
+      expect(byHour.usdRates.bitcoin).toBeCloseTo(byDay.usdRates.bitcoin ?? 0, 0);
+      byHour.servers.forEach((server, i) => {
+        const same = byDay.servers[i];
+        expect(server.pricePerDay).toEqual(same?.pricePerDay);
+        for (const [currency, usd] of Object.entries(same?.usdPerHour.onDemand ?? {})) {
+          expect(server.usdPerHour.onDemand[currency]).toBeCloseTo(usd, 4);
+        }
+      });
+      // Read with the wrong setting, the same answer is 24 times off: the setting matters.
+      const wrong = await clientFor(hourly, hourly.keys[0]).marketplace();
+      const coin = Object.keys(wrong.servers[0]?.usdPerHour.onDemand ?? {})[0] ?? '';
+      expect(wrong.servers[0]?.usdPerHour.onDemand[coin]).toBeCloseTo(
+        (byDay.servers[0]?.usdPerHour.onDemand[coin] ?? 0) / 24,
+        6,
+      );
+    } finally {
+      await daily.close();
+      await hourly.close();
+    }
+  });
+});

@@ -7,7 +7,7 @@ import { normaliseOrder, type Order } from '../model/order';
 import { normaliseServer, type Server } from '../model/server';
 import type { SpotMarket } from '../model/spot-market';
 import type { Wallet } from '../model/wallet';
-import { DEFAULT_PRICE_UNIT, fromPerDay, type PriceUnit, toPerDay } from '../money/price-unit';
+import { DEFAULT_PRICE_UNIT, type PriceUnit } from '../money/price-unit';
 import { deriveUsdRates, type UsdRates } from '../money/usd-rates';
 import { CancelOrdersResponseSchema, CreateOrderResponseSchema } from '../schema/actions';
 import { MarketplaceResponseSchema, type RawServer, RawServerSchema } from '../schema/marketplace';
@@ -37,7 +37,7 @@ export interface CloreClientOptions {
   retry?: RetryOptions;
   /** Per request (default 30 000 ms). */
   timeoutMs?: number;
-  /** The unit of the API's price rates (default per day; clore-api.md Part A §5). */
+  /** The unit of the marketplace's `price.usd` figures (default per day; clore-api.md Part A §5). */
   priceUnit?: PriceUnit;
   /** For tests of the backoff maths (defaults: setTimeout, Math.random). */
   sleep?: (ms: number) => Promise<void>;
@@ -149,7 +149,7 @@ export class CloreClient {
         'marketplace: skipped malformed servers',
       );
     }
-    const usdRates = deriveUsdRates(raws);
+    const usdRates = deriveUsdRates(raws, this.unit);
     return { servers: raws.map((raw) => normaliseServer(raw, this.unit, usdRates)), skipped, usdRates };
   }
 
@@ -166,7 +166,7 @@ export class CloreClient {
         problems.push(...describeIssues(parsed.error, `orders[${index}]`));
         return;
       }
-      const order = normaliseOrder(parsed.data, this.unit);
+      const order = normaliseOrder(parsed.data);
       if ('missing' in order) {
         problems.push(...order.missing.map((field) => `orders[${index}].${field} missing`));
       } else {
@@ -188,7 +188,7 @@ export class CloreClient {
     const request = {
       endpoint: 'create_order',
       method: 'POST',
-      body: createOrderBody(options, this.unit),
+      body: createOrderBody(options),
     } as const;
     const body = await this.call(request, call);
     const parsed = parseResponse('create_order', CreateOrderResponseSchema, body);
@@ -244,7 +244,7 @@ export class CloreClient {
       offers: (market?.offers ?? []).map((offer) => {
         const out: SpotMarket['offers'][number] = {
           orderId: offer.offer_id,
-          bidPerDay: toPerDay(offer.bid, this.unit),
+          bidPerDay: offer.bid,
           active: offer.active ?? false,
           mine: offer.my ?? false,
         };
@@ -253,9 +253,7 @@ export class CloreClient {
         }
         return out;
       }),
-      minPricePerDay: Object.fromEntries(
-        Object.entries(market?.server?.min_pricing ?? {}).map(([c, v]) => [c, toPerDay(v, this.unit)]),
-      ),
+      minPricePerDay: { ...(market?.server?.min_pricing ?? {}) },
       usdRates: market?.currency_rates_in_usd ?? {},
     };
     if (market?.server?.mrl !== undefined) {
@@ -274,7 +272,7 @@ export class CloreClient {
   ): Promise<void> {
     const body = {
       order_id: options.orderId,
-      desired_price: fromPerDay(options.desiredPricePerDay, this.unit),
+      desired_price: options.desiredPricePerDay,
     };
     await this.call({ endpoint: 'set_spot_price', method: 'POST', body }, call);
   }

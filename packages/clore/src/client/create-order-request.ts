@@ -1,5 +1,4 @@
 import { AppError } from '@clore-batch/shared';
-import { fromPerDay, type PriceUnit } from '../money/price-unit';
 
 export type OrderType = 'on-demand' | 'spot';
 
@@ -35,7 +34,7 @@ const MAX_LENGTH = { sshPassword: 32, jupyterToken: 32, sshKey: 3072 } as const;
  * Check the options locally (no slot is spent on a request the API must refuse) and build the
  * create_order body. Errors name the field and the limit, never the value (it may be a secret).
  */
-export function createOrderBody(options: CreateOrderOptions, unit: PriceUnit): Record<string, unknown> {
+export function createOrderBody(options: CreateOrderOptions): Record<string, unknown> {
   const problems: string[] = [];
   for (const [field, max] of Object.entries(MAX_LENGTH)) {
     const value = options[field as keyof typeof MAX_LENGTH];
@@ -61,7 +60,7 @@ export function createOrderBody(options: CreateOrderOptions, unit: PriceUnit): R
     image: options.image,
   };
   if (options.type === 'spot' && options.spotPricePerDay !== undefined) {
-    body.spotprice = fromPerDay(options.spotPricePerDay, unit);
+    body.spotprice = options.spotPricePerDay;
   }
   if (options.ports !== undefined) {
     body.ports = options.ports;
@@ -82,7 +81,7 @@ export function createOrderBody(options: CreateOrderOptions, unit: PriceUnit): R
     body.command = options.command;
   }
   if (options.requiredPricePerDay !== undefined) {
-    body.required_price = fromPerDay(options.requiredPricePerDay, unit);
+    body.required_price = options.requiredPricePerDay;
   }
   if (options.autosshEntrypoint !== undefined) {
     body.autossh_entrypoint = options.autosshEntrypoint;

@@ -3,7 +3,7 @@ import { RawOrderSchema } from '../schema/orders';
 import { normaliseOrder, type Order, orderSpendUsd } from './order';
 
 function normalise(raw: unknown) {
-  return normaliseOrder(RawOrderSchema.parse(raw), 'per_day');
+  return normaliseOrder(RawOrderSchema.parse(raw));
 }
 
 describe('normaliseOrder', () => {

@@ -1,4 +1,3 @@
-import { type PriceUnit, toPerDay } from '../money/price-unit';
 import { toUsd, type UsdRates } from '../money/usd-rates';
 import type { RawOrder } from '../schema/orders';
 import { type SshEndpoint, sshEndpointOf } from './ssh-endpoint';
@@ -37,7 +36,7 @@ const ENDED_STATUSES = new Set(['expired', 'cancelled', 'canceled', 'completed',
  * The one place a raw order becomes an `Order`. Returns the missing fields instead when a field
  * the product needs is absent (the caller names them in a CLORE_BAD_RESPONSE error).
  */
-export function normaliseOrder(raw: RawOrder, unit: PriceUnit): Order | { missing: string[] } {
+export function normaliseOrder(raw: RawOrder): Order | { missing: string[] } {
   const id = raw.id ?? raw.order_id;
   const serverId = raw.si ?? raw.renting_server;
   const createdAt = raw.ct ?? raw.created;
@@ -66,7 +65,7 @@ export function normaliseOrder(raw: RawOrder, unit: PriceUnit): Order | { missin
     id,
     serverId,
     currency: raw.currency,
-    pricePerDay: toPerDay(raw.price, unit),
+    pricePerDay: raw.price,
     creationFee: raw.creation_fee ?? 0,
     expired,
     active: !expired,

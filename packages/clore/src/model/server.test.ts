@@ -31,7 +31,7 @@ const realShape = {
 describe('normaliseServer', () => {
   it('reads the real shape into the model, prices per hour in USD', () => {
     const raw = RawServerSchema.parse(realShape);
-    const rates = deriveUsdRates([raw]);
+    const rates = deriveUsdRates([raw], 'per_day');
     expect(rates['CLORE-Blockchain']).toBeCloseTo(0.03);
     expect(rates.bitcoin).toBeCloseTo(60_000);
     const server = normaliseServer(raw, 'per_day', rates);
@@ -59,11 +59,18 @@ describe('normaliseServer', () => {
     expect(serverUsdPerHour(server, { currency: 'USD-Blockchain', orderType: 'on-demand' })).toBeUndefined();
   });
 
-  it('applies the per-hour price unit setting in the same place', () => {
-    const raw = RawServerSchema.parse(realShape);
-    const server = normaliseServer(raw, 'per_hour', deriveUsdRates([raw]));
-    expect(server.usdPerHour.onDemand['CLORE-Blockchain']).toBeCloseTo(1.44);
-    expect(server.pricePerDay.onDemand['CLORE-Blockchain']).toBe(48 * 24);
+  it('reads price.usd as per hour under the per_hour setting, and nothing else', () => {
+    const hourly = {
+      ...realShape,
+      price: { ...realShape.price, usd: { on_demand_clore: 0.06, spot: 0.03 } },
+    };
+    const raw = RawServerSchema.parse(hourly);
+    const rates = deriveUsdRates([raw], 'per_hour');
+    expect(rates['CLORE-Blockchain']).toBeCloseTo(0.03);
+    const server = normaliseServer(raw, 'per_hour', rates);
+    expect(server.usdPerHour.onDemand['CLORE-Blockchain']).toBeCloseTo(0.06);
+    expect(server.usdPerHour.spot).toBeCloseTo(0.03);
+    expect(server.pricePerDay.onDemand['CLORE-Blockchain']).toBe(48);
   });
 
   it('reads the seeds shape: gpus from the count prefix, reliability as a percentage, no allowed_coins', () => {
@@ -74,7 +81,7 @@ describe('normaliseServer', () => {
       specs: { gpu: '3x NVIDIA GeForce RTX 3090' },
       reliability: 98.5,
     });
-    const server = normaliseServer(raw, 'per_day', {});
+    const server = normaliseServer(raw, 'per_day', deriveUsdRates([raw], 'per_day'));
     expect(server.gpus).toEqual([
       'NVIDIA GeForce RTX 3090',
       'NVIDIA GeForce RTX 3090',

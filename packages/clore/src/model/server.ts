@@ -1,4 +1,4 @@
-import { type PriceUnit, toPerDay, toUsdPerHour } from '../money/price-unit';
+import { type PriceUnit, perDayToUsdPerHour, toUsdPerHour } from '../money/price-unit';
 import { USD_KEY_BY_CURRENCY, type UsdRates } from '../money/usd-rates';
 import type { RawServer } from '../schema/marketplace';
 
@@ -67,10 +67,6 @@ function normaliseReliability(value: number | undefined): number {
   return value > 1 ? Math.min(value / 100, 1) : value;
 }
 
-function mapValues(record: Record<string, number>, fn: (value: number) => number): Record<string, number> {
-  return Object.fromEntries(Object.entries(record).map(([key, value]) => [key, fn(value)]));
-}
-
 /** The one place a raw marketplace server becomes a `Server`. */
 export function normaliseServer(raw: RawServer, unit: PriceUnit, rates: UsdRates): Server {
   const onDemand = raw.price.on_demand ?? {};
@@ -85,7 +81,7 @@ export function normaliseServer(raw: RawServer, unit: PriceUnit, rates: UsdRates
     if (quoted !== undefined) {
       usdOnDemand[currency] = toUsdPerHour(quoted, unit);
     } else if (rate !== undefined) {
-      usdOnDemand[currency] = toUsdPerHour(amount, unit, rate);
+      usdOnDemand[currency] = perDayToUsdPerHour(amount, rate);
     }
   }
   const server: Server = {
@@ -98,8 +94,8 @@ export function normaliseServer(raw: RawServer, unit: PriceUnit, rates: UsdRates
     gigaspot: raw.gigaspot ?? false,
     allowedCurrencies: raw.allowed_coins ?? Object.keys(onDemand),
     pricePerDay: {
-      onDemand: mapValues(onDemand, (v) => toPerDay(v, unit)),
-      spot: mapValues(spot, (v) => toPerDay(v, unit)),
+      onDemand: { ...onDemand },
+      spot: { ...spot },
     },
     usdPerHour: { onDemand: usdOnDemand },
     specs: specsOf(raw),
@@ -175,7 +171,7 @@ export function serverUsdPerHour(
   const bidPerDay = server.pricePerDay.spot[options.currency];
   const rate = options.rates?.[options.currency];
   if (bidPerDay !== undefined && rate !== undefined) {
-    return (bidPerDay / 24) * rate;
+    return perDayToUsdPerHour(bidPerDay, rate);
   }
   return server.usdPerHour.spot;
 }

@@ -1,3 +1,4 @@
+import { type PriceUnit, toUsdPerHour } from '../money/price-unit';
 import type { RawServer } from '../schema/marketplace';
 
 /** USD for one unit of each currency, e.g. `{ 'CLORE-Blockchain': 0.03, bitcoin: 60000 }`. */
@@ -22,10 +23,10 @@ function median(values: number[]): number | undefined {
 /**
  * Derive currency→USD rates from the marketplace: for each server that quotes both
  * `price.on_demand[cur]` and its USD equivalent, the ratio; the median over servers wins (one odd
- * host does not move it). USD-Blockchain is 1 unless the marketplace says otherwise. The ratio is
- * the same whatever the price unit, because both sides are in the same unit.
+ * host does not move it). USD-Blockchain is 1 unless the marketplace says otherwise. The native
+ * price is per day; the USD quote is brought to per day with the price-unit setting first.
  */
-export function deriveUsdRates(servers: readonly RawServer[]): UsdRates {
+export function deriveUsdRates(servers: readonly RawServer[], unit: PriceUnit): UsdRates {
   const samples: Record<string, number[]> = {};
   for (const server of servers) {
     for (const [currency, usdKey] of Object.entries(USD_KEY_BY_CURRENCY)) {
@@ -33,7 +34,7 @@ export function deriveUsdRates(servers: readonly RawServer[]): UsdRates {
       const usd = server.price.usd?.[usdKey];
       if (native !== undefined && usd !== undefined && native > 0 && usd > 0) {
         const list = samples[currency] ?? [];
-        list.push(usd / native);
+        list.push((toUsdPerHour(usd, unit) * 24) / native);
         samples[currency] = list;
       }
     }
