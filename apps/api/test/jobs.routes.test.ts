@@ -61,6 +61,17 @@ describe('POST /v1/jobs', () => {
     expect(await api.queue.getJobCounts('waiting')).toEqual({ waiting: 1 });
   });
 
+  it('creates exactly one job for 10 concurrent identical requests with one key', async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, () => submit('alice', validSpec(), { 'idempotency-key': 'race-1' })),
+    );
+    const statuses = answers.map((a) => a.statusCode).sort();
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 200, 201]);
+    expect(new Set(answers.map((a) => a.json().id)).size).toBe(1);
+    expect((await api.store.list({ owner: 'alice' })).jobs).toHaveLength(1);
+    expect(await api.queue.getJobCounts('waiting')).toEqual({ waiting: 1 });
+  });
+
   it('answers 409 IDEMPOTENCY_CONFLICT for the same key with another body', async () => {
     await submit('alice', validSpec(), { 'idempotency-key': 'build-43' });
     const other = await submit('alice', validSpec({ command: 'echo other' }), {
