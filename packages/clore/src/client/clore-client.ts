@@ -5,8 +5,8 @@ import { hashApiKey } from '../hash-api-key';
 import type { CallLimiter } from '../limiter/limiter-types';
 import { normaliseOrder, type Order } from '../model/order';
 import { normaliseServer, type Server } from '../model/server';
-import type { SpotMarket } from '../model/spot-market';
-import type { Wallet } from '../model/wallet';
+import { normaliseSpotMarket, type SpotMarket } from '../model/spot-market';
+import { normaliseWallet, type Wallet } from '../model/wallet';
 import { DEFAULT_PRICE_UNIT, type PriceUnit } from '../money/price-unit';
 import { deriveUsdRates, type UsdRates } from '../money/usd-rates';
 import { CancelOrdersResponseSchema, CreateOrderResponseSchema } from '../schema/actions';
@@ -116,17 +116,7 @@ export class CloreClient {
 
   async wallets(call: CallOptions = {}): Promise<Wallet[]> {
     const body = await this.call({ endpoint: 'wallets', method: 'GET' }, call);
-    return parseResponse('wallets', WalletsResponseSchema, body).wallets.map((w) => {
-      const wallet: Wallet = { currency: w.name, balance: w.balance };
-      const deposit = w.deposit ?? w.deposit_address;
-      if (deposit !== undefined) {
-        wallet.depositAddress = deposit;
-      }
-      if (w.withdrawal_fee !== undefined) {
-        wallet.withdrawalFee = w.withdrawal_fee;
-      }
-      return wallet;
-    });
+    return parseResponse('wallets', WalletsResponseSchema, body).wallets.map(normaliseWallet);
   }
 
   async marketplace(call: CallOptions = {}): Promise<Marketplace> {
@@ -236,33 +226,10 @@ export class CloreClient {
   async spotMarketplace(options: { serverId: number }, call: CallOptions = {}): Promise<SpotMarket> {
     const query = { market: String(options.serverId) };
     const body = await this.call({ endpoint: 'spot_marketplace', method: 'GET', query }, call);
-    const parsed = parseResponse('spot_marketplace', SpotMarketplaceResponseSchema, body);
-    const market = parsed.market;
-    const result: SpotMarket = {
-      serverId: options.serverId,
-      exists: parsed.exists ?? market !== undefined,
-      offers: (market?.offers ?? []).map((offer) => {
-        const out: SpotMarket['offers'][number] = {
-          orderId: offer.offer_id,
-          bidPerDay: offer.bid,
-          active: offer.active ?? false,
-          mine: offer.my ?? false,
-        };
-        if (offer.currency !== undefined) {
-          out.currency = offer.currency;
-        }
-        return out;
-      }),
-      minPricePerDay: { ...(market?.server?.min_pricing ?? {}) },
-      usdRates: market?.currency_rates_in_usd ?? {},
-    };
-    if (market?.server?.mrl !== undefined) {
-      result.mrlHours = market.server.mrl;
-    }
-    if (market?.server?.online !== undefined) {
-      result.online = market.server.online;
-    }
-    return result;
+    return normaliseSpotMarket(
+      options.serverId,
+      parseResponse('spot_marketplace', SpotMarketplaceResponseSchema, body),
+    );
   }
 
   /** Change a spot order's bid (per day, in the order's currency). Lowering: once per 600 s. */
