@@ -148,6 +148,23 @@ describe('GET /v1/jobs/:id/logs?follow=1 (SSE)', () => {
     expect(logText(all).includes('\ufffd')).toBe(false);
   });
 
+  it('pushes output and state changes as they happen', async () => {
+    await start();
+    const id = await newRunningJob();
+    const conn = await connectSse(`${base}/v1/jobs/${id}/logs?follow=1`, auth('alice'));
+    const history = await take(conn.events, 2);
+    expect(history.map((e) => JSON.parse(e.data).state)).toEqual(['queued', 'provisioning']);
+    await api.store.appendLog(id, 0, Buffer.from('live line\n'));
+    const [log] = await take(conn.events, 1);
+    expect(log?.event).toBe('log');
+    expect(JSON.parse(log?.data ?? '{}')).toEqual({ offset: 0, text: 'live line\n' });
+    await api.store.requestCancel(id);
+    await api.store.transition(id, 'cancel');
+    const rest = await take(conn.events, 100);
+    expect(rest.map((e) => e.event)).toEqual(['info', 'state', 'end']);
+    expect(JSON.parse(rest[2]?.data ?? '{}')).toMatchObject({ state: 'cancelled' });
+  });
+
   it('accepts ?lastEventId= (EventSource cannot set headers) and refuses a malformed one', async () => {
     await start();
     const id = await newRunningJob();
