@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  freePort,
   type RedisHandle,
   spawnTracked,
   startRedis,
@@ -92,5 +93,28 @@ describe('createRateLimiter when Redis is unreachable', () => {
     const thirdAt = Date.now();
     expect(thirdAt - grantedAt).toBeGreaterThanOrEqual(990);
     expect(grantedAt - firstAt).toBeGreaterThanOrEqual(990);
+  });
+
+  it('starts while Redis is down and hands out the first slot once it is up', async () => {
+    const port = await freePort();
+    const redis = trackRedis(
+      new Redis(`redis://127.0.0.1:${port}`, { maxRetriesPerRequest: 1, retryStrategy: () => 50 }),
+    );
+    redis.on('error', () => {});
+    const limiter = createRateLimiter({ redis, keyHash: 'down-at-start', prefix: 'test-down-start' });
+    cleanups.push(async () => {
+      await limiter.close();
+      redis.disconnect();
+    });
+    let grantedAt = 0;
+    const pending = limiter.acquire({ lane: 'cancel', isCreate: false }).then(() => {
+      grantedAt = Date.now();
+    });
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    expect(grantedAt).toBe(0);
+    const upAt = Date.now();
+    await startOnPort(port);
+    await pending;
+    expect(grantedAt).toBeGreaterThanOrEqual(upAt);
   });
 });
