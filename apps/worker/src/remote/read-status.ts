@@ -43,7 +43,7 @@ fi
 [ -f pgid ] && echo "pgid=$(cat pgid)"
 [ -f output.log ] && echo "log_size=$(wc -c < output.log)"
 exit 0`;
-  const result = await session.exec(script);
+  const result = await session.execScript(script);
   if (result.code !== 0) {
     throw sshError('remote_error', `could not read the status of ${jobDir}: ${result.stderr.trim()}`);
   }

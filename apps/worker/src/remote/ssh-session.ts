@@ -1,5 +1,6 @@
 import type { Client, ClientChannel, SFTPWrapper } from 'ssh2';
 import { watchSftp } from './sftp-io';
+import { shellQuote } from './shell-quote';
 import { messageOf, sshError } from './ssh-error';
 
 export interface ExecOptions {
@@ -92,11 +93,12 @@ export class SshSession {
         stream.on('error', () => {}); // the close below reports it
         stream.on('close', () => {
           clearTimeout(timer);
-          if (!exited && this.#closed) {
+          if (!exited) {
+            // A channel that closes without an exit status: the connection went (or is going) down.
             reject(
               sshError(
                 'connection_lost',
-                `ssh ${this.address}: the connection dropped during a remote command`,
+                `ssh ${this.address}: the channel closed before the remote command ended`,
               ),
             );
             return;
@@ -106,6 +108,14 @@ export class SshSession {
         stream.end(options.stdin ?? '');
       });
     });
+  }
+
+  /**
+   * Run a POSIX sh script (`sh -c SCRIPT`), whatever the account's login shell is. The script is on
+   * the server's command line: never put a secret in it (use `stdin`).
+   */
+  execScript(script: string, options: ExecOptions = {}): Promise<ExecResult> {
+    return this.exec(`sh -c ${shellQuote(script)}`, options);
   }
 
   /** The connection's SFTP channel, opened once and reused. */

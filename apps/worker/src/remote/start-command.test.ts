@@ -5,7 +5,7 @@ import { waitFor } from '@clore-batch/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readStatus } from './read-status';
 import { type RemoteKit, startRemoteKit } from './remote-test-kit';
-import { startCommand } from './start-command';
+import { launchScript, startCommand } from './start-command';
 import { streamLog } from './stream-log';
 
 let kit: RemoteKit;
@@ -155,3 +155,23 @@ async function commandLinesContaining(text: string): Promise<string[]> {
   }
   return found;
 }
+
+describe('launchScript', () => {
+  it('refuses an env that did not arrive whole, and releases the start claim', async () => {
+    const session = await kit.connect();
+    try {
+      const jobDir = kit.jobDir();
+      await session.execScript(`mkdir -p ${jobDir} && touch ${jobDir}/wrapper.sh.n1 ${jobDir}/run.sh.n1`);
+      const cut = await session.execScript(launchScript(jobDir, 'n1'), { stdin: "rm -f x\nexport A='half" });
+      expect(cut.code).toBe(92);
+      expect(await readdir(jobDir)).toEqual([]);
+      // The claim is free again: a real start goes through.
+      expect(await startCommand(session, { jobDir, command: 'exit 7', timeoutSeconds: 5 })).toEqual({
+        launched: true,
+      });
+      await waitFor(async () => (await readStatus(session, jobDir)).exitCode === 7, { message: 'exit 7' });
+    } finally {
+      await session.close();
+    }
+  });
+});

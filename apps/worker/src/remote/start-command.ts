@@ -7,6 +7,9 @@ import { sshError } from './ssh-error';
 import type { SshSession } from './ssh-session';
 import { runScript, wrapperScript } from './wrapper-script';
 
+/** The env file's last line; its presence proves the whole file arrived. */
+const ENV_END = '# clore-batch env end';
+
 export interface StartCommandOptions {
   /** Absolute per-job directory on the server, e.g. `/root/.clore-batch/<jobId>`. Created (mode 700). */
   jobDir: string;
@@ -47,7 +50,7 @@ export async function startCommand(
   const env = envFileContent(jobFile(jobDir, 'env'), options.env ?? {});
   const dir = shellQuote(jobDir);
 
-  const prepared = await session.exec(
+  const prepared = await session.execScript(
     `umask 077; mkdir -p ${dir} && chmod 700 ${dir} && if [ -d ${dir}/launched ]; then echo cb:already; else echo cb:fresh; fi`,
   );
   if (prepared.code !== 0) {
@@ -65,19 +68,8 @@ export async function startCommand(
   await sftpWriteFile(sftp, `${jobFile(jobDir, 'wrapper')}.${nonce}`, wrapperScript(script));
   await sftpWriteFile(sftp, `${jobFile(jobDir, 'run')}.${nonce}`, runScript(script));
 
-  const launch = `umask 077
-cd ${dir} || exit 90
-if mkdir launched 2>/dev/null; then
-  mv -f wrapper.sh.${nonce} wrapper.sh && mv -f run.sh.${nonce} run.sh || exit 91
-  cat > env || exit 92
-  setsid sh ${shellQuote(jobFile(jobDir, 'wrapper'))} </dev/null >/dev/null 2>&1 &
-  echo cb:launched
-else
-  rm -f wrapper.sh.${nonce} run.sh.${nonce}
-  cat > /dev/null
-  echo cb:already
-fi`;
-  const result = await session.exec(launch, { stdin: env });
+  const launch = launchScript(jobDir, nonce);
+  const result = await session.execScript(launch, { stdin: `${env}${ENV_END}\n` });
   if (result.code !== 0) {
     throw sshError(
       'remote_error',
@@ -85,4 +77,27 @@ fi`;
     );
   }
   return { launched: result.stdout.split('\n').includes('cb:launched') };
+}
+
+/**
+ * The launch: claim the start (atomic mkdir), put the scripts in place, write the env from stdin,
+ * start the wrapper detached. The env ends with ENV_END: a connection lost mid-transfer leaves a
+ * short file, which must not start the command with half its environment; the claim is then
+ * released so that a retry can start it.
+ */
+export function launchScript(jobDir: string, nonce: string): string {
+  return `umask 077
+cd ${shellQuote(jobDir)} || exit 90
+if mkdir launched 2>/dev/null; then
+  if ! mv -f wrapper.sh.${nonce} wrapper.sh || ! mv -f run.sh.${nonce} run.sh; then rmdir launched; exit 91; fi
+  cat > env
+  if ! grep -qx ${shellQuote(ENV_END)} env; then rm -f env wrapper.sh run.sh; rmdir launched; exit 92; fi
+  setsid sh ${shellQuote(jobFile(jobDir, 'wrapper'))} </dev/null >/dev/null 2>&1 &
+  echo $! > pid.tmp && mv -f pid.tmp pid
+  echo cb:launched
+else
+  rm -f wrapper.sh.${nonce} run.sh.${nonce}
+  cat > /dev/null
+  echo cb:already
+fi`;
 }

@@ -29,7 +29,8 @@ export async function stopCommand(
   const settleMs = options.settleMs ?? 10_000;
   const pollMs = options.pollMs ?? 100;
   const signalGroup = async (signal: 'TERM' | 'KILL'): Promise<string> => {
-    const result = await session.exec(`cd ${shellQuote(jobDir)} 2>/dev/null || { echo cb:absent; exit 0; }
+    const result =
+      await session.execScript(`cd ${shellQuote(jobDir)} 2>/dev/null || { echo cb:absent; exit 0; }
 : > stopped
 if [ -f exit_code ]; then echo cb:ended; exit 0; fi
 if [ -s pgid ]; then kill -${signal} -$(cat pgid) 2>/dev/null; echo cb:signalled; else echo cb:waiting; fi`);
