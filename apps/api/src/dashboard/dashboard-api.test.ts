@@ -187,13 +187,26 @@ describe('dashboard JSON API', () => {
       ready: true,
       spot: false,
     });
+    // A finished job whose order has ended: its intent is gone, its attempt still names the order.
+    const done = await createTestJob(fx.store, { name: 'finished' }, 'bob');
+    await fx.store.transition(done, 'dispatch');
+    await fx.store.addAttempt(done, {
+      serverId: 104,
+      orderId: 14,
+      gpu: 'RTX 4090',
+      pricePerHourUsd: 1,
+      currency: 'USD-Blockchain',
+      startedAt: new Date().toISOString(),
+      spentUsd: 0.1,
+    });
+    await fx.store.transition(done, 'fail', { reason: 'provider_error' });
     await server.redis.set(
       keys.ordersSnapshot,
       JSON.stringify({
         version: 7,
         at: Date.now(),
         orders: [order(11, 101), order(12, 102), order(13, 103)],
-        ended: [],
+        ended: [{ ...order(14, 104), expired: true, active: false, ready: false }],
       }),
     );
     await server.redis.hset(
@@ -235,6 +248,16 @@ describe('dashboard JSON API', () => {
     });
     expect(byId[13]).toMatchObject({ kind: 'foreign' });
     expect(byId[13].jobId).toBeUndefined();
+    expect(view.ended).toEqual([
+      expect.objectContaining({
+        id: 14,
+        kind: 'job',
+        jobId: done,
+        attempt: 1,
+        jobState: 'failed',
+        owner: 'bob',
+      }),
+    ]);
   });
 
   it('sums money per owner (today and total) and says the wallet is unknown without CLORE_API_KEY', async () => {

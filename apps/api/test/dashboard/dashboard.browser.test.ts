@@ -157,6 +157,15 @@ describe.skipIf(!browserTestsEnabled())('admin dashboard in headless Chromium', 
     await page.locator(`#orders-ended tr[data-order="${orderId}"]`).waitFor({ timeout: 15_000 });
     expect(await page.locator(`#orders-active tr[data-order="${orderId}"]`).count()).toBe(0);
     expect((await stack.simOrder(orderId))?.endReason).toBe('cancelled');
+    await page.screenshot({ path: `${SCREENSHOTS}orders.png` });
+    await page.click('#nav a[data-view=money]');
+    await page.locator('.wallets li').first().waitFor({ timeout: 15_000 }); // through the shared limiter
+    await page.screenshot({ path: `${SCREENSHOTS}money.png` });
+    await page.click('#nav a[data-view=limiter]');
+    await expect
+      .poll(async () => page.locator('.card strong').first().textContent(), { timeout: 10_000 })
+      .toMatch(/^\d/); // calls per minute, once two readings a second apart exist
+    await page.screenshot({ path: `${SCREENSHOTS}limiter.png` });
 
     // bull-board with the same session: both queues, and nothing fetched from outside.
     await page.goto(`${stack.api.url}/admin/queues`);

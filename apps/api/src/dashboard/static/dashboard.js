@@ -482,7 +482,14 @@ async function showMoney(gen) {
       ? h(
           'ul',
           { class: 'wallets' },
-          w.wallets.map((x) => h('li', {}, h('strong', {}, num(x.balance, 4)), ` ${x.currency}`)),
+          w.wallets.map((x) =>
+            h(
+              'li',
+              {},
+              h('strong', {}, x.balance.toLocaleString('en-US', { maximumFractionDigits: 4 })),
+              ` ${x.currency}`,
+            ),
+          ),
         )
       : h('p', { class: w.status === 'error' ? 'error' : 'muted' }, w.message);
   const rows = data.owners.map((o) =>

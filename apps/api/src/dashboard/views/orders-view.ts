@@ -56,6 +56,9 @@ interface OrphanLike {
   reapedAt?: number;
 }
 
+/** How many of the newest jobs are searched for the orders no intent or live job explains. */
+export const RECENT_JOBS = 500;
+
 function parseJson<T>(raw: string | null | undefined): T | undefined {
   if (raw === null || raw === undefined) {
     return undefined;
@@ -116,19 +119,33 @@ export async function readOrdersView(
   const foreign = new Set(Object.keys(foreignHash).map(Number));
   const cancelling = new Set(Object.keys(cancelsHash).map(Number));
 
-  // Live jobs' attempts also name their orders (an intent may already be pruned).
+  // Jobs' attempts name their orders too: live jobs first (an intent may already be pruned), then,
+  // for orders still unexplained (ended ones lose their intent), the newest RECENT_JOBS jobs.
+  const attemptByOrder = new Map<number, IntentLike>();
+  const addAttempts = (jobs: JobRecord[]) => {
+    for (const job of jobs) {
+      for (const attempt of job.attempts) {
+        if (attempt.orderId !== undefined && !attemptByOrder.has(attempt.orderId)) {
+          attemptByOrder.set(attempt.orderId, {
+            jobId: job.id,
+            attempt: attempt.n,
+            orderId: attempt.orderId,
+          });
+        }
+      }
+    }
+  };
   const live = await Promise.all(
     (['provisioning', 'running', 'collecting'] as const).map((state) =>
       deps.store.list({ state, limit: 500 }),
     ),
   );
-  const attemptByOrder = new Map<number, IntentLike>();
-  for (const job of live.flatMap((page) => page.jobs)) {
-    for (const attempt of job.attempts) {
-      if (attempt.orderId !== undefined) {
-        attemptByOrder.set(attempt.orderId, { jobId: job.id, attempt: attempt.n, orderId: attempt.orderId });
-      }
-    }
+  addAttempts(live.flatMap((page) => page.jobs));
+  const unexplained = [...(snapshot?.orders ?? []), ...(snapshot?.ended ?? [])].filter(
+    (o) => !intentByOrder.has(o.id) && !attemptByOrder.has(o.id) && !foreign.has(o.id),
+  );
+  if (unexplained.length > 0) {
+    addAttempts((await deps.store.list({ limit: RECENT_JOBS })).jobs);
   }
   const all = [...(snapshot?.orders ?? []), ...(snapshot?.ended ?? [])];
   const owners = all.map((o) => intentByOrder.get(o.id) ?? attemptByOrder.get(o.id) ?? orphans.get(o.id));
