@@ -129,7 +129,6 @@ export async function collectOutputs(
       }
       created.push(file.localPath);
       written += await download(sftp, file, options.maxBytes - written);
-      file.size = Math.min(file.size, written);
     }
     result.totalBytes = written;
     return result;
