@@ -32,6 +32,7 @@ beforeEach(async () => {
   };
   await put('workspace/out/model.pt', Buffer.from([0, 1, 2, 255]));
   await put('workspace/out/my file #1.txt', 'spaces and hash');
+  await put('workspace/out/résumé €.txt', 'unicode name');
   await writeFile(join(api.dataDir, 'secret.txt'), 'outside the job');
   await symlink(join(api.dataDir, 'secret.txt'), join(outputs, 'workspace/out/escape'));
   await symlink('model.pt', join(outputs, 'workspace/out/inside-link'));
@@ -87,10 +88,18 @@ describe('outputs', () => {
     const res = await get(`/v1/jobs/${id}/outputs/workspace/out/model.pt`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/octet-stream');
-    expect(res.headers.get('content-disposition')).toBe('attachment; filename="model.pt"');
+    expect(res.headers.get('content-disposition')).toBe(
+      `attachment; filename="model.pt"; filename*=UTF-8''model.pt`,
+    );
     expect(Buffer.from(await res.arrayBuffer())).toEqual(Buffer.from([0, 1, 2, 255]));
     const spaced = await get(`/v1/jobs/${id}/outputs/workspace/out/my%20file%20%231.txt`);
     expect(await spaced.text()).toBe('spaces and hash');
+    const unicode = await get(`/v1/jobs/${id}/outputs/workspace/out/${encodeURIComponent('résumé €.txt')}`);
+    expect(unicode.status).toBe(200);
+    expect(await unicode.text()).toBe('unicode name');
+    expect(unicode.headers.get('content-disposition')).toBe(
+      `attachment; filename="r_sum_ _.txt"; filename*=UTF-8''${encodeURIComponent('résumé €.txt')}`,
+    );
     const link = await get(`/v1/jobs/${id}/outputs/workspace/out/inside-link`);
     expect(link.status).toBe(200);
   });

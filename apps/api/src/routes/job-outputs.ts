@@ -16,6 +16,16 @@ const encodePath = (path: string) =>
     .map(encodeURIComponent)
     .join('/');
 
+/** `attachment` with an ASCII fallback name and the exact UTF-8 name (RFC 6266 / 5987). */
+function contentDisposition(name: string): string {
+  const ascii = name.replace(/[^\x20-\x7e]|["\\]/g, '_');
+  const exact = encodeURIComponent(name).replace(
+    /['()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${exact}`;
+}
+
 /** GET /v1/jobs/:id/outputs (the list) and GET /v1/jobs/:id/outputs/<path> (one file, streamed). */
 export async function jobOutputRoutes(root: FastifyInstance, deps: { store: JobStore }): Promise<void> {
   const app = root.withTypeProvider<ZodTypeProvider>();
@@ -66,11 +76,11 @@ export async function jobOutputRoutes(root: FastifyInstance, deps: { store: JobS
         start: 0,
         end: Math.max(0, file.size - 1),
       });
-      const name = posix.basename(request.params['*']).replace(/["\\\r\n]/g, '_');
+      const name = posix.basename(request.params['*']);
       return reply
         .type('application/octet-stream')
         .header('content-length', String(file.size))
-        .header('content-disposition', `attachment; filename="${name}"`)
+        .header('content-disposition', contentDisposition(name))
         .header('x-content-type-options', 'nosniff')
         .send(stream as unknown as string); // a stream; the schema documents the bytes
     },
