@@ -6,6 +6,7 @@ export default defineConfig({
     setupFiles: ['@clore-batch/testing/leak-check-setup'],
     reporters: ['default', 'json'],
     outputFile: { json: '.vitest/results-slow.json' },
+    fileParallelism: false,
     testTimeout: 300_000,
     hookTimeout: 60_000,
   },

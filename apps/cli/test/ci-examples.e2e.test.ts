@@ -109,8 +109,8 @@ describe('CI examples', () => {
     const github = parse(await readExample('github-actions.yml')) as GithubWorkflow;
     const step = github.jobs.gpu.steps.find((s) => s.name === 'Run the GPU job')?.run ?? '';
     const script = step
-      .replaceAll('${{ github.run_id }}', '1001')
-      .replaceAll('${{ github.run_attempt }}', '1');
+      .replaceAll(`\${{ github.run_id }}`, '1001')
+      .replaceAll(`\${{ github.run_attempt }}`, '1');
     await writeFile(join(work, 'ci/gpu-job.yaml'), await readExample('gpu-job.yaml'));
     const ok = await runShell(script, ciEnv());
     expect(ok.code).toBe(0);
