@@ -43,6 +43,12 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   const secretKey = deriveSecretKey(config.SECRETS_KEY);
   const submit = { config, store: deps.store, queue: deps.queue, secretKey };
   const metrics = createApiMetrics({ redis: deps.redis, prefix: config.REDIS_PREFIX, store: deps.store });
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.observeRequest(
+      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: reply.statusCode },
+      reply.elapsedTime / 1_000,
+    );
+  });
   await app.register(async (scope) => {
     await healthRoutes(scope, deps);
     await jobRoutes(scope, { ...deps, submit });

@@ -53,6 +53,7 @@ describe('/metrics', () => {
       expect(text).toContain(line);
     }
     expect(text).toContain('# TYPE clore_batch_job_duration_seconds summary');
+    expect(text).toContain('clore_batch_api_requests_total{method="POST",route="/v1/jobs",status="201"} 3');
   });
 });
 

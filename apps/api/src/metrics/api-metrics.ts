@@ -1,10 +1,12 @@
 import { createTelemetryCounters, JOB_STATES, type JobStore, METRICS } from '@clore-batch/shared';
 import type { Redis } from 'ioredis';
-import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { redisMetric } from './redis-metric';
 
 export interface ApiMetrics {
   registry: Registry;
+  /** Count one answered request (route pattern, not the URL: bounded label values). */
+  observeRequest(labels: { method: string; route: string; status: number }, seconds: number): void;
 }
 
 const P = 'clore_batch_';
@@ -48,5 +50,24 @@ export function createApiMetrics(deps: { redis: Redis; prefix: string; store: Jo
   for (const [source, help, type] of fromRedis) {
     registry.registerMetric(redisMetric({ telemetry, source, name: `${P}${source}`, help, type }));
   }
-  return { registry };
+  const requests = new Counter({
+    name: `${P}api_requests_total`,
+    help: 'HTTP requests answered, by method, route pattern and status',
+    labelNames: ['method', 'route', 'status'],
+    registers: [registry],
+  });
+  const durations = new Histogram({
+    name: `${P}api_request_duration_seconds`,
+    help: 'HTTP request durations (SSE streams are not counted: they are handed over to the stream)',
+    labelNames: ['method', 'route'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
+    registers: [registry],
+  });
+  return {
+    registry,
+    observeRequest({ method, route, status }, seconds) {
+      requests.inc({ method, route, status: String(status) });
+      durations.observe({ method, route }, seconds);
+    },
+  };
 }
