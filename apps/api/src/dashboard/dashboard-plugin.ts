@@ -24,7 +24,7 @@ export interface DashboardOptions {
  * /admin (the page and its JSON under /admin/api), /admin/login, /admin/logout and bull-board at
  * /admin/queues. Everything is registered in one encapsulated scope whose guard admits an admin
  * session cookie or an admin bearer token; the API's own bearer hook is told to let these routes
- * through (`access: 'public'`) because the guard does the work. docs/dashboard.md.
+ * through (`access: 'custom'`, decision 0061) because the guard does the work. docs/dashboard.md.
  */
 export function createDashboardPlugin(options: DashboardOptions = {}): ApiPlugin {
   return async (app, { deps }) => {
@@ -45,7 +45,7 @@ export function createDashboardPlugin(options: DashboardOptions = {}): ApiPlugin
 
     // Every route of this scope (bull-board's too) is guarded here, not by the bearer-only hook.
     app.addHook('onRoute', (route) => {
-      route.config = { ...route.config, access: 'public', dashboard: route.config?.dashboard ?? 'queues' };
+      route.config = { ...route.config, access: 'custom', dashboard: route.config?.dashboard ?? 'queues' };
     });
     await app.register(cookie);
     app.addHook('onRequest', createDashboardGuard(sessions));
