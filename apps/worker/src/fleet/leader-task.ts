@@ -17,6 +17,8 @@ export interface LeaderTaskOptions {
   errorDelayMs?: number;
 }
 
+const FAILURES_BEFORE_ERROR = 5;
+
 /**
  * A loop that runs one leader duty on an interval, sooner when woken (debounced by `minGapMs`),
  * never concurrently with itself, and only while the process is the leader. stop() aborts the
@@ -32,6 +34,7 @@ export class LeaderTask {
   private nextDelayMs = 0;
   private rounds = 0;
   private failures = 0;
+  private consecutiveFailures = 0;
 
   constructor(private readonly options: LeaderTaskOptions) {}
 
@@ -90,15 +93,19 @@ export class LeaderTask {
       this.rounds += 1;
       try {
         this.nextDelayMs = (await options.run(this.abort.signal)) ?? options.intervalMs;
+        this.consecutiveFailures = 0;
       } catch (error) {
         if (!this.running) {
           break;
         }
         this.failures += 1;
+        this.consecutiveFailures += 1;
         this.nextDelayMs = options.errorDelayMs ?? options.intervalMs;
-        options.logger.warn(
-          { err: error, task: options.name, failures: this.failures },
-          `fleet task ${options.name} failed (${(error as Error).message}); next round in ${this.nextDelayMs} ms`,
+        // A duty that keeps failing leaves every job on stale views: say so louder.
+        const level = this.consecutiveFailures >= FAILURES_BEFORE_ERROR ? 'error' : 'warn';
+        options.logger[level](
+          { err: error, task: options.name, failures: this.failures, consecutive: this.consecutiveFailures },
+          `fleet task ${options.name} failed (${(error as Error).message}), ${this.consecutiveFailures} time(s) in a row; next round in ${this.nextDelayMs} ms`,
         );
       }
     }
