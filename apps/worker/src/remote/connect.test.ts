@@ -103,4 +103,12 @@ describe('connect', () => {
       }),
     ).not.toContain(body.slice(0, 20));
   });
+
+  it('fails at once with invalid_key for an unusable private key, without the key in the message', async () => {
+    const garbage =
+      '-----BEGIN OPENSSH PRIVATE KEY-----\nbm90IGEga2V5IGF0IGFsbA==\n-----END OPENSSH PRIVATE KEY-----\n';
+    const error = await connect(options(sshd, { privateKey: garbage })).catch((e: unknown) => e);
+    expect(sshErrorReason(error)).toBe('invalid_key');
+    expect((error as Error).message).not.toContain('bm90IGEga2V5');
+  });
 });

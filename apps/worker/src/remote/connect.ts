@@ -79,7 +79,7 @@ export function connect(options: ConnectOptions): Promise<SshSession> {
       });
     } catch (error) {
       // ssh2 throws synchronously for an unparsable key; its message never holds the key itself.
-      fail(sshError('connect_failed', `ssh ${address}: ${messageOf(error)}`, { cause: error }));
+      fail(sshError('invalid_key', `ssh ${address}: ${messageOf(error)}`));
     }
   });
 }

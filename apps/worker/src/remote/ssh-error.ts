@@ -8,6 +8,7 @@ import { AppError } from '@clore-batch/shared';
  * - `timeout`: a remote operation did not answer in time
  * - `remote_error`: the server answered with a failure (a script or SFTP status)
  * - `wrapper_lost`: the job's wrapper process is gone without having written an exit code
+ * - `invalid_key`: the private key cannot be used (corrupt, wrong format); never retried
  */
 export type SshErrorReason =
   | 'connect_failed'
@@ -15,7 +16,8 @@ export type SshErrorReason =
   | 'connection_lost'
   | 'timeout'
   | 'remote_error'
-  | 'wrapper_lost';
+  | 'wrapper_lost'
+  | 'invalid_key';
 
 export function sshError(
   reason: SshErrorReason,

@@ -17,7 +17,7 @@ export interface WaitForSshOptions extends ConnectOptions {
 /**
  * Connect as soon as the server answers SSH: retries refused ports, failed handshakes and refused
  * authentication (a fresh server may install the key late) with capped exponential backoff until
- * the deadline. A changed host key is never retried. Aborting rejects with the signal's reason.
+ * the deadline. A changed host key or an unusable private key is never retried. Aborting rejects with the signal's reason.
  */
 export async function waitForSsh(options: WaitForSshOptions): Promise<SshSession> {
   const { deadline, signal, onRetry } = options;
@@ -36,7 +36,8 @@ export async function waitForSsh(options: WaitForSshOptions): Promise<SshSession
         readyTimeoutMs: Math.max(1, Math.min(options.readyTimeoutMs ?? 20_000, remaining)),
       });
     } catch (error) {
-      if (sshErrorReason(error) === 'host_key_changed') {
+      const reason = sshErrorReason(error);
+      if (reason === 'host_key_changed' || reason === 'invalid_key') {
         throw error;
       }
       lastError = error instanceof Error ? error : new Error(String(error));
