@@ -68,9 +68,14 @@ export function unreachable(what: string, baseUrl: string, cause: unknown): CliE
 }
 
 function describeNetworkError(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } } | undefined)?.cause;
-  if (cause?.code) {
-    return cause.code;
+  type Cause = { code?: string; message?: string; errors?: Cause[] };
+  const cause = (error as { cause?: Cause } | undefined)?.cause;
+  const code = cause?.code ?? cause?.errors?.find((inner) => inner.code)?.code;
+  if (code) {
+    return code;
+  }
+  if ((error as Error | undefined)?.name === 'TimeoutError') {
+    return 'no answer within the timeout';
   }
   return error instanceof Error ? error.message : String(error);
 }
