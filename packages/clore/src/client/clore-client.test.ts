@@ -177,6 +177,15 @@ describe('CloreClient over real HTTP (odd responses)', () => {
     expect(sent).toEqual([64, 64, 22]);
   });
 
+  it('tries every cancel_orders chunk and reports the ids of a failed chunk', async () => {
+    const { client } = await setup([reset, reset, reset, json(200, { code: 0, failed_to_cancel: [] })]);
+    const ids = Array.from({ length: 70 }, (_, i) => i + 1);
+    const result = await client.cancelOrders({ ids });
+    expect(result.failedIds).toEqual(ids.slice(0, 64));
+    expect(result.errors).toHaveLength(1);
+    expect(result.errors[0]).toMatchObject({ code: 'CLORE_TRANSPORT_ERROR', kind: 'reset' });
+  });
+
   it('refuses over-long create fields locally, naming the field and not the value', async () => {
     const { client, server } = await setup([]);
     const secret = 'p'.repeat(33);

@@ -282,9 +282,11 @@ export class CloreClient {
       await this.warmUp;
     }
     for (let attempt = 1; ; attempt += 1) {
-      if (this.options.limiter !== undefined) {
-        await this.options.limiter.acquire({ lane, isCreate, signal: call.signal });
-      }
+      const waitedMs =
+        this.options.limiter === undefined
+          ? 0
+          : (await this.options.limiter.acquire({ lane, isCreate, signal: call.signal })).waitedMs;
+      const sentAt = Date.now();
       try {
         const response = await sendRequest({
           fetch: this.fetch,
@@ -294,6 +296,10 @@ export class CloreClient {
           timeoutMs: this.options.timeoutMs ?? 30_000,
           signal: call.signal,
         });
+        this.log.debug(
+          { endpoint: request.endpoint, lane, attempt, waitedMs, durationMs: Date.now() - sentAt },
+          `Clore ${request.endpoint} answered code 0`,
+        );
         return response.body;
       } catch (error) {
         if (
