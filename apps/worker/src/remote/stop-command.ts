@@ -12,6 +12,8 @@ export interface StopCommandOptions {
   settleMs?: number;
   /** Status polling interval. Default 100 ms. */
   pollMs?: number;
+  /** Abort the waiting (the signals already sent stay sent); rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -49,7 +51,7 @@ if [ -s pgid ]; then kill -${signal} -$(cat pgid) 2>/dev/null; echo cb:signalled
   const graceEnd = Date.now() + graceMs;
   let status = await readStatus(session, jobDir);
   while (!finished(status) && Date.now() < graceEnd) {
-    await abortableSleep(pollMs);
+    await abortableSleep(pollMs, options.signal);
     if (state === 'waiting') {
       state = await signalGroup('TERM'); // the command had not recorded its group yet
     }
@@ -62,7 +64,7 @@ if [ -s pgid ]; then kill -${signal} -$(cat pgid) 2>/dev/null; echo cb:signalled
   const settleEnd = Date.now() + settleMs;
   status = await readStatus(session, jobDir);
   while (!finished(status) && Date.now() < settleEnd) {
-    await abortableSleep(pollMs);
+    await abortableSleep(pollMs, options.signal);
     status = await readStatus(session, jobDir);
   }
   return status;
