@@ -36,14 +36,14 @@ export function browserTestsEnabled(): boolean {
   return process.env.CLORE_BATCH_BROWSER_TESTS === '1' || existsSync(CHROMIUM);
 }
 
-export async function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) {
+export async function launchChromium(executablePath = CHROMIUM): Promise<Browser> {
+  if (!existsSync(executablePath)) {
     throw new Error(
-      `CLORE_BATCH_BROWSER_TESTS=1 but ${CHROMIUM} does not exist: install Debian's chromium ` +
+      `CLORE_BATCH_BROWSER_TESTS=1 but ${executablePath} does not exist: install Debian's chromium ` +
         '(scripts/bootstrap.sh does when CLORE_BATCH_BROWSER_TESTS=1) or unset the variable',
     );
   }
-  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 30_000 });
+  return chromium.launch({ executablePath, args: CHROMIUM_ARGS, timeout: 30_000 });
 }
 
 export interface Stack {

@@ -54,6 +54,12 @@ async function loggedInPage(): Promise<Page> {
 
 const row = (page: Page, id: string) => page.locator(`tr[data-job="${id}"]`);
 
+it('a missing Chromium is a failure that says what to install, not a silent skip', async () => {
+  await expect(launchChromium('/nonexistent/chromium')).rejects.toThrow(
+    /does not exist: install Debian's chromium/,
+  );
+});
+
 describe.skipIf(!browserTestsEnabled())('admin dashboard in headless Chromium', () => {
   beforeAll(async () => {
     stack = await startStack();

@@ -237,8 +237,15 @@ async function showJob(gen, id) {
       offset: undefined,
       decoder: new TextDecoder(),
       pre: h('pre', { class: 'log', id: 'log' }),
+      version: undefined,
     };
   }
+  // Re-render only when the record changed: keeps the reader's text selection and scroll position.
+  if (logState.version === job.version && view.contains(logState.pre)) {
+    await pollLog(gen, job.id);
+    return;
+  }
+  logState.version = job.version;
   const spec = job.spec;
   const cancel = TERMINAL.has(job.state)
     ? null
@@ -310,6 +317,7 @@ async function showJob(gen, id) {
     ),
   );
   const shownSpec = { ...spec };
+  const logScroll = logState.pre.scrollTop;
   show(
     h('p', {}, h('a', { href: '#jobs' }, '← all jobs')),
     h('div', { class: 'title' }, h('h2', {}, job.name || job.id), badge(job.state), cancel),
@@ -362,6 +370,7 @@ async function showJob(gen, id) {
     h('h3', {}, 'Outputs'),
     outputs.length ? h('ul', {}, outputs) : h('p', { class: 'muted' }, 'No output files collected.'),
   );
+  logState.pre.scrollTop = logScroll; // a re-attached element starts at the top
   await pollLog(gen, job.id);
 }
 
