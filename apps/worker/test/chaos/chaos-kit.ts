@@ -110,8 +110,21 @@ export async function checkInvariants(
   ids: readonly string[],
   sinceMs: number,
   timeoutMs = 60_000,
+  worker?: WorkerProcess,
 ): Promise<InvariantReport> {
-  const jobs = await Promise.all(ids.map((id) => kit.waitFor(id, (j) => isTerminal(j.state), timeoutMs)));
+  const jobs = await Promise.all(
+    ids.map((id) =>
+      kit
+        .waitFor(id, (j) => isTerminal(j.state), timeoutMs)
+        .catch(async (error: Error) => {
+          const job = await kit.store.get(id);
+          const orders = await kit.orders();
+          throw new Error(
+            `${error.message}: job ${job.state}, attempts ${JSON.stringify(job.attempts)}, events ${JSON.stringify(job.events.slice(-6))}, sim orders ${JSON.stringify(orders)}\n${worker?.output() ?? ''}`,
+          );
+        }),
+    ),
+  );
   await kit.noActiveOrders(20_000);
   const orders: SimOrder[] = (await kit.orders()).filter(
     (o) => (o as SimOrder & { createdAt: number }).createdAt >= sinceMs,

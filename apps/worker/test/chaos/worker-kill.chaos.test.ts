@@ -182,7 +182,7 @@ describe('SIGKILL a worker process at each lifecycle point', () => {
         await point.release?.(k);
         victim = spawnWorker(k);
         workers.push(victim);
-        const invariants = await checkInvariants(k, [job.id], since, 90_000);
+        const invariants = await checkInvariants(k, [job.id], since, 90_000, victim);
         const done = await k.store.get(job.id);
         expect(done.state, `${done.message}\n${victim.output()}`).toBe('succeeded');
         expect(done.attempts).toHaveLength(1);

@@ -1,0 +1,57 @@
+/**
+ * Every benchmark, one after the other, each rewriting its own section of docs/benchmarks.md
+ * (`pnpm bench` at the root). Each runs as its own process, so one failing does not stop the rest;
+ * the exit code is non-zero if any failed. About 35 minutes in all on 2 cores (the real API limits
+ * make most of them slow on purpose).
+ *
+ *   pnpm bench [-- --only economy,launch] [-- --skip limiter]
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const BENCHMARKS: { name: string; file: string; args: string[] }[] = [
+  { name: 'limiter', file: 'limiter.ts', args: [] },
+  { name: 'api', file: 'api.ts', args: [] },
+  { name: 'economy', file: 'economy.ts', args: ['--jobs', '50'] },
+  { name: 'launch', file: 'launch.ts', args: ['--jobs', '200', '--window', '300'] },
+  { name: 'overhead', file: 'overhead.ts', args: ['--jobs', '20'] },
+  { name: 'log', file: 'log-1gib.ts', args: ['--mib', '1024'] },
+];
+
+const { values } = parseArgs({
+  options: { only: { type: 'string' }, skip: { type: 'string' } },
+});
+const only = values.only?.split(',');
+const skip = values.skip?.split(',') ?? [];
+const HERE = fileURLToPath(new URL('.', import.meta.url));
+
+function run(file: string, args: string[]): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', file, ...args], {
+      cwd: HERE,
+      stdio: 'inherit',
+    });
+    child.once('exit', (code) => resolve(code ?? 1));
+  });
+}
+
+const failed: string[] = [];
+for (const bench of BENCHMARKS) {
+  if ((only !== undefined && !only.includes(bench.name)) || skip.includes(bench.name)) {
+    continue;
+  }
+  const started = Date.now();
+  process.stderr.write(`\n=== ${bench.name}: tsx ${bench.file} ${bench.args.join(' ')}\n`);
+  const code = await run(bench.file, bench.args);
+  process.stderr.write(
+    `=== ${bench.name}: exit ${code} after ${Math.round((Date.now() - started) / 1000)} s\n`,
+  );
+  if (code !== 0) {
+    failed.push(bench.name);
+  }
+}
+if (failed.length > 0) {
+  process.stderr.write(`failed: ${failed.join(', ')}\n`);
+  process.exit(1);
+}
