@@ -90,6 +90,33 @@ describe('collectOutputs', () => {
     }
   });
 
+  it('follows a file that grows after the listing, and refuses it (removing what it wrote) once past the cap', async () => {
+    // /proc files list as 0 bytes and read as more: a file that grew after the listing, deterministically.
+    const dest = await freshDest();
+    try {
+      const fetched = await collectOutputs(session, {
+        paths: ['/proc/self/status'],
+        destDir: dest,
+        maxBytes: 1 << 20,
+      });
+      expect(fetched.files[0]?.size).toBeGreaterThan(100);
+      expect(await readFile(join(dest, 'proc/self/status'), 'utf8')).toMatch(/^Name:/);
+      await rm(join(dest, 'proc'), { recursive: true });
+      const error = await collectOutputs(session, {
+        paths: ['/proc/self/status'],
+        destDir: dest,
+        maxBytes: 100,
+      }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'OUTPUT_TOO_LARGE' });
+      expect((error as Error).message).toMatch(
+        /^outputs are \d+ bytes, over the cap of 100 \(OUTPUTS_MAX_BYTES\)$/,
+      );
+      expect(await readdir(dest)).toEqual([]);
+    } finally {
+      await rm(dest, { recursive: true, force: true });
+    }
+  });
+
   it('rejects relative paths and `..`', async () => {
     for (const path of ['relative/x', '/a/../etc', '/']) {
       await expect(

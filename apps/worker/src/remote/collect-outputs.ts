@@ -128,7 +128,11 @@ export async function collectOutputs(
         created.push(first);
       }
       created.push(file.localPath);
-      written += await download(sftp, file, options.maxBytes - written);
+      const copied = await download(sftp, file, options.maxBytes - written);
+      written += copied;
+      if (written > options.maxBytes) {
+        throw tooLarge(written, options.maxBytes); // a file grew after the listing
+      }
     }
     result.totalBytes = written;
     return result;
@@ -140,18 +144,24 @@ export async function collectOutputs(
   }
 }
 
-/** Copy one file; fails when it holds more than `budget` bytes (it grew past the cap). Returns its size. */
+/**
+ * Copy one file, reading at most `budget + 1` bytes. Returns the bytes copied; more than `budget`
+ * means the file grew past the cap after it was listed. Reads up to the listed size first (one
+ * round of requests for a small file), then on to the budget only if the file grew.
+ */
 async function download(sftp: SFTPWrapper, file: CollectedFile, budget: number): Promise<number> {
   const remote = await sftpOpen(sftp, file.path, 'r');
   const local = await open(file.localPath, 'w', 0o644);
   try {
-    const end = await sftpReadBlocks(sftp, remote, 0, budget + 1, async (_position, data) => {
+    const write = async (_position: number, data: Buffer) => {
       await local.write(data);
-    });
-    if (end > budget) {
-      throw tooLarge(end, budget);
+    };
+    const listed = Math.min(file.size, budget) + 1;
+    let end = await sftpReadBlocks(sftp, remote, 0, listed, write);
+    if (end === listed && end <= budget) {
+      end = await sftpReadBlocks(sftp, remote, end, budget + 1, write);
     }
-    file.size = end;
+    file.size = Math.min(end, budget);
     return end;
   } finally {
     await local.close();
