@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { waitFor } from '@clore-batch/testing';
+import { freePort, waitFor } from '@clore-batch/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from '../src/api/api-client';
 import { type Sandbox, startSandbox } from '../src/sandbox/start-sandbox';
@@ -210,7 +210,7 @@ describe('logs, outputs, cancel, list', () => {
 
 describe('errors', () => {
   it('a bad flag or a bad job file is a usage error (exit 2) naming the problem, before any request', async () => {
-    const offline = { CLORE_BATCH_URL: 'http://127.0.0.1:9', CLORE_BATCH_TOKEN: 'x' };
+    const offline = { CLORE_BATCH_URL: `http://127.0.0.1:${await freePort()}`, CLORE_BATCH_TOKEN: 'x' };
     const flag = await runCli(['submit', '--gpu-count', 'two'], offline);
     expect(flag.code).toBe(2);
     expect(flag.stderr).toContain("'--gpu-count <n>' argument 'two' is invalid");

@@ -74,6 +74,9 @@ function describeNetworkError(error: unknown): string {
   if (code) {
     return code;
   }
+  if (cause?.message) {
+    return cause.message;
+  }
   if ((error as Error | undefined)?.name === 'TimeoutError') {
     return 'no answer within the timeout';
   }

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { freePort } from '@clore-batch/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApiClient } from './api-client';
 import { type FollowItem, followStream } from './follow-stream';
@@ -83,7 +84,7 @@ describe('followStream', () => {
     const client = new ApiClient({ baseUrl: url, token: undefined });
     await expect(followStream(client, 'job_1').next()).rejects.toMatchObject({ exitCode: 102 });
 
-    const gone = new ApiClient({ baseUrl: 'http://127.0.0.1:9', token: undefined });
+    const gone = new ApiClient({ baseUrl: `http://127.0.0.1:${await freePort()}`, token: undefined });
     await expect(followStream(gone, 'job_1', { giveUpMs: 300 }).next()).rejects.toMatchObject({
       exitCode: 100,
     });
