@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { type SimHandle, type SimOptions, startSimulator } from '@clore-batch/clore-sim';
 import {
   bullPrefix,
@@ -19,7 +20,7 @@ import {
   sealJson,
   toStoredSpec,
 } from '@clore-batch/shared';
-import { trackRedis, waitFor } from '@clore-batch/testing';
+import { captureOutput, spawnTracked, stopChild, trackRedis, waitFor } from '@clore-batch/testing';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { FleetSettings } from '../src/fleet/fleet-settings';
@@ -44,6 +45,12 @@ export interface KitOptions {
   fleetSettings?: Partial<FleetSettings>;
   /** Start no in-process worker (a test starts its own, e.g. a child process). */
   noWorker?: boolean;
+  /**
+   * Run the simulator as its own OS process (the clore-sim command) with these flags, as the real
+   * API runs apart from the workers: its clock and call log are then not stalled by the workers'
+   * event loop. `kit.sim` has only `url` then; use the `/_sim` routes.
+   */
+  simProcess?: string[];
 }
 
 export interface Kit {
@@ -97,8 +104,20 @@ export function spec(overrides: Partial<JobSpecInput> = {}): JobSpecInput {
 }
 
 /** Real Redis (given), the simulator over HTTP, the worker in-process with scaled timings. */
+async function startSimProcess(flags: string[]): Promise<{ sim: SimHandle; stop: () => Promise<void> }> {
+  const bin = fileURLToPath(new URL('../../../packages/clore-sim/bin/clore-sim.mjs', import.meta.url));
+  const child = spawnTracked(process.execPath, [bin, '--port', '0', '--log-level', 'silent', ...flags]);
+  const output = captureOutput(child);
+  const url = await waitFor(() => /listening on (http:\/\/\S+)/.exec(output())?.[1], {
+    timeoutMs: 20_000,
+    message: `the simulator process to listen (${output()})`,
+  });
+  return { sim: { url } as SimHandle, stop: () => stopChild(child) };
+}
+
 export async function startKit(redisUrl: string, options: KitOptions = {}): Promise<Kit> {
-  const sim = await startSimulator({ ...FAST_SIM, ...options.sim });
+  const external = options.simProcess === undefined ? undefined : await startSimProcess(options.simProcess);
+  const sim = external?.sim ?? (await startSimulator({ ...FAST_SIM, ...options.sim }));
   const prefix = `test-${randomUUID()}`;
   const dataDir = await mkdtemp(join(tmpdir(), 'cb-worker-e2e-'));
   const env: Record<string, string> = {
@@ -214,7 +233,7 @@ export async function startKit(redisUrl: string, options: KitOptions = {}): Prom
         await redis.del(...keys.slice(i, i + 500));
       }
       await redis.quit();
-      await sim.close();
+      await (external === undefined ? sim.close() : external.stop());
       await rm(dataDir, { recursive: true, force: true });
     },
   };

@@ -28,8 +28,29 @@ const JOBS = 20;
 describe('20 jobs at once', () => {
   it('all succeed, the simulator sees zero code-5 answers, and every order is released', async () => {
     kit = await startKit(redis.url, {
-      sim: { servers: 80 },
-      env: { WORKER_CONCURRENCY: '10', PROVISION_TIMEOUT_SECONDS: '30' },
+      // The simulator in its own process, limits scaled 1/20 (50 ms / 250 ms).
+      simProcess: [
+        '--servers',
+        '80',
+        '--key',
+        'e2e-key:USD-Blockchain=1000',
+        '--general-ms',
+        '50',
+        '--create-ms',
+        '250',
+        '--provisioning',
+        '100-300',
+      ],
+      // Jitter is absolute (event-loop stalls, CPU shared with other processes): keep production's
+      // absolute margin of 100 ms over the simulator's limits (1 100 ms vs 1 000 ms in production).
+      env: {
+        WORKER_CONCURRENCY: '10',
+        PROVISION_TIMEOUT_SECONDS: '30',
+        CLORE_GENERAL_SPACING_MS: '150',
+        CLORE_CREATE_SPACING_MS: '350',
+      },
+      // Production-like log polling: 20 jobs' SFTP reads every 50 ms would starve the event loop.
+      settings: { logPollMs: 250 },
       noWorker: true,
     });
     await kit.startWorker();
@@ -46,6 +67,9 @@ describe('20 jobs at once', () => {
     );
     const done = await Promise.all(jobs.map((job) => (kit as Kit).waitDone(job.id, 120_000)));
     const wallMs = Date.now() - began;
+    for (const job of done.filter((j) => j.state !== 'succeeded')) {
+      process.stdout.write(`NOT-SUCCEEDED ${JSON.stringify({ state: job.state, reason: job.reason, events: job.events.map((e) => e.message) })}\n`);
+    }
     expect(done.map((j) => j.state)).toEqual(Array(JOBS).fill('succeeded'));
     await kit.noActiveOrders(20_000);
     const orders = await kit.orders();

@@ -4,6 +4,7 @@ import {
   type JobEvent,
   type JobRecord,
   type Logger,
+  METRICS,
   type TransitionOptions,
 } from '@clore-batch/shared';
 import { CancelRequested, WorkerStopping } from './control';
@@ -49,8 +50,13 @@ export class JobRun {
           run.#abortAll(new CancelRequested());
         }
       });
+      // Only looks for a cancel: the record itself belongs to the driver (a late read must never
+      // replace a newer record it wrote).
       run.#timer = setInterval(() => {
-        run.refresh().catch(() => {});
+        deps.store.get(jobId).then(
+          (job) => run.#noteCancel(job),
+          () => {},
+        );
       }, deps.settings.cancelPollMs);
       run.#timer.unref();
     }
@@ -111,6 +117,11 @@ export class JobRun {
       `job ${this.id}: ${from} → ${this.job.state} (${event})${options.message ? `: ${options.message}` : ''}`,
     );
     if (isTerminal(this.job.state)) {
+      const { startedAt, finishedAt, createdAt } = this.job;
+      const seconds = (Date.parse(finishedAt ?? '') - Date.parse(startedAt ?? createdAt)) / 1000;
+      if (Number.isFinite(seconds)) {
+        await this.deps.telemetry?.observe(METRICS.jobDuration, seconds, { state: this.job.state });
+      }
       await this.deps.onTerminal?.(this.job);
     }
     return this.job;
@@ -124,8 +135,8 @@ export class JobRun {
     await this.#unsubscribe?.().catch(() => {});
   }
 
-  #noteCancel(): void {
-    if (this.job.cancelRequestedAt !== undefined && !isTerminal(this.job.state)) {
+  #noteCancel(job: JobRecord = this.job): void {
+    if (job.cancelRequestedAt !== undefined && !isTerminal(job.state)) {
       this.#abortAll(new CancelRequested());
     }
   }

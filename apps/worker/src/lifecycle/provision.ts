@@ -1,4 +1,4 @@
-import type { Server } from '@clore-batch/clore';
+import { type Server, serverUsdPerHour } from '@clore-batch/clore';
 import type { Attempt } from '@clore-batch/shared';
 import { abortableSleep } from '../remote/abortable-sleep';
 import { AttemptOver, NextServer } from './control';
@@ -81,7 +81,16 @@ export async function provisionAttempt(run: JobRun): Promise<Attempt> {
       );
       const market = await deps.fleet.marketplace.get(run.signal);
       const server = market.servers.find((s) => s.id === left.serverId);
-      return bindAttempt(run, n, server, left.serverId, spec.maxPricePerHourUsd, orderId, left.at);
+      const price =
+        server === undefined
+          ? undefined
+          : serverUsdPerHour(server, {
+              currency: spec.currency,
+              orderType: spec.orderType,
+              rates: market.usdRates,
+            });
+      // Unknown price: assume the most the spec allows (the budget check stays on the safe side).
+      return bindAttempt(run, n, server, left.serverId, price ?? spec.maxPricePerHourUsd, orderId, left.at);
     }
     await deps.fleet.intents.remove(run.id, n);
     tried.add(left.serverId);

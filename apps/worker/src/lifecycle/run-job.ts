@@ -130,7 +130,6 @@ export async function runJob(
 ): Promise<JobRecord> {
   const run = await JobRun.open(deps, jobId, stopSignal);
   const failures = { count: 0 };
-  const began = Date.now();
   try {
     for (;;) {
       if (run.stopping) {
@@ -154,9 +153,6 @@ export async function runJob(
           continue;
         }
         if (!(await settle(run, last)) || isTerminal(run.job.state)) {
-          await deps.telemetry?.observe(METRICS.jobDuration, (Date.now() - began) / 1000, {
-            state: run.job.state,
-          });
           return run.job;
         }
         // settle() said retry: the next attempt is provisioned below.

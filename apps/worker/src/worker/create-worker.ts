@@ -7,9 +7,14 @@ import {
 } from '@clore-batch/shared';
 import { type Job, type Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { abandonJob } from '../lifecycle/abandon-job';
 import { WorkerStopping } from '../lifecycle/control';
 import type { LifecycleDeps } from '../lifecycle/deps';
 import { runJob } from '../lifecycle/run-job';
+import { abortableSleep } from '../remote/abortable-sleep';
+
+/** How many times the processor runs the (resumable) driver after unexpected errors before giving up. */
+const RUN_ROUNDS = 5;
 
 export interface WorkerDeps extends Omit<LifecycleDeps, 'onTerminal'> {
   /** A connection for BullMQ (`maxRetriesPerRequest: null`); the worker duplicates it, never closes it. */
@@ -71,21 +76,43 @@ export function createWorker(deps: WorkerDeps): LifecycleWorker {
     const { jobId } = job.data;
     const controller = new AbortController();
     running.add(controller);
+    const leave = async (): Promise<never> => {
+      log.info({ jobId }, 'left the job for another worker to resume');
+      // Never settle: a settled job would be moved to completed/failed; left unsettled, its lock
+      // expires and BullMQ hands it to another worker.
+      return new Promise<never>(() => {});
+    };
     try {
-      const final = await runJob(lifecycle, jobId, controller.signal);
-      return { state: final.state };
-    } catch (error) {
-      if (error instanceof WorkerStopping || controller.signal.aborted) {
-        log.info({ jobId }, 'left the job for another worker to resume');
-        // Never settle: a settled job would be moved to completed/failed; left unsettled, its lock
-        // expires and BullMQ hands it to another worker.
-        await new Promise<never>(() => {});
+      for (let round = 1; ; round += 1) {
+        try {
+          const final = await runJob(lifecycle, jobId, controller.signal);
+          return { state: final.state };
+        } catch (error) {
+          if (error instanceof WorkerStopping || controller.signal.aborted) {
+            return await leave();
+          }
+          const message = (error as Error).message;
+          log.error(
+            { jobId, round, error: message, stack: (error as Error).stack },
+            `the job lifecycle failed (round ${round} of ${RUN_ROUNDS})`,
+          );
+          if (round >= RUN_ROUNDS) {
+            await abandonJob(lifecycle, jobId, error, controller.signal).catch((abandonError: unknown) => {
+              log.error(
+                { jobId, error: (abandonError as Error).message },
+                'could not abandon the job cleanly',
+              );
+            });
+            throw error;
+          }
+          // The driver resumes from the store: run it again after a pause.
+          try {
+            await abortableSleep(1_000 * 2 ** (round - 1), controller.signal);
+          } catch {
+            return await leave();
+          }
+        }
       }
-      log.error(
-        { jobId, error: (error as Error).message, stack: (error as Error).stack },
-        'the job lifecycle failed',
-      );
-      throw error;
     } finally {
       running.delete(controller);
     }
