@@ -1,8 +1,10 @@
 import { AppError, openJson, sealJson } from '@clore-batch/shared';
-import { utils } from 'ssh2';
+import ssh2 from 'ssh2';
 import { generateJobKeyPair, type JobKeyPair } from '../remote/job-key-pair';
 import type { LifecycleDeps } from './deps';
 
+// ssh2 is CommonJS: under plain Node ESM (node --import tsx, the Dockerfile) it has no named exports.
+const { utils } = ssh2;
 const KEY_PAIR = 'sshKeyPair';
 
 /**
