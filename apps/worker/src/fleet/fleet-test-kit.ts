@@ -9,12 +9,15 @@ import type { AttemptLiveness } from './fleet-types';
 
 /**
  * Test support for the fleet suites (not a test): a real Redis, the simulator over HTTP with its
- * limits scaled down (50 ms / 250 ms), and clients whose shared limiter spaces calls wider
- * (150 ms / 300 ms). The margin is wide on purpose: the simulator runs in the test's own event loop
- * and stamps a call when it handles it, so event-loop lag on 2 shared cores shifts its clock (with
- * 100 ms spacing, 1 run in ~4 of the 20-job test saw one 429). A 429 then means a bypassed limiter.
+ * limits scaled down (20 ms / 100 ms), and clients whose shared limiter spaces calls much wider
+ * (150 ms / 300 ms). The margin is wide on purpose: the limiter spaces *sends*, the simulator stamps a
+ * call when its handler runs, and it runs in the test's own event loop. When a create's handling is
+ * delayed by event-loop lag (12 suites in parallel on 2 shared cores) and the my_orders that follows
+ * its answer is handled at once, the two stamps come closer than the send spacing: with a 50 ms
+ * limit and 100–150 ms spacing, about one full-suite run in four saw one 429. A bypassed limiter sends
+ * calls back to back (< 20 ms), which these limits still catch.
  */
-export const SIM_LIMITS = { generalMs: 50, createMs: 250 };
+export const SIM_LIMITS = { generalMs: 20, createMs: 100 };
 export const LIMITER_SPACING = { generalSpacingMs: 150, createSpacingMs: 300 };
 export const API_KEY = 'fleet-test-key';
 

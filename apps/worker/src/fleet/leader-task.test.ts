@@ -18,7 +18,10 @@ function task(overrides: Partial<ConstructorParameters<typeof LeaderTask>[0]> = 
     },
     ...overrides,
   });
-  return { t, starts, setLeader: (value: boolean) => void (leader = value) };
+  const setLeader = (value: boolean) => {
+    leader = value;
+  };
+  return { t, starts, setLeader };
 }
 
 describe('LeaderTask', () => {
