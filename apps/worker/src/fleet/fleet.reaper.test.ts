@@ -124,4 +124,27 @@ describe('fleet reaper', () => {
     expect(simOrder(id).active).toBe(true);
     expect(kit.calls('cancel_orders')).toHaveLength(0);
   });
+
+  it('a new leader carries on the grace its predecessor started', async () => {
+    const settings = { reaperGraceMs: 1_500 };
+    const a = kit.fleet({ liveness: async () => false, settings });
+    const server = kit.freshServer().id;
+    await a.intents.record({ jobId: 'job-gone', attempt: 1, serverId: server, at: Date.now() });
+    const id = await rentDirectly(kit.client(), server);
+    await a.intents.bindOrder('job-gone', 1, id);
+    await a.start();
+    const keys = fleetKeys(kit.prefix);
+    const seenByA = await waitFor(async () => {
+      const raw = await kit.db.hget(keys.orphans, String(id));
+      return raw === null ? undefined : (JSON.parse(raw) as OrphanRecord);
+    });
+    await a.stop();
+    const b = kit.fleet({ liveness: async () => false, settings });
+    await b.start();
+    await waitFor(() => !simOrder(id).active, { timeoutMs: 10_000, message: 'reaped by b' });
+    const record = JSON.parse((await kit.db.hget(keys.orphans, String(id)))!) as OrphanRecord;
+    expect(record.firstSeen).toBe(seenByA.firstSeen);
+    expect(record.reapedAt! - record.firstSeen).toBeGreaterThan(1_500);
+    expect(b.isLeader()).toBe(true);
+  });
 });
