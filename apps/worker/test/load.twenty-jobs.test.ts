@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { type RedisHandle, startRedis } from '@clore-batch/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Kit, startKit } from './e2e-kit';
@@ -55,6 +56,8 @@ describe('20 jobs at once', () => {
     });
     await kit.startWorker();
     await kit.startWorker();
+    const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    loopDelay.enable();
     const began = Date.now();
     const jobs = await Promise.all(
       Array.from({ length: JOBS }, (_, i) =>
@@ -67,8 +70,11 @@ describe('20 jobs at once', () => {
     );
     const done = await Promise.all(jobs.map((job) => (kit as Kit).waitDone(job.id, 120_000)));
     const wallMs = Date.now() - began;
+    loopDelay.disable();
     for (const job of done.filter((j) => j.state !== 'succeeded')) {
-      process.stdout.write(`NOT-SUCCEEDED ${JSON.stringify({ state: job.state, reason: job.reason, events: job.events.map((e) => e.message) })}\n`);
+      process.stdout.write(
+        `NOT-SUCCEEDED ${JSON.stringify({ state: job.state, reason: job.reason, events: job.events.map((e) => e.message) })}\n`,
+      );
     }
     expect(done.map((j) => j.state)).toEqual(Array(JOBS).fill('succeeded'));
     await kit.noActiveOrders(20_000);
@@ -92,6 +98,12 @@ describe('20 jobs at once', () => {
       createRefusals: creates.filter((c) => c.code !== 0).length,
       attempts: done.reduce((n, j) => n + j.attempts.length, 0),
       code5,
+      // How long this process's event loop (both workers) was blocked: a send delayed past its
+      // limiter slot can reach the API right next to the following one.
+      eventLoopDelayMs: {
+        p99: Math.round(loopDelay.percentile(99) / 1e6),
+        max: Math.round(loopDelay.max / 1e6),
+      },
     };
     process.stdout.write(`WORKER-LOAD ${JSON.stringify(figures)}\n`);
     // On failure, show the calls around each code 5 (arrival times at the simulator, ms).
