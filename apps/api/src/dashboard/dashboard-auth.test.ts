@@ -130,6 +130,25 @@ describe('dashboard login and session', () => {
     expect(anonymous.statusCode).toBe(401);
     const page = await fx.app.inject({ method: 'GET', url: '/admin/queues' });
     expect(page.statusCode).toBe(303);
+    expect(page.headers.location).toBe('/admin/login?next=queues');
+    const form = await fx.app.inject({ method: 'GET', url: '/admin/login?next=queues' });
+    expect(form.body).toContain('name="next" value="queues"');
+    const back = await fx.app.inject({
+      method: 'POST',
+      url: '/admin/login',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({ token: TOKENS.admin, next: 'queues' }).toString(),
+    });
+    expect(back.headers.location).toBe('/admin/queues');
+    for (const next of ['https://evil.example', '//evil.example', 'constructor', '__proto__']) {
+      const elsewhere = await fx.app.inject({
+        method: 'POST',
+        url: '/admin/login',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: new URLSearchParams({ token: TOKENS.admin, next }).toString(),
+      });
+      expect(elsewhere.headers.location, next).toBe('/admin');
+    }
     const { cookie = '' } = await login(fx.app, TOKENS.admin);
     const viaSession = await fx.app.inject({
       method: 'GET',

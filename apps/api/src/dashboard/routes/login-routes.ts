@@ -5,6 +5,13 @@ import type { StaticPages } from './static-pages';
 
 const LOGIN_BODY_LIMIT = 4_096;
 
+/** Where a login may send the browser: a fixed list, so `next` can never be an open redirect. */
+const LOGIN_TARGETS: Record<string, string> = { queues: '/admin/queues' };
+const known = (next: unknown): next is string =>
+  typeof next === 'string' && Object.hasOwn(LOGIN_TARGETS, next);
+const targetOf = (next: unknown) => (known(next) ? LOGIN_TARGETS[next] : undefined) ?? '/admin';
+const nextOf = (next: unknown) => (known(next) ? next : '');
+
 function cookieOptions(request: FastifyRequest, maxAgeSeconds: number) {
   return {
     path: '/admin',
@@ -15,8 +22,11 @@ function cookieOptions(request: FastifyRequest, maxAgeSeconds: number) {
   };
 }
 
-function loginPage(reply: FastifyReply, pages: StaticPages, status: number, message: string) {
-  return reply.code(status).type('text/html; charset=utf-8').send(pages.login(message));
+function loginPage(reply: FastifyReply, pages: StaticPages, status: number, message: string, next: unknown) {
+  return reply
+    .code(status)
+    .type('text/html; charset=utf-8')
+    .send(pages.login(message, nextOf(next)));
 }
 
 /**
@@ -37,8 +47,8 @@ export async function loginRoutes(
     },
   );
 
-  app.get('/admin/login', { config: { dashboard: 'login' } }, async (_request, reply) =>
-    loginPage(reply, pages, 200, ''),
+  app.get('/admin/login', { config: { dashboard: 'login' } }, async (request, reply) =>
+    loginPage(reply, pages, 200, '', (request.query as Record<string, unknown>).next),
   );
 
   app.post('/admin/login', { config: { dashboard: 'login' } }, async (request, reply) => {
@@ -48,7 +58,7 @@ export async function loginRoutes(
     const principal = token === '' ? undefined : sessions.verify(token);
     if (principal === undefined) {
       request.log.info('dashboard login refused: unknown token');
-      return loginPage(reply, pages, 401, 'Unknown token.');
+      return loginPage(reply, pages, 401, 'Unknown token.', body.next);
     }
     if (principal.role !== 'admin') {
       request.log.info({ token: principal.name }, 'dashboard login refused: not an admin token');
@@ -57,13 +67,14 @@ export async function loginRoutes(
         pages,
         403,
         'Admin role required: this token can submit jobs but not open the dashboard.',
+        body.next,
       );
     }
     const { sessionId } = await sessions.create(token);
     request.log.info({ admin: principal.name }, 'dashboard login');
     return reply
       .setCookie(SESSION_COOKIE, sessionId, cookieOptions(request, deps.ttlSeconds))
-      .redirect('/admin', 303);
+      .redirect(targetOf(body.next), 303);
   });
 
   app.post('/admin/logout', { config: { dashboard: 'api' } }, async (request, reply) => {

@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 /** The dashboard's page, login form, script and stylesheet: read once from ./../static at start. */
 export interface StaticPages {
   index(values: { admin: string; csrfToken: string }): string;
-  login(message: string): string;
+  /** `next`: where a successful login goes (LOGIN_TARGETS key). */
+  login(message: string, next?: string): string;
   script: string;
   styles: string;
 }
@@ -24,7 +25,7 @@ export function loadStaticPages(): StaticPages {
   const login = read('login.html');
   return {
     index: (values) => fill(index, values),
-    login: (message) => fill(login, { message, hidden: message === '' ? 'hidden' : '' }),
+    login: (message, next = '') => fill(login, { message, next, hidden: message === '' ? 'hidden' : '' }),
     script: read('dashboard.js'),
     styles: read('dashboard.css'),
   };

@@ -102,7 +102,7 @@ export function createDashboardGuard(sessions: AdminSessions) {
         access === 'page' ||
         (access === 'queues' && request.method === 'GET' && !request.url.includes('/api/'))
       ) {
-        await reply.redirect('/admin/login', 303);
+        await reply.redirect(access === 'queues' ? '/admin/login?next=queues' : '/admin/login', 303);
         return;
       }
       throw new AppError('UNAUTHORIZED', 'no admin session: log in at /admin/login');
