@@ -3,9 +3,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { canConnect, SSHD_PATH, sshdConfig, waitFor } from '@clore-batch/testing';
+import { canConnect, descendantsOf, SSHD_PATH, sshdConfig, waitFor } from '@clore-batch/testing';
 import { killOrderProcesses, markerEnv } from './kill-processes';
-import { descendantsOf } from '@clore-batch/testing';
 
 const run = promisify(execFile);
 const BASE_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
