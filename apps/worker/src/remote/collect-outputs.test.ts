@@ -117,6 +117,25 @@ describe('collectOutputs', () => {
     }
   });
 
+  it('fetches many small files (downloaded four at a time) each with its own content', async () => {
+    const many = join(kit.root, 'many');
+    await mkdir(many);
+    await Promise.all(
+      Array.from({ length: 200 }, (_, i) => writeFile(join(many, `f${i}.txt`), `file ${i}\n`.repeat(i))),
+    );
+    const dest = await freshDest();
+    try {
+      const result = await collectOutputs(session, { paths: [many], destDir: dest, maxBytes: 1 << 20 });
+      expect(result.files).toHaveLength(200);
+      for (let i = 0; i < 200; i += 1) {
+        expect(await readFile(join(dest, many, `f${i}.txt`), 'utf8')).toBe(`file ${i}\n`.repeat(i));
+      }
+      expect(result.totalBytes).toBe(result.files.reduce((sum, f) => sum + f.size, 0));
+    } finally {
+      await rm(dest, { recursive: true, force: true });
+    }
+  });
+
   it('rejects relative paths and `..`', async () => {
     for (const path of ['relative/x', '/a/../etc', '/']) {
       await expect(

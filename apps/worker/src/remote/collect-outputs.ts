@@ -6,6 +6,9 @@ import { isNoSuchFile, sftpClose, sftpOpen, sftpReadBlocks, sftpReaddir, sftpSta
 import { messageOf, sshError } from './ssh-error';
 import type { SshSession } from './ssh-session';
 
+/** Files downloaded at once (each with 8 reads in flight). */
+const FILES_IN_PARALLEL = 4;
+
 export interface CollectOutputsOptions {
   /** Absolute paths on the server: files or directories (collected recursively). */
   paths: readonly string[];
@@ -118,30 +121,43 @@ export async function collectOutputs(
     throw tooLarge(result.totalBytes, options.maxBytes);
   }
 
+  // Downloads run FILES_IN_PARALLEL at a time (a round trip per open/close adds up over a real
+  // network). Each file may grow after the listing by what the cap leaves over (`slack`); the total
+  // is checked again as files finish.
   const created: string[] = [];
-  try {
-    let written = 0;
-    for (const file of result.files) {
-      const dir = resolve(file.localPath, '..');
-      const first = await mkdir(dir, { recursive: true });
-      if (first !== undefined) {
-        created.push(first);
-      }
-      created.push(file.localPath);
-      const copied = await download(sftp, file, options.maxBytes - written);
-      written += copied;
-      if (written > options.maxBytes) {
-        throw tooLarge(written, options.maxBytes); // a file grew after the listing
+  const slack = options.maxBytes - result.totalBytes;
+  let written = 0;
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const worker = async () => {
+    while (failure === undefined && next < result.files.length) {
+      const file = result.files[next++] as CollectedFile;
+      try {
+        const first = await mkdir(resolve(file.localPath, '..'), { recursive: true });
+        if (first !== undefined) {
+          created.push(first);
+        }
+        created.push(file.localPath);
+        const listed = file.size;
+        const copied = await download(sftp, file, listed + slack);
+        written += copied;
+        if (copied > listed + slack || written > options.maxBytes) {
+          throw tooLarge(written, options.maxBytes); // a file grew after the listing
+        }
+      } catch (error) {
+        failure ??= { error };
       }
     }
-    result.totalBytes = written;
-    return result;
-  } catch (error) {
+  };
+  await Promise.all(Array.from({ length: Math.min(FILES_IN_PARALLEL, result.files.length) }, worker));
+  if (failure !== undefined) {
     for (const path of created.reverse()) {
       await rm(path, { recursive: true, force: true });
     }
-    throw asCollectError(session, error);
+    throw asCollectError(session, failure.error);
   }
+  result.totalBytes = written;
+  return result;
 }
 
 /**
@@ -157,9 +173,9 @@ async function download(sftp: SFTPWrapper, file: CollectedFile, budget: number):
       await local.write(data);
     };
     const listed = Math.min(file.size, budget) + 1;
-    let end = await sftpReadBlocks(sftp, remote, 0, listed, write);
+    let end = await sftpReadBlocks(sftp, remote, 0, listed, write, { inFlight: 8 });
     if (end === listed && end <= budget) {
-      end = await sftpReadBlocks(sftp, remote, end, budget + 1, write);
+      end = await sftpReadBlocks(sftp, remote, end, budget + 1, write, { inFlight: 8 });
     }
     file.size = Math.min(end, budget);
     return end;

@@ -32,6 +32,9 @@ export class SshSession {
 
   constructor(client: Client, info: { host: string; port: number; hostKey: string }) {
     this.#client = client;
+    // Small request/answer packets (SFTP opens, stats, closes): without TCP_NODELAY, Nagle plus the
+    // peer's delayed ACK cost ~40 ms per round trip (measured: 140 ms per file open/read/close).
+    client.setNoDelay(true);
     this.host = info.host;
     this.port = info.port;
     this.hostKey = info.hostKey;
