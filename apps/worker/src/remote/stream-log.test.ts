@@ -78,6 +78,7 @@ describe('streamLog', () => {
       jobDir,
       pollIntervalMs: 20,
       reconnectDelayMs: 10,
+      inFlight: 4, // at most 1 MiB arrives after a kill: each kill lands in its own megabyte
       connect: async () => {
         current = await kit.connect();
         return current;
