@@ -19,7 +19,9 @@ describe('decide', () => {
     expect(decide(new AppError('SSH_ERROR', 'dropped'))).toMatchObject({ reason: 'ssh_error' });
     expect(decide({ code: 'SSH_ERROR', message: 'x' })).toMatchObject({ reason: 'ssh_error' });
     expect(decide(new AppError('OUTPUT_TOO_LARGE', 'big'))).toMatchObject({ reason: 'command_failed' });
-    expect(decide(new AppError('JOB_STATE_CONFLICT', 'moved'))).toMatchObject({ kind: 'leave' });
+    expect(decide(new AppError('JOB_STATE_CONFLICT', 'moved'))).toMatchObject({ kind: 'reread' });
+    expect(decide(new AppError('REDIS_UNAVAILABLE', 'down'))).toMatchObject({ kind: 'rethrow' });
+    expect(decide(new Error('Connection is closed.'))).toMatchObject({ kind: 'rethrow' });
     expect(decide(new AppError('SECRET_DECRYPT_FAILED', 'key'))).toMatchObject({ reason: 'internal' });
     expect(decide(new Error('boom'))).toMatchObject({
       kind: 'end_attempt',

@@ -6,6 +6,10 @@ import { AttemptOver, CancelRequested, NextServer, WorkerStopping } from './cont
 export type Decision =
   /** Leave the job, its order and its command alone: another worker resumes it. */
   | { kind: 'leave'; message: string }
+  /** The record changed under this worker: re-read it and go on from what it says. */
+  | { kind: 'reread'; message: string }
+  /** Redis (the store) failed: not the job's fault; the driver is run again from the store. */
+  | { kind: 'rethrow'; message: string }
   /** The user cancelled: stop the command, release, `cancelled`. */
   | { kind: 'cancel'; message: string }
   /** The attempt ends for `reason`: release, then retry (retryable reason, attempts left) or fail. */
@@ -25,6 +29,7 @@ type ErrorKind =
   | 'clore'
   | 'job_conflict'
   | 'secret'
+  | 'store_down'
   | 'other';
 
 function kindOf(error: unknown): ErrorKind {
@@ -59,9 +64,20 @@ function kindOf(error: unknown): ErrorKind {
       return 'job_conflict';
     case 'SECRET_DECRYPT_FAILED':
       return 'secret';
+    case 'REDIS_UNAVAILABLE':
+      return 'store_down';
     default:
-      return 'other';
+      return isRedisFailure(error) ? 'store_down' : 'other';
   }
+}
+
+/** ioredis' own failures (they carry no AppError code). */
+function isRedisFailure(error: unknown): boolean {
+  const e = error as { name?: unknown; message?: unknown } | null;
+  return (
+    e?.name === 'MaxRetriesPerRequestError' ||
+    (typeof e?.message === 'string' && /^(Connection is closed|Stream isn't writeable)/.test(e.message))
+  );
 }
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
@@ -74,8 +90,10 @@ export function decide(error: unknown): Decision {
     case 'stopping':
       return { kind: 'leave', message };
     case 'job_conflict':
-      // Someone else changed the job (another worker took it over): never fight over it.
-      return { kind: 'leave', message: `the job changed under this worker: ${message}` };
+      // The record moved on (a lost race): re-read it; the guarded writes never overwrite.
+      return { kind: 'reread', message: `the job changed under this worker: ${message}` };
+    case 'store_down':
+      return { kind: 'rethrow', message };
     case 'cancel':
       return { kind: 'cancel', message };
     case 'attempt_over':

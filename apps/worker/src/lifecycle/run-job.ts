@@ -65,13 +65,24 @@ async function runAttempt(run: JobRun, attempt: Attempt): Promise<void> {
 async function afterError(
   run: JobRun,
   error: unknown,
-  failuresWithoutAttempt: { count: number },
+  failuresWithoutAttempt: { count: number; conflicts: number },
 ): Promise<void> {
   const decision = decide(
     run.signal.aborted && run.signal.reason instanceof Error ? pickReason(run, error) : error,
   );
   if (decision.kind === 'leave') {
     throw new WorkerStopping(decision.message);
+  }
+  if (decision.kind === 'rethrow') {
+    throw error;
+  }
+  if (decision.kind === 'reread') {
+    failuresWithoutAttempt.conflicts += 1;
+    if (failuresWithoutAttempt.conflicts > 5) {
+      throw error;
+    }
+    run.log.warn({ error: decision.message }, 'the job changed under this worker; re-reading it');
+    return;
   }
   await run.refresh();
   const open = openAttempt(run.job);
@@ -129,7 +140,7 @@ export async function runJob(
   stopSignal: AbortSignal,
 ): Promise<JobRecord> {
   const run = await JobRun.open(deps, jobId, stopSignal);
-  const failures = { count: 0 };
+  const failures = { count: 0, conflicts: 0 };
   try {
     for (;;) {
       if (run.stopping) {
