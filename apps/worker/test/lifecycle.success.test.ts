@@ -114,4 +114,14 @@ describe('the job lifecycle, happy path and command failure', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it("works with the seeds' response shape too (create_order returns the order id, orders carry a status)", async () => {
+    kit = await startKit(redis.url, { sim: { shape: 'seed' } });
+    const job = await kit.submit({ command: 'echo seed shape' });
+    const done = await kit.waitDone(job.id);
+    expect(done.state).toBe('succeeded');
+    expect((await kit.store.readLog(job.id)).toString()).toBe('seed shape\n');
+    expect(done.attempts[0]?.spentUsd).toBeGreaterThan(0);
+    await kit.noActiveOrders();
+  });
 });

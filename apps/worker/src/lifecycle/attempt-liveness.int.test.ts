@@ -1,0 +1,74 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createJobStore, type JobStore, parseJobSpec, toStoredSpec } from '@clore-batch/shared';
+import { type RedisHandle, startRedis, trackRedis } from '@clore-batch/testing';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { attemptLiveness } from './attempt-liveness';
+
+let server: RedisHandle;
+let redis: Redis;
+let store: JobStore;
+let dataDir: string;
+
+beforeAll(async () => {
+  server = await startRedis();
+});
+afterAll(async () => {
+  await server.stop();
+});
+afterEach(async () => {
+  await store.close();
+  await redis.quit();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+async function open() {
+  redis = trackRedis(new Redis(server.url));
+  dataDir = await mkdtemp(join(tmpdir(), 'cb-liveness-'));
+  store = createJobStore({ redis, prefix: `test-${randomUUID()}`, dataDir, logTailBytes: 1024 });
+  const spec = toStoredSpec(
+    parseJobSpec(
+      { gpu: { model: 'RTX 4090' }, image: 'ubuntu', command: 'true', maxPricePerHourUsd: 1, budgetUsd: 1 },
+      { currency: 'USD-Blockchain' },
+    ),
+  );
+  return (await store.create({ spec, owner: 'test' })).job;
+}
+
+const attempt = (orderId: number) => ({
+  serverId: 5,
+  orderId,
+  gpu: 'RTX 4090',
+  pricePerHourUsd: 0.5,
+  currency: 'USD-Blockchain' as const,
+  startedAt: new Date().toISOString(),
+  spentUsd: 0,
+});
+
+describe('attemptLiveness', () => {
+  it('answers from the job store: open attempts and the attempt about to be ordered are live', async () => {
+    const job = await open();
+    const live = attemptLiveness(store);
+    expect(await live('job_00000000000000000000000000', 1)).toBe(false);
+    // queued/provisioning with no attempt yet: the intent for attempt 1 is being ordered.
+    expect(await live(job.id, 1)).toBe(true);
+    expect(await live(job.id, 2)).toBe(false);
+    await store.transition(job.id, 'dispatch');
+    await store.addAttempt(job.id, attempt(11));
+    expect(await live(job.id, 1)).toBe(true);
+    expect(await live(job.id, 1, 11)).toBe(true);
+    expect(await live(job.id, 1, 12)).toBe(false);
+    expect(await live(job.id, 2)).toBe(false); // attempt 1 is still open
+
+    await store.patchAttempt(job.id, 1, { endReason: 'provider_error' });
+    expect(await live(job.id, 1, 11)).toBe(true); // being released by its worker
+    await store.patchAttempt(job.id, 1, { endedAt: new Date().toISOString() });
+    expect(await live(job.id, 1, 11)).toBe(false);
+    expect(await live(job.id, 2)).toBe(true); // the next attempt may be ordering
+    await store.transition(job.id, 'fail', { reason: 'provider_error' });
+    expect(await live(job.id, 2)).toBe(false);
+  });
+});
