@@ -6,7 +6,7 @@ import { freePort, waitFor } from '@clore-batch/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from '../src/api/api-client';
 import { type Sandbox, startSandbox } from '../src/sandbox/start-sandbox';
-import { type CliResult, runCli, startCli } from './run-cli';
+import { type CliResult, runCli, runInTerminal, startCli } from './run-cli';
 
 /**
  * The CLI as a real child process against a running sandbox (Redis, the simulator with real sshd
@@ -194,6 +194,38 @@ describe('logs, outputs, cancel, list', () => {
     expect(result.code).toBe(130);
     const id = /job (job_\w+)/.exec(result.stderr)?.[1] ?? '';
     expect(result.stderr).toContain(`clore-batch logs ${id} --follow`);
+    expect((await client.getJob(id)).state).toBe('running');
+    expect((await runCli(['cancel', id, '--wait', '--quiet'], env)).code).toBe(0);
+  }, 60_000);
+
+  it('on a terminal: a live status line, and Ctrl-C asks before cancelling (y: 114, N: 130 and the job runs on)', async () => {
+    const typer = (reply: string) => {
+      const sent = { int: false, reply: false };
+      return (output: string) => {
+        // Ctrl-C once the command runs and the status line shows the rented server.
+        if (output.includes('READY-MARK') && /running · \d+s · server /.test(output) && !sent.int) {
+          sent.int = true;
+          return '\x03';
+        }
+        if (output.includes('? [y/N]') && !sent.reply) {
+          sent.reply = true;
+          return reply;
+        }
+        return undefined;
+      };
+    };
+    const args = ['submit', ...GPU, '--wait', '--', 'echo READY-MARK; sleep 600'];
+    const [yes, no] = await Promise.all([
+      runInTerminal(args, env, typer('y\r')),
+      runInTerminal(args, env, typer('n\r')),
+    ]);
+    expect(yes.output).toMatch(
+      /\r\x1b\[2K\x1b\[2mrunning · \d+s · server \d+ .*RTX 3090 · \$[\d.]+\/h · spent \$/,
+    );
+    expect(yes.output).toMatch(/Cancel job job_\w+\? \[y\/N\]/);
+    expect(yes.code).toBe(114);
+    expect(no.code).toBe(130);
+    const id = /stopped waiting; job (job_\w+) keeps running/.exec(no.output)?.[1] ?? '';
     expect((await client.getJob(id)).state).toBe('running');
     expect((await runCli(['cancel', id, '--wait', '--quiet'], env)).code).toBe(0);
   }, 60_000);

@@ -47,3 +47,31 @@ export function startCli(args: string[], env: Record<string, string> = {}, input
 export function runCli(args: string[], env: Record<string, string> = {}, input?: string): Promise<CliResult> {
   return startCli(args, env, input).done;
 }
+
+/**
+ * Run `clore-batch <args>` on a pseudo-terminal (util-linux `script`), so stdout and stderr are a
+ * TTY; `answer(outputSoFar)` returns bytes to type (e.g. '\x03' for Ctrl-C) or undefined.
+ */
+export function runInTerminal(
+  args: string[],
+  env: Record<string, string>,
+  answer: (output: string) => string | undefined,
+): Promise<{ code: number | null; output: string }> {
+  const quoted = [process.execPath, BIN, ...args].map((arg) => `'${arg.replaceAll("'", "'\\''")}'`).join(' ');
+  // `exec`: the CLI replaces the shell script starts, or the shell, hit by the same Ctrl-C, would
+  // exit 130 whatever the CLI's own code.
+  const child = spawn('script', ['-qfec', `exec ${quoted}`, '/dev/null'], {
+    cwd: REPO,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', TERM: 'xterm', ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString('utf8');
+    const typed = answer(output);
+    if (typed !== undefined) {
+      child.stdin?.write(typed);
+    }
+  });
+  return new Promise((resolve) => child.once('close', (code) => resolve({ code, output })));
+}

@@ -143,14 +143,15 @@ class InterruptHandler {
   private async ask(): Promise<void> {
     this.asking = true;
     this.display.pause();
-    const answer = await this.options.io.confirm(`Cancel job ${this.options.jobId}? [y/N] `);
+    const answer = await this.options.io.confirm(
+      `Cancel job ${this.options.jobId}? [y/N] (N: stop waiting, the job keeps running) `,
+    );
     this.asking = false;
     this.display.resume();
     if (answer === 'yes') {
       await this.cancel('SIGINT');
-    } else if (answer === 'interrupted') {
-      this.detach(`stopped waiting; job ${this.options.jobId} keeps running`);
     } else {
+      // "no", or Ctrl-C again at the prompt: give the terminal back, leave the job running.
       this.detach(`stopped waiting; job ${this.options.jobId} keeps running`);
     }
   }
