@@ -219,9 +219,9 @@ describe('logs, outputs, cancel, list', () => {
       runInTerminal(args, env, typer('y\r')),
       runInTerminal(args, env, typer('n\r')),
     ]);
-    expect(yes.output).toMatch(
-      /\r\x1b\[2K\x1b\[2mrunning · \d+s · server \d+ .*RTX 3090 · \$[\d.]+\/h · spent \$/,
-    );
+    // The status line: erase the line (CR, ESC[2K), dim (ESC[2m), then the fields.
+    const drawn = yes.output.replaceAll('\x1b', 'ESC');
+    expect(drawn).toMatch(/\rESC\[2KESC\[2mrunning · \d+s · server \d+ .*RTX 3090 · \$[\d.]+\/h · spent \$/);
     expect(yes.output).toMatch(/Cancel job job_\w+\? \[y\/N\]/);
     expect(yes.code).toBe(114);
     expect(no.code).toBe(130);
