@@ -27,7 +27,8 @@ export async function stopRemote(run: JobRun, attempt: Attempt): Promise<void> {
       }
       const final = await stopCommand(session, jobDir, { graceMs, settleMs: 10_000 });
       run.log.info({ exitCode: final.exitCode, stopped: final.stopped }, 'command stopped');
-      const base = Number(await deps.redis.get(`${deps.prefix}:worker:logbase:${run.id}:${attempt.n}`));
+      const stored = await deps.redis.get(`${deps.prefix}:worker:logbase:${run.id}:${attempt.n}`);
+      const base = stored === null ? Number.NaN : Number(stored);
       if (Number.isFinite(base) && final.exitCode !== undefined) {
         const fresh = run.job.attempts.find((a) => a.n === attempt.n);
         const result = await streamLog(session, {
