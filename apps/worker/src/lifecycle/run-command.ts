@@ -8,13 +8,18 @@ import { openSecretEnv } from './job-secrets';
 
 const LOG_BASE_TTL_SECONDS = 30 * 24 * 3_600;
 
+/** The Redis key of attempt `n`'s log base (see logBase). */
+export function logBaseKey(prefix: string, jobId: string, n: number): string {
+  return `${prefix}:worker:logbase:${jobId}:${n}`;
+}
+
 /**
  * Where byte 0 of this attempt's remote log sits in the job's log: the job's log size when the
  * attempt first ran its command, fixed once (SET NX) so a resumed worker appends at the same place
  * and the store's positional append drops what was already stored.
  */
 async function logBase(run: JobRun, n: number): Promise<number> {
-  const key = `${run.deps.prefix}:worker:logbase:${run.id}:${n}`;
+  const key = logBaseKey(run.deps.prefix, run.id, n);
   const size = await run.deps.store.logSize(run.id);
   await run.deps.redis.set(key, String(size), 'EX', LOG_BASE_TTL_SECONDS, 'NX');
   return Number(await run.deps.redis.get(key));

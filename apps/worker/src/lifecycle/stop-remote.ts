@@ -4,6 +4,7 @@ import { stopCommand } from '../remote/stop-command';
 import { streamLog } from '../remote/stream-log';
 import { connectAttempt } from './await-ready';
 import type { JobRun } from './job-run';
+import { logBaseKey } from './run-command';
 
 /**
  * Best effort before a release (cancel, budget): SIGTERM the command's process group, SIGKILL
@@ -27,7 +28,7 @@ export async function stopRemote(run: JobRun, attempt: Attempt): Promise<void> {
       }
       const final = await stopCommand(session, jobDir, { graceMs, settleMs: 10_000 });
       run.log.info({ exitCode: final.exitCode, stopped: final.stopped }, 'command stopped');
-      const stored = await deps.redis.get(`${deps.prefix}:worker:logbase:${run.id}:${attempt.n}`);
+      const stored = await deps.redis.get(logBaseKey(deps.prefix, run.id, attempt.n));
       const base = stored === null ? Number.NaN : Number(stored);
       if (Number.isFinite(base) && final.exitCode !== undefined) {
         const fresh = run.job.attempts.find((a) => a.n === attempt.n);
