@@ -49,6 +49,7 @@ try {
   const first = accepted[0]?.at ?? submitted;
   const steadyFrom = first + WARMUP_MS;
   const steady = accepted.filter((c) => c.at >= steadyFrom);
+  const steadySent = creates.filter((c) => c.at >= steadyFrom);
   const steadyMs = end - steadyFrom;
   const windows: number[] = [];
   for (let t = steadyFrom; t + CEILING_MS <= end; t += CEILING_MS) {
@@ -81,6 +82,7 @@ try {
     `| create_order accepted in the window | ${accepted.length} (${creates.length - accepted.length} refused) |`,
     `| creates per 5 s in the steady state | ${fixed(perWindow, 3)} |`,
     `| **fraction of the ceiling (1 per 5 s)** | **${fixed(perWindow * 100, 1)} %** (${fixed(perHour, 0)} launches/hour of 720) |`,
+    `| create_order sent in the steady state, accepted or refused, per 5 s | ${fixed((steadySent.length * CEILING_MS) / steadyMs, 3)} (${fixed(((steadySent.length * CEILING_MS) / steadyMs) * 100, 1)} % of the ceiling) |`,
     `| creates in each 5 s window (min / p50 / max of ${windows.length}) | ${sorted[0] ?? 0} / ${percentile(sorted, 50)} / ${sorted.at(-1) ?? 0} |`,
     `| gap between creates p50 / p95 / max | ${fixed(percentile(gapsSorted, 50) / 1000, 2)} s / ${fixed(percentile(gapsSorted, 95) / 1000, 2)} s / ${fixed((gapsSorted.at(-1) ?? 0) / 1000, 2)} s |`,
     `| code-5 answers | ${code5} |`,
@@ -88,6 +90,11 @@ try {
     '',
     `- The limiter spaces creates 5.2 s apart (a 4 % margin on the 5 s limit), so ${fixed((5000 / 5200) * 100, 1)} % is the most this`,
     '  configuration can reach; anything lower is time the create lane stood idle or was late.',
+    '- A refused create (code 6: offline, GigaSPOT or just-rented servers the listing does not mark) uses',
+    '  a create slot like an accepted one, so "sent" is how busy the create lane was and "accepted" how',
+    '  many launches it bought. A create also needs a general slot (1.1 s spacing), shared with the order',
+    '  polls, marketplace refreshes and cancels (the cancel lane goes first): when one of them holds the',
+    '  general slot at the moment the create slot opens, that create goes out up to 1.1 s late.',
     '',
   ].join('\n');
 } finally {
