@@ -88,6 +88,21 @@ describe('failover between servers', () => {
     expect(orders.every((o) => o.endReason === 'cancelled')).toBe(true);
   });
 
+  it('servers whose SSH never answers use up the attempts; every order is released', async () => {
+    kit = await startKit(redis.url, {
+      sim: { faults: { sshRefuseMs: 600_000 } },
+      env: { PROVISION_TIMEOUT_SECONDS: '2' },
+    });
+    const job = await kit.submit({ maxAttempts: 2 });
+    const done = await kit.waitDone(job.id);
+    expect(done.state).toBe('failed');
+    expect(done.reason).toBe('provider_error');
+    expect(done.attempts.map((a) => a.endReason)).toEqual(['provider_error', 'provider_error']);
+    expect(done.message).toContain('did not answer SSH');
+    await kit.noActiveOrders();
+    expect(await kit.orders()).toHaveLength(2);
+  });
+
   it('no matching server fails the job with no_matching_server and orders nothing', async () => {
     kit = await startKit(redis.url, { env: { PROVISION_TIMEOUT_SECONDS: '1' } });
     const job = await kit.submit({ gpu: { model: 'Imaginary GPU 9000' } });

@@ -35,6 +35,19 @@ describe('stopping a job: cancel, timeout, budget', () => {
     expect((await kit.orders()).map((o) => o.endReason)).toEqual(['cancelled']);
   });
 
+  it('cancel while still looking for a server ends cancelled at once, with nothing ordered', async () => {
+    kit = await startKit(redis.url, { env: { PROVISION_TIMEOUT_SECONDS: '60' } });
+    const job = await kit.submit({ gpu: { model: 'Imaginary GPU 9000' } });
+    await kit.waitFor(job.id, ['provisioning']);
+    const began = Date.now();
+    await kit.store.requestCancel(job.id);
+    const done = await kit.waitDone(job.id);
+    expect(done.state).toBe('cancelled');
+    expect(Date.now() - began).toBeLessThan(5_000);
+    expect(done.attempts).toHaveLength(0);
+    expect(await kit.orders()).toHaveLength(0);
+  });
+
   it('cancel while running stops the command, keeps its output, releases the server', async () => {
     kit = await startKit(redis.url);
     const job = await kit.submit({ command: 'echo started; sleep 60; echo never' });
