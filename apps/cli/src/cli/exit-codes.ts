@@ -62,7 +62,10 @@ export const EXIT_CODE_ROWS: ReadonlyArray<readonly [number | string, string]> =
   [EXIT.sshError, 'job failed: ssh_error (the server could not be reached over SSH)'],
   [EXIT.preempted, 'job failed: preempted (the spot rental was outbid)'],
   [EXIT.internal, 'job failed: internal (a clore-batch bug; see the worker log)'],
-  [EXIT.noExitCode, 'job failed: command_failed without an exit code (killed, or lost with its server)'],
+  [
+    EXIT.noExitCode,
+    'job failed: command_failed without a usable exit code (killed, lost, or exit 0 but outputs refused)',
+  ],
   [EXIT.cliFailed, 'clore-batch itself failed: the sandbox could not start, or a bug (message on stderr)'],
   [EXIT.interrupted, 'interrupted (Ctrl-C) without cancelling: the job keeps running'],
 ];

@@ -16,6 +16,13 @@ describe('outcomeOf', () => {
       code: EXIT.noExitCode,
       kind: 'orchestration',
     });
+    const tooBig = outcomeOf(
+      job({ reason: 'command_failed', exitCode: 0, message: 'outputs are 2 GB, over 1 GB' }),
+    );
+    expect(tooBig).toMatchObject({ code: EXIT.noExitCode, kind: 'orchestration' });
+    expect(tooBig.summary).toBe(
+      'failed: the command exited 0 but the job failed (outputs are 2 GB, over 1 GB)',
+    );
   });
 
   it('gives every orchestration failure its own code', () => {

@@ -38,12 +38,14 @@ export function outcomeOf(job: ApiJob): Outcome {
         summary: `failed: the command exited with code ${job.exitCode}`,
       };
     }
-    return {
-      ...base,
-      code: EXIT.noExitCode,
-      kind: 'orchestration',
-      summary: 'failed: the command ended without an exit code',
-    };
+    // No usable code: killed, lost with its server, or the command exited 0 but the job still
+    // failed (e.g. its outputs were over the size cap). The message says which.
+    const why = job.message ? ` (${job.message})` : '';
+    const what =
+      job.exitCode === 0
+        ? 'the command exited 0 but the job failed'
+        : 'the command ended without an exit code';
+    return { ...base, code: EXIT.noExitCode, kind: 'orchestration', summary: `failed: ${what}${why}` };
   }
   const code =
     isFailureReason(job.reason) && job.reason !== 'command_failed' ? REASON_EXIT[job.reason] : EXIT.internal;
