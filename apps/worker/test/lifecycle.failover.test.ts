@@ -6,7 +6,7 @@ import {
   silentLogger,
   toStoredSpec,
 } from '@clore-batch/shared';
-import { type RedisHandle, startRedis } from '@clore-batch/testing';
+import { type RedisHandle, startRedis, waitFor } from '@clore-batch/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createIntents } from '../src/fleet/intents';
 import { selectServers } from '../src/lifecycle/select-server';
@@ -101,6 +101,36 @@ describe('failover between servers', () => {
     expect(done.message).toContain('did not answer SSH');
     await kit.noActiveOrders();
     expect(await kit.orders()).toHaveLength(2);
+  });
+
+  it('the release is retried until the order has ended, while cancel calls keep failing', async () => {
+    kit = await startKit(redis.url);
+    kit.sim.setFaults({ endpoints: { cancel_orders: { http500: 1 }, cancel_order: { http500: 1 } } });
+    const job = await kit.submit({ command: 'echo released later' });
+    const faultedCancels = async () => {
+      const calls = (
+        (await (await fetch(`${kit?.sim.url}/_sim/calls`)).json()) as {
+          calls: { endpoint: string; fault?: string }[];
+        }
+      ).calls;
+      return calls.filter((c) => c.endpoint.startsWith('cancel_order') && c.fault !== undefined).length;
+    };
+    // The command is done and the attempt decided, but its order cannot be cancelled yet.
+    await kit.waitFor(job.id, (j) => j.attempts[0]?.endReason === 'completed');
+    await waitFor(async () => (await faultedCancels()) >= 3, {
+      timeoutMs: 20_000,
+      message: '3 failed cancels',
+    });
+    const pending = await kit.store.get(job.id);
+    expect(pending.state).toBe('collecting');
+    expect(pending.attempts[0]?.endedAt).toBeUndefined();
+    expect(await kit.activeOrders()).toHaveLength(1);
+    // The API recovers: the release completes and only then does the job end.
+    kit.sim.setFaults({});
+    const done = await kit.waitDone(job.id);
+    expect(done.state).toBe('succeeded');
+    expect(done.attempts[0]?.endedAt).toBeDefined();
+    await kit.noActiveOrders();
   });
 
   it('no matching server fails the job with no_matching_server and orders nothing', async () => {
