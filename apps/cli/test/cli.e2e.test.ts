@@ -26,7 +26,12 @@ beforeAll(async () => {
     redisUrl: process.env.REDIS_URL,
     provisioningMs: [100, 300],
     simLimits: { generalMs: 100, createMs: 500 },
-    appEnv: { LOG_LEVEL: 'warn', ORDER_POLL_INTERVAL_MS: '200', MARKETPLACE_REFRESH_MS: '1000' },
+    appEnv: {
+      LOG_LEVEL: 'warn',
+      ORDER_POLL_INTERVAL_MS: '200',
+      MARKETPLACE_REFRESH_MS: '1000',
+      PROVISION_TIMEOUT_SECONDS: '10',
+    },
   });
   env = { CLORE_BATCH_URL: sandbox.url, CLORE_BATCH_TOKEN: sandbox.token };
   client = new ApiClient({ baseUrl: sandbox.url, token: sandbox.token });
@@ -53,6 +58,32 @@ describe('submit --wait', () => {
       /failed: the command exited with code 42.*exit 42 \(the command's own exit code\)/,
     );
     expect(ok.stderr).toMatch(/running: /); // state changes go to stderr as plain lines (not a TTY)
+  }, 90_000);
+
+  it('exits with a distinct orchestration code: no server 110, budget spent 112, timeout 113', async () => {
+    const submit = (flags: string[], command: string) =>
+      runCli(
+        ['submit', '--image', 'u', '--max-price', '3', ...flags, '--wait', '--json', '--', command],
+        env,
+      );
+    const [none, budget, timeout] = await Promise.all([
+      submit(['--gpu', 'RTX 9999', '--budget', '1'], 'true'),
+      submit(['--gpu', 'RTX 3090', '--budget', '0.001'], 'sleep 60'),
+      submit(['--gpu', 'RTX 3090', '--budget', '1', '--timeout', '2'], 'sleep 60'),
+    ]);
+    const exitOf = (result: CliResult) => (JSON.parse(result.stdout) as { exit: unknown }).exit;
+    expect(none.code).toBe(110);
+    expect(exitOf(none)).toEqual({
+      code: 110,
+      kind: 'orchestration',
+      state: 'failed',
+      reason: 'no_matching_server',
+    });
+    expect(none.stderr).toMatch(/exit 110 \(clore-batch orchestration code\)/);
+    expect(budget.code).toBe(112);
+    expect(exitOf(budget)).toMatchObject({ code: 112, reason: 'budget_exceeded' });
+    expect(timeout.code).toBe(113);
+    expect(exitOf(timeout)).toMatchObject({ code: 113, reason: 'timeout' });
   }, 90_000);
 
   it('--json prints one parseable document on stdout (log on stderr) saying whose exit code it is', async () => {
