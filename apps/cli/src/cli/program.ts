@@ -51,7 +51,6 @@ export function buildProgram(io: Io, setCode: (code: number) => void, command: s
       '--secret-env <K=V|K>',
       'secret variable, never stored in clear; bare K reads $K (repeatable)',
       collect,
-      [],
     )
     .option('--output <path>', 'absolute path in the container to collect (repeatable)', collect)
     .option('--idempotency-key <key>', 'a repeat with the same key returns the same job')
