@@ -28,6 +28,23 @@ export async function releaseOrder(run: JobRun, orderId: number, reason: string)
   }
 }
 
+/** Persist why the attempt ends (once), before anything is released. Returns the attempt as stored. */
+export async function decideAttempt(
+  run: JobRun,
+  attempt: Attempt,
+  endReason: AttemptEndReason,
+  message: string,
+): Promise<Attempt> {
+  if (attempt.endReason !== undefined) {
+    return attempt;
+  }
+  run.job = await run.deps.store.patchAttempt(run.id, attempt.n, { endReason });
+  await run.deps.store
+    .addInfo(run.id, `attempt ${attempt.n} ended (${endReason}): ${message}`)
+    .catch(() => {});
+  return run.job.attempts.find((a) => a.n === attempt.n) as Attempt;
+}
+
 /**
  * End an attempt: persist why (first, so a resumed worker finishes the same way), release its
  * order until the watcher confirms it ended, record the final cost, drop the intent and the claim.
@@ -40,10 +57,7 @@ export async function endAttempt(
   message: string,
 ): Promise<Attempt> {
   const { deps } = run;
-  if (attempt.endReason === undefined) {
-    run.job = await deps.store.patchAttempt(run.id, attempt.n, { endReason });
-    await deps.store.addInfo(run.id, `attempt ${attempt.n} ended (${endReason}): ${message}`).catch(() => {});
-  }
+  await decideAttempt(run, attempt, endReason, message);
   let spentUsd = attempt.spentUsd;
   if (attempt.orderId !== undefined) {
     const final = await releaseOrder(run, attempt.orderId, `${endReason}: ${message}`.slice(0, 500));

@@ -6,10 +6,10 @@ import type { LifecycleDeps } from './deps';
 import { JobRun } from './job-run';
 import { decide } from './outcome';
 import { provisionAttempt } from './provision';
-import { endAttempt } from './release';
+import { decideAttempt, endAttempt } from './release';
 import { runCommand } from './run-command';
 import { settle } from './settle';
-import { stopRemote } from './stop-remote';
+import { removeRemote, stopRemote } from './stop-remote';
 import { watchAttempt } from './watch-attempt';
 
 const openAttempt = (job: JobRecord): Attempt | undefined => {
@@ -48,7 +48,7 @@ async function runAttempt(run: JobRun, attempt: Attempt): Promise<void> {
     const collected = await collect(run, current);
     run.signal.throwIfAborted();
     await watch.stop();
-    await endAttempt(
+    const decided = await decideAttempt(
       run,
       current,
       collected.timedOut ? 'timeout' : 'completed',
@@ -56,10 +56,21 @@ async function runAttempt(run: JobRun, attempt: Attempt): Promise<void> {
         ? `the command ran longer than ${run.job.spec.timeoutSeconds} s`
         : 'the command ended',
     );
+    // Decided first: a worker resuming after this point never needs the directory again.
+    await removeRemote(run, decided);
+    await endAttempt(run, decided, decided.endReason ?? 'completed', 'the command ended');
   } finally {
     await watch.stop();
   }
 }
+
+/** Attempt end reasons after which the server is still up (the others: it is gone or unreachable). */
+const SERVER_ALIVE: ReadonlySet<string> = new Set([
+  'budget_exceeded',
+  'internal',
+  'command_failed',
+  'timeout',
+]);
 
 /** Handle an error of the attempt phase; returns when the job can go on (the loop re-reads it). */
 async function afterError(
@@ -88,8 +99,10 @@ async function afterError(
   const open = openAttempt(run.job);
   if (decision.kind === 'cancel') {
     if (open !== undefined) {
-      await stopRemote(run, open);
-      await endAttempt(run, open, 'cancelled', 'cancelled by its owner');
+      const decided = await decideAttempt(run, open, 'cancelled', 'cancelled by its owner');
+      await stopRemote(run, decided);
+      await removeRemote(run, decided);
+      await endAttempt(run, decided, 'cancelled', 'cancelled by its owner');
     } else {
       await run.transition('cancel', { message: 'cancelled by its owner before a server was rented' });
     }
@@ -100,10 +113,13 @@ async function afterError(
     `attempt failed (${decision.reason}): ${decision.message}`,
   );
   if (open !== undefined) {
-    if (decision.reason === 'budget_exceeded' || decision.reason === 'internal') {
-      await stopRemote(run, open);
+    const decided = await decideAttempt(run, open, decision.reason, decision.message);
+    // The server still answers for these: stop the command, clean up its directory.
+    if (SERVER_ALIVE.has(decision.reason)) {
+      await stopRemote(run, decided);
+      await removeRemote(run, decided);
     }
-    await endAttempt(run, open, decision.reason, decision.message);
+    await endAttempt(run, decided, decision.reason, decision.message);
     return;
   }
   // No attempt was recorded (no server, balance, an order that never showed up).

@@ -1,5 +1,6 @@
 import type { Attempt } from '@clore-batch/shared';
 import { readStatus } from '../remote/read-status';
+import { removeJobDir } from '../remote/remove-job-dir';
 import { stopCommand } from '../remote/stop-command';
 import { streamLog } from '../remote/stream-log';
 import { connectAttempt } from './await-ready';
@@ -50,5 +51,25 @@ export async function stopRemote(run: JobRun, attempt: Attempt): Promise<void> {
       { error: (error as Error).message },
       'could not stop the command cleanly; the release ends it',
     );
+  }
+}
+
+/**
+ * Best effort, once the attempt is decided: delete its job directory (log, markers, scripts) on the
+ * server. The release destroys a real server's container anyway; this keeps shared hosts clean.
+ */
+export async function removeRemote(run: JobRun, attempt: Attempt): Promise<void> {
+  if (attempt.readyAt === undefined || attempt.remoteDir === undefined) {
+    return;
+  }
+  try {
+    const session = await connectAttempt(run, attempt, Date.now() + 10_000, run.stopSignal);
+    try {
+      await removeJobDir(session, attempt.remoteDir);
+    } finally {
+      await session.close();
+    }
+  } catch (error) {
+    run.log.warn({ error: (error as Error).message }, 'could not remove the job directory on the server');
   }
 }
