@@ -1,6 +1,7 @@
-import { closeSync, createReadStream, openSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
+import { ReadStream } from 'node:tty';
 
 export type Answer = 'yes' | 'no' | 'interrupted';
 
@@ -63,7 +64,8 @@ function hasDevTty(): boolean {
 
 /** Read one answer from /dev/tty (stdin may be the job file), or stdin when /dev/tty fails. */
 async function askTerminal(question: string): Promise<Answer> {
-  const input: Readable = process.stdin.isTTY ? process.stdin : createReadStream('/dev/tty');
+  // stdin may be the job file (`submit -`): then ask on the controlling terminal itself.
+  const input: Readable = process.stdin.isTTY ? process.stdin : new ReadStream(openSync('/dev/tty', 'r'));
   const rl = createInterface({ input, output: process.stderr, terminal: true });
   try {
     return await new Promise<Answer>((resolve) => {
