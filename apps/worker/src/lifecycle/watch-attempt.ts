@@ -1,8 +1,11 @@
+import type { UsdRates } from '@clore-batch/clore';
 import type { Attempt } from '@clore-batch/shared';
 import { checkBudget, orderCostUsd } from './budget';
 import { AttemptOver } from './control';
 import type { JobRun } from './job-run';
 import { OrderTracker } from './order-views';
+
+const RATES_MAX_AGE_MS = 60_000;
 
 export interface AttemptWatch {
   stop(): Promise<void>;
@@ -29,6 +32,9 @@ export function watchAttempt(run: JobRun, attempt: Attempt): AttemptWatch {
   // a provider clock that runs fast, a simulator's accelerated clock).
   let sample: { at: number; usd: number } | undefined;
   let observedUsdPerHour = 0;
+  // Exchange rates move slowly; the marketplace snapshot is large: read it once a minute, not per update.
+  let rates: UsdRates | undefined;
+  let ratesAt = 0;
 
   const loop = async () => {
     let version: number | undefined;
@@ -56,8 +62,11 @@ export function watchAttempt(run: JobRun, attempt: Attempt): AttemptWatch {
       if (state.kind !== 'active') {
         continue;
       }
-      const market = await deps.fleet.marketplace.get(signal);
-      const now = orderCostUsd(state.order, market.usdRates, {
+      if (rates === undefined || Date.now() - ratesAt > RATES_MAX_AGE_MS) {
+        rates = (await deps.fleet.marketplace.get(signal)).usdRates;
+        ratesAt = Date.now();
+      }
+      const now = orderCostUsd(state.order, rates, {
         usdPerHour: attempt.pricePerHourUsd,
         startedAtMs,
         nowMs: Date.now(),
