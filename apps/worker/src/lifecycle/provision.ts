@@ -96,6 +96,13 @@ export async function provisionAttempt(run: JobRun): Promise<Attempt> {
     tried.add(left.serverId);
   }
 
+  const spent = run.job.attempts.reduce((sum, a) => sum + a.spentUsd, 0);
+  if (spent >= spec.budgetUsd) {
+    throw new AttemptOver(
+      'budget_exceeded',
+      `earlier attempts spent $${spent.toFixed(4)} of the $${spec.budgetUsd} budget; no new server is rented`,
+    );
+  }
   const keys = await jobKeyPair(deps, run.id);
   for (;;) {
     run.throwIfStopped();
