@@ -79,7 +79,8 @@ export async function provisionAttempt(run: JobRun): Promise<Attempt> {
         { attempt: n, orderId },
         `resuming attempt ${n}: adopting order ${orderId} made before a restart`,
       );
-      const market = await deps.fleet.marketplace.get(run.signal);
+      // Not the cancel signal: the order exists and must be recorded to be released.
+      const market = await deps.fleet.marketplace.get(run.stopSignal);
       const server = market.servers.find((s) => s.id === left.serverId);
       const price =
         server === undefined
