@@ -1,4 +1,5 @@
 import {
+  forComponent,
   forJob,
   isTerminal,
   type JobEvent,
@@ -34,7 +35,7 @@ export class JobRun {
     this.id = job.id;
     this.job = job;
     this.stopSignal = stopSignal;
-    this.log = forJob(deps.logger, job.id);
+    this.log = forJob(forComponent(deps.logger, 'lifecycle'), job.id);
   }
 
   static async open(deps: LifecycleDeps, jobId: string, stopSignal: AbortSignal): Promise<JobRun> {
