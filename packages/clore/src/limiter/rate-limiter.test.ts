@@ -199,3 +199,30 @@ describe('createRateLimiter', () => {
     expect(Math.max(...events.map((e) => e.waitedMs))).toBeGreaterThanOrEqual(150);
   });
 });
+
+describe('the send gate', () => {
+  it('keeps the spacing from a call that was sent late, even when the next slot was already reserved', async () => {
+    const ids = unique();
+    const spacing = 300;
+    const early = limiterFor({ ...ids, generalSpacingMs: spacing });
+    const next = limiterFor({ ...ids, generalSpacingMs: spacing });
+    await early.limiter.acquire({ lane: 'reads', isCreate: false });
+    const sentAt = Date.now();
+    // The schedule as a process that reserved its slot before that call went out (late) would see it.
+    const stateKey = `${ids.prefix}:{${ids.keyHash}}:state`;
+    await early.redis.hset(stateKey, 'g', 0);
+    await next.limiter.acquire({ lane: 'reads', isCreate: false });
+    expect(Date.now() - sentAt).toBeGreaterThanOrEqual(spacing - 5);
+  });
+
+  it('keeps the create spacing between two creates the same way', async () => {
+    const ids = unique();
+    const first = limiterFor({ ...ids, generalSpacingMs: 50, createSpacingMs: 400 });
+    const second = limiterFor({ ...ids, generalSpacingMs: 50, createSpacingMs: 400 });
+    await first.limiter.acquire({ lane: 'create', isCreate: true });
+    const sentAt = Date.now();
+    await first.redis.hset(`${ids.prefix}:{${ids.keyHash}}:state`, 'g', 0, 'c', 0);
+    await second.limiter.acquire({ lane: 'create', isCreate: true });
+    expect(Date.now() - sentAt).toBeGreaterThanOrEqual(400 - 5);
+  });
+});

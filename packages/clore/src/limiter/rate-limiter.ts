@@ -154,7 +154,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
         if (reply.delayMs > 0) {
           await sleep(reply.delayMs);
         }
-        commit(request.isCreate);
+        await passSendGate(request.isCreate, signal);
         const waitedMs = Date.now() - started;
         const laneStats = stats[request.lane];
         laneStats.acquired += 1;
@@ -169,17 +169,37 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   }
 
   /**
-   * Record the real send time (best effort, not awaited: the reservation already guarantees the
-   * spacing when timers are punctual; this keeps it when this process woke late).
+   * Wait at the send gate until this call may really go out (COMMIT), then record its send time.
+   * Never proceeds without Redis's word: while Redis is unreachable it keeps trying.
    */
-  function commit(isCreate: boolean): void {
-    redis
-      .eval(COMMIT, 4, ...keys, general, create, isCreate ? 1 : 0, keyTtlMs)
-      .then((raw) => {
-        const [nextGeneral = 0, nextCreate = 0] = (raw as number[]).map(Number);
-        remember(nextGeneral, nextCreate);
-      })
-      .catch((error: unknown) => log.debug({ err: error }, 'could not record the send time'));
+  async function passSendGate(isCreate: boolean, signal: AbortSignal | undefined): Promise<void> {
+    let failures = 0;
+    for (;;) {
+      if (signal?.aborted === true) {
+        throw abortError(signal);
+      }
+      let raw: number[];
+      try {
+        raw = (
+          (await redis.eval(COMMIT, 4, ...keys, general, create, isCreate ? 1 : 0, keyTtlMs)) as number[]
+        ).map(Number);
+        failures = 0;
+      } catch (error) {
+        failures += 1;
+        if (failures === 1 || failures % 20 === 0) {
+          log.warn({ err: error, failures }, 'Redis unreachable at the send gate; waiting for it');
+        }
+        await sleep(Math.min(2_000, 50 * 2 ** Math.min(failures, 6)));
+        continue;
+      }
+      const [passed = 0, second = 0, third = 0] = raw;
+      if (passed === 1) {
+        remember(second, third);
+        return;
+      }
+      // Another process sent later than its slot: keep the spacing from its real send time.
+      await sleep(Math.max(1, second));
+    }
   }
 
   async function penalize(ms: number): Promise<void> {

@@ -4,7 +4,8 @@
  *
  * Keys (base = `<prefix>:{<keyHash>}`):
  *   KEYS[1] <base>:state  hash  g = earliest time (ms) of the next general slot,
- *                               c = earliest time (ms) of the next create slot
+ *                               c = earliest time (ms) of the next create slot,
+ *                               sg / sc = when the last call / create_order was actually sent
  *   KEYS[2] <base>:wait   zset  the waiting room: ticket -> lane priority * 1e13 + arrival seq
  *   KEYS[3] <base>:alive  zset  ticket -> time (ms) after which the ticket counts as abandoned
  *   KEYS[4] <base>:seq    counter for arrival order
@@ -122,14 +123,29 @@ return {nextG, state('c', '0')}
  * (a busy machine) thereby pushes the schedule back instead of crowding the next call.
  * ARGV: 1 generalMs, 2 createMs, 3 isCreate (0/1), 4 key ttl ms. Returns {g, c}.
  */
+/**
+ * The send gate, passed right before a granted call goes out: refuses (returns {0, waitMs}) when the
+ * last call sent with this key, or the last create, left less than a spacing ago. A reservation
+ * alone cannot promise that: a process whose event loop stalls past its slot would send late, right
+ * beside the next holder. On success it records the send time and pushes the schedule back from it.
+ * ARGV: general spacing, create spacing, isCreate (1/0), key TTL.
+ */
 export const COMMIT = `${PRELUDE}
-local nextG = math.max(state('g', '0'), now + tonumber(ARGV[1]))
+local spacingG = tonumber(ARGV[1])
+local spacingC = tonumber(ARGV[2])
+local isCreate = ARGV[3] == '1'
+local wait = state('sg', '0') + spacingG - now
+if isCreate then wait = math.max(wait, state('sc', '0') + spacingC - now) end
+if wait > 0 then return {0, wait} end
+redis.call('HSET', KEYS[1], 'sg', now)
+local nextG = math.max(state('g', '0'), now + spacingG)
 redis.call('HSET', KEYS[1], 'g', nextG)
 local nextC = state('c', '0')
-if ARGV[3] == '1' then
-  nextC = math.max(nextC, now + tonumber(ARGV[2]))
+if isCreate then
+  redis.call('HSET', KEYS[1], 'sc', now)
+  nextC = math.max(nextC, now + spacingC)
   redis.call('HSET', KEYS[1], 'c', nextC)
 end
 touch(tonumber(ARGV[4]))
-return {nextG, nextC}
+return {1, nextG, nextC}
 `;
