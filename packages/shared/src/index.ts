@@ -28,6 +28,7 @@ export {
   SECRET_FIELDS,
   silentLogger,
 } from './logging/logger';
+export { exitOnStartupError, type ShutdownOptions, stopOnSignals } from './process/shutdown';
 export {
   bullPrefix,
   JOBS_QUEUE,

@@ -34,7 +34,8 @@ describe('loadConfig', () => {
   });
 
   it('requires SECRETS_KEY and never echoes secret values', () => {
-    expect(() => loadConfig({})).toThrow(/SECRETS_KEY/);
+    expect(() => loadConfig({})).toThrow(/SECRETS_KEY: is required/);
+    expect(() => loadConfig({ ...base, PORT: 'eighty' })).toThrow(/PORT: must be a number \(got "eighty"\)/);
     try {
       loadConfig({ SECRETS_KEY: 'short-secret-value', API_TOKENS: 'ci:submit:tiny-secret' });
       expect.unreachable();

@@ -20,6 +20,20 @@ function deepFreeze<T>(value: T): T {
 /** Values are never echoed back for these: an error message must not carry a secret. */
 const SECRET_VARIABLES = new Set(['SECRETS_KEY', 'CLORE_API_KEY', 'API_TOKENS', 'WEBHOOK_SECRET']);
 
+/** Zod's wording, said for people who set environment variables. */
+function plainMessage(
+  issue: { code: string; message: string; expected?: unknown },
+  given: string | undefined,
+): string {
+  if (given === undefined) {
+    return 'is required';
+  }
+  if (issue.code === 'invalid_type' && issue.expected === 'number') {
+    return 'must be a number';
+  }
+  return issue.message;
+}
+
 /**
  * Parse the environment once. Pure: reads only `env`. Reports every bad variable in one
  * CONFIG_INVALID error (message and `details.issues`), and returns a deeply frozen object.
@@ -37,9 +51,9 @@ export function loadConfig(env: Record<string, string | undefined>): DeepReadonl
   if (!result.success) {
     const issues = result.error.issues.map((issue) => {
       const variable = String(issue.path[0] ?? '(environment)');
-      const shown =
-        SECRET_VARIABLES.has(variable) || input[variable] === undefined ? '' : ` (got "${input[variable]}")`;
-      return { variable, message: `${issue.message}${shown}` };
+      const given = input[variable];
+      const shown = SECRET_VARIABLES.has(variable) || given === undefined ? '' : ` (got "${given}")`;
+      return { variable, message: `${plainMessage(issue, given)}${shown}` };
     });
     const lines = issues.map((i) => `  ${i.variable}: ${i.message}`).join('\n');
     throw new AppError('CONFIG_INVALID', `invalid configuration, ${issues.length} problem(s):\n${lines}`, {
