@@ -2,7 +2,7 @@
  * Every benchmark, one after the other, each rewriting its own section of docs/benchmarks.md
  * (`pnpm bench` at the root). Each runs as its own process, so one failing does not stop the rest;
  * the exit code is non-zero if any failed. About 35 minutes in all on 2 cores (the real API limits
- * make most of them slow on purpose).
+ * make most of them slow on purpose). The arguments are the ones the published figures were made with.
  *
  *   pnpm bench [-- --only economy,launch] [-- --skip limiter]
  */
@@ -11,11 +11,11 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const BENCHMARKS: { name: string; file: string; args: string[] }[] = [
-  { name: 'limiter', file: 'limiter.ts', args: [] },
-  { name: 'api', file: 'api.ts', args: [] },
+  { name: 'limiter', file: 'limiter.ts', args: ['--calls', '96'] },
+  { name: 'api', file: 'api.ts', args: ['--requests', '4000', '--concurrency', '16', '--rounds', '8'] },
   { name: 'economy', file: 'economy.ts', args: ['--jobs', '50'] },
   { name: 'launch', file: 'launch.ts', args: ['--jobs', '200', '--window', '300'] },
-  { name: 'overhead', file: 'overhead.ts', args: ['--jobs', '20'] },
+  { name: 'overhead', file: 'overhead.ts', args: ['--jobs', '20', '--every', '6'] },
   { name: 'log', file: 'log-1gib.ts', args: ['--mib', '1024'] },
 ];
 
