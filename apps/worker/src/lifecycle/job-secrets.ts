@@ -1,10 +1,7 @@
-import { AppError, openJson, sealJson } from '@clore-batch/shared';
-import ssh2 from 'ssh2';
+import { openJson, sealJson } from '@clore-batch/shared';
 import { generateJobKeyPair, type JobKeyPair } from '../remote/job-key-pair';
 import type { LifecycleDeps } from './deps';
 
-// ssh2 is CommonJS: under plain Node ESM (node --import tsx, the Dockerfile) it has no named exports.
-const { utils } = ssh2;
 const KEY_PAIR = 'sshKeyPair';
 
 /**
@@ -16,35 +13,9 @@ export async function jobKeyPair(deps: LifecycleDeps, jobId: string): Promise<Jo
   if (sealed !== undefined) {
     return openJson<JobKeyPair>(deps.secretKey, sealed);
   }
-  const pair = usableKeyPair(jobId);
+  const pair = generateJobKeyPair(`clore-batch ${jobId}`);
   await deps.store.setSecret(jobId, KEY_PAIR, sealJson(deps.secretKey, pair));
   return pair;
-}
-
-/**
- * ssh2's ed25519 generator drops a leading zero byte of the public key about once in 200 pairs
- * (a 31-byte key: "Malformed OpenSSH private key" on every later connect). Keep only pairs that
- * parse back.
- */
-export function isUsableKeyPair(pair: JobKeyPair): boolean {
-  return (
-    !(utils.parseKey(pair.privateKey) instanceof Error) && !(utils.parseKey(pair.publicKey) instanceof Error)
-  );
-}
-
-export function usableKeyPair(jobId: string): JobKeyPair {
-  for (let i = 0; ; i += 1) {
-    const pair = generateJobKeyPair(`clore-batch ${jobId}`);
-    if (
-      !(utils.parseKey(pair.privateKey) instanceof Error) &&
-      !(utils.parseKey(pair.publicKey) instanceof Error)
-    ) {
-      return pair;
-    }
-    if (i >= 20) {
-      throw new AppError('INTERNAL', 'could not generate a usable SSH key pair');
-    }
-  }
 }
 
 /** The job's secretEnv in clear, only to hand it to the remote command. Never log the result. */
