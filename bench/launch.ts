@@ -95,6 +95,11 @@ try {
     '  many launches it bought. A create also needs a general slot (1.1 s spacing), shared with the order',
     '  polls, marketplace refreshes and cancels (the cancel lane goes first): when one of them holds the',
     '  general slot at the moment the create slot opens, that create goes out up to 1.1 s late.',
+    '- Why so many refusals: the worker remembers a refusing server only for the attempt that met it',
+    '  (`tried` in provision.ts), and the listing keeps showing offline servers as free, so every new job',
+    '  tries the same offline server again. A scaled run (60 jobs, seed 11, 80 servers) sent 25 refused',
+    '  creates for 60 launches, all to two offline servers (13 and 12 times). A fleet-wide memory of refusals',
+    "  (a short TTL per server) would turn those slots into launches; reported to the worker's owner.",
     '',
   ].join('\n');
 } finally {
