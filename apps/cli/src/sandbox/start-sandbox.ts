@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { access, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type SimHandle, startSimulator } from '@clore-batch/clore-sim';
-import { freePort } from '@clore-batch/testing';
+import { freePort, SSHD_PATH } from '@clore-batch/testing';
 import { chooseRedis, type SandboxRedis } from './choose-redis';
 import { type ServiceProcess, startService } from './service-process';
 
@@ -62,6 +62,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     }
   };
   try {
+    await preflight(options);
     const dataDir = await mkdtemp(join(tmpdir(), 'clore-batch-sandbox-'));
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
 
@@ -133,6 +134,33 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   } catch (error) {
     await stopAll();
     throw error;
+  }
+}
+
+/** What the sandbox needs from the machine, with the command that installs it when missing. */
+async function preflight(options: SandboxOptions): Promise<void> {
+  const missing: string[] = [];
+  if (!options.realClore && !(await isExecutable(SSHD_PATH))) {
+    missing.push(`OpenSSH server (${SSHD_PATH}, the simulated servers)`);
+  }
+  const onPath = (process.env.PATH ?? '').split(':').map((dir) => join(dir, 'redis-server'));
+  const hasRedis = (await Promise.all(onPath.map(isExecutable))).some(Boolean);
+  if (!hasRedis && !options.redisUrl) {
+    missing.push('redis-server (no REDIS_URL given)');
+  }
+  if (missing.length > 0) {
+    throw new Error(
+      `missing ${missing.join(' and ')}: run \`bash scripts/bootstrap.sh\` (apt-get install redis-server openssh-server)`,
+    );
+  }
+}
+
+async function isExecutable(path: string): Promise<boolean> {
+  try {
+    await access(path, 1); // X_OK
+    return true;
+  } catch {
+    return false;
   }
 }
 
