@@ -20,6 +20,8 @@ const BENCHMARKS: { name: string; file: string; args: string[] }[] = [
 ];
 
 const { values } = parseArgs({
+  // pnpm passes a literal `--` through (`pnpm bench -- --only economy`).
+  args: process.argv.slice(2).filter((arg) => arg !== '--'),
   options: { only: { type: 'string' }, skip: { type: 'string' } },
 });
 const only = values.only?.split(',');
