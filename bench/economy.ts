@@ -118,7 +118,7 @@ function section(a: SideFigures, b: SideFigures, machine: string): string {
     `- Simulator (both sides): seed ${SIM.seed}, ${SIM.servers} servers, limits ${SIM.limits?.generalMs} ms / create ${SIM.limits?.createMs} ms per key`,
     `  (the real API's), provisioning ${SIM.provisioningMs?.[0]}–${SIM.provisioningMs?.[1]} ms per order, real response shape (create_order answers no id).`,
     `- Jobs: \`echo job N; sleep 2\`, any RTX 3090/4090 up to $5/h, paid in ${BENCH_CURRENCY}.`,
-    '- clore-batch: one worker process built by `startWorker` with production defaults (concurrency 8, order',
+    '- clore-batch: one worker built by `startWorker` in the benchmark process, production defaults (concurrency 8, order',
     `  poll 3 s, marketplace refresh 15 s, limiter 1.1 s / 5.2 s); the ${JOBS} jobs are submitted at once`,
     '  (store + queue, as `POST /v1/jobs` does). Wall time: first submit to the last job terminal; calls:',
     '  every call of the key from the worker start to that moment.',
