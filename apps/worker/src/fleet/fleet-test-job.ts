@@ -33,7 +33,7 @@ export async function runJob(
       });
     } catch {
       // server-offline and the like: next candidate.
-      await fleet.intents.remove(jobId, 1);
+      await fleet.intents.remove(jobId, 1, server.id);
       await fleet.claims.release(server.id, jobId);
       continue;
     }
@@ -46,11 +46,11 @@ export async function runJob(
       order = snapshot.orders.find((o) => o.serverId === server.id && !taken.has(o.id));
     }
     taken.add(order.id);
-    await fleet.intents.bindOrder(jobId, 1, order.id);
+    await fleet.intents.bindOrder(jobId, 1, server.id, order.id);
     await fleet.claims.release(server.id, jobId);
     await fleet.releases.request(order.id, { jobId, reason: 'done' });
     const ended = await fleet.releases.waitEnded(order.id);
-    await fleet.intents.remove(jobId, 1);
+    await fleet.intents.remove(jobId, 1, server.id);
     return ended ?? order;
   }
   throw new Error(`${jobId}: no server could be rented`);

@@ -52,7 +52,12 @@ export interface ServerClaims {
   release(serverId: number, jobId: string): Promise<void>;
 }
 
-/** Written BEFORE create_order, so the reaper can tell our orphans from someone else's orders. */
+/**
+ * Written BEFORE create_order on a server, so the reaper can tell our orphans from someone else's
+ * orders. One per (job, attempt, server): an attempt that tries several servers keeps one intent
+ * per server it tried, because a create whose answer was lost may have made an order on any of them
+ * (docs/decisions/0054).
+ */
 export interface OrderIntent {
   jobId: string;
   attempt: number;
@@ -66,10 +71,16 @@ export interface OrderIntent {
 }
 
 export interface Intents {
+  /** Write the intent for (jobId, attempt, serverId); never replaces one already written for it. */
   record(intent: OrderIntent): Promise<void>;
-  bindOrder(jobId: string, attempt: number, orderId: number): Promise<void>;
-  /** Forget an intent once its order has ended (or was never made). */
-  remove(jobId: string, attempt: number): Promise<void>;
+  /** Bind the intent of that server in that attempt to its order (writing one if it is missing). */
+  bindOrder(jobId: string, attempt: number, serverId: number, orderId: number): Promise<void>;
+  /**
+   * Forget an intent ONLY once no order can exist for it: its order has ended, or the create on
+   * that server was refused in a way that guarantees nothing was made. Without `serverId`: every
+   * server of the attempt.
+   */
+  remove(jobId: string, attempt: number, serverId?: number): Promise<void>;
   list(): Promise<OrderIntent[]>;
 }
 

@@ -3,7 +3,7 @@ import { fleetKeys, silentLogger } from '@clore-batch/shared';
 import { type RedisHandle, startRedis, trackRedis } from '@clore-batch/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createIntents } from './intents';
+import { createIntents, intentField } from './intents';
 import { createServerClaims } from './server-claims';
 
 describe('server claims and intents (real Redis)', () => {
@@ -41,19 +41,79 @@ describe('server claims and intents (real Redis)', () => {
     const intents = createIntents(redis, keys, silentLogger(), () => 5_000);
     await intents.record({ jobId: 'job-a', attempt: 1, serverId: 3, at: 1_000 });
     await intents.record({ jobId: 'job-a', attempt: 2, serverId: 4, at: 2_000 });
-    await intents.bindOrder('job-a', 2, 77);
+    await intents.bindOrder('job-a', 2, 4, 77);
     const listed = (await intents.list()).sort((x, y) => x.attempt - y.attempt);
     expect(listed).toEqual([
       { jobId: 'job-a', attempt: 1, serverId: 3, at: 1_000 },
       { jobId: 'job-a', attempt: 2, serverId: 4, at: 2_000, orderId: 77, boundAt: 5_000 },
     ]);
-    await intents.remove('job-a', 1);
+    await intents.remove('job-a', 1, 3);
     expect((await intents.list()).map((i) => i.attempt)).toEqual([2]);
     // A malformed entry is skipped, not fatal.
     await redis.hset(keys.intents, 'junk:1', '{not json');
     expect(await intents.list()).toHaveLength(1);
     // bindOrder without a recorded intent still leaves a bound one (else the reaper would call the order foreign).
-    await intents.bindOrder('job-b', 1, 88);
-    expect((await intents.list()).find((i) => i.jobId === 'job-b')).toMatchObject({ orderId: 88 });
+    await intents.bindOrder('job-b', 1, 9, 88);
+    expect((await intents.list()).find((i) => i.jobId === 'job-b')).toMatchObject({
+      serverId: 9,
+      orderId: 88,
+    });
+  });
+
+  it('intents: every server tried in one attempt keeps its own intent; bind and remove touch only that one', async () => {
+    const keys = fleetKeys(`test-${randomUUID()}`);
+    const intents = createIntents(redis, keys, silentLogger(), () => 9_000);
+    const mine = async () =>
+      (await intents.list()).filter((i) => i.jobId === 'job-a').sort((x, y) => x.serverId - y.serverId);
+    // Server 3's create was lost (its intent stays); the attempt moves on to servers 4 and 5.
+    await intents.record({ jobId: 'job-a', attempt: 1, serverId: 3, at: 1_000 });
+    await intents.record({ jobId: 'job-a', attempt: 1, serverId: 4, at: 2_000 });
+    await intents.record({ jobId: 'job-a', attempt: 1, serverId: 5, at: 3_000 });
+    // Recording again for a server never replaces its intent (its earlier time, its binding).
+    await intents.record({ jobId: 'job-a', attempt: 1, serverId: 3, at: 4_000 });
+    await intents.bindOrder('job-a', 1, 5, 55);
+    expect(await mine()).toEqual([
+      { jobId: 'job-a', attempt: 1, serverId: 3, at: 1_000 },
+      { jobId: 'job-a', attempt: 1, serverId: 4, at: 2_000 },
+      { jobId: 'job-a', attempt: 1, serverId: 5, at: 3_000, orderId: 55, boundAt: 9_000 },
+    ]);
+    await intents.record({ jobId: 'job-a', attempt: 1, serverId: 5, at: 4_000 });
+    expect((await mine())[2]).toMatchObject({ at: 3_000, orderId: 55 });
+    // Server 4 refused outright: only its intent goes.
+    await intents.remove('job-a', 1, 4);
+    expect((await mine()).map((i) => i.serverId)).toEqual([3, 5]);
+    // The order on server 5 ended: only its intent goes; server 3's stays for the reaper.
+    await intents.remove('job-a', 1, 5);
+    expect((await mine()).map((i) => i.serverId)).toEqual([3]);
+    await intents.record({ jobId: 'job-a', attempt: 2, serverId: 6, at: 5_000 });
+    // Without a server: every intent of that attempt, and no other attempt's.
+    await intents.record({ jobId: 'job-a', attempt: 1, serverId: 7, at: 5_000 });
+    await intents.remove('job-a', 1);
+    expect((await mine()).map((i) => `${i.attempt}:${i.serverId}`)).toEqual(['2:6']);
+  });
+
+  it('intents written by an older worker (one field per attempt) are bound and removed by server', async () => {
+    const keys = fleetKeys(`test-${randomUUID()}`);
+    const intents = createIntents(redis, keys, silentLogger(), () => 9_000);
+    await redis.hset(
+      keys.intents,
+      'job-old:1',
+      JSON.stringify({ jobId: 'job-old', attempt: 1, serverId: 8, at: 1_000 }),
+    );
+    await intents.bindOrder('job-old', 1, 8, 80);
+    expect(await redis.hkeys(keys.intents)).toEqual([intentField('job-old', 1, 8)]);
+    expect(await intents.list()).toEqual([
+      { jobId: 'job-old', attempt: 1, serverId: 8, at: 1_000, orderId: 80, boundAt: 9_000 },
+    ]);
+    await redis.hset(
+      keys.intents,
+      'job-old:2',
+      JSON.stringify({ jobId: 'job-old', attempt: 2, serverId: 9, at: 2_000 }),
+    );
+    await intents.remove('job-old', 2, 8);
+    expect(await intents.list()).toHaveLength(2);
+    await intents.remove('job-old', 2, 9);
+    await intents.remove('job-old', 1, 8);
+    expect(await redis.hlen(keys.intents)).toBe(0);
   });
 });

@@ -37,10 +37,10 @@ describe('fleet reaper', () => {
     // Bound intents: one whose job is gone, one whose job is alive.
     await fleet.intents.record({ jobId: 'job-dead', attempt: 1, serverId: orphanServer, at: Date.now() });
     const orphan = await rentDirectly(client, orphanServer);
-    await fleet.intents.bindOrder('job-dead', 1, orphan);
+    await fleet.intents.bindOrder('job-dead', 1, orphanServer, orphan);
     await fleet.intents.record({ jobId: 'job-live', attempt: 1, serverId: liveServer, at: Date.now() });
     const alive = await rentDirectly(client, liveServer);
-    await fleet.intents.bindOrder('job-live', 1, alive);
+    await fleet.intents.bindOrder('job-live', 1, liveServer, alive);
     // The lost-create case: the intent was written, create_order's answer never came (no bind).
     await fleet.intents.record({ jobId: 'job-lost', attempt: 2, serverId: lostServer, at: Date.now() });
     const lost = await rentDirectly(client, lostServer);
@@ -89,7 +89,7 @@ describe('fleet reaper', () => {
     const server = kit.freshServer().id;
     await fleet.intents.record({ jobId: 'job-flaky', attempt: 1, serverId: server, at: Date.now() });
     const id = await rentDirectly(kit.client(), server);
-    await fleet.intents.bindOrder('job-flaky', 1, id);
+    await fleet.intents.bindOrder('job-flaky', 1, server, id);
     await fleet.start();
     const keys = fleetKeys(kit.prefix);
     const first = await waitFor(async () => {
@@ -117,7 +117,7 @@ describe('fleet reaper', () => {
     const server = kit.freshServer().id;
     await fleet.intents.record({ jobId: 'job-unknown', attempt: 1, serverId: server, at: Date.now() });
     const id = await rentDirectly(kit.client(), server);
-    await fleet.intents.bindOrder('job-unknown', 1, id);
+    await fleet.intents.bindOrder('job-unknown', 1, server, id);
     await fleet.start();
     const v = (await fleet.orderBook.next(0)).version;
     await fleet.orderBook.next(v + 3);
@@ -131,7 +131,7 @@ describe('fleet reaper', () => {
     const server = kit.freshServer().id;
     await a.intents.record({ jobId: 'job-gone', attempt: 1, serverId: server, at: Date.now() });
     const id = await rentDirectly(kit.client(), server);
-    await a.intents.bindOrder('job-gone', 1, id);
+    await a.intents.bindOrder('job-gone', 1, server, id);
     await a.start();
     const keys = fleetKeys(kit.prefix);
     const seenByA = await waitFor(async () => {

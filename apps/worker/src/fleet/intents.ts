@@ -3,7 +3,13 @@ import type { Redis } from 'ioredis';
 import { HSET_IF_EXISTS } from './fleet-scripts';
 import type { Intents, OrderIntent } from './fleet-types';
 
-export function intentField(jobId: string, attempt: number): string {
+/** One hash field per server tried in a job attempt (docs/decisions/0054). */
+export function intentField(jobId: string, attempt: number, serverId: number): string {
+  return `${jobId}:${attempt}:${serverId}`;
+}
+
+/** The field an older worker wrote (one per attempt); still read, bound and removed. */
+function legacyField(jobId: string, attempt: number): string {
   return `${jobId}:${attempt}`;
 }
 
@@ -17,50 +23,86 @@ function isIntent(value: unknown): value is OrderIntent {
   );
 }
 
+function parse(raw: string | null): OrderIntent | undefined {
+  if (raw === null) {
+    return undefined;
+  }
+  try {
+    const parsed: unknown = JSON.parse(raw);
+    return isIntent(parsed) ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * Order intents (docs/decisions/0047): one hash field per job attempt, written BEFORE create_order,
- * bound to the order id once it is known, removed once the order has ended (by the lifecycle, or
- * pruned by the reaper). The reaper trusts only these to tell our orders from someone else's.
+ * Order intents (docs/decisions/0047, 0054): one hash field per (job, attempt, server), written
+ * BEFORE create_order on that server, bound to the order id once it is known, removed only when no
+ * order can exist for it (its order ended, or the create was refused outright; or pruned by the
+ * reaper). The reaper trusts only these to tell our orders from someone else's.
  */
 export function createIntents(redis: Redis, keys: FleetKeys, logger: Logger, now: () => number): Intents {
   return {
     async record(intent) {
-      await redis.hset(keys.intents, intentField(intent.jobId, intent.attempt), JSON.stringify(intent));
+      // Never replaces an intent already written for this server (its earlier time, its binding).
+      await redis.hsetnx(
+        keys.intents,
+        intentField(intent.jobId, intent.attempt, intent.serverId),
+        JSON.stringify(intent),
+      );
     },
-    async bindOrder(jobId, attempt, orderId) {
-      const field = intentField(jobId, attempt);
-      const raw = await redis.hget(keys.intents, field);
-      const parsed: unknown = raw === null ? undefined : JSON.parse(raw);
-      if (!isIntent(parsed)) {
-        // Bound orders are matched by id alone: write one, or the reaper would call the order foreign.
-        logger.warn(
-          { jobId, attempt, orderId },
-          'bindOrder: no intent was recorded for this attempt; writing one',
-        );
-        const intent: OrderIntent = { jobId, attempt, serverId: -1, at: now(), orderId, boundAt: now() };
-        await redis.hset(keys.intents, field, JSON.stringify(intent));
+    async bindOrder(jobId, attempt, serverId, orderId) {
+      const field = intentField(jobId, attempt, serverId);
+      const current = parse(await redis.hget(keys.intents, field));
+      if (current !== undefined) {
+        const bound: OrderIntent = { ...current, orderId, boundAt: now() };
+        await redis.eval(HSET_IF_EXISTS, 1, keys.intents, field, JSON.stringify(bound));
         return;
       }
-      const bound: OrderIntent = { ...parsed, orderId, boundAt: now() };
-      await redis.eval(HSET_IF_EXISTS, 1, keys.intents, field, JSON.stringify(bound));
+      const legacy = parse(await redis.hget(keys.intents, legacyField(jobId, attempt)));
+      if (legacy?.serverId === serverId) {
+        // Written by an older worker: moved to this server's field, bound.
+        await redis.hset(keys.intents, field, JSON.stringify({ ...legacy, orderId, boundAt: now() }));
+        await redis.hdel(keys.intents, legacyField(jobId, attempt));
+        return;
+      }
+      // Bound orders are matched by id alone: write one, or the reaper would call the order foreign.
+      logger.warn(
+        { jobId, attempt, serverId, orderId },
+        'bindOrder: no intent was recorded for this server and attempt; writing one',
+      );
+      const intent: OrderIntent = { jobId, attempt, serverId, at: now(), orderId, boundAt: now() };
+      await redis.hset(keys.intents, field, JSON.stringify(intent));
     },
-    async remove(jobId, attempt) {
-      await redis.hdel(keys.intents, intentField(jobId, attempt));
+    async remove(jobId, attempt, serverId) {
+      const fields = new Set<string>();
+      if (serverId !== undefined) {
+        fields.add(intentField(jobId, attempt, serverId));
+      }
+      for (const [field, raw] of Object.entries(await redis.hgetall(keys.intents))) {
+        const intent = parse(raw);
+        if (
+          intent?.jobId === jobId &&
+          intent.attempt === attempt &&
+          (serverId === undefined || intent.serverId === serverId)
+        ) {
+          fields.add(field);
+        }
+      }
+      if (fields.size > 0) {
+        await redis.hdel(keys.intents, ...fields);
+      }
     },
     async list() {
       const all = await redis.hgetall(keys.intents);
       const intents: OrderIntent[] = [];
       for (const [field, raw] of Object.entries(all)) {
-        try {
-          const parsed: unknown = JSON.parse(raw);
-          if (isIntent(parsed)) {
-            intents.push(parsed);
-            continue;
-          }
-        } catch {
-          // reported below
+        const intent = parse(raw);
+        if (intent === undefined) {
+          logger.warn({ field }, 'ignoring a malformed order intent');
+          continue;
         }
-        logger.warn({ field }, 'ignoring a malformed order intent');
+        intents.push(intent);
       }
       return intents;
     },

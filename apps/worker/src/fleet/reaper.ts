@@ -137,7 +137,7 @@ export function createReaper(deps: ReaperDeps) {
         await reap(next, now);
         if (intent.orderId === undefined) {
           // The lost-create case: the intent now names its order, so it is pruned when that ends.
-          await deps.intents.bindOrder(intent.jobId, intent.attempt, order.id);
+          await deps.intents.bindOrder(intent.jobId, intent.attempt, intent.serverId, order.id);
         }
       }
       await redis.hset(keys.orphans, String(order.id), JSON.stringify(next));
@@ -169,16 +169,16 @@ export function createReaper(deps: ReaperDeps) {
         // Bound: its order is known to have existed at boundAt (the binder's clock; a minute of slack).
         const knownSince = (intent.boundAt ?? intent.at) + settings.intentSlackMs;
         if (endedIn(snapshot, intent.orderId, knownSince).ended) {
-          await deps.intents.remove(intent.jobId, intent.attempt);
+          await deps.intents.remove(intent.jobId, intent.attempt, intent.serverId);
         }
       } else if (now - intent.at > settings.unboundIntentMaxAgeMs) {
         const explains = snapshot.orders.some((order) =>
           explainOrder(order, [intent], settings.intentSlackMs),
         );
         if (!explains && !(await isLive(intent.jobId, intent.attempt, undefined))) {
-          await deps.intents.remove(intent.jobId, intent.attempt);
+          await deps.intents.remove(intent.jobId, intent.attempt, intent.serverId);
           logger.info(
-            { jobId: intent.jobId, attempt: intent.attempt },
+            { jobId: intent.jobId, attempt: intent.attempt, serverId: intent.serverId },
             'forgot a stale intent that never got an order',
           );
         }

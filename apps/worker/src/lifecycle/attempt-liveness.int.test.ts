@@ -71,4 +71,35 @@ describe('attemptLiveness', () => {
     await store.transition(job.id, 'fail', { reason: 'provider_error' });
     expect(await live(job.id, 2)).toBe(false);
   });
+
+  it('one attempt, two servers: the order of a lost create on server A is live while the attempt provisions, not once it is bound to server B', async () => {
+    const job = await open();
+    const live = attemptLiveness(store);
+    const strayOnA = 21;
+    const orderOnB = 22;
+    await store.transition(job.id, 'dispatch');
+    // Still provisioning (the create on B may be in flight): any order of attempt 1 may be the one
+    // this try made and is slow to show up; never reaped yet.
+    expect(await live(job.id, 1, strayOnA)).toBe(true);
+    expect(await live(job.id, 1, orderOnB)).toBe(true);
+    expect(await live(job.id, 1)).toBe(true);
+    await store.addAttempt(job.id, { ...attempt(orderOnB), serverId: 6 });
+    expect(await live(job.id, 1, strayOnA)).toBe(false);
+    expect(await live(job.id, 1, orderOnB)).toBe(true);
+    // Once the job is over, nothing of it is live.
+    await store.patchAttempt(job.id, 1, { endReason: 'provider_error', endedAt: new Date().toISOString() });
+    await store.transition(job.id, 'fail', { reason: 'provider_error' });
+    expect(await live(job.id, 1, strayOnA)).toBe(false);
+    expect(await live(job.id, 1, orderOnB)).toBe(false);
+    expect(await live(job.id, 2)).toBe(false);
+  });
+
+  it('a job that fails while still provisioning: the stray order of its lost create is not live', async () => {
+    const job = await open();
+    const live = attemptLiveness(store);
+    await store.transition(job.id, 'dispatch');
+    expect(await live(job.id, 1, 31)).toBe(true);
+    await store.transition(job.id, 'fail', { reason: 'no_matching_server' });
+    expect(await live(job.id, 1, 31)).toBe(false);
+  });
 });

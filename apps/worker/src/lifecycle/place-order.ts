@@ -13,35 +13,52 @@ export interface PlaceOrderInput {
 
 const CREATE_TRIES = 3;
 
-/** The order ids other jobs' intents are bound to: never mistaken for ours. */
-async function othersOrders(run: JobRun, attempt: number): Promise<Set<number>> {
+/** Where a create_order may have made an order: the server, and when its intent was written. */
+export interface OrderTry {
+  serverId: number;
+  intentAt: number;
+}
+
+/** The order ids bound to intents other than these tries': never mistaken for theirs. */
+async function othersOrders(run: JobRun, attempt: number, tries: readonly OrderTry[]): Promise<Set<number>> {
   const intents = await run.deps.fleet.intents.list();
+  const ours = (serverId: number) => tries.some((t) => t.serverId === serverId);
   return new Set(
     intents
-      .filter((i) => !(i.jobId === run.id && i.attempt === attempt) && i.orderId !== undefined)
+      .filter(
+        (i) => !(i.jobId === run.id && i.attempt === attempt && ours(i.serverId)) && i.orderId !== undefined,
+      )
       .map((i) => i.orderId as number),
   );
 }
 
-/** Look for the order a create_order on `serverId` made, in the order book, until `untilMs`. */
+/**
+ * Look for an order a create_order of attempt `attempt` made on any of `tries`' servers, in the
+ * order book, until `untilMs`. Returns the first found (order id and its server).
+ */
 export async function lookUpOrder(
   run: JobRun,
-  options: { attempt: number; serverId: number; intentAt: number; untilMs: number },
-): Promise<number | undefined> {
-  const exclude = await othersOrders(run, options.attempt);
-  const order = await watchOrders(
-    run.deps,
-    { untilMs: options.untilMs, signal: run.stopSignal, poll: true },
-    (s) => findNewOrder(s, { serverId: options.serverId, notBeforeMs: options.intentAt, exclude }),
-  );
-  return order?.id;
+  options: { attempt: number; tries: readonly OrderTry[]; untilMs: number },
+): Promise<{ orderId: number; serverId: number } | undefined> {
+  const exclude = await othersOrders(run, options.attempt, options.tries);
+  return watchOrders(run.deps, { untilMs: options.untilMs, signal: run.stopSignal, poll: true }, (s) => {
+    for (const t of options.tries) {
+      const order = findNewOrder(s, { serverId: t.serverId, notBeforeMs: t.intentAt, exclude });
+      if (order !== undefined) {
+        return { orderId: order.id, serverId: t.serverId };
+      }
+    }
+    return undefined;
+  });
 }
 
 /**
  * create_order for one candidate, under an intent written first (the reaper trusts it). Returns the
  * order id. A lost answer is never retried blindly: the order book is searched first (clore-api.md
  * Part A §3), so one attempt never holds two orders. Refusals become NextServer; a failure of the
- * account (balance) an AttemptOver with the job's reason.
+ * account (balance) an AttemptOver with the job's reason. The server's intent is removed only when
+ * no try on this server can have made an order (docs/decisions/0054): after a lost answer whose
+ * order was not found, it stays, and the reaper cancels that order if it ever appears.
  */
 export async function placeOrder(run: JobRun, input: PlaceOrderInput): Promise<number> {
   const { deps, job } = run;
@@ -54,13 +71,26 @@ export async function placeOrder(run: JobRun, input: PlaceOrderInput): Promise<n
     serverId: server.id,
     at: intentAt,
   });
-  const lookUp = () =>
-    lookUpOrder(run, {
-      attempt: input.attempt,
-      serverId: server.id,
-      intentAt,
-      untilMs: Date.now() + deps.settings.orderLookupMs,
-    });
+  const lookUp = async () =>
+    (
+      await lookUpOrder(run, {
+        attempt: input.attempt,
+        tries: [{ serverId: server.id, intentAt }],
+        untilMs: Date.now() + deps.settings.orderLookupMs,
+      })
+    )?.orderId;
+  // Set once a try on this server may have made an order that was not found.
+  let mayHaveMade = false;
+  const forget = async () => {
+    if (!mayHaveMade) {
+      await deps.fleet.intents.remove(run.id, input.attempt, server.id);
+      return;
+    }
+    run.log.warn(
+      { serverId: server.id, attempt: input.attempt },
+      `keeping the intent for server ${server.id}: a lost create_order may still have made an order there (the reaper cancels it if it appears)`,
+    );
+  };
   for (let tries = 1; ; tries += 1) {
     try {
       // Never aborted by a cancel: a create cut short may still have made an order.
@@ -113,6 +143,7 @@ export async function placeOrder(run: JobRun, input: PlaceOrderInput): Promise<n
           );
           return found;
         }
+        mayHaveMade = true;
       }
       switch (cls.action) {
         case 'retry_later':
@@ -120,19 +151,19 @@ export async function placeOrder(run: JobRun, input: PlaceOrderInput): Promise<n
             await abortableSleep(cls.retryAfterMs ?? 1_000 * tries, run.stopSignal);
             continue;
           }
-          await deps.fleet.intents.remove(run.id, input.attempt);
+          await forget();
           throw new NextServer(server.id, `create_order on server ${server.id} kept failing (${cls.cause})`, {
             cause: error,
           });
         case 'fail_job':
-          await deps.fleet.intents.remove(run.id, input.attempt);
+          await forget();
           throw new AttemptOver(cls.jobReason ?? 'provider_error', `create_order refused: ${cls.cause}`, {
             cause: error,
           });
         case 'next_server':
         case 'already_done':
         case 'skip':
-          await deps.fleet.intents.remove(run.id, input.attempt);
+          await forget();
           throw new NextServer(server.id, `server ${server.id} refused the order (${cls.cause})`, {
             cause: error,
           });

@@ -1,5 +1,6 @@
 import { type Server, serverUsdPerHour } from '@clore-batch/clore';
 import type { Attempt } from '@clore-batch/shared';
+import type { OrderIntent } from '../fleet/fleet-types';
 import { abortableSleep } from '../remote/abortable-sleep';
 import { AttemptOver, NextServer } from './control';
 import type { JobRun } from './job-run';
@@ -22,7 +23,7 @@ async function bindAttempt(
   startedAt: number,
 ): Promise<Attempt> {
   const { deps } = run;
-  await deps.fleet.intents.bindOrder(run.id, n, orderId);
+  await deps.fleet.intents.bindOrder(run.id, n, serverId, orderId);
   const matching = server?.gpus ?? [];
   run.job = await deps.store.addAttempt(run.id, {
     serverId,
@@ -52,10 +53,62 @@ function describe(selection: Selection): string {
 }
 
 /**
+ * Settle the intents a worker that stopped mid-create left for attempt `n` (one per server it
+ * tried): adopt the order bound to one of them, else the first order found on any of their servers
+ * within the look-up window. The other intents stay (docs/decisions/0054).
+ */
+async function adoptLeftOrder(
+  run: JobRun,
+  n: number,
+  left: readonly OrderIntent[],
+): Promise<Attempt | undefined> {
+  const { deps } = run;
+  const { spec } = run.job;
+  const bound = left.filter((i) => i.orderId !== undefined).sort((a, b) => b.at - a.at)[0];
+  const found =
+    bound?.orderId !== undefined
+      ? { orderId: bound.orderId, serverId: bound.serverId }
+      : await lookUpOrder(run, {
+          attempt: n,
+          tries: left.map((i) => ({ serverId: i.serverId, intentAt: i.at })),
+          untilMs: Date.now() + deps.settings.orderLookupMs,
+        });
+  if (found === undefined) {
+    return undefined;
+  }
+  const intent = left.find((i) => i.serverId === found.serverId) as OrderIntent;
+  run.log.info(
+    { attempt: n, orderId: found.orderId, serverId: found.serverId },
+    `resuming attempt ${n}: adopting order ${found.orderId} made before a restart`,
+  );
+  // Not the cancel signal: the order exists and must be recorded to be released.
+  const market = await deps.fleet.marketplace.get(run.stopSignal);
+  const server = market.servers.find((s) => s.id === found.serverId);
+  const price =
+    server === undefined
+      ? undefined
+      : serverUsdPerHour(server, {
+          currency: spec.currency,
+          orderType: spec.orderType,
+          rates: market.usdRates,
+        });
+  // Unknown price: assume the most the spec allows (the budget check stays on the safe side).
+  return bindAttempt(
+    run,
+    n,
+    server,
+    found.serverId,
+    price ?? spec.maxPricePerHourUsd,
+    found.orderId,
+    intent.at,
+  );
+}
+
+/**
  * Start attempt `attempts.length + 1`: pick the cheapest matching server nobody else is trying,
  * order it, and record the attempt. Refused servers are skipped for the next one; with no match
  * left, the marketplace is searched again until the provisioning deadline (`no_matching_server`).
- * An intent left by a worker that died mid-create is settled first (its order adopted if it exists).
+ * Intents left by a worker that died mid-create are settled first (an order of theirs is adopted).
  */
 export async function provisionAttempt(run: JobRun): Promise<Attempt> {
   const { deps } = run;
@@ -64,37 +117,16 @@ export async function provisionAttempt(run: JobRun): Promise<Attempt> {
   const deadline = Date.now() + deps.settings.provisionTimeoutMs;
   const tried = new Set<number>();
 
-  const left = (await deps.fleet.intents.list()).find((i) => i.jobId === run.id && i.attempt === n);
-  if (left !== undefined) {
-    const orderId =
-      left.orderId ??
-      (await lookUpOrder(run, {
-        attempt: n,
-        serverId: left.serverId,
-        intentAt: left.at,
-        untilMs: Date.now() + deps.settings.orderLookupMs,
-      }));
-    if (orderId !== undefined) {
-      run.log.info(
-        { attempt: n, orderId },
-        `resuming attempt ${n}: adopting order ${orderId} made before a restart`,
-      );
-      // Not the cancel signal: the order exists and must be recorded to be released.
-      const market = await deps.fleet.marketplace.get(run.stopSignal);
-      const server = market.servers.find((s) => s.id === left.serverId);
-      const price =
-        server === undefined
-          ? undefined
-          : serverUsdPerHour(server, {
-              currency: spec.currency,
-              orderType: spec.orderType,
-              rates: market.usdRates,
-            });
-      // Unknown price: assume the most the spec allows (the budget check stays on the safe side).
-      return bindAttempt(run, n, server, left.serverId, price ?? spec.maxPricePerHourUsd, orderId, left.at);
+  const left = (await deps.fleet.intents.list()).filter((i) => i.jobId === run.id && i.attempt === n);
+  if (left.length > 0) {
+    const adopted = await adoptLeftOrder(run, n, left);
+    if (adopted !== undefined) {
+      return adopted;
     }
-    await deps.fleet.intents.remove(run.id, n);
-    tried.add(left.serverId);
+    // No order found for them: their intents stay (an order may still appear; the reaper cancels it).
+    for (const intent of left) {
+      tried.add(intent.serverId);
+    }
   }
 
   const spent = run.job.attempts.reduce((sum, a) => sum + a.spentUsd, 0);

@@ -76,7 +76,7 @@ export async function endAttempt(
   }
   run.job = await deps.store.patchAttempt(run.id, attempt.n, { endedAt: new Date().toISOString(), spentUsd });
   await deps.telemetry?.add(METRICS.usdSpent, {}, spentUsd);
-  await deps.fleet.intents.remove(run.id, attempt.n);
+  await deps.fleet.intents.remove(run.id, attempt.n, attempt.serverId);
   await deps.fleet.claims.release(attempt.serverId, run.id).catch(() => {});
   run.log.info(
     { attempt: attempt.n, orderId: attempt.orderId, endReason, spentUsd },
