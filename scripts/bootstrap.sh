@@ -8,7 +8,12 @@ missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
 command -v ssh >/dev/null 2>&1 || missing+=(openssh-client)
-if [ "${CLORE_BATCH_BROWSER_TESTS:-0}" = 1 ] && ! [ -x /usr/bin/chromium ]; then missing+=(chromium); fi
+# The full test run (CI) also needs Chromium (dashboard browser tests) and docker-compose (checks the
+# compose file without a Docker engine).
+if [ "${CLORE_BATCH_BROWSER_TESTS:-0}" = 1 ]; then
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+  command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "bootstrap: installing ${missing[*]} (apt)"
   sudo_cmd=""
