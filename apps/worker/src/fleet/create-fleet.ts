@@ -19,6 +19,7 @@ import { LeaderTask } from './leader-task';
 import { createMarketplaceView, marketplaceRefreshRound } from './marketplace-view';
 import { createOrderBook } from './order-book';
 import { orderWatchRound } from './order-watcher';
+import { demandKeys, PollDemand } from './poll-demand';
 import { createReaper } from './reaper';
 import { createReleases } from './releases';
 import { createServerClaims } from './server-claims';
@@ -69,7 +70,9 @@ export function createFleet(deps: FleetDeps): Fleet {
   const log = forComponent(deps.logger, 'fleet', { fleetId: id });
   const { redis } = deps;
   const hub = new ChannelHub({ redis, subscriber: deps.subscriber, logger: log });
+  const demandNames = demandKeys(keys);
   const channels = [
+    demandNames.changed,
     keys.ordersChanged,
     keys.pollRequests,
     keys.marketplaceChanged,
@@ -77,7 +80,8 @@ export function createFleet(deps: FleetDeps): Fleet {
     keys.cancelRequests,
   ];
 
-  const orderBook = createOrderBook({ redis, hub, keys, fallbackMs: settings.pollIntervalMs });
+  const demand = new PollDemand({ redis, keys, member: id, ttlMs: settings.demandTtlMs });
+  const orderBook = createOrderBook({ redis, hub, keys, fallbackMs: settings.pollIntervalMs, demand });
   const marketplace = createMarketplaceView({ redis, hub, keys, fallbackMs: settings.marketplaceRefreshMs });
   const claims = createServerClaims(redis, keys);
   const intents = createIntents(redis, keys, log, now);
@@ -130,6 +134,11 @@ export function createFleet(deps: FleetDeps): Fleet {
       now,
       wakeSelf: () => watcher.wake(),
       afterPoll: (snapshot) => reaper.sweep(snapshot),
+      cadence: {
+        fastMs: settings.pollIntervalMs,
+        idleMs: settings.idlePollIntervalMs,
+        quietMs: settings.quietPollIntervalMs,
+      },
     }),
   });
   const refresher = new LeaderTask({
@@ -164,6 +173,10 @@ export function createFleet(deps: FleetDeps): Fleet {
   });
   const tasks = [watcher, refresher, canceller];
   hub.listen(keys.pollRequests, () => watcher.wake());
+  // Demand appeared where there was none: the next poll comes at that demand's cadence (0055).
+  hub.listen(demandNames.changed, (kind) =>
+    watcher.retime(kind === 'urgent' ? settings.pollIntervalMs : settings.idlePollIntervalMs),
+  );
   hub.listen(keys.marketplaceRequests, () => refresher.wake());
   hub.listen(keys.cancelRequests, () => canceller.wake());
 
@@ -193,6 +206,7 @@ export function createFleet(deps: FleetDeps): Fleet {
         return;
       }
       started = false;
+      demand.close();
       await Promise.all(tasks.map((task) => task.stop()));
       await lease.stop(options.releaseLease !== false);
       marketplace.close();

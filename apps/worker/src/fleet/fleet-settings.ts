@@ -1,7 +1,17 @@
 /** The fleet's timings. The four required ones come from config; the rest have safe defaults. */
 export interface FleetSettings {
-  /** my_orders every this often (ORDER_POLL_INTERVAL_MS). */
+  /** my_orders every this often while someone waits urgently for order state (ORDER_POLL_INTERVAL_MS). */
   pollIntervalMs: number;
+  /**
+   * my_orders every this often while jobs only watch their orders (budget, preemption), orders are
+   * active or intents exist, and nobody waits urgently (ORDER_IDLE_POLL_INTERVAL_MS; default 5 × poll;
+   * never more than half the reaper's grace, which needs two sightings within the grace).
+   */
+  idlePollIntervalMs?: number;
+  /** my_orders every this often when there is nothing to watch at all: the reaper's safety poll (default 20 × poll). */
+  quietPollIntervalMs?: number;
+  /** A process's poll demand (docs/decisions/0055) expires this long after its last refresh (default max(3 × poll, 5 000)). */
+  demandTtlMs?: number;
   /** marketplace every this often (MARKETPLACE_REFRESH_MS). */
   marketplaceRefreshMs: number;
   /** An orphan is cancelled after its attempt is not live for this long (REAPER_GRACE_SECONDS). */
@@ -31,7 +41,10 @@ export type ResolvedFleetSettings = Required<FleetSettings>;
 
 export function resolveFleetSettings(settings: FleetSettings): ResolvedFleetSettings {
   const poll = settings.pollIntervalMs;
-  return {
+  const resolved = {
+    idlePollIntervalMs: 5 * poll,
+    quietPollIntervalMs: 20 * poll,
+    demandTtlMs: Math.max(3 * poll, 5_000),
     leaderTtlMs: 15_000,
     pollMinGapMs: Math.min(poll, 1_000),
     marketplaceMinGapMs: Math.min(settings.marketplaceRefreshMs, 5_000),
@@ -44,4 +57,13 @@ export function resolveFleetSettings(settings: FleetSettings): ResolvedFleetSett
     orphanRecordKeepMs: 86_400_000,
     ...Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined)),
   } as ResolvedFleetSettings;
+  // Slower cadences are never faster than the ones they relax. The reaper counts an orphan's
+  // grace only across sightings less than a grace apart: while orders are active (the idle
+  // cadence at least), polls come at least twice per grace.
+  resolved.idlePollIntervalMs = Math.max(
+    Math.min(resolved.idlePollIntervalMs, resolved.reaperGraceMs / 2),
+    poll,
+  );
+  resolved.quietPollIntervalMs = Math.max(resolved.quietPollIntervalMs, resolved.idlePollIntervalMs);
+  return resolved;
 }

@@ -21,13 +21,29 @@ export interface OrdersSnapshot {
   orders: Order[];
   /** Orders that ended recently (seen expired or gone), newest last, with the final figures known. */
   ended: Order[];
+  /**
+   * The longest the leader will wait from this poll's start to the next one (docs/decisions/0055:
+   * fast while someone waits urgently, slower otherwise). Undefined in snapshots of an older leader
+   * (which polled every ORDER_POLL_INTERVAL_MS).
+   */
+  nextPollInMs?: number;
+}
+
+/** How a waiter needs the next snapshot: `urgent` (default) keeps polls fast; `background` allows the idle cadence. */
+export interface OrderWaitOptions {
+  signal?: AbortSignal | undefined;
+  urgency?: 'urgent' | 'background';
 }
 
 export interface OrderBook {
   /** The latest snapshot, or undefined before the leader's first poll. */
   current(): Promise<OrdersSnapshot | undefined>;
-  /** The first snapshot with `version > afterVersion` (waits for the leader's next poll). */
-  next(afterVersion: number, signal?: AbortSignal): Promise<OrdersSnapshot>;
+  /**
+   * The first snapshot with `version > afterVersion` (waits for the leader's next poll). While it
+   * waits, the process registers poll demand of the given urgency (default `urgent`), which sets
+   * how soon the leader polls (docs/decisions/0055). A bare signal is accepted as before.
+   */
+  next(afterVersion: number, options?: AbortSignal | OrderWaitOptions): Promise<OrdersSnapshot>;
   /** Ask the leader to poll as soon as the limiter allows (e.g. right after a create_order). */
   requestPoll(): Promise<void>;
 }

@@ -75,4 +75,23 @@ describe('LeaderTask', () => {
     await t.stop();
     expect(sawAbort).toBe(true);
   });
+
+  it('retime() brings a slow schedule forward to its delay from the last start, without an early round', async () => {
+    const { t, starts } = task({
+      run: async () => {
+        starts.push(Date.now());
+        return 10_000;
+      },
+    });
+    t.start();
+    await waitFor(() => starts.length === 1);
+    t.retime(300);
+    t.retime(5_000); // a later cap never pushes it back
+    await waitFor(() => starts.length === 2, { timeoutMs: 2_000 });
+    expect(starts[1]! - starts[0]!).toBeGreaterThanOrEqual(295);
+    // The cap applied to that one delay: the next round is 10 s away again. (A non-event needs a window.)
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(starts).toHaveLength(2);
+    await t.stop();
+  });
 });

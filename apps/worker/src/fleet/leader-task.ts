@@ -32,6 +32,8 @@ export class LeaderTask {
   private wakeSleep: (() => void) | undefined;
   private lastStart = Number.NEGATIVE_INFINITY;
   private nextDelayMs = 0;
+  /** A cap on the current delay set by retime() since the last round started. */
+  private capMs = Number.POSITIVE_INFINITY;
   private rounds = 0;
   private failures = 0;
   private consecutiveFailures = 0;
@@ -50,6 +52,19 @@ export class LeaderTask {
   wake(): void {
     this.requested = true;
     this.wakeSleep?.();
+  }
+
+  /**
+   * Bring the next round to no later than `delayMs` after the previous one started (never later
+   * than already scheduled). Unlike wake(), it does not ask for an early round: the demand for a
+   * faster cadence appeared (docs/decisions/0055). A call during a round applies to the delay that
+   * round returns.
+   */
+  retime(delayMs: number): void {
+    if (delayMs < this.capMs) {
+      this.capMs = delayMs;
+      this.wakeSleep?.();
+    }
   }
 
   /** The process just became the leader: run at once, whatever the schedule said. */
@@ -72,7 +87,7 @@ export class LeaderTask {
 
   private dueIn(): number {
     const sinceStart = Date.now() - this.lastStart;
-    const regular = this.nextDelayMs - sinceStart;
+    const regular = Math.min(this.nextDelayMs, this.capMs) - sinceStart;
     if (this.requested) {
       return Math.min(regular, this.options.minGapMs - sinceStart);
     }
@@ -89,6 +104,7 @@ export class LeaderTask {
         continue;
       }
       this.requested = false;
+      this.capMs = Number.POSITIVE_INFINITY;
       this.lastStart = Date.now();
       this.rounds += 1;
       try {

@@ -8,6 +8,32 @@ import { FENCED_SET_PUBLISH } from './fleet-scripts';
 import type { OrdersSnapshot } from './fleet-types';
 import { readOrdersSnapshot } from './order-book';
 import { nextSnapshot } from './orders-snapshot';
+import { type DemandReading, readPollDemand } from './poll-demand';
+
+/** The watcher's three cadences (docs/decisions/0055). */
+export interface PollCadence {
+  /** Someone waits urgently for order state, or a cancel is pending (ORDER_POLL_INTERVAL_MS). */
+  fastMs: number;
+  /** Only background watchers, active orders or intents (ORDER_IDLE_POLL_INTERVAL_MS). */
+  idleMs: number;
+  /** Nothing to watch: the reaper's safety poll. */
+  quietMs: number;
+}
+
+/**
+ * The delay from this poll's start to the next one. Pending cancels are not counted here: a cancel
+ * this very poll confirms would otherwise keep the cadence fast for nothing; the round shortens the
+ * delay after settling cancels if some remain. Pure.
+ */
+export function pollDelay(demand: DemandReading, activeOrders: number, cadence: PollCadence): number {
+  if (demand.urgent > 0) {
+    return cadence.fastMs;
+  }
+  if (demand.background > 0 || activeOrders > 0 || demand.intents > 0 || demand.cancels > 0) {
+    return cadence.idleMs;
+  }
+  return cadence.quietMs;
+}
 
 export interface OrderWatcherDeps {
   redis: Redis;
@@ -21,6 +47,7 @@ export interface OrderWatcherDeps {
   wakeSelf: () => void;
   /** Runs after each stored snapshot (the reaper). A throw is logged; the snapshot stays stored. */
   afterPoll: (snapshot: OrdersSnapshot) => Promise<void>;
+  cadence: PollCadence;
 }
 
 /**
@@ -28,17 +55,19 @@ export interface OrderWatcherDeps {
  * the deployment. It asks with `returnCompleted: true` only when final figures are wanted: a cancel
  * is pending, or an order vanished from the previous plain poll. The snapshot is stored fenced by
  * the lease and announced on `ordersChanged`; then pending cancels are settled and the reaper runs.
+ * The round returns the delay to the next poll, from the deployment's demand (docs/decisions/0055),
+ * and announces it in the snapshot (`nextPollInMs`): a budget check looks that far ahead.
  */
 export function orderWatchRound(deps: OrderWatcherDeps) {
   const { redis, keys, logger } = deps;
   let wantCompleted = false;
-  return async (signal: AbortSignal): Promise<undefined> => {
+  return async (signal: AbortSignal): Promise<number | undefined> => {
     const pending = new Set(await pendingCancelIds(redis, keys));
     const returnCompleted = wantCompleted || pending.size > 0;
     const startedAt = await fleetNow(redis);
     const listed = await deps.client.myOrders({ returnCompleted }, { signal });
     const previous = await readOrdersSnapshot(redis, keys);
-    const { snapshot, vanishedWithoutFinal } = nextSnapshot({
+    const next = nextSnapshot({
       previous,
       listed,
       returnCompleted,
@@ -46,6 +75,11 @@ export function orderWatchRound(deps: OrderWatcherDeps) {
       startedAt,
       at: deps.now(),
     });
+    const { vanishedWithoutFinal } = next;
+    // Read after the answer: a waiter that registered during the call is counted.
+    const demand = await readPollDemand(redis, keys);
+    let delayMs = pollDelay(demand, next.snapshot.orders.length, deps.cadence);
+    const snapshot: OrdersSnapshot = { ...next.snapshot, nextPollInMs: delayMs };
     const written = await redis.eval(
       FENCED_SET_PUBLISH,
       2,
@@ -58,7 +92,7 @@ export function orderWatchRound(deps: OrderWatcherDeps) {
     );
     if (Number(written) !== 1) {
       logger.warn('orders snapshot not stored: this process no longer holds the leader lease');
-      return undefined;
+      return deps.cadence.fastMs;
     }
     wantCompleted = vanishedWithoutFinal.length > 0;
     if (wantCompleted) {
@@ -73,6 +107,10 @@ export function orderWatchRound(deps: OrderWatcherDeps) {
     if (settled.length > 0) {
       logger.info({ orderIds: settled }, `${settled.length} cancelled order(s) confirmed ended`);
     }
+    if (demand.cancels > settled.length) {
+      // A release waits for the end of an order still pending: fast (never slower than announced).
+      delayMs = Math.min(delayMs, deps.cadence.fastMs);
+    }
     try {
       await deps.afterPoll(snapshot);
     } catch (error) {
@@ -81,6 +119,6 @@ export function orderWatchRound(deps: OrderWatcherDeps) {
         `after-poll duty failed (${(error as Error).message}); next poll retries it`,
       );
     }
-    return undefined;
+    return delayMs;
   };
 }

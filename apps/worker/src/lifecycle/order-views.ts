@@ -4,7 +4,9 @@ import type { LifecycleDeps } from './deps';
 
 /**
  * Visit order book snapshots (the leader's my_orders answers) until `visit` returns a value, the
- * time is `untilMs`, or `signal` aborts (rejects with its reason). Never polls Clore itself.
+ * time is `untilMs`, or `signal` aborts (rejects with its reason). Never polls Clore itself. Its
+ * waits are urgent (an order to find, to come up or to end): the leader polls at its fast cadence
+ * while any such wait is open (docs/decisions/0055).
  */
 export async function watchOrders<T>(
   deps: LifecycleDeps,
@@ -31,7 +33,7 @@ export async function watchOrders<T>(
     const timeout = AbortSignal.timeout(remaining);
     const signal = options.signal === undefined ? timeout : AbortSignal.any([options.signal, timeout]);
     try {
-      snapshot = await orders.next(snapshot?.version ?? 0, signal);
+      snapshot = await orders.next(snapshot?.version ?? 0, { signal, urgency: 'urgent' });
     } catch (error) {
       if (options.signal?.aborted) {
         throw options.signal.reason;

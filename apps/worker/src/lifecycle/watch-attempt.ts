@@ -14,7 +14,9 @@ export interface AttemptWatch {
 /**
  * While an attempt holds an order: on every order book update, record what the provider billed
  * (USD), stop the attempt before the next update could pass the budget (`budget_exceeded`), and end
- * it when the order ends under it (`preempted` for spot, else `provider_error`).
+ * it when the order ends under it (`preempted` for spot, else `provider_error`). It waits with
+ * background urgency: alone, it lets the leader poll at the idle cadence, and each check projects
+ * the spend up to the next poll the snapshot announces.
  */
 export function watchAttempt(run: JobRun, attempt: Attempt): AttemptWatch {
   const { deps } = run;
@@ -39,10 +41,12 @@ export function watchAttempt(run: JobRun, attempt: Attempt): AttemptWatch {
   const loop = async () => {
     let version: number | undefined;
     for (;;) {
+      // Background demand: the leader may poll at its idle cadence for us (docs/decisions/0055).
+      const wait = { signal, urgency: 'background' } as const;
       const snapshot =
         version === undefined
-          ? ((await deps.fleet.orderBook.current()) ?? (await deps.fleet.orderBook.next(0, signal)))
-          : await deps.fleet.orderBook.next(version, signal);
+          ? ((await deps.fleet.orderBook.current()) ?? (await deps.fleet.orderBook.next(0, wait)))
+          : await deps.fleet.orderBook.next(version, wait);
       version = snapshot.version;
       if (signal.aborted) {
         return;
@@ -88,7 +92,8 @@ export function watchAttempt(run: JobRun, attempt: Attempt): AttemptWatch {
         spentBeforeUsd: spentBefore,
         spentNowUsd: now,
         usdPerHour: Math.max(attempt.pricePerHourUsd, observedUsdPerHour),
-        secondsToNextCheck: deps.settings.orderPollIntervalMs / 1000,
+        // The leader announces how long it may take until its next poll (fast or idle cadence).
+        secondsToNextCheck: (snapshot.nextPollInMs ?? deps.settings.orderPollIntervalMs) / 1000,
       });
       if (verdict.stop) {
         run.abortAttempt(

@@ -111,6 +111,8 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     liveness: attemptLiveness(store),
     settings: {
       pollIntervalMs: config.ORDER_POLL_INTERVAL_MS,
+      idlePollIntervalMs: config.ORDER_IDLE_POLL_INTERVAL_MS,
+      quietPollIntervalMs: config.ORDER_QUIET_POLL_INTERVAL_MS,
       marketplaceRefreshMs: config.MARKETPLACE_REFRESH_MS,
       reaperGraceMs: config.REAPER_GRACE_SECONDS * 1000,
       ...options.fleetSettings,

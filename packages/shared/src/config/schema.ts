@@ -47,6 +47,10 @@ export const ConfigSchema = z.object({
 
   WORKER_CONCURRENCY: int(1, 1_000).default(8),
   ORDER_POLL_INTERVAL_MS: int(10, 600_000).default(3_000),
+  /** my_orders cadence while jobs only watch budgets (docs/decisions/0055); unset: 5 × ORDER_POLL_INTERVAL_MS. */
+  ORDER_IDLE_POLL_INTERVAL_MS: int(10, 600_000).optional(),
+  /** my_orders safety cadence when nothing is watched (docs/decisions/0055); unset: 20 × ORDER_POLL_INTERVAL_MS. */
+  ORDER_QUIET_POLL_INTERVAL_MS: int(10, 3_600_000).optional(),
   MARKETPLACE_REFRESH_MS: int(10, 3_600_000).default(15_000),
   PROVISION_TIMEOUT_SECONDS: int(1, 86_400).default(600),
   REAPER_GRACE_SECONDS: int(1, 86_400).default(120),
