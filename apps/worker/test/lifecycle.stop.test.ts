@@ -94,4 +94,16 @@ describe('stopping a job: cancel, timeout, budget', () => {
     // can be billed; the check must not let it run far past the budget.
     expect(billed).toBeLessThan(budgetUsd * 1.1);
   });
+
+  it('rents nothing when the creation fee alone would pass the budget (budget_exceeded)', async () => {
+    kit = await startKit(redis.url);
+    const job = await kit.submit({ command: 'echo never', budgetUsd: 0.001, maxPricePerHourUsd: 3 });
+    const done = await kit.waitDone(job.id);
+    expect(done.state).toBe('failed');
+    expect(done.reason).toBe('budget_exceeded');
+    expect(done.message).toMatch(/costs more to start/);
+    expect(done.attempts).toHaveLength(0);
+    expect(done.costUsd).toBe(0);
+    expect(await kit.orders()).toEqual([]);
+  });
 });

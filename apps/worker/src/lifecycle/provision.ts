@@ -140,7 +140,25 @@ export async function provisionAttempt(run: JobRun): Promise<Attempt> {
   for (;;) {
     run.throwIfStopped();
     const market = await deps.fleet.marketplace.get(run.signal);
-    const selection = selectServers(market.servers, spec, { usdRates: market.usdRates, exclude: tried });
+    const selection = selectServers(market.servers, spec, {
+      usdRates: market.usdRates,
+      exclude: tried,
+      remainingBudgetUsd: spec.budgetUsd - spent,
+      firstCheckSeconds: deps.settings.orderPollIntervalMs / 1000,
+    });
+    const { rejected } = selection;
+    if (
+      selection.candidates.length === 0 &&
+      (rejected.budget ?? 0) > 0 &&
+      !rejected.rented &&
+      !rejected.excluded
+    ) {
+      // Every match is too dear for what is left, rented or not: waiting will not change that.
+      throw new AttemptOver(
+        'budget_exceeded',
+        `every server that matches costs more to start (creation fee and first minute) than the $${(spec.budgetUsd - spent).toFixed(4)} left of the $${spec.budgetUsd} budget; no server is rented (${describe(selection)})`,
+      );
+    }
     let chosen: Candidate | undefined;
     for (const candidate of selection.candidates) {
       if (await deps.fleet.claims.claim(candidate.server.id, run.id, deps.settings.claimTtlMs)) {
@@ -152,7 +170,7 @@ export async function provisionAttempt(run: JobRun): Promise<Attempt> {
       const remaining = deadline - Date.now();
       if (remaining <= 0) {
         throw new AttemptOver(
-          'no_matching_server',
+          (selection.rejected.budget ?? 0) > 0 ? 'budget_exceeded' : 'no_matching_server',
           `no free server matched the spec within ${Math.round(deps.settings.provisionTimeoutMs / 1000)} s (${describe(selection)}; ${tried.size} refused)`,
         );
       }

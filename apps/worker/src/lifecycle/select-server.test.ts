@@ -1,7 +1,7 @@
 import type { Server } from '@clore-batch/clore';
 import { parseJobSpec, toStoredSpec } from '@clore-batch/shared';
 import { describe, expect, it } from 'vitest';
-import { gpuNameMatches, selectServers } from './select-server';
+import { firstCostUsd, gpuNameMatches, selectServers } from './select-server';
 
 const rates = { 'CLORE-Blockchain': 0.02, bitcoin: 60_000, 'USD-Blockchain': 1 };
 
@@ -89,12 +89,12 @@ describe('selectServers', () => {
       },
     );
     expect(selection.candidates.map((c) => c.server.id)).toEqual([13]);
+    // A rented server is judged on everything else first (server 1 has one GPU: gpu_count).
     expect(selection.rejected).toEqual({
-      rented: 1,
       gigaspot: 1,
       offline: 1,
       gpu_model: 1,
-      gpu_count: 7,
+      gpu_count: 8,
       excluded: 1,
     });
     const single = selectServers(
@@ -105,6 +105,7 @@ describe('selectServers', () => {
       },
     );
     expect(single.rejected).toMatchObject({
+      rented: 1,
       vram: 1,
       reliability: 1,
       currency: 1,
@@ -113,6 +114,22 @@ describe('selectServers', () => {
       no_price: 1,
     });
     expect(single.candidates.map((c) => c.server.id)).toEqual([5, 12, 13]);
+  });
+
+  it('leaves out servers whose creation fee and first minute would pass the budget left', () => {
+    const servers = [
+      server(1, { usdPerHour: { onDemand: { 'CLORE-Blockchain': 0.2 } } }),
+      server(2, { usdPerHour: { onDemand: { 'CLORE-Blockchain': 0.9 } } }),
+      server(3, { usdPerHour: { onDemand: { 'CLORE-Blockchain': 0.9 } }, rented: true }),
+    ];
+    // $0.2/h: fee 0.2 × 24 × 1 % = $0.048, plus a minute $0.0033; $0.9/h: $0.216 + $0.015.
+    expect(firstCostUsd(0.2, 60)).toBeCloseTo(0.0513, 4);
+    const selection = selectServers(servers, spec(), { usdRates: rates, remainingBudgetUsd: 0.1 });
+    expect(selection.candidates.map((c) => c.server.id)).toEqual([1]);
+    expect(selection.rejected).toEqual({ budget: 2 });
+    const none = selectServers(servers, spec(), { usdRates: rates, remainingBudgetUsd: 0.001 });
+    expect(none.candidates).toEqual([]);
+    expect(none.rejected).toEqual({ budget: 3 });
   });
 
   it('prices spot orders at the minimum bid and sends that bid', () => {

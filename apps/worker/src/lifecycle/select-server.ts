@@ -23,6 +23,7 @@ export type Rejection =
   | 'no_price'
   | 'price'
   | 'mrl'
+  | 'budget'
   | 'excluded';
 
 export interface SelectOptions {
@@ -34,6 +35,25 @@ export interface SelectOptions {
    * server must stay rentable through provisioning and collection too). Default 1 hour.
    */
   mrlMarginSeconds?: number;
+  /**
+   * What the job may still spend. A server whose unavoidable first cost (see `firstCostUsd`) is
+   * more is left out: renting it would pass the budget before the first budget check could stop it.
+   */
+  remainingBudgetUsd?: number;
+  /** Seconds of billing counted before the first budget check can act (default 60). */
+  firstCheckSeconds?: number;
+}
+
+/**
+ * The creation fee the provider charges per order, as a fraction of one day's price. The listing
+ * does not show it; clore-api.md §11 quotes per-currency creation fees of this order (the simulator
+ * charges 0.5 %). Taken at 1 %, on the safe side.
+ */
+export const CREATION_FEE_DAY_FRACTION = 0.01;
+
+/** The least an order on this server costs: its creation fee plus billing until the first check. */
+export function firstCostUsd(usdPerHour: number, firstCheckSeconds = 60): number {
+  return usdPerHour * 24 * CREATION_FEE_DAY_FRACTION + (usdPerHour * firstCheckSeconds) / 3_600;
 }
 
 export interface Selection {
@@ -69,9 +89,6 @@ export function gpuNameMatches(wanted: string, name: string): boolean {
 function rejection(server: Server, spec: StoredJobSpec, options: SelectOptions): Rejection | Candidate {
   if (options.exclude?.has(server.id)) {
     return 'excluded';
-  }
-  if (server.rented) {
-    return 'rented';
   }
   if (server.gigaspot) {
     return 'gigaspot';
@@ -109,9 +126,19 @@ function rejection(server: Server, spec: StoredJobSpec, options: SelectOptions):
   if (usdPerHour > spec.maxPricePerHourUsd) {
     return 'price';
   }
+  if (
+    options.remainingBudgetUsd !== undefined &&
+    firstCostUsd(usdPerHour, options.firstCheckSeconds) > options.remainingBudgetUsd
+  ) {
+    return 'budget';
+  }
   const needSeconds = spec.timeoutSeconds + (options.mrlMarginSeconds ?? 3_600);
   if (server.mrlHours !== undefined && server.mrlHours * 3_600 < needSeconds) {
     return 'mrl';
+  }
+  // Checked last: a rented server that would otherwise fit may free up; one that does not fit never will.
+  if (server.rented) {
+    return 'rented';
   }
   const candidate: Candidate = { server, usdPerHour };
   if (spec.orderType === 'spot') {
