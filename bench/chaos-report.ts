@@ -82,6 +82,21 @@ const text = [
   `- Result: ${results.numPassedTests ?? '?'} of ${results.numTotalTests ?? '?'} tests passed (${results.numFailedTests ?? '?'} failed); the suite took ${seconds} s (${Math.round(seconds / 60)} min).`,
   `- Invariants checked after each case: ${cases.length} cases reported; leaked orders in all: ${cases.reduce((n, c) => n + Number(c.data.leaked ?? c.data.leakedOrders ?? 0), 0)}; jobs not succeeded: ${cases.reduce((n, c) => n + Number(c.data.jobs ?? c.data.kills ?? 0) - Number(c.data.succeeded ?? 0), 0)}.`,
   '',
+  'Found while building the suite (earlier runs, 2026-11-24; details in docs/decisions/0091):',
+  '',
+  "- **Two orders for one attempt, once in 35 kills of the 'between create_order and the order being",
+  "  found' case** (full-suite run at 13:03 UTC, load average about 10): the restarted worker's look-up of",
+  "  the lost create's order gave up after `orderLookupMs` (3 s in the e2e kit's timings) before a fresh",
+  '  my_orders snapshot showed the order, so the attempt rented a second server. The stray order was',
+  '  reaped after the grace (decision 0054), so nothing leaked, but the invariant broke. The look-up is a',
+  '  time window; production uses 30 s (twice the 15 s leader lease) and the suite now uses 6 s (the',
+  '  same margin over a leader handover). The robust fix, proposed to the worker owner: decide "not',
+  '  found" only after a snapshot whose poll started after the look-up began, whatever the time.',
+  "- **One timeout of the 'provisioning' case** (a resumed job not terminal within 90 s), not seen again",
+  '  in 45 later kills at that point; it coincided with an uncompilable uncommitted edit of the',
+  '  lifecycle in the shared working tree. The invariant wait now prints the job, the orders and the',
+  "  worker's log when it times out.",
+  '',
 ].join('\n');
 process.stdout.write(`${text}\n`);
 if (!values['no-write']) {
