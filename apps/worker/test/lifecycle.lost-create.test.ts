@@ -27,7 +27,9 @@ describe('a lost create_order whose order shows up only after the look-up window
   it('the job moves on to another server and succeeds; the stray order is reaped, not left billing', async () => {
     // The look-up outlasts the Clore client's own my_orders retries (up to ~4 s of backoff), so the
     // order of the next server is found in time once my_orders answers again.
-    kit = await startKit(redis.url, { settings: { orderLookupMs: 6_000 } });
+    // freshSnapshotWaitMs short: while my_orders keeps failing, the worker stops waiting for a snapshot
+    // that could show the lost order and moves on, keeping the intent (docs/decisions/0054).
+    kit = await startKit(redis.url, { settings: { orderLookupMs: 6_000, freshSnapshotWaitMs: 1_000 } });
     const k = kit;
     // The first create_order makes its order but the answer is lost, and my_orders fails while the
     // worker looks for it: the order is invisible until the attempt has moved on.
@@ -73,5 +75,23 @@ describe('a lost create_order whose order shows up only after the look-up window
       timeoutMs: 10_000,
       message: 'every intent pruned',
     });
+  });
+
+  it('a look-up window too short to see the order waits for a fresh snapshot: one order, not two', async () => {
+    // 1 ms cannot see the order (polls are 200 ms apart); "no order" is only believed from a poll
+    // that began after the look-up did, so the lost order is found and adopted.
+    kit = await startKit(redis.url, { settings: { orderLookupMs: 1 } });
+    const k = kit;
+    // Every call takes 600 ms: the order is made at the end of its create, after the poll in flight began.
+    k.sim.setFaults({ latencyMs: [600, 600], endpoints: { create_order: { lostResponse: 1 } } });
+    const job = await k.submit({ command: 'echo once' });
+    await waitFor(async () => (await k.orders()).length >= 1, { message: 'the first order' });
+    const done = await k.waitDone(job.id);
+    k.sim.setFaults({});
+    expect(done.state).toBe('succeeded');
+    expect(done.attempts).toHaveLength(1);
+    expect(await createCalls(k)).toBe(1);
+    await k.noActiveOrders();
+    expect(await k.orders()).toHaveLength(1);
   });
 });

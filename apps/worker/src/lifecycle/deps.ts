@@ -22,6 +22,11 @@ export interface LifecycleSettings {
   orderPollIntervalMs: number;
   /** After a create_order, how long to look for the new order in the order book before giving up. */
   orderLookupMs: number;
+  /**
+   * Past orderLookupMs, how long to wait for an order snapshot whose my_orders call began after the
+   * look-up did, before concluding that no order was made (docs/decisions/0051).
+   */
+  freshSnapshotWaitMs: number;
   /** OUTPUTS_MAX_BYTES. */
   outputsMaxBytes: number;
   /** WORKER_KILL_GRACE_SECONDS: SIGTERM → SIGKILL on timeout and stop. */
@@ -62,6 +67,7 @@ export const DEFAULT_SETTINGS: Omit<
   'provisionTimeoutMs' | 'claimTtlMs' | 'orderPollIntervalMs' | 'outputsMaxBytes' | 'killGraceSeconds'
 > = {
   orderLookupMs: 60_000,
+  freshSnapshotWaitMs: 30_000,
   cancelPollMs: 2_000,
   sshRetryMs: { initial: 500, max: 10_000 },
   logPollMs: 250,

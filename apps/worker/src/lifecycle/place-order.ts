@@ -1,4 +1,5 @@
 import { classifyCloreError } from '@clore-batch/clore';
+import type { OrdersSnapshot } from '../fleet/fleet-types';
 import { abortableSleep } from '../remote/abortable-sleep';
 import { AttemptOver, NextServer } from './control';
 import type { JobRun } from './job-run';
@@ -41,7 +42,9 @@ export async function lookUpOrder(
   options: { attempt: number; tries: readonly OrderTry[]; untilMs: number },
 ): Promise<{ orderId: number; serverId: number } | undefined> {
   const exclude = await othersOrders(run, options.attempt, options.tries);
-  return watchOrders(run.deps, { untilMs: options.untilMs, signal: run.stopSignal, poll: true }, (s) => {
+  const orders = run.deps.fleet.orderBook;
+  const startVersion = (await orders.current())?.version ?? 0;
+  const find = (s: OrdersSnapshot) => {
     for (const t of options.tries) {
       const order = findNewOrder(s, { serverId: t.serverId, notBeforeMs: t.intentAt, exclude });
       if (order !== undefined) {
@@ -49,7 +52,30 @@ export async function lookUpOrder(
       }
     }
     return undefined;
-  });
+  };
+  const watch = { signal: run.stopSignal, poll: true };
+  const found = await watchOrders(run.deps, { ...watch, untilMs: options.untilMs }, find);
+  if (found !== undefined) {
+    return found;
+  }
+  // "No order" is only believed from a my_orders answer whose call began after this search did: the
+  // poll in flight when it began (version startVersion + 1) may predate the create. Polls run one at
+  // a time, so version startVersion + 2 began after it. A leader that is slow to come gives up at
+  // freshSnapshotWaitMs (the caller then keeps the intent: the reaper covers a late order).
+  const NONE = { none: true } as const;
+  const settled = await watchOrders(
+    run.deps,
+    { ...watch, untilMs: Date.now() + run.deps.settings.freshSnapshotWaitMs },
+    (s) => find(s) ?? (s.version >= startVersion + 2 ? NONE : undefined),
+  );
+  if (settled === undefined) {
+    run.log.warn(
+      { attempt: options.attempt, servers: options.tries.map((t) => t.serverId) },
+      'no fresh order snapshot came to confirm that no order was made',
+    );
+    return undefined;
+  }
+  return 'none' in settled ? undefined : settled;
 }
 
 /**
