@@ -64,6 +64,22 @@ describe('failover between servers', () => {
     expect((await kit.orders()).map((o) => o.serverId)).toEqual([used]);
   });
 
+  it('a server that refused an order is skipped by the jobs after it too', async () => {
+    kit = await startKit(redis.url, { env: { MARKETPLACE_REFRESH_MS: '60000' } });
+    const [first] = await ranking(kit);
+    kit.sim.setServerOnline(first as number, false);
+    const refusedBy = (job: { events: { type: string; message: string }[] }) =>
+      job.events.some((e) => e.type === 'info' && e.message.includes(`server ${first} refused`));
+    const a = await kit.waitDone((await kit.submit({})).id);
+    expect(a.state).toBe('succeeded');
+    expect(refusedBy(a)).toBe(true);
+    const b = await kit.waitDone((await kit.submit({})).id);
+    expect(b.state).toBe('succeeded');
+    expect(refusedBy(b)).toBe(false);
+    expect(b.attempts[0]?.serverId).not.toBe(first);
+    await kit.noActiveOrders();
+  });
+
   it('a server that never comes up is released after the deadline and the next one is tried', async () => {
     kit = await startKit(redis.url, { env: { PROVISION_TIMEOUT_SECONDS: '2' } });
     const [first] = await ranking(kit);

@@ -27,6 +27,12 @@ export interface LifecycleSettings {
    * look-up did, before concluding that no order was made (docs/decisions/0051).
    */
   freshSnapshotWaitMs: number;
+  /**
+   * How long a server that refused an order is left alone by every job of the deployment (its claim
+   * is kept under a `refused:` holder): the listing does not show offline servers as offline, and
+   * without this each new job spent a create_order slot (5 s) on the same refusing server.
+   */
+  refusedServerMs: number;
   /** OUTPUTS_MAX_BYTES. */
   outputsMaxBytes: number;
   /** WORKER_KILL_GRACE_SECONDS: SIGTERM → SIGKILL on timeout and stop. */
@@ -68,6 +74,7 @@ export const DEFAULT_SETTINGS: Omit<
 > = {
   orderLookupMs: 60_000,
   freshSnapshotWaitMs: 30_000,
+  refusedServerMs: 5 * 60_000,
   cancelPollMs: 2_000,
   sshRetryMs: { initial: 500, max: 10_000 },
   logPollMs: 250,

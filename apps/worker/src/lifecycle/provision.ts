@@ -197,6 +197,8 @@ export async function provisionAttempt(run: JobRun): Promise<Attempt> {
       }
       tried.add(chosen.server.id);
       await deps.fleet.claims.release(chosen.server.id, run.id);
+      // Every job skips it for a while (a claim no job holds), not only this attempt.
+      await deps.fleet.claims.claim(chosen.server.id, `refused:${run.id}`, deps.settings.refusedServerMs);
       await deps.fleet.marketplace.requestRefresh();
       run.log.info({ serverId: chosen.server.id }, `${error.message}; trying the next server`);
       await deps.store.addInfo(run.id, `${error.message}; trying the next server`).catch(() => {});
