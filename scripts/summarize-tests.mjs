@@ -11,7 +11,7 @@ let skipped = 0;
 const failures = [];
 for (const group of ['apps', 'packages']) {
   for (const name of readdirSync(join(root, group))) {
-    for (const file of ['results.json', 'results-slow.json']) {
+    for (const file of ['results.json', 'results-slow.json', 'results-chaos.json']) {
       const path = join(root, group, name, '.vitest', file);
       if (!existsSync(path)) continue;
       const result = JSON.parse(readFileSync(path, 'utf8'));

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The test command of the README: installs what is missing, then lint, typecheck, the default
-# test suite and the slow suite (the cases at the real 1 s / 5 s Clore limits).
+# test suite, the slow suite (the cases at the real 1 s / 5 s Clore limits) and the chaos suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
@@ -10,3 +10,6 @@ pnpm lint
 pnpm typecheck
 pnpm test
 pnpm test:slow
+# The chaos suite (SIGKILLed workers at every lifecycle point, Redis restarts, 10 % simulator
+# faults, SSH drops): about 5 minutes.
+pnpm --filter @clore-batch/worker chaos
