@@ -5,6 +5,8 @@ export {
   type CreateOrderResult,
   type FindOrderByServerOptions,
   type Marketplace,
+  type MyOrdersReport,
+  type UnreadableOrder,
 } from './client/clore-client';
 export { type CreateOrderOptions, createOrderBody, type OrderType } from './client/create-order-request';
 export {

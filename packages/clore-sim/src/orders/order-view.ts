@@ -32,7 +32,8 @@ function realView(order: SimOrder, server: SimServer | undefined, sshHost: strin
     http_port: order.httpPort ?? '',
     http_pub: order.httpPort ? `${order.id}.http.clore-sim.invalid` : '',
     online: isActive(order) && (server?.online ?? false),
-    mon_container: isActive(order) ? order.monContainer : 0,
+    // 2 = deployed (Part A §7): an order that is up shows 2 (branch sim-host stages 0 -> 1 -> 2).
+    mon_container: isActive(order) && order.monContainer === 1 ? 2 : 0,
     auto_login: '',
     spot: order.type === 'spot',
     expired: !isActive(order),

@@ -138,6 +138,8 @@ describe('CloreClient against the simulator (real shape)', () => {
       ready: true,
       online: true,
       containerUp: true,
+      deployed: true,
+      monContainer: 2,
       ssh: { host: '127.0.0.1', user: 'root' },
     });
     expect(ready?.ssh?.port).toBeGreaterThan(0);
@@ -147,6 +149,7 @@ describe('CloreClient against the simulator (real shape)', () => {
     expect(await client.myOrders()).toEqual([]);
     const all = await client.myOrders({ returnCompleted: true });
     expect(all.find((o) => o.id === id)).toMatchObject({ expired: true, active: false, ready: false });
+    expect(all.find((o) => o.id === id)?.ssh).toBeUndefined();
     const cancelAgain = await caught(client.cancelOrder({ id }));
     expect(cancelAgain).toMatchObject({ apiError: 'order_not_active' });
     expect(classifyCloreError(cancelAgain).action).toBe('already_done');
