@@ -24,6 +24,11 @@ function realView(order: SimOrder, server: SimServer | undefined, sshHost: strin
     creation_fee: order.creationFee,
     spend: round(order.spend),
     ct: Math.floor(order.createdAtSim / 1000),
+    // Part A 17: more fields seen in 2026-07 (`fee` is null on a USD-Blockchain order).
+    order_end: Math.floor((order.createdAtSim + order.mrlHours * 3_600_000) / 1000),
+    fee: order.currency === 'USD-Blockchain' ? null : 0,
+    gpu_count: server?.gpuCount ?? 0,
+    total_gpus: server?.gpuCount ?? 0,
     mrl: order.mrlHours,
     image: order.image,
     specs: server ? specsOf(server) : {},
