@@ -279,6 +279,23 @@ describe('CloreClient over real HTTP (odd responses)', () => {
     expect(error).toMatchObject({ code: 'CLORE_BAD_RESPONSE' });
   });
 
+  it('reads renter_fees, null and unreadable parts as absent', async () => {
+    const { client, server } = await setup([
+      json(200, {
+        code: 0,
+        renter_fees: { on_demand: { base: { bitcoin: 0.1 } }, spot: null },
+        poh_config: { anything: true },
+        creation_fees: { on_demand: { 'USD-Blockchain': '0.1', bitcoin: null }, spot: 'n/a' },
+        poh_balance: null,
+      }),
+    ]);
+    expect(await client.renterFees()).toEqual({
+      creationFees: { 'on-demand': { 'USD-Blockchain': 0.1 }, spot: {} },
+      renterFeeBase: { 'on-demand': { bitcoin: 0.1 }, spot: {} },
+    });
+    expect(server.received[0]).toMatchObject({ method: 'GET', path: '/v1/renter_fees' });
+  });
+
   it('sends dockerhub_auth and never logs it, not even in an error', async () => {
     const secret = 'user:dckr_pat_SECRET-registry-token';
     const { client, server, lines } = await setup([

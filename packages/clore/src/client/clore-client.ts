@@ -3,6 +3,7 @@ import { DEFAULT_LANE, type Endpoint, type Lane } from '../endpoints';
 import { hashApiKey } from '../hash-api-key';
 import type { CallLimiter } from '../limiter/limiter-types';
 import { normaliseOrder, type Order } from '../model/order';
+import { normaliseRenterFees, type RenterFees } from '../model/renter-fees';
 import { normaliseServer, type Server } from '../model/server';
 import { normaliseSpotMarket, type SpotMarket } from '../model/spot-market';
 import { normaliseWallet, type Wallet } from '../model/wallet';
@@ -12,6 +13,7 @@ import { CancelOrdersResponseSchema, CreateOrderResponseSchema } from '../schema
 import { MarketplaceResponseSchema, type RawServer, RawServerSchema } from '../schema/marketplace';
 import { MyOrdersResponseSchema, RawOrderSchema } from '../schema/orders';
 import { Id } from '../schema/primitives';
+import { RenterFeesResponseSchema } from '../schema/renter-fees';
 import { SpotMarketplaceResponseSchema } from '../schema/spot-marketplace';
 import { WalletsResponseSchema } from '../schema/wallets';
 import { type FetchLike, sendRequest } from '../transport/send-request';
@@ -216,6 +218,12 @@ export class CloreClient {
   /** The readable orders of myOrdersReport (the unreadable ones are logged). */
   async myOrders(options: { returnCompleted?: boolean } = {}, call: CallOptions = {}): Promise<Order[]> {
     return (await this.myOrdersReport(options, call)).orders;
+  }
+
+  /** The provider's fees (`GET /v1/renter_fees`); see createFeeBook for a cached reader. */
+  async renterFees(call: CallOptions = {}): Promise<RenterFees> {
+    const body = await this.call({ endpoint: 'renter_fees', method: 'GET' }, call);
+    return normaliseRenterFees(parseResponse('renter_fees', RenterFeesResponseSchema, body));
   }
 
   /**
