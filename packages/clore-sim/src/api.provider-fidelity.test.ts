@@ -206,6 +206,14 @@ describe('provider clock offset (Part A 18)', () => {
     const second = (await myOrders(handle)).find((o) => o.id !== first!.id)!;
     expect(second.ct).toBeGreaterThanOrEqual(Math.floor((realBefore + 600_000) / 1000));
     expect(second.ct - first!.ct).toBeGreaterThan(3_600 + 600 - 5);
+    // A reset restores the offset the simulator started with, and clears foreign orders and windows.
+    await simSend(handle, 'POST', `/_sim/keys/${KEY}/foreign-orders`, {});
+    await simSend(handle, 'POST', '/_sim/my-orders-fault', { mode: 'empty', forMs: 60_000 });
+    await simSend(handle, 'POST', '/_sim/reset');
+    const state = await simGet<Json>(handle, '/_sim/state');
+    expect(state.clock.offsetMs).toBe(behind);
+    expect(state.myOrdersFaults).toEqual([]);
+    expect((await simGet<Json>(handle, '/_sim/foreign-orders')).orders).toEqual([]);
   });
 
   it('a jump of the provider clock bills the jump; a jump back pauses billing', async () => {
