@@ -37,6 +37,18 @@ describe('clore-sim command', () => {
       '{"neverUp":0.5}',
       '--log-level',
       'silent',
+      '--deploying-share',
+      '0',
+      '--key-refusal',
+      '0-0',
+      '--sshd-images',
+      'cloreai/,mine/',
+      '--autossh-required',
+      'false',
+      '--port-reuse',
+      '1',
+      '--isolation',
+      'none',
     ]);
     expect(options).toMatchObject({
       port: 0,
@@ -53,7 +65,17 @@ describe('clore-sim command', () => {
       sshHost: 'localhost',
       usdPriceUnit: 'hour',
       faults: { neverUp: 0.5 },
+      orderHost: {
+        deployingShare: 0,
+        keyRefusalAfterDeployedMs: [0, 0],
+        sshdImagePrefixes: ['cloreai/', 'mine/'],
+        autosshRequired: false,
+        portReuse: 1,
+        isolation: 'none',
+      },
     });
+    expect(() => optionsFromArgs(['--autossh-required', 'yes'])).toThrow(/autossh-required/);
+    expect(() => optionsFromArgs(['--isolation', 'chroot'])).toThrow(/isolation/);
     expect(optionsFromArgs(['--help'])).toBe('help');
     expect(() => optionsFromArgs(['--shape', 'odd'])).toThrow(/shape/);
     expect(() => optionsFromArgs(['--key', 'a:doge=1'])).toThrow(/balance/);

@@ -3,6 +3,7 @@ import type { Logger } from '@clore-batch/shared';
 import { silentLogger } from '@clore-batch/shared';
 import { type Balances, type Currency, DEFAULT_BALANCES } from './currencies';
 import { type FaultSettings, normalizeFaults } from './faults';
+import { type ResolvedHostOptions, resolveHostOptions, type SimHostOptions } from './host/host-options';
 
 export type ResponseShape = 'real' | 'seed';
 
@@ -36,7 +37,7 @@ export interface SimOptions {
   /** Response shape: the observed real API (default) or the seed documents'. */
   shape?: ResponseShape;
   limits?: SimLimits;
-  /** Real ms from create_order to the order running, picked uniformly per order (default [1000, 3000]). */
+  /** Real ms from create_order to the order deployed (mon_container 2), uniform per order (default [1000, 3000]). */
   provisioningMs?: [number, number];
   /** Sim time speed (1 = real time; 3600 = an hour of billing per real second). */
   clockSpeed?: number;
@@ -47,6 +48,8 @@ export interface SimOptions {
   tickMs?: number;
   /** Unit of `price.usd.*` in the marketplace (default `day`, clore-api.md Part A 5). */
   usdPriceUnit?: 'day' | 'hour';
+  /** How the rented servers behave: staged readiness, key refusal, autossh, port reuse, isolation. */
+  orderHost?: SimHostOptions;
   logger?: Logger;
 }
 
@@ -70,6 +73,7 @@ export interface ResolvedOptions {
   sshHost: string;
   tickMs: number;
   usdPriceUnit: 'day' | 'hour';
+  orderHost: ResolvedHostOptions;
   logger: Logger;
   /** A random id for this simulator instance; it marks the processes of its orders. */
   instanceId: string;
@@ -111,6 +115,7 @@ export function resolveOptions(options: SimOptions = {}): ResolvedOptions {
     sshHost: options.sshHost ?? '127.0.0.1',
     tickMs: options.tickMs ?? 200,
     usdPriceUnit: options.usdPriceUnit ?? 'day',
+    orderHost: resolveHostOptions(options.orderHost),
     logger: options.logger ?? silentLogger(),
     instanceId: randomBytes(8).toString('hex'),
   };

@@ -78,6 +78,7 @@ export function createOrderHandler(context: EndpointContext): EndpointHandler {
       jupyterToken: input.jupyter_token,
       ports: input.ports,
       requiredPrice: input.required_price,
+      autosshEntrypoint: input.autossh_entrypoint === true || input.autossh_entrypoint === 'true',
     });
     if (!outcome.ok) {
       return custom(outcome.error);
