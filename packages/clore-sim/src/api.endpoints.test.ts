@@ -128,7 +128,7 @@ describe.each(['real', 'seed'] as const)('every endpoint, %s shape', (shape) => 
     await waitFor(
       async () => {
         const o = ((await callApi(handle, KEY, 'my_orders')).body.orders as Array<Json>)[0]!;
-        return shape === 'real' ? o.mon_container === 1 : o.status === 'running';
+        return shape === 'real' ? o.mon_container === 2 : o.status === 'running';
       },
       { message: 'order comes up' },
     );
