@@ -244,7 +244,8 @@ export class Simulator {
   /**
    * The server picked the order up: `mon_container` 1 (deploying). Its sshd (if it gets one) starts
    * now and refuses the order's key; the order is deployed (2) at `provisionAt`, not before the sshd
-   * listens. With the `sshRefuseMs` fault the sshd starts only that long after deployed.
+   * listens. With the `sshRefuseMs` fault the sshd starts only that long after deployed. With
+   * `deployingShare` 0 the order shows no deploying stage: it stays 0 until deployed.
    */
   private startDeploying(order: SimOrder): void {
     if (!isActive(order) || this.closed) {
@@ -255,8 +256,10 @@ export class Simulator {
       this.log.info({ orderId: order.id }, 'order provisioned but never comes up (fault)');
       return;
     }
-    order.monContainer = 1;
-    order.deployingSince = Date.now();
+    if (this.options.orderHost.deployingShare > 0) {
+      order.monContainer = 1;
+      order.deployingSince = Date.now();
+    }
     const refuseMs = this.faults.sshRefuseMs ?? 0;
     const sshd = order.sshAvailable && refuseMs === 0 ? this.startSshd(order) : Promise.resolve(true);
     this.later(order.provisionAt - Date.now(), () => {
