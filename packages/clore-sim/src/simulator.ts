@@ -263,7 +263,13 @@ export class Simulator {
     const refuseMs = this.faults.sshRefuseMs ?? 0;
     const sshd = order.sshAvailable && refuseMs === 0 ? this.startSshd(order) : Promise.resolve(true);
     this.later(order.provisionAt - Date.now(), () => {
-      this.track(sshd.then((started) => (started ? this.deploy(order, refuseMs) : undefined)));
+      this.track(
+        sshd
+          .then((started) => (started ? this.deploy(order, refuseMs) : undefined))
+          .catch((error: Error) =>
+            this.log.error({ orderId: order.id, err: error.message }, 'order deploy failed'),
+          ),
+      );
     });
   }
 
@@ -309,7 +315,13 @@ export class Simulator {
       !this.closed &&
       (order.keyAcceptedFrom ?? Number.POSITIVE_INFINITY) <= Date.now() + 5
     ) {
-      this.track(order.host.setKeyAccepted(true));
+      this.track(
+        order.host
+          .setKeyAccepted(true)
+          .catch((error: Error) =>
+            this.log.error({ orderId: order.id, err: error.message }, 'key not written'),
+          ),
+      );
     }
   }
 

@@ -164,7 +164,12 @@ export class OrderHost {
   async setKeyAccepted(accepted: boolean): Promise<void> {
     this.acceptsKey = accepted;
     if (this.layout && !this.stopped) {
-      await this.writeAuthorizedKeys(await this.layout);
+      // An order that ends meanwhile has its files removed: nothing is left to write then.
+      await this.writeAuthorizedKeys(await this.layout).catch((error: Error) => {
+        if (!this.stopped) {
+          throw error;
+        }
+      });
     }
   }
 
