@@ -1,5 +1,6 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -294,7 +295,8 @@ export class OrderHost {
 
   /**
    * Last resort when this process exits without close() (a crashed test): SIGKILL the sshd's and
-   * the command's process groups synchronously. Sessions and detached commands are not reached.
+   * the command's process groups synchronously and remove the order's files. Sessions and detached
+   * commands are not reached.
    */
   killNow(): void {
     for (const child of [this.sshd, this.command]) {
@@ -305,6 +307,9 @@ export class OrderHost {
           // gone
         }
       }
+    }
+    if (this.dir) {
+      rmSync(this.dir, { recursive: true, force: true });
     }
   }
 
