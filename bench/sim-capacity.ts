@@ -51,6 +51,12 @@ async function measure(target: number): Promise<Record<string, unknown>> {
     keys: [{ key: KEY, balances: { 'CLORE-Blockchain': 1e12 } }],
     limits: { generalMs: 0, createMs: 0 },
     provisioningMs: [100, 1000],
+    // The key is accepted as soon as an order is deployed; SIM_ISOLATION=none|namespace compares the
+    // cost of a mount namespace per order (default auto: namespace where the machine allows it).
+    orderHost: {
+      keyRefusalAfterDeployedMs: [0, 0],
+      isolation: (process.env.SIM_ISOLATION ?? 'auto') as 'auto' | 'namespace' | 'none',
+    },
   });
   try {
     const rssBefore = process.memoryUsage().rss;
@@ -70,6 +76,7 @@ async function measure(target: number): Promise<Record<string, unknown>> {
           type: 'on-demand',
           currency: 'CLORE-Blockchain',
           image: 'bench',
+          autossh_entrypoint: true,
           ssh_key: keys.publicKey,
           env: { BENCH: '1' },
         }),
@@ -80,7 +87,7 @@ async function measure(target: number): Promise<Record<string, unknown>> {
       }
     }
     const createdMs = Date.now() - started;
-    await waitFor(() => sim.orders().filter((o) => o.sshdRunning).length === target, {
+    await waitFor(() => sim.orders().filter((o) => o.sshReady).length === target, {
       timeoutMs: 120_000,
       intervalMs: 100,
       message: `${target} sshds running`,
@@ -115,6 +122,7 @@ async function measure(target: number): Promise<Record<string, unknown>> {
     const closeMs = Date.now() - closeStarted;
     return {
       target,
+      isolation: await sim.sim.isolation(),
       activeOrders,
       sshdsRunning: pids.length,
       loginsOk: ok,

@@ -35,7 +35,20 @@ export const FAST_SIM: SimOptions = {
   keys: [{ key: SIM_KEY, balances: { 'USD-Blockchain': 1_000, 'CLORE-Blockchain': 1_000_000, bitcoin: 1 } }],
   limits: { generalMs: 50, createMs: 250 },
   provisioningMs: [100, 300],
+  // Until the worker treats a refused key as "not ready yet" and sends autossh_entrypoint, the
+  // simulator's rented servers behave as before (see SIM_COMPAT_FLAGS).
+  orderHost: { deployingShare: 0, keyRefusalAfterDeployedMs: [0, 0], autosshRequired: false },
 };
+
+/** The same as `FAST_SIM.orderHost`, as clore-sim command flags (for `simProcess`). */
+export const SIM_COMPAT_FLAGS = [
+  '--deploying-share',
+  '0',
+  '--key-refusal',
+  '0-0',
+  '--autossh-required',
+  'false',
+];
 
 export interface KitOptions {
   sim?: SimOptions;
@@ -106,7 +119,15 @@ export function spec(overrides: Partial<JobSpecInput> = {}): JobSpecInput {
 /** Real Redis (given), the simulator over HTTP, the worker in-process with scaled timings. */
 async function startSimProcess(flags: string[]): Promise<{ sim: SimHandle; stop: () => Promise<void> }> {
   const bin = fileURLToPath(new URL('../../../packages/clore-sim/bin/clore-sim.mjs', import.meta.url));
-  const child = spawnTracked(process.execPath, [bin, '--port', '0', '--log-level', 'silent', ...flags]);
+  const child = spawnTracked(process.execPath, [
+    bin,
+    '--port',
+    '0',
+    '--log-level',
+    'silent',
+    ...SIM_COMPAT_FLAGS,
+    ...flags,
+  ]);
   const output = captureOutput(child);
   const url = await waitFor(() => /listening on (http:\/\/\S+)/.exec(output())?.[1], {
     timeoutMs: 20_000,

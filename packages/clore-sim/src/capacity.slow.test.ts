@@ -35,13 +35,14 @@ describe('capacity', () => {
           type: 'on-demand',
           currency: 'CLORE-Blockchain',
           image: 'x',
+          autossh_entrypoint: true,
           ssh_key: keys.publicKey,
           env: { N: String(server.id) },
         },
       });
       expect(res.body).toEqual({ code: 0 });
     }
-    await waitFor(() => handle.orders().filter((o) => o.sshdRunning).length === ORDERS, {
+    await waitFor(() => handle.orders().filter((o) => o.sshReady).length === ORDERS, {
       timeoutMs: 120_000,
       intervalMs: 100,
       message: `${ORDERS} sshds running`,

@@ -43,6 +43,18 @@ describe('clore-sim command', () => {
       '{"neverUp":0.5,"myOrdersShort":0.1,"myOrdersEmpty":0.05,"nullFields":0.2}',
       '--log-level',
       'silent',
+      '--deploying-share',
+      '0',
+      '--key-refusal',
+      '0-0',
+      '--sshd-images',
+      'cloreai/,mine/',
+      '--autossh-required',
+      'false',
+      '--port-reuse',
+      '1',
+      '--isolation',
+      'none',
     ]);
     expect(options).toMatchObject({
       port: 0,
@@ -66,7 +78,17 @@ describe('clore-sim command', () => {
         repriceFactor: 1.5,
         enforceRequiredPrice: false,
       },
+      orderHost: {
+        deployingShare: 0,
+        keyRefusalAfterDeployedMs: [0, 0],
+        sshdImagePrefixes: ['cloreai/', 'mine/'],
+        autosshRequired: false,
+        portReuse: 1,
+        isolation: 'none',
+      },
     });
+    expect(() => optionsFromArgs(['--autossh-required', 'yes'])).toThrow(/autossh-required/);
+    expect(() => optionsFromArgs(['--isolation', 'chroot'])).toThrow(/isolation/);
     expect(optionsFromArgs(['--help'])).toBe('help');
     expect(() => optionsFromArgs(['--reprice', 'often'])).toThrow(/reprice/);
     expect(() => optionsFromArgs(['--shape', 'odd'])).toThrow(/shape/);

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { createLogger } from '@clore-batch/shared';
 import { CURRENCIES, type Currency } from './currencies';
 import { type FaultSettings, normalizeFaults } from './faults';
+import type { IsolationSetting } from './host/host-options';
 import type { SimKey, SimOptions } from './options';
 
 export const HELP = `clore-sim: a Clore API simulator with a real sshd per order (see packages/clore-sim/README.md)
@@ -16,7 +17,13 @@ export const HELP = `clore-sim: a Clore API simulator with a real sshd per order
   --general-ms N           min ms between calls of one key (default 1000)
   --create-ms N            min ms between create_order calls of one key (default 5000)
   --spot-lower-ms N        min ms between spot price lowerings (default 600000)
-  --provisioning MIN-MAX   real ms until an order is up (default 1000-3000)
+  --provisioning MIN-MAX   real ms until an order is deployed, mon_container 2 (default 1000-3000)
+  --deploying-share X      share of that time spent deploying, mon_container 1 (default 0.5)
+  --key-refusal MIN-MAX    ms the order's key is still refused after deployed (default 500-1500)
+  --sshd-images P,...      image prefixes that run their own sshd (default cloreai/)
+  --autossh-required true|false  other images get SSH only with autossh_entrypoint (default true)
+  --port-reuse X           chance a new order reuses an ended order's port (default 0.3; 1 = always)
+  --isolation auto|namespace|none  own /root and /tmp per order via a mount namespace (default auto)
   --clock-speed X          sim time speed (default 1; 3600 = an hour of billing per second)
   --ssh-host H             host shown in pub_cluster (default 127.0.0.1)
   --usd-unit day|hour      unit of price.usd in the marketplace (default day)
@@ -61,6 +68,17 @@ function numberFlag(value: string | undefined, name: string): number | undefined
   return n;
 }
 
+function rangeFlag(value: string | undefined, name: string): [number, number] | undefined {
+  if (value === undefined) {
+    return undefined;
+  }
+  const match = /^(\d+)-(\d+)$/.exec(value);
+  if (!match) {
+    throw new Error(`--${name} must be MIN-MAX in ms, e.g. 1000-3000`);
+  }
+  return [Number(match[1]), Number(match[2])];
+}
+
 export function optionsFromArgs(args: string[]): SimOptions | 'help' {
   const { values } = parseArgs({
     args,
@@ -75,6 +93,12 @@ export function optionsFromArgs(args: string[]): SimOptions | 'help' {
       'create-ms': { type: 'string' },
       'spot-lower-ms': { type: 'string' },
       provisioning: { type: 'string' },
+      'deploying-share': { type: 'string' },
+      'key-refusal': { type: 'string' },
+      'sshd-images': { type: 'string' },
+      'autossh-required': { type: 'string' },
+      'port-reuse': { type: 'string' },
+      isolation: { type: 'string' },
       'clock-speed': { type: 'string' },
       'ssh-host': { type: 'string' },
       'usd-unit': { type: 'string' },
@@ -97,13 +121,14 @@ export function optionsFromArgs(args: string[]): SimOptions | 'help' {
   if (values['usd-unit'] !== undefined && values['usd-unit'] !== 'day' && values['usd-unit'] !== 'hour') {
     throw new Error('--usd-unit must be day or hour');
   }
-  let provisioningMs: [number, number] | undefined;
-  if (values.provisioning !== undefined) {
-    const match = /^(\d+)-(\d+)$/.exec(values.provisioning);
-    if (!match) {
-      throw new Error('--provisioning must be MIN-MAX in ms, e.g. 1000-3000');
-    }
-    provisioningMs = [Number(match[1]), Number(match[2])];
+  const provisioningMs = rangeFlag(values.provisioning, 'provisioning');
+  const autosshRequired = values['autossh-required'];
+  if (autosshRequired !== undefined && autosshRequired !== 'true' && autosshRequired !== 'false') {
+    throw new Error('--autossh-required must be true or false');
+  }
+  const isolation = values.isolation;
+  if (isolation !== undefined && !['auto', 'namespace', 'none'].includes(isolation)) {
+    throw new Error('--isolation must be auto, namespace or none');
   }
   let reprice: { repriceChance: number; repriceFactor?: number } | undefined;
   if (values.reprice !== undefined) {
@@ -145,6 +170,14 @@ export function optionsFromArgs(args: string[]): SimOptions | 'help' {
     sshHost: values['ssh-host'],
     usdPriceUnit: values['usd-unit'] as SimOptions['usdPriceUnit'],
     provider,
+    orderHost: {
+      deployingShare: numberFlag(values['deploying-share'], 'deploying-share'),
+      keyRefusalAfterDeployedMs: rangeFlag(values['key-refusal'], 'key-refusal'),
+      sshdImagePrefixes: values['sshd-images']?.split(',').filter(Boolean),
+      autosshRequired: autosshRequired === undefined ? undefined : autosshRequired === 'true',
+      portReuse: numberFlag(values['port-reuse'], 'port-reuse'),
+      isolation: isolation as IsolationSetting | undefined,
+    },
     faults: values.faults ? normalizeFaults(JSON.parse(values.faults) as FaultSettings) : undefined,
     logger: createLogger({ level: values['log-level'] ?? 'info', base: { service: 'clore-sim' } }),
   };

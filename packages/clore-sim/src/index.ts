@@ -11,6 +11,8 @@ export {
   USD_RATES,
 } from './currencies';
 export type { EndpointFaults, FaultSettings } from './faults';
+export type { IsolationSetting, SimHostOptions } from './host/host-options';
+export type { Isolation } from './host/isolation';
 export { keyHash } from './key-hash';
 export type { SimServer } from './market/server';
 export { DEFAULT_KEY, type ResponseShape, type SimKey, type SimLimits, type SimOptions } from './options';

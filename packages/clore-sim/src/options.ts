@@ -8,6 +8,7 @@ import {
   type ResolvedProviderSettings,
   resolveProviderSettings,
 } from './provider-settings';
+import { type ResolvedHostOptions, resolveHostOptions, type SimHostOptions } from './host/host-options';
 
 export type ResponseShape = 'real' | 'seed';
 
@@ -41,7 +42,7 @@ export interface SimOptions {
   /** Response shape: the observed real API (default) or the seed documents'. */
   shape?: ResponseShape;
   limits?: SimLimits;
-  /** Real ms from create_order to the order running, picked uniformly per order (default [1000, 3000]). */
+  /** Real ms from create_order to the order deployed (mon_container 2), uniform per order (default [1000, 3000]). */
   provisioningMs?: [number, number];
   /** Sim time speed (1 = real time; 3600 = an hour of billing per real second). */
   clockSpeed?: number;
@@ -54,6 +55,8 @@ export interface SimOptions {
   usdPriceUnit?: 'day' | 'hour';
   /** Fees, clock offset, repricing, the required_price guard (src/provider-settings.ts). */
   provider?: ProviderSettings;
+  /** How the rented servers behave: staged readiness, key refusal, autossh, port reuse, isolation. */
+  orderHost?: SimHostOptions;
   logger?: Logger;
 }
 
@@ -78,6 +81,7 @@ export interface ResolvedOptions {
   tickMs: number;
   usdPriceUnit: 'day' | 'hour';
   provider: ResolvedProviderSettings;
+  orderHost: ResolvedHostOptions;
   logger: Logger;
   /** A random id for this simulator instance; it marks the processes of its orders. */
   instanceId: string;
@@ -120,6 +124,7 @@ export function resolveOptions(options: SimOptions = {}): ResolvedOptions {
     tickMs: options.tickMs ?? 200,
     usdPriceUnit: options.usdPriceUnit ?? 'day',
     provider: resolveProviderSettings(options.provider),
+    orderHost: resolveHostOptions(options.orderHost),
     logger: options.logger ?? silentLogger(),
     instanceId: randomBytes(8).toString('hex'),
   };

@@ -1,3 +1,4 @@
+import { waitFor } from '@clore-batch/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CallRecord } from './call-log';
 import { keyHash } from './key-hash';
@@ -123,6 +124,54 @@ describe('/_sim control routes', () => {
       rentedExternally: false,
     });
     expect((await simSend(handle, 'POST', '/_sim/servers/1/rent')).status).toBe(404);
+  });
+
+  it('/_sim/orders shows the deploy stage, autossh, key window and host key; key-refusal refuses the key again', async () => {
+    sim = await startSimulator({
+      seed: 13,
+      keys: [{ key: KEY }],
+      limits: { generalMs: 0, createMs: 0 },
+      provisioningMs: [30, 60],
+      orderHost: { keyRefusalAfterDeployedMs: [0, 0] },
+    });
+    const handle = sim;
+    await callApi(handle, KEY, 'create_order', {
+      body: {
+        renting_server: availableServer(handle),
+        type: 'on-demand',
+        currency: 'CLORE-Blockchain',
+        image: 'img:1',
+        autossh_entrypoint: true,
+        ssh_key: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl x',
+      },
+    });
+    const id = handle.orders()[0]!.id;
+    await waitFor(() => handle.orders()[0]!.sshReady, { message: 'order usable' });
+    const { orders } = await simGet<{ orders: OrderSummary[] }>(handle, '/_sim/orders');
+    expect(orders[0]).toMatchObject({
+      stage: 'deployed',
+      monContainer: 2,
+      autossh: true,
+      sshAvailable: true,
+      keyAccepted: true,
+      sshReady: true,
+      hostKeyFingerprint: expect.stringMatching(/^SHA256:/),
+      isolation: expect.stringMatching(/^(namespace|home-only)$/),
+    });
+    expect(orders[0]!.keyAcceptedFrom).toBe(orders[0]!.readyAt);
+    const refused = await simSend<{ ok: boolean; keyAcceptedFrom: number }>(
+      handle,
+      'POST',
+      `/_sim/orders/${id}/key-refusal`,
+      { ms: 60_000 },
+    );
+    expect(refused.body.ok).toBe(true);
+    expect(refused.body.keyAcceptedFrom).toBeGreaterThan(Date.now() + 50_000);
+    expect(handle.orders()[0]).toMatchObject({ keyAccepted: false, sshReady: false });
+    await simSend(handle, 'POST', `/_sim/orders/${id}/key-refusal`, { ms: 0 });
+    expect(handle.orders()[0]).toMatchObject({ keyAccepted: true, sshReady: true });
+    expect((await simSend(handle, 'POST', `/_sim/orders/${id}/key-refusal`, {})).status).toBe(400);
+    expect((await simSend(handle, 'POST', '/_sim/orders/1/key-refusal', { ms: 0 })).status).toBe(404);
   });
 
   it('/_sim/servers/:id/online takes a server offline: its orders show online false, new orders are refused', async () => {

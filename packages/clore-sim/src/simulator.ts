@@ -5,7 +5,9 @@ import { CallLog } from './call-log';
 import { SimClock } from './clock';
 import { type Balances, type Currency, isCurrency } from './currencies';
 import { type FaultSettings, normalizeFaults } from './faults';
-import { PortAllocator } from './host/port-allocator';
+import { orderGetsSsh } from './host/host-options';
+import { type Isolation, resolveIsolation } from './host/isolation';
+import { PORT_RANGE, PortAllocator } from './host/port-allocator';
 import { generateMarketplace } from './market/generate';
 import type { SimServer } from './market/server';
 import { type ResolvedKey, type ResolvedOptions, resolveOptions, type SimOptions } from './options';
@@ -43,7 +45,12 @@ export class Simulator {
   private balances = new Map<string, Balances>();
   private keys = new Map<string, ResolvedKey>();
   private nextOrderId = 0;
-  private readonly ports = new PortAllocator();
+  /** Rolls of the rented servers' behaviour (key refusal, port reuse), apart from the fault rolls. */
+  private hostRng: Rng;
+  private readonly ports = new PortAllocator(PORT_RANGE, () =>
+    this.hostRng.chance(this.options.orderHost.portReuse),
+  );
+  private isolationProbe: Promise<Isolation> | undefined;
   private readonly pending = new Set<Promise<unknown>>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private ticker: NodeJS.Timeout | undefined;
@@ -56,7 +63,9 @@ export class Simulator {
     this.rateLimiter = new RateLimiter(this.options.limits);
     this.faults = normalizeFaults(this.options.faults);
     this.faultRng = createRng(this.options.seed + 1);
+    this.hostRng = createRng(this.options.seed + 2);
     this.populate();
+    this.isolation().catch(() => {});
     this.ticker = setInterval(() => this.tick(), this.options.tickMs);
     this.ticker.unref();
     process.on('exit', this.killOnExit);
@@ -75,6 +84,26 @@ export class Simulator {
     this.nextOrderId = 100_000 + rng.int(0, 800_000);
     this.keys = new Map(this.options.keys.map((k) => [k.key, k]));
     this.balances = new Map(this.options.keys.map((k) => [k.key, { ...k.balances }]));
+  }
+
+  /** How orders are kept apart on this machine (probed once; see `SimHostOptions.isolation`). */
+  isolation(): Promise<Isolation> {
+    this.isolationProbe ??= resolveIsolation(this.options.orderHost.isolation).then(
+      (isolation) => {
+        if (isolation === 'home-only') {
+          this.log.warn(
+            { setting: this.options.orderHost.isolation },
+            "orders share this machine's /tmp and /root (no mount namespace: needs root and unshare -m); only HOME differs per order",
+          );
+        }
+        return isolation;
+      },
+      (error: Error) => {
+        this.log.error({ err: error.message }, 'order isolation unavailable');
+        throw error;
+      },
+    );
+    return this.isolationProbe;
   }
 
   isKnownKey(key: string | undefined): key is string {
@@ -156,6 +185,7 @@ export class Simulator {
     this.nextOrderId += 1;
     const now = Date.now();
     const [minMs, maxMs] = this.options.provisioningMs;
+    const provisioningMs = Math.round(this.faultRng.range(minMs, maxMs));
     const order = newOrder({
       id,
       key,
@@ -166,7 +196,10 @@ export class Simulator {
       ports: { sshPort, extraTcpPorts, httpPort },
       now,
       simNow: this.clock.now(),
-      provisionAt: now + Math.round(this.faultRng.range(minMs, maxMs)),
+      deployingAt: now + Math.round(provisioningMs * (1 - this.options.orderHost.deployingShare)),
+      provisionAt: now + provisioningMs,
+      sshAvailable: orderGetsSsh(input.image, input.autosshEntrypoint === true, this.options.orderHost),
+      isolation: () => this.isolation(),
       neverUp:
         (this.faults.neverUpServers ?? []).includes(server.id) ||
         this.faultRng.chance(this.faults.neverUp ?? 0),
@@ -174,7 +207,7 @@ export class Simulator {
     });
     this.balancesOf(key)[input.currency] -= check.creationFee;
     this.orders.set(id, order);
-    this.later(order.provisionAt - now, () => this.provision(order));
+    this.later(order.deployingAt - now, () => this.startDeploying(order));
     this.log.info(
       {
         orderId: id,
@@ -183,6 +216,7 @@ export class Simulator {
         currency: order.currency,
         price: order.price,
         neverUp: order.neverUp,
+        sshAvailable: order.sshAvailable,
       },
       'order created',
     );
@@ -206,7 +240,26 @@ export class Simulator {
     void promise.finally(() => this.pending.delete(promise));
   }
 
-  private provision(order: SimOrder): void {
+  /** Start an order's sshd; false (logged) when it fails to start. */
+  private startSshd(order: SimOrder): Promise<boolean> {
+    const started = order.host.startSshd().then(
+      () => true,
+      (error: Error) => {
+        this.log.error({ orderId: order.id, err: error.message }, 'order sshd failed to start');
+        return false;
+      },
+    );
+    this.track(started);
+    return started;
+  }
+
+  /**
+   * The server picked the order up: `mon_container` 1 (deploying). Its sshd (if it gets one) starts
+   * now and refuses the order's key; the order is deployed (2) at `provisionAt`, not before the sshd
+   * listens. With the `sshRefuseMs` fault the sshd starts only that long after deployed. With
+   * `deployingShare` 0 the order shows no deploying stage: it stays 0 until deployed.
+   */
+  private startDeploying(order: SimOrder): void {
     if (!isActive(order) || this.closed) {
       return;
     }
@@ -215,38 +268,90 @@ export class Simulator {
       this.log.info({ orderId: order.id }, 'order provisioned but never comes up (fault)');
       return;
     }
-    const refuseMs = this.faults.sshRefuseMs ?? 0;
-    const ready = () => {
+    if (this.options.orderHost.deployingShare > 0) {
       order.monContainer = 1;
-      order.readyAt = Date.now();
-      if (order.command) {
-        order.host.runCommand(order.command);
-      }
-    };
-    const startSshd = () =>
-      order.host.startSshd().catch((error: Error) => {
-        this.log.error({ orderId: order.id, err: error.message }, 'order sshd failed to start');
-        throw error;
-      });
-    if (refuseMs > 0) {
-      ready();
-      this.later(refuseMs, () => {
-        if (isActive(order) && !this.closed) {
-          this.track(startSshd().catch(() => {}));
-        }
-      });
+      order.deployingSince = Date.now();
+    }
+    const refuseMs = this.faults.sshRefuseMs ?? 0;
+    const sshd = order.sshAvailable && refuseMs === 0 ? this.startSshd(order) : Promise.resolve(true);
+    this.later(order.provisionAt - Date.now(), () => {
+      this.track(
+        sshd
+          .then((started) => (started ? this.deploy(order, refuseMs) : undefined))
+          .catch((error: Error) =>
+            this.log.error({ orderId: order.id, err: error.message }, 'order deploy failed'),
+          ),
+      );
+    });
+  }
+
+  /**
+   * `mon_container` 2 (deployed): the startup command runs; the order's key logs in only after
+   * `keyRefusalAfterDeployedMs` (clore-api.md Part A 7).
+   */
+  private async deploy(order: SimOrder, refuseMs: number): Promise<void> {
+    if (!isActive(order) || this.closed) {
       return;
     }
-    this.track(
-      startSshd().then(
-        () => {
-          if (isActive(order)) {
-            ready();
-          }
-        },
-        () => {},
-      ),
-    );
+    const [minMs, maxMs] = this.options.orderHost.keyRefusalAfterDeployedMs;
+    const refusalMs = Math.round(this.hostRng.range(minMs, maxMs));
+    if (refusalMs <= 0) {
+      // Accepted before the order shows deployed: a client that sees 2 can log in at once.
+      await order.host.setKeyAccepted(true);
+    }
+    if (!isActive(order) || this.closed) {
+      return;
+    }
+    const now = Date.now();
+    order.monContainer = 2;
+    order.readyAt = now;
+    order.keyAcceptedFrom = now + refusalMs;
+    if (order.command) {
+      order.host.runCommand(order.command);
+    }
+    if (refusalMs > 0) {
+      this.later(refusalMs, () => this.acceptKey(order));
+    }
+    if (order.sshAvailable && refuseMs > 0) {
+      this.later(refuseMs, () => {
+        if (isActive(order) && !this.closed) {
+          void this.startSshd(order);
+        }
+      });
+    }
+  }
+
+  private acceptKey(order: SimOrder): void {
+    if (
+      isActive(order) &&
+      !this.closed &&
+      (order.keyAcceptedFrom ?? Number.POSITIVE_INFINITY) <= Date.now() + 5
+    ) {
+      this.track(
+        order.host
+          .setKeyAccepted(true)
+          .catch((error: Error) =>
+            this.log.error({ orderId: order.id, err: error.message }, 'key not written'),
+          ),
+      );
+    }
+  }
+
+  /**
+   * Control: refuse the order's key for `ms` from now (0 = accept it now). For chaos tests of the
+   * "deployed but the key is refused" window.
+   */
+  async refuseKeyFor(order: SimOrder, ms: number): Promise<void> {
+    if (!isActive(order)) {
+      return;
+    }
+    order.keyAcceptedFrom = Date.now() + ms;
+    if (ms <= 0) {
+      await order.host.setKeyAccepted(true);
+      return;
+    }
+    await order.host.setKeyAccepted(false);
+    this.later(ms, () => this.acceptKey(order));
   }
 
   /** End an order now: bill it up to now, free the server, stop its sshd and kill its processes. */
@@ -260,10 +365,11 @@ export class Simulator {
     order.endedAt = Date.now();
     order.endedAtSim = atSim ?? this.clock.now();
     order.endReason = reason;
-    order.monContainer = 0;
-    this.ports.release(order.sshPort);
+    // mon_container and online keep their last values (clore-api.md Part A 12).
+    order.onlineAtEnd = this.servers.get(order.serverId)?.online ?? false;
+    this.ports.release(order.sshPort, true);
     for (const port of Object.values(order.extraTcpPorts)) {
-      this.ports.release(port);
+      this.ports.release(port, true);
     }
     this.log.info({ orderId: order.id, reason, spend: order.spend }, 'order ended');
     this.track(order.host.stop());
@@ -320,6 +426,7 @@ export class Simulator {
     this.rateLimiter.reset();
     this.faults = normalizeFaults(this.options.faults);
     this.faultRng = createRng(this.options.seed + 1);
+    this.hostRng = createRng(this.options.seed + 2);
     this.clock.setSpeed(this.options.clockSpeed);
     this.clock.setOffset(this.options.provider.clockOffsetMs);
     this.foreignOrders.clear();

@@ -1,6 +1,3 @@
-import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { canConnect, generateKeyPair, type KeyPair, waitFor } from '@clore-batch/testing';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -30,6 +27,9 @@ async function start(provisioningMs: [number, number] = [30, 60], sshRefuseMs?: 
     limits: { generalMs: 0, createMs: 0 },
     provisioningMs,
     faults: sshRefuseMs ? { sshRefuseMs } : undefined,
+    // These tests are about the sshd itself: the key is accepted as soon as the order is deployed
+    // (the refusal window has its own tests in order-host.behaviour.test.ts).
+    orderHost: { keyRefusalAfterDeployedMs: [0, 0] },
   });
   return sim;
 }
@@ -52,7 +52,7 @@ async function createOrder(handle: SimHandle, extra: Record<string, unknown> = {
 }
 
 const ready = (handle: SimHandle, id: number) =>
-  waitFor(() => handle.orders().find((o) => o.id === id && o.monContainer === 1 && o.sshdRunning), {
+  waitFor(() => handle.orders().find((o) => o.id === id && o.sshReady), {
     message: `order ${id} ready`,
   });
 
@@ -78,8 +78,10 @@ describe('per-order sshd', () => {
     );
     // Values arrive verbatim (quotes, backslashes, $ and backticks are not interpreted).
     expect(result).toMatchObject({ stdout: `tok en "q" \\ $HOME \`x\`|x|${order.id}\n`, code: 3 });
-    // Each order has its own HOME, as a container has its own /root.
-    expect(result.stderr).toMatch(new RegExp(`^oops /.*clore-sim-order-${order.id}-\\w+\\n$`));
+    // Each order has its own HOME, as a container has its own /root (in its own mount namespace
+    // where this machine allows it, else a directory of its own).
+    const { isolation, homeDir } = handle.orders()[0]!;
+    expect(result.stderr).toBe(`oops ${isolation === 'namespace' ? '/root' : homeDir}\n`);
     await expect(sshExec(order.sshPort, stranger.privateKey, 'true')).rejects.toThrow(/authentication/i);
   });
 
@@ -135,14 +137,16 @@ describe('per-order sshd', () => {
 
   it("runs the order's startup command with its env and records the exit code", async () => {
     const handle = await start();
-    const file = join(tmpdir(), `clore-sim-startup-${process.pid}-${Date.now()}`);
-    const order = await createOrder(handle, { command: `echo "$OTHER-$CLORE_SIM_ORDER" > ${file}; exit 4` });
+    const order = await createOrder(handle, {
+      command: 'echo "$OTHER-$CLORE_SIM_ORDER" > "$HOME/started"; exit 4',
+    });
     await waitFor(() => handle.orders()[0]!.commandExitCode === 4, { message: 'startup command exit code' });
     const { readFile } = await import('node:fs/promises');
-    expect(await readFile(file, 'utf8')).toBe(`x-${order.id}\n`);
+    // It ran in the order's home (the order's /root), which is this directory on this machine.
+    expect(await readFile(join(handle.orders()[0]!.homeDir ?? '', 'started'), 'utf8')).toBe(
+      `x-${order.id}\n`,
+    );
     expect(handle.orders()[0]!.command).toContain('exit 4');
-    await rm(file, { force: true });
-    expect(existsSync(file)).toBe(false);
   });
 
   it('/_sim/orders/:id/stop-sshd drops connections but leaves the order active', async () => {
@@ -159,13 +163,13 @@ describe('per-order sshd', () => {
     expect(res.status).toBe(200);
     await closed;
     expect(await canConnect(order.sshPort)).toBe(false);
-    expect(handle.orders()[0]).toMatchObject({ active: true, sshdRunning: false, monContainer: 1 });
+    expect(handle.orders()[0]).toMatchObject({ active: true, sshdRunning: false, monContainer: 2 });
   });
 
-  it('with sshRefuseMs the order shows ready but SSH refuses for that long', async () => {
+  it('with sshRefuseMs the order shows deployed but SSH refuses connections for that long', async () => {
     const handle = await start([30, 60], 1500);
     const order = await createOrder(handle);
-    await waitFor(() => handle.orders()[0]!.monContainer === 1, { message: 'mon_container 1' });
+    await waitFor(() => handle.orders()[0]!.monContainer === 2, { message: 'mon_container 2' });
     expect(await canConnect(order.sshPort)).toBe(false);
     await ready(handle, order.id);
     const refusedFor = handle.orders()[0]!;

@@ -18,6 +18,8 @@ export interface SimHandle {
   orders(): OrderSummary[];
   outbid(orderId: number): void;
   stopSshd(orderId: number): Promise<void>;
+  /** Refuse the order's key for `ms` from now (0 = accept it now). */
+  refuseKey(orderId: number, ms: number): Promise<void>;
   setBalance(key: string, currency: Currency, amount: number): void;
   setClockSpeed(speed: number): void;
   setFaults(faults: FaultSettings): void;
@@ -51,6 +53,12 @@ export async function startSimulator(options: SimOptions = {}): Promise<SimHandl
       const order = sim.orders.get(orderId);
       if (order) {
         sim.endOrder(order, 'outbid');
+      }
+    },
+    refuseKey: async (orderId, ms) => {
+      const order = sim.orders.get(orderId);
+      if (order) {
+        await sim.refuseKeyFor(order, ms);
       }
     },
     stopSshd: async (orderId) => {

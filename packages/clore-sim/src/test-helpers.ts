@@ -68,8 +68,11 @@ export function availableServer(
   throw new Error(`no available server for ${currency}`);
 }
 
-/** Options for fast tests: no rate limits, quick provisioning. */
+/**
+ * Options for fast tests: no rate limits, quick provisioning (the first half at mon_container 0,
+ * long enough for a my_orders right after create_order to see it).
+ */
 export const FAST = {
   limits: { generalMs: 0, createMs: 0 },
-  provisioningMs: [30, 60] as [number, number],
+  provisioningMs: [80, 120] as [number, number],
 };

@@ -17,6 +17,7 @@ export function banner(sandbox: Sandbox, realClore: boolean): string {
     `  token      ${sandbox.token}   (admin role; this sandbox only)`,
     `  redis      ${sandbox.redis.url}   (${sandbox.redis.via === 'spawned' ? 'started by the sandbox' : `REDIS_URL, keys under ${sandbox.redis.prefix}:`})`,
     ...(sandbox.simUrl ? [`  simulator  ${sandbox.simUrl}   (orders: ${sandbox.simUrl}/_sim/orders)`] : []),
+    ...(sandbox.simUrl ? [`             ${rentedServersLine(sandbox.simIsolation)}`] : []),
     `  app logs   ${sandbox.logFiles.api}`,
     `             ${sandbox.logFiles.worker}`,
     '',
@@ -29,6 +30,13 @@ export function banner(sandbox: Sandbox, realClore: boolean): string {
     '',
   ];
   return lines.join('\n');
+}
+
+/** Says plainly where a job's commands run in the sandbox: on this machine, not on a rented server. */
+export function rentedServersLine(isolation: Sandbox['simIsolation']): string {
+  return isolation === 'namespace'
+    ? 'the commands of "rented servers" run on THIS machine as root, each order in its own mount namespace (own /root and /tmp)'
+    : 'the commands of "rented servers" run on THIS machine as root, sharing its files (only HOME differs per order)';
 }
 
 /** The warning printed before anything starts when CLORE_API_KEY is set. */

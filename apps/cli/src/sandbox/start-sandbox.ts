@@ -40,6 +40,11 @@ export interface Sandbox {
   /** The simulator's URL (absent with the real Clore API). */
   simUrl: string | undefined;
   sim: SimHandle | undefined;
+  /**
+   * How the simulator keeps rented servers apart: `namespace` (each order's own /root and /tmp) or
+   * `home-only` (only HOME differs); absent with the real Clore API.
+   */
+  simIsolation: 'namespace' | 'home-only' | undefined;
   dataDir: string;
   logFiles: { api: string; worker: string };
   /** Process ids of the API and worker (each leads its own process group). */
@@ -79,15 +84,20 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
     const cloreKey = options.realClore?.apiKey ?? `sandbox-${randomBytes(12).toString('hex')}`;
     let sim: SimHandle | undefined;
+    let simIsolation: Sandbox['simIsolation'];
     if (!options.realClore) {
       sim = await startSimulator({
         keys: [{ key: cloreKey }],
         limits: options.simLimits ?? { generalMs: 1_000, createMs: 5_000 },
         provisioningMs: options.provisioningMs ?? [2_000, 5_000],
+        // Until the worker treats a refused key as "not ready yet" and sends autossh_entrypoint:
+        // the rented servers accept the key once deployed and every image gets SSH.
+        orderHost: { deployingShare: 0, keyRefusalAfterDeployedMs: [0, 0], autosshRequired: false },
       });
       const simHandle = sim;
       cleanups.push(() => simHandle.close());
       log(`simulator: ${sim.url} (${sim.sim.servers.size} servers)`);
+      simIsolation = await sim.sim.isolation().catch(() => 'home-only' as const);
     }
     aborted();
 
@@ -123,6 +133,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       redis: { url: redis.url, via: redis.via, prefix: redis.prefix },
       simUrl: sim?.url,
       sim,
+      simIsolation,
       dataDir,
       logFiles,
       pids: [api.child.pid, worker.child.pid].filter((pid): pid is number => pid !== undefined),

@@ -106,6 +106,7 @@ export function createOrderHandler(context: EndpointContext): EndpointHandler {
       ports: input.ports,
       requiredPrice: input.required_price,
       dockerhubAuth: input.dockerhub_auth,
+      autosshEntrypoint: input.autossh_entrypoint === true || input.autossh_entrypoint === 'true',
     });
     if (!outcome.ok) {
       return custom(outcome.error);

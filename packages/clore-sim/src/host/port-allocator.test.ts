@@ -32,4 +32,20 @@ describe('PortAllocator', () => {
       await new Promise((resolve) => busy.close(resolve));
     }
   });
+
+  it('hands a port an ended order freed to a later order when reuse says so, never a taken one', async () => {
+    let reuse = false;
+    const allocator = new PortAllocator([24_000, 24_100], () => reuse);
+    const first = await allocator.allocate();
+    const second = await allocator.allocate();
+    allocator.release(first, true);
+    expect(await allocator.allocate()).not.toBe(first);
+    reuse = true;
+    expect(await allocator.allocate()).toBe(first);
+    // Reserved again: a second allocation does not get it twice.
+    expect(await allocator.allocate()).not.toBe(first);
+    // A port released without ending an order (a failed create) is not remembered for reuse.
+    allocator.release(second);
+    expect(await allocator.allocate()).not.toBe(second);
+  });
 });

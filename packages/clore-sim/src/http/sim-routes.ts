@@ -23,6 +23,7 @@ const MyOrdersFaultBody = z.strictObject({
 });
 const RentBody = z.object({ rented: z.boolean().default(true) }).default({ rented: true });
 const OnlineBody = z.object({ online: z.boolean() });
+const KeyRefusalBody = z.object({ ms: z.number().min(0) });
 const IdParams = z.object({ id: z.coerce.number().int() });
 
 /**
@@ -68,6 +69,8 @@ export function registerSimRoutes(app: FastifyInstance, sim: Simulator): void {
       shape: sim.options.shape,
       limits: sim.options.limits,
       faults: sim.faults,
+      orderHost: sim.options.orderHost,
+      isolation: await sim.isolation().catch(() => 'unavailable'),
       keys: sim.options.keys.map((k) => ({ keyHash: keyHash(k.key), balances: sim.balancesOf(k.key) })),
       activeOrders: [...sim.orders.values()].filter(isActive).length,
     };
@@ -96,6 +99,19 @@ export function registerSimRoutes(app: FastifyInstance, sim: Simulator): void {
     }
     await order.host.stopSshd();
     return { ok: true };
+  });
+
+  app.post('/_sim/orders/:id/key-refusal', async (request, reply) => {
+    const order = withOrder(IdParams.parse(request.params).id);
+    const body = KeyRefusalBody.safeParse(request.body);
+    if (!order || !isActive(order)) {
+      return reply.code(404).send(bad('no such active order'));
+    }
+    if (!body.success) {
+      return reply.code(400).send(bad('need {ms: number >= 0}'));
+    }
+    await sim.refuseKeyFor(order, body.data.ms);
+    return { ok: true, keyAcceptedFrom: order.keyAcceptedFrom };
   });
 
   app.post('/_sim/balance', async (request, reply) => {

@@ -1,3 +1,4 @@
+import type { Isolation } from '../host/isolation';
 import { OrderHost } from '../host/order-host';
 import { keyHash } from '../key-hash';
 import type { SimServer } from '../market/server';
@@ -14,6 +15,8 @@ export interface CreateOrderInput extends CreateRequest {
   ports?: Record<string, string>;
   requiredPrice?: number;
   dockerhubAuth?: string;
+  /** `autossh_entrypoint: true`: Clore injects its own sshd into an image that has none. */
+  autosshEntrypoint?: boolean;
 }
 
 export interface NewOrderParams {
@@ -28,9 +31,14 @@ export interface NewOrderParams {
   now: number;
   /** Sim ms epoch. */
   simNow: number;
+  /** Real ms epoch when it starts deploying (mon_container 1). */
+  deployingAt: number;
+  /** Real ms epoch when it is deployed (mon_container 2). */
   provisionAt: number;
   neverUp: boolean;
+  sshAvailable: boolean;
   instanceId: string;
+  isolation: () => Promise<Isolation>;
 }
 
 /** A just-created order (not yet provisioned) with its host, which starts nothing yet. */
@@ -64,12 +72,18 @@ export function newOrder(p: NewOrderParams): SimOrder {
     billedUntilSim: p.simNow,
     provisionAt: p.provisionAt,
     provisionedAt: undefined,
+    deployingAt: p.deployingAt,
+    deployingSince: undefined,
     readyAt: undefined,
+    keyAcceptedFrom: undefined,
+    autossh: input.autosshEntrypoint === true,
+    sshAvailable: p.sshAvailable,
     endedAt: undefined,
     endedAtSim: undefined,
     endReason: undefined,
     neverUp: p.neverUp,
     monContainer: 0,
+    onlineAtEnd: undefined,
     lastLoweredAt: undefined,
     host: new OrderHost({
       instanceId: p.instanceId,
@@ -77,6 +91,7 @@ export function newOrder(p: NewOrderParams): SimOrder {
       port: p.ports.sshPort,
       authorizedKey: input.sshKey,
       env: { ...input.env },
+      isolation: p.isolation,
     }),
   };
 }

@@ -20,7 +20,18 @@ export function orderSummary(order: SimOrder) {
     createdAtSim: order.createdAtSim,
     provisionAt: order.provisionAt,
     provisionedAt: order.provisionedAt,
+    /** When it became deploying (mon_container 1) and deployed (2, `readyAt`). */
+    deployingAt: order.deployingSince,
     readyAt: order.readyAt,
+    stage: (['created', 'deploying', 'deployed'] as const)[order.monContainer],
+    /** From when the order's key logs in (refused before, "Permission denied (publickey)"). */
+    keyAcceptedFrom: order.keyAcceptedFrom,
+    keyAccepted: order.host.keyAccepted,
+    autossh: order.autossh,
+    /** Whether anything answers SSH for this order (its image runs sshd, or autossh). */
+    sshAvailable: order.sshAvailable,
+    /** Deployed, sshd listening and the key accepted: a client can log in. */
+    sshReady: isActive(order) && order.monContainer === 2 && order.host.sshdRunning && order.host.keyAccepted,
     endedAt: order.endedAt,
     endedAtSim: order.endedAtSim,
     active: isActive(order),
@@ -30,6 +41,11 @@ export function orderSummary(order: SimOrder) {
     sshdRunning: order.host.sshdRunning,
     sshPort: order.sshPort,
     hostPublicKey: order.host.hostPublicKey,
+    hostKeyFingerprint: order.host.hostKeyFingerprint,
+    /** `namespace`: own /root and /tmp (paths on this machine in `homeDir`/`tmpDir`); `home-only`: own HOME. */
+    isolation: order.host.isolation,
+    homeDir: order.host.paths?.home,
+    tmpDir: order.host.paths?.tmp,
     image: order.image,
     command: order.command,
     /** The startup command's exit code once it exited normally; `commandSignal` if a signal ended it. */

@@ -32,13 +32,14 @@ function realView(order: SimOrder, server: SimServer | undefined, sshHost: strin
     mrl: order.mrlHours,
     image: order.image,
     specs: server ? specsOf(server) : {},
-    pub_cluster: [sshHost],
-    tcp_ports: tcpPorts(order),
+    // An ended order loses its address (clore-api.md Part A 12): no pub_cluster, no tcp_ports.
+    ...(isActive(order) ? { pub_cluster: [sshHost] } : {}),
+    tcp_ports: isActive(order) ? tcpPorts(order) : [],
     http_port: order.httpPort ?? '',
     http_pub: order.httpPort ? `${order.id}.http.clore-sim.invalid` : '',
-    online: isActive(order) && (server?.online ?? false),
-    // 2 = deployed (Part A §7): an order that is up shows 2 (branch sim-host stages 0 -> 1 -> 2).
-    mon_container: isActive(order) && order.monContainer === 1 ? 2 : 0,
+    // online / mon_container keep their last values once the order ended.
+    online: isActive(order) ? (server?.online ?? false) : (order.onlineAtEnd ?? false),
+    mon_container: order.monContainer,
     auto_login: '',
     spot: order.type === 'spot',
     expired: !isActive(order),
@@ -56,7 +57,7 @@ export function seedStatus(order: SimOrder): SeedStatus {
   if (!isActive(order)) {
     return 'expired';
   }
-  return order.monContainer === 1 ? 'running' : 'pending';
+  return order.monContainer === 2 ? 'running' : 'pending';
 }
 
 /** An order in the seed documents' shape: `order_id`, `renting_server`, `status`, `connection.ssh`. */
@@ -72,7 +73,7 @@ function seedView(order: SimOrder, sshHost: string) {
     spend: round(order.spend),
     image: order.image,
     connection: {
-      ssh: `ssh root@${sshHost} -p ${order.sshPort}`,
+      ...(isActive(order) ? { ssh: `ssh root@${sshHost} -p ${order.sshPort}` } : {}),
       http_ports: order.httpPort ? { [order.httpPort]: `${order.id}.http.clore-sim.invalid` } : {},
     },
   };

@@ -43,13 +43,26 @@ export interface SimOrder {
   /** Real ms epoch when the order is due to come up. */
   provisionAt: number;
   provisionedAt: number | undefined;
-  /** Real ms epoch when mon_container became 1. */
+  /** Real ms epoch when the order starts deploying (`mon_container` 1). */
+  deployingAt: number;
+  /** Real ms epoch when mon_container became 1 (deploying). */
+  deployingSince: number | undefined;
+  /** Real ms epoch when mon_container became 2 (deployed). */
   readyAt: number | undefined;
+  /** Real ms epoch from which the order's key logs in (set once deployed; refused before). */
+  keyAcceptedFrom: number | undefined;
+  /** create_order had `autossh_entrypoint: true` (or "true"). */
+  autossh: boolean;
+  /** Something answers SSH on its port: the image runs sshd, or autossh, or autossh is not required. */
+  sshAvailable: boolean;
   endedAt: number | undefined;
   endedAtSim: number | undefined;
   endReason: EndReason | undefined;
   neverUp: boolean;
-  monContainer: 0 | 1;
+  /** 0 created, 1 deploying, 2 deployed; kept (not reset) when the order ends (Part A 12). */
+  monContainer: 0 | 1 | 2;
+  /** The server's `online` when the order ended (an ended order keeps showing its last value). */
+  onlineAtEnd: boolean | undefined;
   /** Real ms epoch of the last accepted price lowering (spot). */
   lastLoweredAt: number | undefined;
   host: OrderHost;
