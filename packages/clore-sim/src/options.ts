@@ -3,12 +3,12 @@ import type { Logger } from '@clore-batch/shared';
 import { silentLogger } from '@clore-batch/shared';
 import { type Balances, type Currency, DEFAULT_BALANCES } from './currencies';
 import { type FaultSettings, normalizeFaults } from './faults';
+import { type ResolvedHostOptions, resolveHostOptions, type SimHostOptions } from './host/host-options';
 import {
   type ProviderSettings,
   type ResolvedProviderSettings,
   resolveProviderSettings,
 } from './provider-settings';
-import { type ResolvedHostOptions, resolveHostOptions, type SimHostOptions } from './host/host-options';
 
 export type ResponseShape = 'real' | 'seed';
 
