@@ -237,7 +237,10 @@ export class Simulator {
 
   private track<T>(promise: Promise<T>): void {
     this.pending.add(promise);
-    void promise.finally(() => this.pending.delete(promise));
+    // A failure is logged, never an unhandled rejection (that would end a standalone simulator).
+    void promise
+      .catch((error: Error) => this.log.error({ err: error.message }, 'order host task failed'))
+      .finally(() => this.pending.delete(promise));
   }
 
   /** Start an order's sshd; false (logged) when it fails to start. */

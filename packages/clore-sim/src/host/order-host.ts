@@ -323,7 +323,11 @@ export class OrderHost {
     await killOrderProcesses(this.options.instanceId, this.options.orderId);
     await this.layout?.catch(() => undefined);
     if (this.dir) {
-      await rm(this.dir, { recursive: true, force: true });
+      // A process of the order may still be writing while it dies (ENOTEMPTY): retried, then left
+      // for the exit cleanup rather than failing the stop.
+      await rm(this.dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 }).catch(
+        () => undefined,
+      );
     }
   }
 }
