@@ -51,6 +51,8 @@ export interface KitOptions {
    * event loop. `kit.sim` has only `url` then; use the `/_sim` routes.
    */
   simProcess?: string[];
+  /** Wraps the job store the in-process workers' lifecycle uses (inject store failures). */
+  wrapStore?: (store: JobStore) => JobStore;
 }
 
 export interface Kit {
@@ -72,6 +74,8 @@ export interface Kit {
   /** Active orders, from the simulator's own `/_sim/orders` over HTTP. */
   activeOrders(): Promise<SimOrder[]>;
   orders(): Promise<SimOrder[]>;
+  /** Replace the simulator's fault settings (`PUT /_sim/faults`). */
+  setFaults(faults: Record<string, unknown>): Promise<void>;
   /** Wait until the simulator shows no active order. */
   noActiveOrders(timeoutMs?: number): Promise<void>;
   startWorker(): Promise<RunningWorker>;
@@ -176,6 +180,7 @@ export async function startKit(redisUrl: string, options: KitOptions = {}): Prom
           cancelRetryBaseMs: 200,
           ...options.fleetSettings,
         },
+        ...(options.wrapStore === undefined ? {} : { wrapStore: options.wrapStore }),
       });
       workers.push(running);
       return running;
@@ -214,6 +219,16 @@ export async function startKit(redisUrl: string, options: KitOptions = {}): Prom
     },
     async activeOrders() {
       return (await kit.orders()).filter((o) => o.active);
+    },
+    async setFaults(faults) {
+      const response = await fetch(`${sim.url}/_sim/faults`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(faults),
+      });
+      if (!response.ok) {
+        throw new Error(`PUT /_sim/faults: ${response.status} ${await response.text()}`);
+      }
     },
     async noActiveOrders(timeoutMs = 15_000) {
       await waitFor(async () => (await kit.activeOrders()).length === 0, {

@@ -49,6 +49,13 @@ export interface LifecycleSettings {
   releaseConfirmMs: number;
   /** Parent of the per-attempt job directories on servers. */
   remoteRoot: string;
+  /**
+   * SPEND_UNVERIFIED_MAX_SECONDS: an order whose spend goes unverified this long is cancelled and
+   * the attempt ends `spend_unverified` (docs/decisions/0115).
+   */
+  spendUnverifiedMaxMs: number;
+  /** MARKETPLACE_MAX_AGE_SECONDS: selection refuses an older marketplace snapshot. */
+  marketplaceMaxAgeMs: number;
 }
 
 export interface LifecycleDeps {
@@ -81,4 +88,6 @@ export const DEFAULT_SETTINGS: Omit<
   reconnectWindowMs: 5 * 60_000,
   releaseConfirmMs: 30_000,
   remoteRoot: '/root/.clore-batch',
+  spendUnverifiedMaxMs: 60_000,
+  marketplaceMaxAgeMs: 120_000,
 };
