@@ -42,17 +42,35 @@ function spec(overrides: Record<string, unknown> = {}) {
 }
 
 describe('gpuNameMatches', () => {
-  it('matches a model inside the provider name on word boundaries, case-insensitively', () => {
+  it('matches whole model names, case-insensitively (gpu-model.test.ts has the rules)', () => {
     expect(gpuNameMatches('RTX 4090', 'NVIDIA GeForce RTX 4090')).toBe(true);
     expect(gpuNameMatches('rtx 4090', 'NVIDIA GeForce RTX 4090')).toBe(true);
     expect(gpuNameMatches('RTX 409', 'NVIDIA GeForce RTX 4090')).toBe(false);
     expect(gpuNameMatches('A100', 'NVIDIA A100 80GB PCIe')).toBe(true);
-    expect(gpuNameMatches('RTX 3090', 'NVIDIA GeForce RTX 3090 Ti')).toBe(true);
+    expect(gpuNameMatches('RTX 3090', 'NVIDIA GeForce RTX 3090 Ti')).toBe(false);
     expect(gpuNameMatches('', 'anything')).toBe(false);
   });
 });
 
 describe('selectServers', () => {
+  it('never picks a variant of the model asked for (RTX 4090 D, RTX 3090 Ti), however cheap', () => {
+    const cheap = { usdPerHour: { onDemand: { 'CLORE-Blockchain': 0.1 } } };
+    const servers = [
+      server(1, { ...cheap, gpus: ['NVIDIA GeForce RTX 4090 D'] }),
+      server(2, { ...cheap, gpus: ['NVIDIA GeForce RTX 3090 Ti'] }),
+      server(3, { usdPerHour: { onDemand: { 'CLORE-Blockchain': 0.4 } } }),
+    ];
+    const { candidates, rejected } = selectServers(
+      servers,
+      spec({ gpu: { model: ['RTX 4090', 'RTX 3090'] } }),
+      {
+        usdRates: rates,
+      },
+    );
+    expect(candidates.map((c) => c.server.id)).toEqual([3]);
+    expect(rejected.gpu_model).toBe(2);
+  });
+
   it('ranks matching servers by USD per hour, then reliability, then id', () => {
     const servers = [
       server(1, { usdPerHour: { onDemand: { 'CLORE-Blockchain': 0.8 } } }),

@@ -1,5 +1,6 @@
 import { type Server, serverUsdPerHour, type UsdRates } from '@clore-batch/clore';
 import type { StoredJobSpec } from '@clore-batch/shared';
+import { gpuModelMatches } from './gpu-model';
 
 /** A server that matches a spec, with what renting it costs. */
 export interface Candidate {
@@ -63,28 +64,8 @@ export interface Selection {
   rejected: Partial<Record<Rejection, number>>;
 }
 
-/** "RTX 4090" matches "NVIDIA GeForce RTX 4090" (case-insensitive, on word boundaries). */
-export function gpuNameMatches(wanted: string, name: string): boolean {
-  const norm = (s: string) => s.toLowerCase().replace(/\s+/g, ' ').trim();
-  const w = norm(wanted);
-  const n = norm(name);
-  if (w === '') {
-    return false;
-  }
-  let from = 0;
-  for (;;) {
-    const at = n.indexOf(w, from);
-    if (at < 0) {
-      return false;
-    }
-    const before = at === 0 ? '' : n.charAt(at - 1);
-    const after = n.charAt(at + w.length);
-    if (!/[a-z0-9]/.test(before) && !/[a-z0-9]/.test(after)) {
-      return true;
-    }
-    from = at + 1;
-  }
-}
+/** Whether a spec's GPU model names a server's GPU: whole model names (gpu-model.ts). */
+export const gpuNameMatches = gpuModelMatches;
 
 function rejection(server: Server, spec: StoredJobSpec, options: SelectOptions): Rejection | Candidate {
   if (options.exclude?.has(server.id)) {
