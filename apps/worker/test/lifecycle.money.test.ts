@@ -117,4 +117,41 @@ describe('money safety: the budget holds whatever fails (issue 13)', () => {
     const billed = billedOf(await kit.orders());
     expect(Math.abs(done.costUsd - billed) / billed).toBeLessThan(0.01);
   }, 120_000);
+
+  it('an order booked above maxPricePerHourUsd is cancelled at once and its server skipped (price guard)', async () => {
+    // The listing is read once; hosts then reprice (x100) before the create: every order is booked
+    // far above the price selection saw and above the cap.
+    kit = await startKit(redis.url, { env: { MARKETPLACE_REFRESH_MS: '600000' } });
+    const worker = kit.worker;
+    if (worker === undefined) {
+      throw new Error('no worker');
+    }
+    const listing = await worker.fleet.marketplace.get();
+    expect(listing.servers.length).toBeGreaterThan(0);
+    for (const server of kit.sim.sim.servers.values()) {
+      for (const coin of Object.keys(server.onDemand) as (keyof typeof server.onDemand)[]) {
+        server.onDemand[coin] = (server.onDemand[coin] ?? 0) * 100;
+      }
+    }
+    const job = await kit.submit({ command: 'echo never', maxPricePerHourUsd: 5, maxAttempts: 2 });
+    const done = await kit.waitDone(job.id, 60_000);
+    expect(done.state).toBe('failed');
+    const first = done.attempts[0];
+    expect(first?.endReason).toBe('provider_error');
+    expect(done.events.map((e) => e.message).join('\n')).toMatch(
+      /booked at \$[\d.]+\/h, above the job's maxPricePerHourUsd \$5/,
+    );
+    // Another attempt never went back to the same server.
+    const servers = done.attempts.map((a) => a.serverId);
+    expect(new Set(servers).size).toBe(servers.length);
+    expect((await kit.store.readLog(job.id)).toString()).not.toContain('never');
+    await kit.noActiveOrders();
+    // required_price carried the per-day price selection saw (Part A 14): the booked one is 100x.
+    const simOrders = [...kit.sim.sim.orders.values()];
+    expect(simOrders.length).toBe(done.attempts.length);
+    for (const order of simOrders) {
+      expect(order.requiredPrice).toBeDefined();
+      expect((order.requiredPrice ?? 0) * 100).toBeCloseTo(order.price, 6);
+    }
+  }, 90_000);
 });

@@ -58,6 +58,14 @@ export interface LifecycleSettings {
   marketplaceMaxAgeMs: number;
 }
 
+/**
+ * The provider's creation fees (packages/clore `createFeeBook(client)` on the `fidelity` branch):
+ * the fee of one order, in the currency's units, or undefined when the API does not say.
+ */
+export interface CreationFees {
+  creationFee(currency: string, orderType: 'on-demand' | 'spot'): Promise<number | undefined>;
+}
+
 export interface LifecycleDeps {
   store: JobStore;
   client: CloreClient;
@@ -71,6 +79,8 @@ export interface LifecycleDeps {
   logger: Logger;
   telemetry?: TelemetryCounters;
   settings: LifecycleSettings;
+  /** The provider's creation fees for the pre-rent cost check; without it the fee is estimated. */
+  fees?: CreationFees;
   /** Called after each terminal transition (webhooks). Must not throw. */
   onTerminal?: (job: JobRecord) => Promise<void>;
 }

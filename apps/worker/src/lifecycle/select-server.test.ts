@@ -52,6 +52,45 @@ describe('gpuNameMatches', () => {
   });
 });
 
+describe('selectServers: the price guard and the pre-rent cost check', () => {
+  it('refuses a marketplace listing older than the bound (every server stale_listing)', () => {
+    const servers = [server(1), server(2)];
+    const fresh = selectServers(servers, spec(), {
+      usdRates: rates,
+      listingAgeMs: 10_000,
+      maxListingAgeMs: 60_000,
+    });
+    expect(fresh.candidates).toHaveLength(2);
+    const stale = selectServers(servers, spec(), {
+      usdRates: rates,
+      listingAgeMs: 61_000,
+      maxListingAgeMs: 60_000,
+    });
+    expect(stale.candidates).toEqual([]);
+    expect(stale.rejected).toEqual({ stale_listing: 2 });
+  });
+
+  it('carries the per-day price selection used (required_price): listed on-demand price, spot bid', () => {
+    const [onDemand] = selectServers([server(1)], spec(), { usdRates: rates }).candidates;
+    expect(onDemand?.pricePerDay).toBe(24);
+    const [spot] = selectServers([server(1)], spec({ orderType: 'spot' }), { usdRates: rates }).candidates;
+    expect(spot?.pricePerDay).toBe(12);
+  });
+
+  it("uses the provider's creation fee when known: a $0.03 budget rents a $0.15/h server whose fee is $0.018", () => {
+    const cheap = server(1, { usdPerHour: { onDemand: { 'CLORE-Blockchain': 0.15 } } });
+    const options = { usdRates: rates, remainingBudgetUsd: 0.03, firstCheckSeconds: 3 };
+    // The 1 % guess ($0.036) refuses it and says what it estimated.
+    const guessed = selectServers([cheap], spec(), options);
+    expect(guessed.candidates).toEqual([]);
+    expect(guessed.cheapestRefused).toMatchObject({ feeKnown: false });
+    expect(guessed.cheapestRefused?.feeUsd).toBeCloseTo(0.036);
+    expect(guessed.cheapestRefused?.totalUsd).toBeCloseTo(0.036 + 0.15 * (3 / 3_600));
+    const known = selectServers([cheap], spec(), { ...options, creationFeeUsd: 0.018 });
+    expect(known.candidates.map((c) => c.server.id)).toEqual([1]);
+  });
+});
+
 describe('selectServers', () => {
   it('never picks a variant of the model asked for (RTX 4090 D, RTX 3090 Ti), however cheap', () => {
     const cheap = { usdPerHour: { onDemand: { 'CLORE-Blockchain': 0.1 } } };
