@@ -18,6 +18,7 @@ import {
   loadConfig,
   parseJobSpec,
   sealJson,
+  sealSecret,
   toStoredSpec,
 } from '@clore-batch/shared';
 import { captureOutput, spawnTracked, stopChild, trackRedis, waitFor } from '@clore-batch/testing';
@@ -192,6 +193,9 @@ export async function startKit(redisUrl: string, options: KitOptions = {}): Prom
         spec: toStoredSpec(parsed),
         owner: 'e2e',
         ...(sealed === undefined ? {} : { secretEnvSealed: sealed }),
+        ...(parsed.registryAuth === undefined
+          ? {}
+          : { registryAuthSealed: sealSecret(deriveSecretKey(SECRETS_KEY), parsed.registryAuth) }),
       });
       await queue.add('run', { jobId: job.id }, { jobId: job.id });
       return job;
