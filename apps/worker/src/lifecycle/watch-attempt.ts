@@ -151,7 +151,8 @@ export function watchAttempt(run: JobRun, attempt: Attempt): AttemptWatch {
     nextCheckSeconds = (snapshot.nextPollInMs ?? settings.orderPollIntervalMs) / 1000;
     judge();
     if (!signal.aborted && Math.abs(ledger.verifiedUsd - persisted) >= 1e-6) {
-      run.job = await deps.store.patchAttempt(run.id, attempt.n, { spentUsd: ledger.verifiedUsd });
+      // Not assigned to run.job: the driver owns the record it holds (a late answer must not replace it).
+      await deps.store.patchAttempt(run.id, attempt.n, { spentUsd: ledger.verifiedUsd });
       persisted = ledger.verifiedUsd;
     }
     return signal.aborted;
