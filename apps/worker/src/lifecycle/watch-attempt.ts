@@ -54,6 +54,10 @@ export function watchAttempt(run: JobRun, attempt: Attempt): AttemptWatch {
   let rates: UsdRates | undefined;
   let ratesAt = 0;
 
+  /** Unverified for longer than the leader's announced cadence allows (a late or failed answer). */
+  const overdue = (unverifiedMs: number) =>
+    unverifiedMs > nextCheckSeconds * 1500 + settings.orderPollIntervalMs;
+
   const over = (error: AttemptOver) => {
     if (!signal.aborted) {
       run.log.warn({ attempt: attempt.n, orderId, reason: error.reason }, error.message);
@@ -88,7 +92,7 @@ export function watchAttempt(run: JobRun, attempt: Attempt): AttemptWatch {
       over(
         new AttemptOver(
           'budget_exceeded',
-          `spent $${verdict.spentUsd.toFixed(4)} of the $${spec.budgetUsd} budget${unverifiedMs > settings.orderPollIntervalMs ? ` (projected: unverified for ${Math.round(unverifiedMs / 1000)} s)` : ''}; by the next check it could be $${verdict.projectedUsd.toFixed(4)}`,
+          `spent $${verdict.spentUsd.toFixed(4)} of the $${spec.budgetUsd} budget${overdue(unverifiedMs) ? ` (projected: unverified for ${Math.round(unverifiedMs / 1000)} s)` : ''}; by the next check it could be $${verdict.projectedUsd.toFixed(4)}`,
         ),
       );
     }
@@ -161,10 +165,10 @@ export function watchAttempt(run: JobRun, attempt: Attempt): AttemptWatch {
   const loop = async () => {
     let version: number | undefined;
     for (;;) {
-      // Background demand lets the leader poll at its idle cadence (docs/decisions/0055); once the
-      // spend has gone unverified for a poll interval, urgent demand asks for the fast cadence.
-      const urgency =
-        ledger.unverifiedMs(Date.now()) > settings.orderPollIntervalMs ? 'urgent' : 'background';
+      // Background demand lets the leader poll at its idle cadence (docs/decisions/0055); once an
+      // answer is overdue (the spend unverified for longer than that cadence), urgent demand asks
+      // for the fast one.
+      const urgency = overdue(ledger.unverifiedMs(Date.now())) ? 'urgent' : 'background';
       const tick = AbortSignal.timeout(settings.orderPollIntervalMs);
       let snapshot: OrdersSnapshot | undefined;
       try {
