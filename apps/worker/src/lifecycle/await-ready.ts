@@ -39,7 +39,12 @@ export async function connectAttempt(
  * image without sshd (`ssh_error`); a key refused until the deadline is `ssh_error` naming the key;
  * a server that never answered at all is the provider's (`provider_error`, another server may work).
  */
-function readinessFailure(run: JobRun, attempt: Attempt, error: unknown, seconds: number): unknown {
+export function readinessFailure(
+  run: Pick<JobRun, 'job'>,
+  attempt: Attempt,
+  error: unknown,
+  seconds: number,
+): unknown {
   const reason = sshErrorReason(error);
   if (reason !== 'connect_failed' && reason !== 'auth_refused') {
     return error;
