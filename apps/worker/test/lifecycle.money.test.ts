@@ -94,6 +94,9 @@ describe('money safety: the budget holds whatever fails (issue 13)', () => {
     expect(billed).toBeLessThanOrEqual(budgetUsd + hourlyUsd / 6);
     // Issue 14: the cost shown equals the simulator's bill (spend + creation fee) within 1 %.
     expect(Math.abs(done.costUsd - billed) / billed).toBeLessThan(0.01);
+    console.warn(
+      `lifecycle.money: my_orders down: ${decided.attempts[0]?.endReason}, billed $${billed.toFixed(4)} of a $${budgetUsd} budget (bound $${(budgetUsd + hourlyUsd / 6).toFixed(4)}), shown $${done.costUsd.toFixed(4)}`,
+    );
   }, 120_000);
 
   it('my_orders failing for longer than SPEND_UNVERIFIED_MAX_SECONDS ends the job spend_unverified, order cancelled', async () => {
