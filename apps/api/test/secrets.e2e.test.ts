@@ -18,6 +18,8 @@ import { connectSse } from './sse-client';
  * and output files, and every value of every Redis key.
  */
 const SECRET = `hf_secret_${randomUUID()}`;
+/** The spec's registryAuth (sent to Clore as dockerhub_auth): a secret too. */
+const REGISTRY_AUTH = `registry_auth_${randomUUID()}`;
 const CLORE_KEY = `clore-key-${randomUUID()}`;
 const TOKENS = { alice: `alice-${randomUUID()}`, root: `root-${randomUUID()}` };
 
@@ -148,6 +150,7 @@ describe('secrets end to end', () => {
         command:
           'printf %s "$SECRET_TOKEN" | sha256sum | cut -c1-64; echo "len=$(printf %s "$SECRET_TOKEN" | wc -c)"; mkdir -p /tmp/cb-secret-out && echo ok > /tmp/cb-secret-out/result.txt',
         secretEnv: { SECRET_TOKEN: SECRET },
+        registryAuth: REGISTRY_AUTH,
         outputs: ['/tmp/cb-secret-out/result.txt'],
         maxPricePerHourUsd: 5,
         budgetUsd: 50,
@@ -174,8 +177,11 @@ describe('secrets end to end', () => {
 
     const log = await (await call(`/v1/jobs/${id}/logs`)).text();
     expect(log).toBe(`${digest}\nlen=${SECRET.length}\n`);
-    const job = (await (await call(`/v1/jobs/${id}`)).json()) as { spec: { secretEnvNames: string[] } };
+    const job = (await (await call(`/v1/jobs/${id}`)).json()) as {
+      spec: { secretEnvNames: string[]; hasRegistryAuth: boolean };
+    };
     expect(job.spec.secretEnvNames).toEqual(['SECRET_TOKEN']);
+    expect(job.spec.hasRegistryAuth).toBe(true);
     await call('/v1/jobs');
     await call('/v1/jobs', {
       method: 'POST',
@@ -205,6 +211,7 @@ describe('secrets end to end', () => {
     for (const [where, text] of Object.entries(haystacks)) {
       for (const [what, secret] of Object.entries({
         secretEnv: SECRET,
+        registryAuth: REGISTRY_AUTH,
         'Clore API key': CLORE_KEY,
         'alice token': TOKENS.alice,
         'root token': TOKENS.root,

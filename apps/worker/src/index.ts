@@ -1,5 +1,5 @@
 export { attemptLiveness } from './lifecycle/attempt-liveness';
-export { checkBudget, orderCostUsd } from './lifecycle/budget';
+export { checkBudget, finalCostUsd, verifiedCostUsd } from './lifecycle/budget';
 export { AttemptOver, CancelRequested, NextServer, WorkerStopping } from './lifecycle/control';
 export {
   DEFAULT_SETTINGS,

@@ -18,6 +18,7 @@ import {
   loadConfig,
   parseJobSpec,
   sealJson,
+  sealSecret,
   toStoredSpec,
 } from '@clore-batch/shared';
 import { captureOutput, spawnTracked, stopChild, trackRedis, waitFor } from '@clore-batch/testing';
@@ -64,6 +65,8 @@ export interface KitOptions {
    * event loop. `kit.sim` has only `url` then; use the `/_sim` routes.
    */
   simProcess?: string[];
+  /** Wraps the job store the in-process workers' lifecycle uses (inject store failures). */
+  wrapStore?: (store: JobStore) => JobStore;
 }
 
 export interface Kit {
@@ -85,6 +88,8 @@ export interface Kit {
   /** Active orders, from the simulator's own `/_sim/orders` over HTTP. */
   activeOrders(): Promise<SimOrder[]>;
   orders(): Promise<SimOrder[]>;
+  /** Replace the simulator's fault settings (`PUT /_sim/faults`). */
+  setFaults(faults: Record<string, unknown>): Promise<void>;
   /** Wait until the simulator shows no active order. */
   noActiveOrders(timeoutMs?: number): Promise<void>;
   startWorker(): Promise<RunningWorker>;
@@ -197,6 +202,7 @@ export async function startKit(redisUrl: string, options: KitOptions = {}): Prom
           cancelRetryBaseMs: 200,
           ...options.fleetSettings,
         },
+        ...(options.wrapStore === undefined ? {} : { wrapStore: options.wrapStore }),
       });
       workers.push(running);
       return running;
@@ -208,6 +214,9 @@ export async function startKit(redisUrl: string, options: KitOptions = {}): Prom
         spec: toStoredSpec(parsed),
         owner: 'e2e',
         ...(sealed === undefined ? {} : { secretEnvSealed: sealed }),
+        ...(parsed.registryAuth === undefined
+          ? {}
+          : { registryAuthSealed: sealSecret(deriveSecretKey(SECRETS_KEY), parsed.registryAuth) }),
       });
       await queue.add('run', { jobId: job.id }, { jobId: job.id });
       return job;
@@ -235,6 +244,16 @@ export async function startKit(redisUrl: string, options: KitOptions = {}): Prom
     },
     async activeOrders() {
       return (await kit.orders()).filter((o) => o.active);
+    },
+    async setFaults(faults) {
+      const response = await fetch(`${sim.url}/_sim/faults`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(faults),
+      });
+      if (!response.ok) {
+        throw new Error(`PUT /_sim/faults: ${response.status} ${await response.text()}`);
+      }
     },
     async noActiveOrders(timeoutMs = 15_000) {
       await waitFor(async () => (await kit.activeOrders()).length === 0, {

@@ -9,6 +9,7 @@ import {
   requestHash,
   type SecretKey,
   sealJson,
+  sealSecret,
   toStoredSpec,
 } from '@clore-batch/shared';
 import type { Queue } from 'bullmq';
@@ -63,6 +64,9 @@ export async function submitJob(
   const result = await deps.store.create({
     spec: toStoredSpec(spec),
     ...(secretNames.length > 0 ? { secretEnvSealed: sealJson(deps.secretKey, spec.secretEnv) } : {}),
+    ...(spec.registryAuth === undefined
+      ? {}
+      : { registryAuthSealed: sealSecret(deps.secretKey, spec.registryAuth) }),
     owner: submission.owner,
     ...(idempotencyKey === undefined
       ? {}

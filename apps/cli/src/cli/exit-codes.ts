@@ -25,6 +25,7 @@ export const EXIT = {
   preempted: 117,
   internal: 118,
   noExitCode: 119,
+  spendUnverified: 120,
   cliFailed: 125,
   interrupted: 130,
 } as const;
@@ -40,6 +41,7 @@ export const REASON_EXIT: Record<Exclude<FailureReason, 'command_failed'>, ExitC
   provider_error: EXIT.providerError,
   ssh_error: EXIT.sshError,
   preempted: EXIT.preempted,
+  spend_unverified: EXIT.spendUnverified,
   internal: EXIT.internal,
 };
 
@@ -65,6 +67,10 @@ export const EXIT_CODE_ROWS: ReadonlyArray<readonly [number | string, string]> =
   [
     EXIT.noExitCode,
     'job failed: command_failed without a usable exit code (killed, lost, or exit 0 but outputs refused)',
+  ],
+  [
+    EXIT.spendUnverified,
+    "job failed: spend_unverified (the provider's bill could not be read for too long; the rental was stopped)",
   ],
   [EXIT.cliFailed, 'clore-batch itself failed: the sandbox could not start, or a bug (message on stderr)'],
   [EXIT.interrupted, 'interrupted (Ctrl-C) without cancelling: the job keeps running'],

@@ -36,6 +36,7 @@ describe('applyFlags', () => {
         output: ['/out'],
         command: ['echo', 'hi'],
         spot: true,
+        imageRunsSshd: true,
         maxPrice: 2,
       },
       {},
@@ -47,6 +48,7 @@ describe('applyFlags', () => {
       env: { A: '1', B: '3', C: 'x=y' },
       outputs: ['/out'],
       orderType: 'spot',
+      imageRunsSshd: true,
       maxPricePerHourUsd: 2,
       budgetUsd: 1,
     });

@@ -11,6 +11,8 @@ export interface SpecFlags {
   maxPrice?: number;
   budget?: number;
   spot?: boolean;
+  /** The image runs its own sshd: do not ask Clore to inject its SSH entrypoint. */
+  imageRunsSshd?: boolean;
   timeout?: number;
   env: string[];
   secretEnv: string[];
@@ -30,6 +32,7 @@ const FLAG_OF: Record<string, string> = {
   maxPricePerHourUsd: '--max-price',
   budgetUsd: '--budget',
   orderType: '--spot',
+  imageRunsSshd: '--image-runs-sshd',
   timeoutSeconds: '--timeout',
   env: '--env',
   secretEnv: '--secret-env',
@@ -59,6 +62,9 @@ export function applyFlags(
   set('timeoutSeconds', flags.timeout);
   if (flags.spot) {
     spec.orderType = 'spot';
+  }
+  if (flags.imageRunsSshd) {
+    spec.imageRunsSshd = true;
   }
   if (flags.command.length > 0) {
     spec.command = flags.command.join(' ');

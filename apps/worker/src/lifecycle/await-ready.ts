@@ -34,6 +34,43 @@ export async function connectAttempt(
 }
 
 /**
+ * What a failed SSH wait at the provisioning deadline means for the attempt (clore-api.md Part A 7,
+ * 10): an image that runs its own sshd (`imageRunsSshd`) and never let us in is most likely an
+ * image without sshd (`ssh_error`); a key refused until the deadline is `ssh_error` naming the key;
+ * a server that never answered at all is the provider's (`provider_error`, another server may work).
+ */
+export function readinessFailure(
+  run: Pick<JobRun, 'job'>,
+  attempt: Attempt,
+  error: unknown,
+  seconds: number,
+): unknown {
+  const reason = sshErrorReason(error);
+  if (reason !== 'connect_failed' && reason !== 'auth_refused') {
+    return error;
+  }
+  const where = `server ${attempt.serverId} (order ${attempt.orderId})`;
+  const detail = error instanceof Error ? error.message : String(error);
+  if (run.job.spec.imageRunsSshd) {
+    return new AttemptOver(
+      'ssh_error',
+      `${where} did not let the job in over SSH within ${seconds} s: the image may not run sshd; remove imageRunsSshd to let Clore inject its SSH entrypoint (${detail})`,
+      { cause: error },
+    );
+  }
+  if (reason === 'auth_refused') {
+    return new AttemptOver(
+      'ssh_error',
+      `${where} kept refusing the job's SSH key until the provisioning deadline (${seconds} s): the order's ssh_key was likely never installed in the container (Clore's SSH entrypoint did not start, or the image replaces it) (${detail})`,
+      { cause: error },
+    );
+  }
+  return new AttemptOver('provider_error', `${where} did not answer SSH within ${seconds} s of the order`, {
+    cause: error,
+  });
+}
+
+/**
  * Wait (on the order book, with the provisioning deadline) for the order to run, then for SSH to
  * answer; pin the host key seen first. Past the deadline the attempt is over (`provider_error`):
  * the caller releases the server and the next attempt tries another.
@@ -79,14 +116,7 @@ export async function awaitReady(run: JobRun, attempt: Attempt): Promise<Attempt
     if (run.signal.aborted) {
       throw run.signal.reason;
     }
-    if (sshErrorReason(error) === 'connect_failed') {
-      throw new AttemptOver(
-        'provider_error',
-        `server ${attempt.serverId} (order ${orderId}) did not answer SSH within ${seconds} s of the order`,
-        { cause: error },
-      );
-    }
-    throw error;
+    throw readinessFailure(run, attempt, error, seconds);
   }
   const hostKey = session.hostKey;
   await session.close();

@@ -1,6 +1,6 @@
 import type { Order } from '@clore-batch/clore';
 import { describe, expect, it } from 'vitest';
-import { checkBudget, orderCostUsd } from './budget';
+import { checkBudget, finalCostUsd, verifiedCostUsd } from './budget';
 
 describe('checkBudget', () => {
   it('stops when spent plus what accrues until the next check (with margin) would reach the budget', () => {
@@ -15,12 +15,12 @@ describe('checkBudget', () => {
   });
 });
 
-describe('orderCostUsd', () => {
+describe('verifiedCostUsd and finalCostUsd (clore-api.md Part A 11)', () => {
   const order: Order = {
     id: 1,
     serverId: 2,
     currency: 'CLORE-Blockchain',
-    pricePerDay: 24,
+    pricePerDay: 24, // $0.02/h at $0.02 a CLORE
     creationFee: 0.12,
     spend: 10,
     expired: false,
@@ -31,15 +31,34 @@ describe('orderCostUsd', () => {
     ready: true,
     spot: false,
   };
-  const fallback = { usdPerHour: 0.02, startedAtMs: 0, nowMs: 3_600_000, previousUsd: 0 };
+  const rates = { 'CLORE-Blockchain': 0.02 };
+  const clock = { usdPerHour: 0.02, startedAtMs: 0, nowMs: 3_600_000 };
 
-  it("converts the provider's spend plus the creation fee to USD", () => {
-    expect(orderCostUsd(order, { 'CLORE-Blockchain': 0.02 }, fallback)).toBeCloseTo(10.12 * 0.02);
+  it("is the provider's spend plus the creation fee when the spend leads", () => {
+    expect(verifiedCostUsd(order, rates, clock)).toBeCloseTo(10.12 * 0.02);
   });
 
-  it('estimates from the hourly price and age when the provider gives no usable figure', () => {
+  it('is price x elapsed plus the creation fee when the spend lags or is absent', () => {
     const { spend: _spend, ...noSpend } = order;
-    expect(orderCostUsd(noSpend, { 'CLORE-Blockchain': 0.02 }, fallback)).toBeCloseTo(0.02);
-    expect(orderCostUsd(order, {}, { ...fallback, previousUsd: 0.5 })).toBe(0.5);
+    // 100 hours at $0.02/h = $2, + the fee $0.0024.
+    const later = { ...clock, nowMs: 100 * 3_600_000 };
+    expect(verifiedCostUsd(noSpend, rates, later)).toBeCloseTo(2 + 0.12 * 0.02);
+    expect(verifiedCostUsd(order, rates, later)).toBeCloseTo(2 + 0.12 * 0.02);
+  });
+
+  it('uses the higher of the selected price and the booked one', () => {
+    expect(verifiedCostUsd({ ...order, spend: 0 }, rates, { ...clock, usdPerHour: 0.5 })).toBeCloseTo(
+      0.5 + 0.12 * 0.02,
+    );
+  });
+
+  it('cannot verify a cost without the rate of the order currency', () => {
+    expect(verifiedCostUsd(order, {}, clock)).toBeUndefined();
+  });
+
+  it("ends on the provider's final bill, spend + fee; without one, never below what was known", () => {
+    expect(finalCostUsd(order, rates, { ...clock, previousUsd: 5 })).toBeCloseTo(10.12 * 0.02);
+    const { spend: _spend, ...noSpend } = order;
+    expect(finalCostUsd(noSpend, {}, { ...clock, previousUsd: 0.5 })).toBe(0.5);
   });
 });

@@ -49,6 +49,21 @@ export interface LifecycleSettings {
   releaseConfirmMs: number;
   /** Parent of the per-attempt job directories on servers. */
   remoteRoot: string;
+  /**
+   * SPEND_UNVERIFIED_MAX_SECONDS: an order whose spend goes unverified this long is cancelled and
+   * the attempt ends `spend_unverified` (docs/decisions/0115).
+   */
+  spendUnverifiedMaxMs: number;
+  /** MARKETPLACE_MAX_AGE_SECONDS: selection refuses an older marketplace snapshot. */
+  marketplaceMaxAgeMs: number;
+}
+
+/**
+ * The provider's creation fees (packages/clore `createFeeBook(client)` on the `fidelity` branch):
+ * the fee of one order, in the currency's units, or undefined when the API does not say.
+ */
+export interface CreationFees {
+  creationFee(currency: string, orderType: 'on-demand' | 'spot'): Promise<number | undefined>;
 }
 
 export interface LifecycleDeps {
@@ -64,6 +79,8 @@ export interface LifecycleDeps {
   logger: Logger;
   telemetry?: TelemetryCounters;
   settings: LifecycleSettings;
+  /** The provider's creation fees for the pre-rent cost check; without it the fee is estimated. */
+  fees?: CreationFees;
   /** Called after each terminal transition (webhooks). Must not throw. */
   onTerminal?: (job: JobRecord) => Promise<void>;
 }
@@ -81,4 +98,6 @@ export const DEFAULT_SETTINGS: Omit<
   reconnectWindowMs: 5 * 60_000,
   releaseConfirmMs: 30_000,
   remoteRoot: '/root/.clore-batch',
+  spendUnverifiedMaxMs: 60_000,
+  marketplaceMaxAgeMs: 120_000,
 };

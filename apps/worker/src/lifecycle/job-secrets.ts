@@ -1,5 +1,6 @@
-import { openJson, sealJson } from '@clore-batch/shared';
+import { openJson, openSecret, sealJson } from '@clore-batch/shared';
 import { generateJobKeyPair, type JobKeyPair } from '../remote/job-key-pair';
+import { AttemptOver } from './control';
 import type { LifecycleDeps } from './deps';
 
 const KEY_PAIR = 'sshKeyPair';
@@ -25,4 +26,26 @@ export async function openSecretEnv(deps: LifecycleDeps, jobId: string): Promise
     return {};
   }
   return openJson<Record<string, string>>(deps.secretKey, sealed);
+}
+
+/**
+ * The job's registryAuth in clear (sent as `dockerhub_auth`), or undefined when the spec has none.
+ * A spec that says it has one whose secret is gone fails before anything is rented. Never log it.
+ */
+export async function openRegistryAuth(
+  deps: LifecycleDeps,
+  jobId: string,
+  hasRegistryAuth: boolean,
+): Promise<string | undefined> {
+  if (!hasRegistryAuth) {
+    return undefined;
+  }
+  const sealed = await deps.store.getSecret(jobId, 'registryAuth');
+  if (sealed === undefined) {
+    throw new AttemptOver(
+      'internal',
+      'the job has registryAuth but its sealed value is missing; nothing was rented',
+    );
+  }
+  return openSecret(deps.secretKey, sealed);
 }

@@ -10,6 +10,8 @@ export interface PlaceOrderInput {
   attempt: number;
   candidate: Candidate;
   publicKey: string;
+  /** The spec's registryAuth in clear (a secret: never logged). */
+  registryAuth?: string;
 }
 
 const CREATE_TRIES = 3;
@@ -131,6 +133,13 @@ export async function placeOrder(run: JobRun, input: PlaceOrderInput): Promise<n
           ...(input.candidate.spotBidPerDay === undefined
             ? {}
             : { spotPricePerDay: input.candidate.spotBidPerDay }),
+          // Price guard (Part A 14): the per-day price in the order's currency selection used.
+          ...(input.candidate.pricePerDay === undefined
+            ? {}
+            : { requiredPricePerDay: input.candidate.pricePerDay }),
+          // Part A 10: Clore injects its SSH entrypoint unless the image runs its own sshd.
+          autosshEntrypoint: !spec.imageRunsSshd,
+          ...(input.registryAuth === undefined ? {} : { dockerhubAuth: input.registryAuth }),
         },
         { signal: run.stopSignal },
       );

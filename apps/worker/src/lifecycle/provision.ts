@@ -4,9 +4,9 @@ import type { OrderIntent } from '../fleet/fleet-types';
 import { abortableSleep } from '../remote/abortable-sleep';
 import { AttemptOver, NextServer } from './control';
 import type { JobRun } from './job-run';
-import { jobKeyPair } from './job-secrets';
+import { jobKeyPair, openRegistryAuth } from './job-secrets';
 import { lookUpOrder, placeOrder } from './place-order';
-import { type Candidate, type Selection, selectServers } from './select-server';
+import { type Candidate, type FirstCost, type Selection, selectServers } from './select-server';
 
 export function remoteDirOf(run: JobRun, attempt: number): string {
   return `${run.deps.settings.remoteRoot}/${run.id}-${attempt}`;
@@ -45,6 +45,28 @@ async function bindAttempt(
     `attempt ${n} of ${run.job.spec.maxAttempts}: order ${orderId} on server ${serverId} at $${usdPerHour.toFixed(4)}/h`,
   );
   return attempt;
+}
+
+/** The provider's creation fee for the spec's currency and order type, in USD; undefined when unknown. */
+async function creationFeeUsd(
+  run: JobRun,
+  rates: Readonly<Record<string, number>>,
+): Promise<number | undefined> {
+  const { spec } = run.job;
+  const fee = await run.deps.fees?.creationFee(spec.currency, spec.orderType).catch(() => undefined);
+  const rate = rates[spec.currency];
+  return fee === undefined || rate === undefined ? undefined : fee * rate;
+}
+
+/** The estimate a budget refusal used, in words. */
+function estimateText(first: FirstCost | undefined, firstCheckSeconds: number): string {
+  if (first === undefined) {
+    return 'its creation fee and first minutes';
+  }
+  const fee = first.feeKnown
+    ? `creation fee $${first.feeUsd.toFixed(4)} (the provider's)`
+    : `creation fee about $${first.feeUsd.toFixed(4)} (estimated at 1 % of a day's price: the provider's fee is not known)`;
+  return `at least $${first.totalUsd.toFixed(4)}: ${fee} + $${first.firstCheckUsd.toFixed(4)} of billing until the first budget check (${firstCheckSeconds} s)`;
 }
 
 function describe(selection: Selection): string {
@@ -137,6 +159,8 @@ export async function provisionAttempt(run: JobRun): Promise<Attempt> {
     );
   }
   const keys = await jobKeyPair(deps, run.id);
+  const registryAuth = await openRegistryAuth(deps, run.id, spec.hasRegistryAuth);
+  const firstCheckSeconds = deps.settings.orderPollIntervalMs / 1000;
   for (;;) {
     run.throwIfStopped();
     const market = await deps.fleet.marketplace.get(run.signal);
@@ -144,7 +168,12 @@ export async function provisionAttempt(run: JobRun): Promise<Attempt> {
       usdRates: market.usdRates,
       exclude: tried,
       remainingBudgetUsd: spec.budgetUsd - spent,
-      firstCheckSeconds: deps.settings.orderPollIntervalMs / 1000,
+      firstCheckSeconds,
+      listingAgeMs: Date.now() - market.at,
+      maxListingAgeMs: deps.settings.marketplaceMaxAgeMs,
+      ...(await creationFeeUsd(run, market.usdRates).then((fee) =>
+        fee === undefined ? {} : { creationFeeUsd: fee },
+      )),
     });
     const { rejected } = selection;
     if (
@@ -156,7 +185,7 @@ export async function provisionAttempt(run: JobRun): Promise<Attempt> {
       // Every match is too dear for what is left, rented or not: waiting will not change that.
       throw new AttemptOver(
         'budget_exceeded',
-        `every server that matches costs more to start (creation fee and first minute) than the $${(spec.budgetUsd - spent).toFixed(4)} left of the $${spec.budgetUsd} budget; no server is rented (${describe(selection)})`,
+        `every server that matches costs more to start than the $${(spec.budgetUsd - spent).toFixed(4)} left of the $${spec.budgetUsd} budget (the cheapest: ${estimateText(selection.cheapestRefused, firstCheckSeconds)}); no server is rented (${describe(selection)})`,
       );
     }
     let chosen: Candidate | undefined;
@@ -168,6 +197,12 @@ export async function provisionAttempt(run: JobRun): Promise<Attempt> {
     }
     if (chosen === undefined) {
       const remaining = deadline - Date.now();
+      if (remaining <= 0 && rejected.stale_listing !== undefined) {
+        throw new AttemptOver(
+          'provider_error',
+          `the marketplace listing was older than MARKETPLACE_MAX_AGE_SECONDS (${Math.round(deps.settings.marketplaceMaxAgeMs / 1000)} s) for ${Math.round(deps.settings.provisionTimeoutMs / 1000)} s: no server is rented on stale prices`,
+        );
+      }
       if (remaining <= 0) {
         throw new AttemptOver(
           (selection.rejected.budget ?? 0) > 0 ? 'budget_exceeded' : 'no_matching_server',
@@ -180,7 +215,12 @@ export async function provisionAttempt(run: JobRun): Promise<Attempt> {
     }
     const startedAt = Date.now();
     try {
-      const orderId = await placeOrder(run, { attempt: n, candidate: chosen, publicKey: keys.publicKey });
+      const orderId = await placeOrder(run, {
+        attempt: n,
+        candidate: chosen,
+        publicKey: keys.publicKey,
+        ...(registryAuth === undefined ? {} : { registryAuth }),
+      });
       return await bindAttempt(
         run,
         n,

@@ -1,6 +1,6 @@
 import type { Order } from '@clore-batch/clore';
 import { type Attempt, type AttemptEndReason, METRICS } from '@clore-batch/shared';
-import { orderCostUsd } from './budget';
+import { finalCostUsd } from './budget';
 import type { JobRun } from './job-run';
 
 /**
@@ -63,15 +63,13 @@ export async function endAttempt(
     const final = await releaseOrder(run, attempt.orderId, `${endReason}: ${message}`.slice(0, 500));
     if (final !== undefined) {
       const market = await deps.fleet.marketplace.get(run.stopSignal);
-      spentUsd = Math.max(
-        spentUsd,
-        orderCostUsd(final, market.usdRates, {
-          usdPerHour: attempt.pricePerHourUsd,
-          startedAtMs: Date.parse(attempt.startedAt),
-          nowMs: Date.now(),
-          previousUsd: spentUsd,
-        }),
-      );
+      // The provider's final bill (spend + creation fee) once billing has stopped.
+      spentUsd = finalCostUsd(final, market.usdRates, {
+        usdPerHour: attempt.pricePerHourUsd,
+        startedAtMs: Date.parse(attempt.startedAt),
+        nowMs: Date.now(),
+        previousUsd: spentUsd,
+      });
     }
   }
   run.job = await deps.store.patchAttempt(run.id, attempt.n, { endedAt: new Date().toISOString(), spentUsd });

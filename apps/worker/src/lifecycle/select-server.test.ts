@@ -42,17 +42,74 @@ function spec(overrides: Record<string, unknown> = {}) {
 }
 
 describe('gpuNameMatches', () => {
-  it('matches a model inside the provider name on word boundaries, case-insensitively', () => {
+  it('matches whole model names, case-insensitively (gpu-model.test.ts has the rules)', () => {
     expect(gpuNameMatches('RTX 4090', 'NVIDIA GeForce RTX 4090')).toBe(true);
     expect(gpuNameMatches('rtx 4090', 'NVIDIA GeForce RTX 4090')).toBe(true);
     expect(gpuNameMatches('RTX 409', 'NVIDIA GeForce RTX 4090')).toBe(false);
     expect(gpuNameMatches('A100', 'NVIDIA A100 80GB PCIe')).toBe(true);
-    expect(gpuNameMatches('RTX 3090', 'NVIDIA GeForce RTX 3090 Ti')).toBe(true);
+    expect(gpuNameMatches('RTX 3090', 'NVIDIA GeForce RTX 3090 Ti')).toBe(false);
     expect(gpuNameMatches('', 'anything')).toBe(false);
   });
 });
 
+describe('selectServers: the price guard and the pre-rent cost check', () => {
+  it('refuses a marketplace listing older than the bound (every server stale_listing)', () => {
+    const servers = [server(1), server(2)];
+    const fresh = selectServers(servers, spec(), {
+      usdRates: rates,
+      listingAgeMs: 10_000,
+      maxListingAgeMs: 60_000,
+    });
+    expect(fresh.candidates).toHaveLength(2);
+    const stale = selectServers(servers, spec(), {
+      usdRates: rates,
+      listingAgeMs: 61_000,
+      maxListingAgeMs: 60_000,
+    });
+    expect(stale.candidates).toEqual([]);
+    expect(stale.rejected).toEqual({ stale_listing: 2 });
+  });
+
+  it('carries the per-day price selection used (required_price): listed on-demand price, spot bid', () => {
+    const [onDemand] = selectServers([server(1)], spec(), { usdRates: rates }).candidates;
+    expect(onDemand?.pricePerDay).toBe(24);
+    const [spot] = selectServers([server(1)], spec({ orderType: 'spot' }), { usdRates: rates }).candidates;
+    expect(spot?.pricePerDay).toBe(12);
+  });
+
+  it("uses the provider's creation fee when known: a $0.03 budget rents a $0.15/h server whose fee is $0.018", () => {
+    const cheap = server(1, { usdPerHour: { onDemand: { 'CLORE-Blockchain': 0.15 } } });
+    const options = { usdRates: rates, remainingBudgetUsd: 0.03, firstCheckSeconds: 3 };
+    // The 1 % guess ($0.036) refuses it and says what it estimated.
+    const guessed = selectServers([cheap], spec(), options);
+    expect(guessed.candidates).toEqual([]);
+    expect(guessed.cheapestRefused).toMatchObject({ feeKnown: false });
+    expect(guessed.cheapestRefused?.feeUsd).toBeCloseTo(0.036);
+    expect(guessed.cheapestRefused?.totalUsd).toBeCloseTo(0.036 + 0.15 * (3 / 3_600));
+    const known = selectServers([cheap], spec(), { ...options, creationFeeUsd: 0.018 });
+    expect(known.candidates.map((c) => c.server.id)).toEqual([1]);
+  });
+});
+
 describe('selectServers', () => {
+  it('never picks a variant of the model asked for (RTX 4090 D, RTX 3090 Ti), however cheap', () => {
+    const cheap = { usdPerHour: { onDemand: { 'CLORE-Blockchain': 0.1 } } };
+    const servers = [
+      server(1, { ...cheap, gpus: ['NVIDIA GeForce RTX 4090 D'] }),
+      server(2, { ...cheap, gpus: ['NVIDIA GeForce RTX 3090 Ti'] }),
+      server(3, { usdPerHour: { onDemand: { 'CLORE-Blockchain': 0.4 } } }),
+    ];
+    const { candidates, rejected } = selectServers(
+      servers,
+      spec({ gpu: { model: ['RTX 4090', 'RTX 3090'] } }),
+      {
+        usdRates: rates,
+      },
+    );
+    expect(candidates.map((c) => c.server.id)).toEqual([3]);
+    expect(rejected.gpu_model).toBe(2);
+  });
+
   it('ranks matching servers by USD per hour, then reliability, then id', () => {
     const servers = [
       server(1, { usdPerHour: { onDemand: { 'CLORE-Blockchain': 0.8 } } }),

@@ -1,5 +1,6 @@
 import { type Server, serverUsdPerHour, type UsdRates } from '@clore-batch/clore';
 import type { StoredJobSpec } from '@clore-batch/shared';
+import { gpuModelMatches } from './gpu-model';
 
 /** A server that matches a spec, with what renting it costs. */
 export interface Candidate {
@@ -8,6 +9,11 @@ export interface Candidate {
   usdPerHour: number;
   /** Spot only: the bid to send, per day in the spec's currency (the server's minimum). */
   spotBidPerDay?: number;
+  /**
+   * The per-day price in the spec's currency this selection used (on-demand: the listed price; spot:
+   * the bid), sent as `required_price` (Part A 14). Undefined when the listing gives none.
+   */
+  pricePerDay?: number;
 }
 
 /** Why a server was left out: the first constraint it broke (for logs and the job's history). */
@@ -24,7 +30,8 @@ export type Rejection =
   | 'price'
   | 'mrl'
   | 'budget'
-  | 'excluded';
+  | 'excluded'
+  | 'stale_listing';
 
 export interface SelectOptions {
   usdRates: UsdRates;
@@ -42,18 +49,48 @@ export interface SelectOptions {
   remainingBudgetUsd?: number;
   /** Seconds of billing counted before the first budget check can act (default 60). */
   firstCheckSeconds?: number;
+  /**
+   * The provider's creation fee for one order of the spec's currency and order type, in USD (the
+   * fee book, Part A 11). Undefined: estimated at CREATION_FEE_DAY_FRACTION of a day's price.
+   */
+  creationFeeUsd?: number;
+  /**
+   * How old the marketplace snapshot is (ms) and the most it may be: an older listing is refused
+   * outright (every server `stale_listing`): its prices and free servers may be gone.
+   */
+  listingAgeMs?: number;
+  maxListingAgeMs?: number;
 }
 
 /**
- * The creation fee the provider charges per order, as a fraction of one day's price. The listing
- * does not show it; clore-api.md §11 quotes per-currency creation fees of this order (the simulator
- * charges 0.5 %). Taken at 1 %, on the safe side.
+ * The creation fee per order as a fraction of one day's price, used only when the provider's own
+ * fee is not known (no fee book): clore-api.md §11 quotes per-currency creation fees of this order
+ * (the simulator charged 0.5 %). Taken at 1 %, on the safe side.
  */
 export const CREATION_FEE_DAY_FRACTION = 0.01;
 
+/** What renting a server costs before the first budget check can stop it. */
+export interface FirstCost {
+  /** The creation fee (USD): the provider's, or the estimate. */
+  feeUsd: number;
+  /** Whether `feeUsd` is the provider's figure (false: CREATION_FEE_DAY_FRACTION of a day's price). */
+  feeKnown: boolean;
+  /** Billing until the first check (USD). */
+  firstCheckUsd: number;
+  totalUsd: number;
+}
+
 /** The least an order on this server costs: its creation fee plus billing until the first check. */
-export function firstCostUsd(usdPerHour: number, firstCheckSeconds = 60): number {
-  return usdPerHour * 24 * CREATION_FEE_DAY_FRACTION + (usdPerHour * firstCheckSeconds) / 3_600;
+export function firstCost(usdPerHour: number, firstCheckSeconds = 60, creationFeeUsd?: number): FirstCost {
+  const feeKnown = creationFeeUsd !== undefined && Number.isFinite(creationFeeUsd) && creationFeeUsd >= 0;
+  const feeUsd = feeKnown ? (creationFeeUsd as number) : usdPerHour * 24 * CREATION_FEE_DAY_FRACTION;
+  const firstCheckUsd = (usdPerHour * firstCheckSeconds) / 3_600;
+  return { feeUsd, feeKnown, firstCheckUsd, totalUsd: feeUsd + firstCheckUsd };
+}
+
+/** `firstCost(...).totalUsd`. */
+export function firstCostUsd(usdPerHour: number, firstCheckSeconds = 60, creationFeeUsd?: number): number {
+  return firstCost(usdPerHour, firstCheckSeconds, creationFeeUsd).totalUsd;
 }
 
 export interface Selection {
@@ -61,32 +98,18 @@ export interface Selection {
   candidates: Candidate[];
   /** How many servers each constraint left out. */
   rejected: Partial<Record<Rejection, number>>;
+  /** The cheapest first cost among the servers left out for `budget` (for the refusal message). */
+  cheapestRefused?: FirstCost;
 }
 
-/** "RTX 4090" matches "NVIDIA GeForce RTX 4090" (case-insensitive, on word boundaries). */
-export function gpuNameMatches(wanted: string, name: string): boolean {
-  const norm = (s: string) => s.toLowerCase().replace(/\s+/g, ' ').trim();
-  const w = norm(wanted);
-  const n = norm(name);
-  if (w === '') {
-    return false;
-  }
-  let from = 0;
-  for (;;) {
-    const at = n.indexOf(w, from);
-    if (at < 0) {
-      return false;
-    }
-    const before = at === 0 ? '' : n.charAt(at - 1);
-    const after = n.charAt(at + w.length);
-    if (!/[a-z0-9]/.test(before) && !/[a-z0-9]/.test(after)) {
-      return true;
-    }
-    from = at + 1;
-  }
-}
+/** Whether a spec's GPU model names a server's GPU: whole model names (gpu-model.ts). */
+export const gpuNameMatches = gpuModelMatches;
 
-function rejection(server: Server, spec: StoredJobSpec, options: SelectOptions): Rejection | Candidate {
+function rejection(
+  server: Server,
+  spec: StoredJobSpec,
+  options: SelectOptions,
+): Rejection | Candidate | { refused: FirstCost } {
   if (options.exclude?.has(server.id)) {
     return 'excluded';
   }
@@ -126,11 +149,11 @@ function rejection(server: Server, spec: StoredJobSpec, options: SelectOptions):
   if (usdPerHour > spec.maxPricePerHourUsd) {
     return 'price';
   }
-  if (
-    options.remainingBudgetUsd !== undefined &&
-    firstCostUsd(usdPerHour, options.firstCheckSeconds) > options.remainingBudgetUsd
-  ) {
-    return 'budget';
+  if (options.remainingBudgetUsd !== undefined) {
+    const first = firstCost(usdPerHour, options.firstCheckSeconds, options.creationFeeUsd);
+    if (first.totalUsd > options.remainingBudgetUsd) {
+      return { refused: first };
+    }
   }
   const needSeconds = spec.timeoutSeconds + (options.mrlMarginSeconds ?? 3_600);
   if (server.mrlHours !== undefined && server.mrlHours * 3_600 < needSeconds) {
@@ -147,6 +170,12 @@ function rejection(server: Server, spec: StoredJobSpec, options: SelectOptions):
       return 'no_price';
     }
     candidate.spotBidPerDay = bid;
+    candidate.pricePerDay = bid;
+  } else {
+    const listed = server.pricePerDay.onDemand[spec.currency];
+    if (listed !== undefined && listed > 0) {
+      candidate.pricePerDay = listed;
+    }
   }
   return candidate;
 }
@@ -162,10 +191,23 @@ export function selectServers(
 ): Selection {
   const candidates: Candidate[] = [];
   const rejected: Selection['rejected'] = {};
+  if (
+    options.listingAgeMs !== undefined &&
+    options.maxListingAgeMs !== undefined &&
+    options.listingAgeMs > options.maxListingAgeMs
+  ) {
+    return { candidates, rejected: servers.length > 0 ? { stale_listing: servers.length } : {} };
+  }
+  let cheapestRefused: FirstCost | undefined;
   for (const server of servers) {
     const result = rejection(server, spec, options);
     if (typeof result === 'string') {
       rejected[result] = (rejected[result] ?? 0) + 1;
+    } else if ('refused' in result) {
+      rejected.budget = (rejected.budget ?? 0) + 1;
+      if (cheapestRefused === undefined || result.refused.totalUsd < cheapestRefused.totalUsd) {
+        cheapestRefused = result.refused;
+      }
     } else {
       candidates.push(result);
     }
@@ -174,5 +216,5 @@ export function selectServers(
     (a, b) =>
       a.usdPerHour - b.usdPerHour || b.server.reliability - a.server.reliability || a.server.id - b.server.id,
   );
-  return { candidates, rejected };
+  return cheapestRefused === undefined ? { candidates, rejected } : { candidates, rejected, cheapestRefused };
 }

@@ -1,6 +1,6 @@
 import { abortableSleep } from './abortable-sleep';
 import { type ConnectOptions, connect } from './connect';
-import { messageOf, sshError, sshErrorReason } from './ssh-error';
+import { isAuthRefusal, messageOf, sshError, sshErrorReason } from './ssh-error';
 import type { SshSession } from './ssh-session';
 
 export interface WaitForSshOptions extends ConnectOptions {
@@ -16,14 +16,18 @@ export interface WaitForSshOptions extends ConnectOptions {
 
 /**
  * Connect as soon as the server answers SSH: retries refused ports, failed handshakes and refused
- * authentication (a fresh server may install the key late) with capped exponential backoff until
- * the deadline. A changed host key or an unusable private key is never retried. Aborting rejects with the signal's reason.
+ * authentication (a fresh server may install the key late: clore-api.md Part A 7, "not ready yet")
+ * with capped exponential backoff until the deadline. A changed host key or an unusable private key
+ * is never retried. At the deadline: `auth_refused` when the server answered but refused the key
+ * at least once, else `connect_failed`. Aborting rejects with the signal's reason.
  */
 export async function waitForSsh(options: WaitForSshOptions): Promise<SshSession> {
   const { deadline, signal, onRetry } = options;
   const maxDelay = options.maxDelayMs ?? 10_000;
   let delay = options.initialDelayMs ?? 500;
   let lastError: Error | undefined;
+  // The server answered and refused our key at least once (the last try may be cut short by the deadline).
+  let refusedKey: Error | undefined;
   for (let attempt = 1; ; attempt += 1) {
     signal?.throwIfAborted();
     const remaining = deadline - Date.now();
@@ -41,6 +45,9 @@ export async function waitForSsh(options: WaitForSshOptions): Promise<SshSession
         throw error;
       }
       lastError = error instanceof Error ? error : new Error(String(error));
+      if (isAuthRefusal(lastError)) {
+        refusedKey = lastError;
+      }
     }
     const pause = Math.min(delay, deadline - Date.now());
     if (pause <= 0) {
@@ -51,6 +58,13 @@ export async function waitForSsh(options: WaitForSshOptions): Promise<SshSession
     delay = Math.min(delay * 2, maxDelay);
   }
   const why = lastError === undefined ? 'no attempt fit before the deadline' : messageOf(lastError);
+  if (refusedKey !== undefined) {
+    throw sshError(
+      'auth_refused',
+      `ssh ${options.host}:${options.port} answered but refused the job's key until the deadline: ${messageOf(refusedKey)}${refusedKey === lastError ? '' : ` (last: ${why})`}`,
+      { cause: lastError },
+    );
+  }
   throw sshError(
     'connect_failed',
     `ssh ${options.host}:${options.port} did not answer before the deadline: ${why}`,

@@ -29,6 +29,8 @@ export interface StartWorkerOptions {
   settings?: Partial<LifecycleSettings>;
   /** Overrides of the fleet's derived timings (tests). */
   fleetSettings?: Partial<FleetSettings>;
+  /** Wraps the job store the lifecycle uses (tests inject store failures). */
+  wrapStore?: (store: JobStore) => JobStore;
 }
 
 export interface RunningWorker {
@@ -55,6 +57,8 @@ export function lifecycleSettings(
     orderLookupMs: Math.max(10 * poll, 5_000),
     releaseConfirmMs: Math.max(10 * poll, 10_000),
     cancelPollMs: Math.min(2_000, Math.max(poll, 250)),
+    spendUnverifiedMaxMs: config.SPEND_UNVERIFIED_MAX_SECONDS * 1000,
+    marketplaceMaxAgeMs: config.MARKETPLACE_MAX_AGE_SECONDS * 1000,
     ...overrides,
   };
 }
@@ -121,7 +125,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   await fleet.start();
   const webhooks = new Queue(WEBHOOKS_QUEUE, { connection: redis, prefix: bullPrefix(prefix) });
   const worker = createWorker({
-    store,
+    store: options.wrapStore?.(store) ?? store,
     client,
     fleet,
     secretKey: deriveSecretKey(config.SECRETS_KEY),

@@ -52,6 +52,14 @@ export const ConfigSchema = z.object({
   /** my_orders safety cadence when nothing is watched (docs/decisions/0055); unset: 20 × ORDER_POLL_INTERVAL_MS. */
   ORDER_QUIET_POLL_INTERVAL_MS: int(10, 3_600_000).optional(),
   MARKETPLACE_REFRESH_MS: int(10, 3_600_000).default(15_000),
+  /** Selection refuses a marketplace snapshot older than this (its prices may be gone). */
+  MARKETPLACE_MAX_AGE_SECONDS: int(1, 86_400).default(120),
+  /**
+   * How long a rented order's spend may go unverified (my_orders failing, the order missing from the
+   * answers, the watch failing) before the job is stopped with `spend_unverified` and its order
+   * cancelled. Keep it a few times ORDER_IDLE_POLL_INTERVAL_MS.
+   */
+  SPEND_UNVERIFIED_MAX_SECONDS: int(1, 86_400).default(60),
   PROVISION_TIMEOUT_SECONDS: int(1, 86_400).default(600),
   REAPER_GRACE_SECONDS: int(1, 86_400).default(120),
   SERVER_CLAIM_TTL_SECONDS: int(1, 3_600).default(60),

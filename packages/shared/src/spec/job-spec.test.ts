@@ -190,6 +190,7 @@ describe('parseJobSpec: valid specs', () => {
       timeoutSeconds: 3_600,
       outputs: [],
       maxAttempts: 3,
+      imageRunsSshd: false,
     });
     expect(spec.currency).toBeUndefined();
   });
@@ -227,6 +228,30 @@ describe('parseJobSpec: valid specs', () => {
     expect(parseJobSpec(minimal, { currency: 'USD-Blockchain' }).currency).toBe('USD-Blockchain');
     expect(parseJobSpec(full, { currency: 'USD-Blockchain' }).currency).toBe('bitcoin');
     expect(applySpecDefaults(parseJobSpec(minimal), { currency: 'bitcoin' }).currency).toBe('bitcoin');
+  });
+
+  it('imageRunsSshd defaults to false (Clore injects its SSH entrypoint) and is kept in the stored form', () => {
+    expect(parseJobSpec(minimal).imageRunsSshd).toBe(false);
+    const own = toStoredSpec(
+      parseJobSpec({ ...minimal, imageRunsSshd: true }, { currency: 'USD-Blockchain' }),
+    );
+    expect(own.imageRunsSshd).toBe(true);
+    expect(specIssues({ ...minimal, imageRunsSshd: 'yes' })).toMatchObject([{ path: 'imageRunsSshd' }]);
+  });
+
+  it('registryAuth is a secret: validated, then only whether there is one is stored', () => {
+    const auth = 'registry_secret_user:token';
+    const parsed = parseJobSpec({ ...minimal, registryAuth: auth }, { currency: 'USD-Blockchain' });
+    expect(parsed.registryAuth).toBe(auth);
+    const stored = toStoredSpec(parsed);
+    expect(stored.hasRegistryAuth).toBe(true);
+    expect(JSON.stringify(stored)).not.toContain('registry_secret');
+    expect(StoredJobSpecSchema.parse(stored)).toEqual(stored);
+    expect(toStoredSpec(parseJobSpec(minimal, { currency: 'USD-Blockchain' })).hasRegistryAuth).toBe(false);
+    expect(specIssues({ ...minimal, registryAuth: '' })).toMatchObject([{ path: 'registryAuth' }]);
+    expect(specIssues({ ...minimal, registryAuth: 'x'.repeat(5_000) })).toMatchObject([
+      { path: 'registryAuth' },
+    ]);
   });
 
   it('stores names of secret variables, never their values', () => {

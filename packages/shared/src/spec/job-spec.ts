@@ -28,6 +28,7 @@ export const SPEC_LIMITS = {
   outputPathMaxLength: OUTPUT_PATH_MAX_LENGTH,
   maxAttemptsMax: 10,
   webhookUrlMaxLength: WEBHOOK_URL_MAX_LENGTH,
+  registryAuthMaxBytes: 4 * 1024,
 } as const;
 
 export const ORDER_TYPES = ['on-demand', 'spot'] as const;
@@ -152,7 +153,19 @@ const commonFields = {
     .max(L.maxAttemptsMax, 'must be between 1 and 10')
     .default(3),
   webhookUrl: WebhookUrl.optional(),
+  /**
+   * The image runs its own sshd: the worker does not ask Clore to inject its SSH entrypoint
+   * (`autossh_entrypoint`, clore-api.md Part A 10). Default false: Clore's entrypoint is asked for.
+   */
+  imageRunsSshd: z.boolean().default(false),
 };
+
+/** Registry credentials for a private image (sent as `dockerhub_auth`); a secret like secretEnv. */
+const RegistryAuth = z
+  .string()
+  .min(1, 'must not be empty')
+  .refine((v) => byteLength(v) <= L.registryAuthMaxBytes, `must be at most ${L.registryAuthMaxBytes} bytes`)
+  .refine((v) => !v.includes('\0'), 'must not contain a NUL character');
 
 const CurrencySchema = z.enum(CURRENCIES, { error: `must be one of ${CURRENCIES.join(', ')}` });
 
@@ -177,6 +190,8 @@ export const JobSpecSchema = z
     outputs: commonFields.outputs,
     maxAttempts: commonFields.maxAttempts,
     webhookUrl: commonFields.webhookUrl,
+    imageRunsSshd: commonFields.imageRunsSshd,
+    registryAuth: RegistryAuth.optional(),
   })
   .superRefine((spec, ctx) => {
     for (const name of Object.keys(spec.secretEnv)) {
@@ -195,7 +210,8 @@ export type ResolvedJobSpec = JobSpec & { currency: Currency };
 
 /**
  * The spec as stored on a job record and returned by the API: `secretEnv` replaced by the names of
- * its variables (the values are sealed in a separate key), currency decided.
+ * its variables and `registryAuth` by `hasRegistryAuth` (the values are sealed in a separate key),
+ * currency decided.
  */
 export const StoredJobSpecSchema = z.strictObject({
   name: commonFields.name,
@@ -213,6 +229,8 @@ export const StoredJobSpecSchema = z.strictObject({
   outputs: commonFields.outputs,
   maxAttempts: commonFields.maxAttempts,
   webhookUrl: commonFields.webhookUrl,
+  imageRunsSshd: commonFields.imageRunsSshd,
+  hasRegistryAuth: z.boolean().default(false),
 });
 export type StoredJobSpec = z.output<typeof StoredJobSpecSchema>;
 
@@ -242,8 +260,15 @@ export function applySpecDefaults(spec: JobSpec, defaults: SpecDefaults): Resolv
   return { ...spec, currency: spec.currency ?? defaults.currency };
 }
 
-/** The stored form: secretEnv values dropped (only the names kept). Seal the values separately. */
+/**
+ * The stored form: secretEnv values dropped (only the names kept), registryAuth dropped (only
+ * whether there is one). Seal the values separately.
+ */
 export function toStoredSpec(spec: ResolvedJobSpec): StoredJobSpec {
-  const { secretEnv, ...rest } = spec;
-  return { ...rest, secretEnvNames: Object.keys(secretEnv).sort() };
+  const { secretEnv, registryAuth, ...rest } = spec;
+  return {
+    ...rest,
+    secretEnvNames: Object.keys(secretEnv).sort(),
+    hasRegistryAuth: registryAuth !== undefined,
+  };
 }

@@ -12,6 +12,7 @@ export const FAILURE_REASONS = [
   'provider_error',
   'ssh_error',
   'preempted',
+  'spend_unverified',
   'internal',
 ] as const;
 
@@ -22,6 +23,8 @@ export type FailureReason = (typeof FAILURE_REASONS)[number];
  * attempt on another server may succeed. `command_failed` and `timeout` are the command's own
  * outcome; `budget_exceeded`, `insufficient_balance` and `no_matching_server` would fail again at
  * once (the marketplace is searched until the provisioning deadline before `no_matching_server`);
+ * `spend_unverified` (the provider's bill could not be read for longer than SPEND_UNVERIFIED_MAX_SECONDS)
+ * would rent again blind to the spend;
  * `internal` is a bug, and retrying a bug spends the user's money.
  */
 const RETRYABLE: ReadonlySet<FailureReason> = new Set(['preempted', 'provider_error', 'ssh_error']);
@@ -56,5 +59,6 @@ export const REASON_TEXT: Record<FailureReason, string> = {
   provider_error: 'the Clore API or the rented server failed',
   ssh_error: 'the server could not be reached over SSH',
   preempted: 'the spot rental was preempted',
+  spend_unverified: "the provider's bill could not be read for too long; the rental was stopped",
   internal: 'an internal error in clore-batch',
 };

@@ -86,6 +86,31 @@ describe('secrets', () => {
     expect(await f.store.getSecret(job.id, 'nothing')).toBeUndefined();
   });
 
+  it('keeps registryAuth sealed apart, written with the job; a clear one is refused', async () => {
+    const auth = 'registry-user:registry-S3cret-token';
+    const parsed = parseJobSpec(
+      {
+        gpu: { model: 'A100' },
+        image: 'private/img',
+        command: 'c',
+        maxPricePerHourUsd: 1,
+        budgetUsd: 1,
+        registryAuth: auth,
+      },
+      { currency: 'bitcoin' },
+    );
+    const input = { spec: toStoredSpec(parsed), owner: 'alice' };
+    await expect(f.store.create({ ...input, registryAuthSealed: auth })).rejects.toMatchObject({
+      code: 'INTERNAL',
+    });
+    const { job } = await f.store.create({ ...input, registryAuthSealed: sealSecret(key, auth) });
+    const got = await f.store.get(job.id);
+    expect(got.spec.hasRegistryAuth).toBe(true);
+    expect(JSON.stringify(got)).not.toContain('registry-S3cret');
+    expect(await dumpRedis(f.prefix)).not.toContain('registry-S3cret');
+    expect(openSecret(key, (await f.store.getSecret(job.id, 'registryAuth')) as string)).toBe(auth);
+  });
+
   it('refuses to store an unsealed value and forgets secrets with the job', async () => {
     const { job } = await f.store.create({
       spec: toStoredSpec(

@@ -18,6 +18,8 @@ export interface CreateJobInput {
   spec: StoredJobSpec;
   /** The secretEnv object sealed by the caller (`sealJson`); kept apart, never returned by `get`. */
   secretEnvSealed?: string;
+  /** The spec's registryAuth sealed by the caller (`sealSecret`); kept apart like secretEnv. */
+  registryAuthSealed?: string;
   /** The API token name that submits. */
   owner: string;
   idempotencyKey?: string;
@@ -42,6 +44,9 @@ export async function createJob(deps: StoreDeps, input: CreateJobInput): Promise
   const spec = parseOrThrow(StoredJobSpecSchema, input.spec, 'stored job spec');
   if (input.secretEnvSealed !== undefined) {
     assertSealed(input.secretEnvSealed, 'secretEnv');
+  }
+  if (input.registryAuthSealed !== undefined) {
+    assertSealed(input.registryAuthSealed, 'registryAuth');
   }
   const now = deps.now();
   const at = now.toISOString();
@@ -86,6 +91,7 @@ export async function createJob(deps: StoreDeps, input: CreateJobInput): Promise
       input.requestHash ?? '',
       IDEMPOTENCY_TTL_SECONDS,
       input.secretEnvSealed ?? '',
+      input.registryAuthSealed ?? '',
     ],
   )) as [string, string];
   if (outcome === 'created') {

@@ -21,7 +21,7 @@ function script(name: string, lua: string): LuaScript {
  * KEYS: 1 job, 2 index:all, 3 index:owner, 4 index:state(queued), 5 index:owner:state(queued),
  *       6 secrets, 7 idempotency.
  * ARGV: 1 id, 2 json, 3 state, 4 version, 5 owner, 6 use idempotency ('1'|'0'), 7 request hash,
- *       8 idempotency TTL seconds, 9 sealed secretEnv ('' for none).
+ *       8 idempotency TTL seconds, 9 sealed secretEnv ('' for none), 10 sealed registryAuth ('' for none).
  * Returns {'created', id} | {'existing', id} (same key, same hash) | {'conflict', id} (other hash).
  */
 export const CREATE_JOB = script(
@@ -45,6 +45,9 @@ for i = 2, 5 do
 end
 if ARGV[9] ~= '' then
   redis.call('HSET', KEYS[6], 'secretEnv', ARGV[9])
+end
+if ARGV[10] and ARGV[10] ~= '' then
+  redis.call('HSET', KEYS[6], 'registryAuth', ARGV[10])
 end
 return {'created', ARGV[1]}
 `,

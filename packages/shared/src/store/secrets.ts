@@ -3,7 +3,10 @@ import { assertJobId } from './job-io';
 import { assertSealed } from './records';
 import type { StoreDeps } from './store-deps';
 
-/** Names of per-job secrets: `secretEnv` (set at create), `sshPrivateKey` (the worker's key pair). */
+/**
+ * Names of per-job secrets: `secretEnv` and `registryAuth` (set at create, sealed by the API),
+ * `sshKeyPair` (the worker's key pair).
+ */
 const SECRET_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
 
 function assertName(name: string): void {

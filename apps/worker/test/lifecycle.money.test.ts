@@ -1,0 +1,160 @@
+import type { JobStore } from '@clore-batch/shared';
+import { type RedisHandle, startRedis, waitFor } from '@clore-batch/testing';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type Kit, type SimOrder, startKit } from './e2e-kit';
+
+let redis: RedisHandle;
+let kit: Kit | undefined;
+
+beforeAll(async () => {
+  redis = await startRedis({ private: true });
+});
+afterAll(async () => {
+  await redis.stop();
+});
+afterEach(async () => {
+  await kit?.close();
+  kit = undefined;
+});
+
+/** What the simulator billed for these orders: spend + creation fee (clore-api.md Part A 11). */
+const billedOf = (orders: SimOrder[]) => orders.reduce((sum, o) => sum + o.spend + o.creationFee, 0);
+
+/** A store whose first spend write fails as a Redis replica would (READONLY), then works again. */
+function failFirstSpendWrite(store: JobStore): JobStore {
+  let failed = false;
+  return new Proxy(store, {
+    get(target, property, receiver) {
+      if (property === 'patchAttempt') {
+        return async (...args: Parameters<JobStore['patchAttempt']>) => {
+          const patch = args[2];
+          if (!failed && patch.spentUsd !== undefined && patch.endedAt === undefined) {
+            failed = true;
+            throw new Error("READONLY You can't write against a read only replica.");
+          }
+          return target.patchAttempt(...args);
+        };
+      }
+      const value = Reflect.get(target, property, receiver);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+describe('money safety: the budget holds whatever fails (issue 13)', () => {
+  it('an exception in the watch loop does not switch the budget off (repro 3)', async () => {
+    // 1 real second bills 10 sim minutes: the $0.5 budget is reached in seconds.
+    kit = await startKit(redis.url, { sim: { clockSpeed: 600 }, wrapStore: failFirstSpendWrite });
+    const budgetUsd = 0.5;
+    const job = await kit.submit({
+      command: 'echo spending; sleep 60',
+      budgetUsd,
+      maxPricePerHourUsd: 1,
+      timeoutSeconds: 120,
+    });
+    const done = await kit.waitDone(job.id, 90_000);
+    expect(done.reason).toBe('budget_exceeded');
+    expect(done.state).toBe('failed');
+    await kit.noActiveOrders();
+    const billed = billedOf(await kit.orders());
+    expect(billed).toBeLessThan(budgetUsd * 1.1);
+    expect(done.costUsd).toBeCloseTo(billed, 4);
+  }, 120_000);
+
+  it('my_orders failing during a budgeted run: the job stops within the budget, the cost equals the bill (repro 4)', async () => {
+    kit = await startKit(redis.url, { sim: { clockSpeed: 600 } });
+    const budgetUsd = 0.5;
+    const job = await kit.submit({
+      command: 'echo spending; sleep 60',
+      budgetUsd,
+      maxPricePerHourUsd: 1,
+      timeoutSeconds: 120,
+    });
+    // Two verified figures first (the billing rate is known), then my_orders answers only errors.
+    await kit.waitFor(job.id, (j) => (j.attempts[0]?.spentUsd ?? 0) > 0.05, 30_000);
+    await kit.setFaults({ endpoints: { my_orders: { http500: 1 } } });
+    const decided = await kit.waitFor(job.id, (j) => j.attempts[0]?.endReason !== undefined, 30_000);
+    expect(['budget_exceeded', 'spend_unverified']).toContain(decided.attempts[0]?.endReason);
+    // The cancel went out without my_orders; let the release see it ended.
+    await waitFor(async () => (await kit?.activeOrders())?.length === 0, {
+      timeoutMs: 10_000,
+      message: 'the order to be cancelled while my_orders fails',
+    });
+    await kit.setFaults({});
+    const done = await kit.waitDone(job.id, 30_000);
+    expect(done.state).toBe('failed');
+    const orders = await kit.orders();
+    expect(orders).toHaveLength(1);
+    const billed = billedOf(orders);
+    // One check interval (the background cadence, ORDER_IDLE_POLL_INTERVAL_MS = 5 x 200 ms real =
+    // 10 sim minutes) of the hourly price.
+    const server = orders[0] as SimOrder;
+    const hourlyUsd = (done.attempts[0]?.pricePerHourUsd ?? 1) as number;
+    expect(server.active).toBe(false);
+    expect(billed).toBeLessThanOrEqual(budgetUsd + hourlyUsd / 6);
+    // Issue 14: the cost shown equals the simulator's bill (spend + creation fee) within 1 %.
+    expect(Math.abs(done.costUsd - billed) / billed).toBeLessThan(0.01);
+    console.warn(
+      `lifecycle.money: my_orders down: ${decided.attempts[0]?.endReason}, billed $${billed.toFixed(4)} of a $${budgetUsd} budget (bound $${(budgetUsd + hourlyUsd / 6).toFixed(4)}), shown $${done.costUsd.toFixed(4)}`,
+    );
+  }, 120_000);
+
+  it('my_orders failing for longer than SPEND_UNVERIFIED_MAX_SECONDS ends the job spend_unverified, order cancelled', async () => {
+    // A real clock: the budget is far away; only the unverified window can stop the job.
+    kit = await startKit(redis.url, { env: { SPEND_UNVERIFIED_MAX_SECONDS: '2' } });
+    const job = await kit.submit({ command: 'echo running; sleep 60', budgetUsd: 50, timeoutSeconds: 120 });
+    await kit.waitFor(job.id, ['running'], 30_000);
+    await kit.setFaults({ endpoints: { my_orders: { http500: 1 } } });
+    const decided = await kit.waitFor(job.id, (j) => j.attempts[0]?.endReason !== undefined, 20_000);
+    expect(decided.attempts[0]?.endReason).toBe('spend_unverified');
+    await waitFor(async () => (await kit?.activeOrders())?.length === 0, {
+      timeoutMs: 10_000,
+      message: 'the order to be cancelled while my_orders fails',
+    });
+    await kit.setFaults({});
+    const done = await kit.waitDone(job.id, 30_000);
+    expect(done.state).toBe('failed');
+    expect(done.reason).toBe('spend_unverified');
+    expect(done.attempts).toHaveLength(1);
+    expect(done.message).toMatch(/could not be verified/);
+    const billed = billedOf(await kit.orders());
+    expect(Math.abs(done.costUsd - billed) / billed).toBeLessThan(0.01);
+  }, 120_000);
+
+  it('an order booked above maxPricePerHourUsd is cancelled at once and its server skipped (price guard)', async () => {
+    // The listing is read once; hosts then reprice (x100) before the create: every order is booked
+    // far above the price selection saw and above the cap.
+    kit = await startKit(redis.url, { env: { MARKETPLACE_REFRESH_MS: '600000' } });
+    const worker = kit.worker;
+    if (worker === undefined) {
+      throw new Error('no worker');
+    }
+    const listing = await worker.fleet.marketplace.get();
+    expect(listing.servers.length).toBeGreaterThan(0);
+    for (const server of kit.sim.sim.servers.values()) {
+      for (const coin of Object.keys(server.onDemand) as (keyof typeof server.onDemand)[]) {
+        server.onDemand[coin] = (server.onDemand[coin] ?? 0) * 100;
+      }
+    }
+    const job = await kit.submit({ command: 'echo never', maxPricePerHourUsd: 5, maxAttempts: 2 });
+    const done = await kit.waitDone(job.id, 60_000);
+    expect(done.state).toBe('failed');
+    const first = done.attempts[0];
+    expect(first?.endReason).toBe('provider_error');
+    expect(done.events.map((e) => e.message).join('\n')).toMatch(
+      /booked at \$[\d.]+\/h, above the job's maxPricePerHourUsd \$5/,
+    );
+    // Another attempt never went back to the same server.
+    const servers = done.attempts.map((a) => a.serverId);
+    expect(new Set(servers).size).toBe(servers.length);
+    expect((await kit.store.readLog(job.id)).toString()).not.toContain('never');
+    await kit.noActiveOrders();
+    // required_price carried the per-day price selection saw (Part A 14): the booked one is 100x.
+    const simOrders = [...kit.sim.sim.orders.values()];
+    expect(simOrders.length).toBe(done.attempts.length);
+    for (const order of simOrders) {
+      expect(order.requiredPrice).toBeDefined();
+      expect((order.requiredPrice ?? 0) * 100).toBeCloseTo(order.price, 6);
+    }
+  }, 90_000);
+});

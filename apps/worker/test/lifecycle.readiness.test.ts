@@ -1,0 +1,81 @@
+import { type RedisHandle, startRedis } from '@clore-batch/testing';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type Kit, startKit } from './e2e-kit';
+
+let redis: RedisHandle;
+let kit: Kit | undefined;
+
+beforeAll(async () => {
+  redis = await startRedis({ private: true });
+});
+afterAll(async () => {
+  await redis.stop();
+});
+afterEach(async () => {
+  await kit?.close();
+  kit = undefined;
+});
+
+/** The create_order bodies this process sent (the worker runs in-process and calls global fetch). */
+function recordCreates(): { bodies: Record<string, unknown>[]; restore: () => void } {
+  const original = globalThis.fetch;
+  const bodies: Record<string, unknown>[] = [];
+  globalThis.fetch = (async (input: Parameters<typeof fetch>[0], init?: Parameters<typeof fetch>[1]) => {
+    if (String(input instanceof Request ? input.url : input).endsWith('/v1/create_order')) {
+      bodies.push(JSON.parse(String(init?.body)) as Record<string, unknown>);
+    }
+    return original(input, init);
+  }) as typeof fetch;
+  return { bodies, restore: () => (globalThis.fetch = original) };
+}
+
+describe('create_order options (clore-api.md Part A 10, 14, 15)', () => {
+  it("asks for Clore's SSH entrypoint unless imageRunsSshd; sends required_price and registryAuth as dockerhub_auth", async () => {
+    const creates = recordCreates();
+    try {
+      kit = await startKit(redis.url);
+      const auth = 'registry-user:registry-token-123';
+      const plain = await kit.submit({ command: 'echo plain', registryAuth: auth });
+      expect((await kit.waitDone(plain.id)).state).toBe('succeeded');
+      const own = await kit.submit({ command: 'echo own sshd', imageRunsSshd: true });
+      expect((await kit.waitDone(own.id)).state).toBe('succeeded');
+      expect(creates.bodies).toHaveLength(2);
+      const [first, second] = creates.bodies;
+      expect(first).toMatchObject({ autossh_entrypoint: true, dockerhub_auth: auth });
+      expect(first?.required_price).toEqual(expect.any(Number));
+      expect(second).toMatchObject({ autossh_entrypoint: false });
+      expect(second).not.toHaveProperty('dockerhub_auth');
+      // Booked at the price selection used.
+      const orders = [...kit.sim.sim.orders.values()];
+      expect(orders.map((o) => o.requiredPrice).sort()).toEqual(orders.map((o) => o.price).sort());
+      // The secret is sealed at rest and not in the job record.
+      const stored = await kit.store.get(plain.id);
+      expect(JSON.stringify(stored)).not.toContain('registry-token');
+      expect(stored.spec.hasRegistryAuth).toBe(true);
+      const secrets = await kit.redis.hgetall(`${kit.prefix}:job:${plain.id}:secrets`);
+      expect(JSON.stringify(secrets)).not.toContain('registry-token');
+    } finally {
+      creates.restore();
+    }
+  }, 60_000);
+});
+
+describe('readiness (clore-api.md Part A 7, 10)', () => {
+  it('imageRunsSshd on an image without sshd: ssh_error at the provisioning deadline, naming the likely cause', async () => {
+    // The order comes up but nothing ever listens on its SSH port (as an image without sshd
+    // whose create did not ask for Clore's SSH entrypoint).
+    kit = await startKit(redis.url, {
+      env: { PROVISION_TIMEOUT_SECONDS: '3' },
+      sim: { faults: { sshRefuseMs: 600_000 } },
+    });
+    const job = await kit.submit({ command: 'echo never', imageRunsSshd: true, maxAttempts: 1 });
+    const done = await kit.waitDone(job.id, 30_000);
+    expect(done.state).toBe('failed');
+    expect(done.reason).toBe('ssh_error');
+    expect(done.message).toMatch(
+      /the image may not run sshd; remove imageRunsSshd to let Clore inject its SSH entrypoint/,
+    );
+    expect(done.attempts).toHaveLength(1);
+    await kit.noActiveOrders();
+  }, 60_000);
+});
