@@ -36,20 +36,13 @@ export const FAST_SIM: SimOptions = {
   keys: [{ key: SIM_KEY, balances: { 'USD-Blockchain': 1_000, 'CLORE-Blockchain': 1_000_000, bitcoin: 1 } }],
   limits: { generalMs: 50, createMs: 250 },
   provisioningMs: [100, 300],
-  // Until the worker treats a refused key as "not ready yet" and sends autossh_entrypoint, the
-  // simulator's rented servers behave as before (see SIM_COMPAT_FLAGS).
-  orderHost: { deployingShare: 0, keyRefusalAfterDeployedMs: [0, 0], autosshRequired: false },
+  // Realistic rented servers (deploying stage, the key refused for a moment after deployed, SSH
+  // only with autossh_entrypoint on images without sshd), with the refusal window scaled down.
+  orderHost: { keyRefusalAfterDeployedMs: [50, 200] },
 };
 
 /** The same as `FAST_SIM.orderHost`, as clore-sim command flags (for `simProcess`). */
-export const SIM_COMPAT_FLAGS = [
-  '--deploying-share',
-  '0',
-  '--key-refusal',
-  '0-0',
-  '--autossh-required',
-  'false',
-];
+export const SIM_COMPAT_FLAGS = ['--key-refusal', '50-200'];
 
 export interface KitOptions {
   sim?: SimOptions;

@@ -90,9 +90,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         keys: [{ key: cloreKey }],
         limits: options.simLimits ?? { generalMs: 1_000, createMs: 5_000 },
         provisioningMs: options.provisioningMs ?? [2_000, 5_000],
-        // Until the worker treats a refused key as "not ready yet" and sends autossh_entrypoint:
-        // the rented servers accept the key once deployed and every image gets SSH.
-        orderHost: { deployingShare: 0, keyRefusalAfterDeployedMs: [0, 0], autosshRequired: false },
+        // Realistic rented servers: a deploying stage, the key refused for a moment after deployed,
+        // SSH on images without sshd only with autossh_entrypoint (the worker sends it).
       });
       const simHandle = sim;
       cleanups.push(() => simHandle.close());

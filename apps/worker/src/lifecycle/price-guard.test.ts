@@ -12,6 +12,7 @@ const order: Order = {
   active: true,
   online: true,
   containerUp: true,
+  deployed: true,
   ready: true,
   spot: false,
 };

@@ -1,4 +1,4 @@
-import { CloreClient, createRateLimiter, hashApiKey } from '@clore-batch/clore';
+import { CloreClient, createFeeBook, createRateLimiter, hashApiKey } from '@clore-batch/clore';
 import {
   AppError,
   bullPrefix,
@@ -128,6 +128,8 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     store: options.wrapStore?.(store) ?? store,
     client,
     fleet,
+    // The provider's creation fees (renter_fees), cached: the pre-rent cost check uses them.
+    fees: createFeeBook(client, { ttlMs: 10 * 60_000, logger: options.logger }),
     secretKey: deriveSecretKey(config.SECRETS_KEY),
     redis,
     prefix,
