@@ -32,7 +32,12 @@ export interface FleetKit {
   /** A client with its own limiter (one per simulated process). */
   client(): CloreClient;
   /** A fleet as one worker process would build it: its own Redis connection, client and limiter. */
-  fleet(options?: { liveness?: AttemptLiveness; settings?: Partial<FleetDeps['settings']> }): Fleet;
+  fleet(options?: {
+    liveness?: AttemptLiveness;
+    settings?: Partial<FleetDeps['settings']>;
+    /** Wrap the fleet's client (e.g. `answersShort`: some my_orders answers come back empty). */
+    wrapClient?: (client: CloreClient) => CloreClient;
+  }): Fleet;
   /** The settings every fleet of this kit starts from. */
   settings: FleetDeps['settings'];
   /** The simulator's call log for the test key since the last reset. */
@@ -127,7 +132,7 @@ export async function startFleetKit(options: FleetKitOptions = {}): Promise<Flee
       const fleet = createFleet({
         redis: conn,
         prefix,
-        client: client(),
+        client: options.wrapClient === undefined ? client() : options.wrapClient(client()),
         logger: silentLogger(),
         telemetry: createTelemetryCounters(conn, prefix),
         liveness: options.liveness ?? (async () => true),
@@ -195,4 +200,35 @@ export async function rentDirectly(client: CloreClient, serverId: number): Promi
     throw new Error(`the order on server ${serverId} did not show up`);
   }
   return order.id;
+}
+
+/**
+ * A client whose next `my_orders` answers (set with `emptyNext(n)`) come back empty, as a provider
+ * answering short would send them; the call itself still reaches the simulator over HTTP.
+ */
+export function answersShort(): { wrap: (client: CloreClient) => CloreClient; emptyNext(n: number): void } {
+  let empty = 0;
+  return {
+    emptyNext(n) {
+      empty = n;
+    },
+    wrap(client) {
+      return new Proxy(client, {
+        get(target, property, receiver) {
+          if (property === 'myOrders') {
+            return async (...args: Parameters<CloreClient['myOrders']>) => {
+              const orders = await target.myOrders(...args);
+              if (empty > 0) {
+                empty -= 1;
+                return [];
+              }
+              return orders;
+            };
+          }
+          const value = Reflect.get(target, property, receiver);
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+    },
+  };
 }

@@ -1,0 +1,143 @@
+import { fleetKeys } from '@clore-batch/shared';
+import { waitFor } from '@clore-batch/testing';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { answersShort, type FleetKit, rentDirectly, startFleetKit } from './fleet-test-kit';
+import type { OrdersSnapshot } from './fleet-types';
+import type { ForeignOrderRecord } from './reaper';
+
+/**
+ * Money safety of the fleet (issue 13, clore-api.md Part A 7, 16, 18): an order ends only on
+ * evidence, intents match orders without any clock agreeing, versions survive a Redis loss, and the
+ * exclusive-key mode reaps what no live attempt owns.
+ */
+describe('fleet: evidence, clocks, versions', () => {
+  let kit: FleetKit;
+  beforeAll(async () => {
+    kit = await startFleetKit();
+  });
+  afterAll(async () => {
+    await kit.close();
+  });
+  beforeEach(async () => {
+    await kit.reset();
+  });
+  afterEach(async () => {
+    await kit.stopAll();
+  });
+
+  const simOrder = (id: number) => kit.sim.orders().find((o) => o.id === id)!;
+  const inEnded = (s: OrdersSnapshot, id: number) => s.ended.some((o) => o.id === id);
+
+  it('short my_orders answers never end a running order; a cancel requested meanwhile is sent', async () => {
+    const short = answersShort();
+    const fleet = kit.fleet({ wrapClient: short.wrap });
+    const id = await rentDirectly(kit.client(), kit.freshServer().id);
+    await fleet.start();
+    const first = await waitFor(async () => {
+      const s = await fleet.orderBook.next(0);
+      return s.orders.some((o) => o.id === id) ? s : undefined;
+    });
+    let resolved = false;
+    void fleet.releases.waitEnded(id).then(() => {
+      resolved = true;
+    });
+    short.emptyNext(4);
+    // Four empty answers (a plain one, then returnCompleted ones): the order is missing, not ended.
+    let snapshot = first;
+    for (let i = 0; i < 4; i += 1) {
+      snapshot = await fleet.orderBook.next(snapshot.version);
+      expect(inEnded(snapshot, id)).toBe(false);
+    }
+    expect(resolved).toBe(false);
+    // The provider answers right again: the order is active, as it always was.
+    snapshot = await waitFor(async () => {
+      const s = await fleet.orderBook.next(snapshot.version);
+      return s.orders.some((o) => o.id === id && o.active) ? s : undefined;
+    });
+    expect(inEnded(snapshot, id)).toBe(false);
+    expect(simOrder(id).active).toBe(true);
+    // A release asked while the answers are empty again: the cancel is sent (never dropped unsent).
+    short.emptyNext(6);
+    await fleet.releases.request(id, { jobId: 'job-short', reason: 'done' });
+    await waitFor(() => !simOrder(id).active, { timeoutMs: 10_000, message: 'the cancel was sent' });
+    expect(kit.calls('cancel_orders').length).toBeGreaterThanOrEqual(1);
+    await fleet.releases.waitEnded(id, AbortSignal.timeout(15_000));
+    const keys = fleetKeys(kit.prefix);
+    await waitFor(async () => (await kit.db.zcard(keys.cancels)) === 0, { message: 'cancel settled' });
+  });
+
+  it('a snapshot version never restarts, even when Redis lost the previous snapshot', async () => {
+    const fleet = kit.fleet();
+    await fleet.start();
+    const before = await fleet.orderBook.next(0);
+    const keys = fleetKeys(kit.prefix);
+    await kit.db.del(keys.ordersSnapshot);
+    const after = await waitFor(async () => {
+      const s = await fleet.orderBook.current();
+      return s !== undefined ? s : undefined;
+    });
+    expect(after.version).toBeGreaterThan(before.version);
+    // A budget watch waiting for "newer than the version I saw" is served.
+    const next = await fleet.orderBook.next(before.version, AbortSignal.timeout(5_000));
+    expect(next.version).toBeGreaterThan(before.version);
+  });
+
+  it('an unbound intent matches its order whatever the provider clock says (5 min behind, 5 min ahead)', async () => {
+    for (const offsetMs of [-300_000, 300_000]) {
+      await kit.reset();
+      kit.sim.sim.clock.advance(offsetMs);
+      const fleet = kit.fleet({ liveness: async () => false, settings: { reaperGraceMs: 300 } });
+      const server = kit.freshServer().id;
+      // The lost-create case: the intent is written, the answer to create_order never comes.
+      await fleet.intents.record({ jobId: `job-clock${offsetMs}`, attempt: 1, serverId: server, at: Date.now() });
+      const id = await rentDirectly(kit.client(), server);
+      await fleet.start();
+      // Ours (an intent explains it) and not live: reaped, never recorded as foreign.
+      await waitFor(() => !simOrder(id).active, { timeoutMs: 10_000, message: `reaped (clock ${offsetMs})` });
+      expect(await kit.db.hlen(fleetKeys(kit.prefix).foreignOrders)).toBe(0);
+      kit.sim.sim.clock.advance(-offsetMs);
+    }
+  });
+
+  it('an intent whose tries are over no longer explains a later order on its server (someone else rented it)', async () => {
+    const fleet = kit.fleet({
+      liveness: async () => false,
+      settings: { reaperGraceMs: 300, intentMatchWindowMs: 300 },
+    });
+    const server = kit.freshServer().id;
+    await fleet.intents.record({ jobId: 'job-refused', attempt: 1, serverId: server, at: Date.now() });
+    await fleet.intents.settle('job-refused', 1, server);
+    await fleet.start();
+    const first = await fleet.orderBook.next(0);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    // Past the window: another tool on the same key rents the server.
+    const other = await rentDirectly(kit.client(), server);
+    const keys = fleetKeys(kit.prefix);
+    await waitFor(async () => (await kit.db.hget(keys.foreignOrders, String(other))) !== null, {
+      message: 'recorded as foreign',
+    });
+    const seen = await fleet.orderBook.next(first.version);
+    await fleet.orderBook.next(seen.version + 1);
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    await fleet.orderBook.next((await fleet.orderBook.current())!.version);
+    expect(simOrder(other).active).toBe(true);
+    const record = JSON.parse((await kit.db.hget(keys.foreignOrders, String(other)))!) as ForeignOrderRecord;
+    expect(record.serverId).toBe(server);
+  });
+
+  it('exclusive-key mode reaps an order no live attempt owns, intent or not; the default mode never does', async () => {
+    const foreign = await rentDirectly(kit.client(), kit.freshServer().id);
+    const shared = kit.fleet({ settings: { reaperGraceMs: 300 } });
+    await shared.start();
+    const s = await shared.orderBook.next(0);
+    await shared.orderBook.next(s.version);
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    await shared.orderBook.next((await shared.orderBook.current())!.version);
+    expect(simOrder(foreign).active).toBe(true);
+    await shared.stop();
+    const exclusive = kit.fleet({ settings: { reaperGraceMs: 300, exclusiveKey: true } });
+    await exclusive.start();
+    await waitFor(() => !simOrder(foreign).active, { timeoutMs: 10_000, message: 'reaped in exclusive mode' });
+    expect(simOrder(foreign).endReason).toBe('cancelled');
+  });
+});
