@@ -1,6 +1,7 @@
 import { fleetKeys } from '@clore-batch/shared';
 import { waitFor } from '@clore-batch/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Fleet } from './create-fleet';
 import { answersShort, type FleetKit, rentDirectly, startFleetKit } from './fleet-test-kit';
 import type { OrdersSnapshot } from './fleet-types';
 import type { ForeignOrderRecord } from './reaper';
@@ -26,6 +27,14 @@ describe('fleet: evidence, clocks, versions', () => {
   });
 
   const simOrder = (id: number) => kit.sim.orders().find((o) => o.id === id)!;
+  /** Wait (on the order book, no sleep) for a snapshot whose poll began `ms` after the current one's. */
+  async function pollsFor(fleet: Fleet, ms: number): Promise<void> {
+    const from = (await fleet.orderBook.next(0)).startedAt!;
+    let s = await fleet.orderBook.next(0);
+    while (s.startedAt! < from + ms) {
+      s = await fleet.orderBook.next(s.version);
+    }
+  }
   const inEnded = (s: OrdersSnapshot, id: number) => s.ended.some((o) => o.id === id);
 
   it('short my_orders answers never end a running order; a cancel requested meanwhile is sent', async () => {
@@ -86,10 +95,15 @@ describe('fleet: evidence, clocks, versions', () => {
     for (const offsetMs of [-300_000, 300_000]) {
       await kit.reset();
       kit.sim.sim.clock.advance(offsetMs);
-      const fleet = kit.fleet({ liveness: async () => false, settings: { reaperGraceMs: 300 } });
+      const fleet = kit.fleet({ liveness: async () => false, settings: { reaperGraceMs: 1_000 } });
       const server = kit.freshServer().id;
       // The lost-create case: the intent is written, the answer to create_order never comes.
-      await fleet.intents.record({ jobId: `job-clock${offsetMs}`, attempt: 1, serverId: server, at: Date.now() });
+      await fleet.intents.record({
+        jobId: `job-clock${offsetMs}`,
+        attempt: 1,
+        serverId: server,
+        at: Date.now(),
+      });
       const id = await rentDirectly(kit.client(), server);
       await fleet.start();
       // Ours (an intent explains it) and not live: reaped, never recorded as foreign.
@@ -102,24 +116,21 @@ describe('fleet: evidence, clocks, versions', () => {
   it('an intent whose tries are over no longer explains a later order on its server (someone else rented it)', async () => {
     const fleet = kit.fleet({
       liveness: async () => false,
-      settings: { reaperGraceMs: 300, intentMatchWindowMs: 300 },
+      settings: { reaperGraceMs: 1_000, intentMatchWindowMs: 300 },
     });
     const server = kit.freshServer().id;
     await fleet.intents.record({ jobId: 'job-refused', attempt: 1, serverId: server, at: Date.now() });
     await fleet.intents.settle('job-refused', 1, server);
     await fleet.start();
-    const first = await fleet.orderBook.next(0);
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    await pollsFor(fleet, 400);
     // Past the window: another tool on the same key rents the server.
     const other = await rentDirectly(kit.client(), server);
     const keys = fleetKeys(kit.prefix);
     await waitFor(async () => (await kit.db.hget(keys.foreignOrders, String(other))) !== null, {
       message: 'recorded as foreign',
     });
-    const seen = await fleet.orderBook.next(first.version);
-    await fleet.orderBook.next(seen.version + 1);
-    await new Promise((resolve) => setTimeout(resolve, 600));
-    await fleet.orderBook.next((await fleet.orderBook.current())!.version);
+    // Well past the grace: still not reaped.
+    await pollsFor(fleet, 2_000);
     expect(simOrder(other).active).toBe(true);
     const record = JSON.parse((await kit.db.hget(keys.foreignOrders, String(other)))!) as ForeignOrderRecord;
     expect(record.serverId).toBe(server);
@@ -127,17 +138,17 @@ describe('fleet: evidence, clocks, versions', () => {
 
   it('exclusive-key mode reaps an order no live attempt owns, intent or not; the default mode never does', async () => {
     const foreign = await rentDirectly(kit.client(), kit.freshServer().id);
-    const shared = kit.fleet({ settings: { reaperGraceMs: 300 } });
+    const shared = kit.fleet({ settings: { reaperGraceMs: 1_000 } });
     await shared.start();
-    const s = await shared.orderBook.next(0);
-    await shared.orderBook.next(s.version);
-    await new Promise((resolve) => setTimeout(resolve, 700));
-    await shared.orderBook.next((await shared.orderBook.current())!.version);
+    await pollsFor(shared, 2_000);
     expect(simOrder(foreign).active).toBe(true);
     await shared.stop();
-    const exclusive = kit.fleet({ settings: { reaperGraceMs: 300, exclusiveKey: true } });
+    const exclusive = kit.fleet({ settings: { reaperGraceMs: 1_000, exclusiveKey: true } });
     await exclusive.start();
-    await waitFor(() => !simOrder(foreign).active, { timeoutMs: 10_000, message: 'reaped in exclusive mode' });
+    await waitFor(() => !simOrder(foreign).active, {
+      timeoutMs: 10_000,
+      message: 'reaped in exclusive mode',
+    });
     expect(simOrder(foreign).endReason).toBe('cancelled');
   });
 });
