@@ -12,7 +12,7 @@ export interface CallRecord {
   code: number | null;
   /** HTTP status sent; 0 when none (hang, reset, lost response). */
   httpStatus: number;
-  fault?: EndpointFaultKind;
+  fault?: EndpointFaultKind | 'myOrdersEmpty' | 'myOrdersShort';
 }
 
 /** Bounded in-memory call log (oldest dropped first). */

@@ -33,8 +33,14 @@ describe('clore-sim command', () => {
       'localhost',
       '--usd-unit',
       'hour',
+      '--creation-fee-usd',
+      '0.25',
+      '--clock-offset-ms=-90000',
+      '--reprice',
+      '0.3:1.5',
+      '--no-required-price',
       '--faults',
-      '{"neverUp":0.5}',
+      '{"neverUp":0.5,"myOrdersShort":0.1,"myOrdersEmpty":0.05,"nullFields":0.2}',
       '--log-level',
       'silent',
     ]);
@@ -52,9 +58,17 @@ describe('clore-sim command', () => {
       clockSpeed: 60,
       sshHost: 'localhost',
       usdPriceUnit: 'hour',
-      faults: { neverUp: 0.5 },
+      faults: { neverUp: 0.5, myOrdersShort: 0.1, myOrdersEmpty: 0.05, nullFields: 0.2 },
+      provider: {
+        creationFeeUsd: 0.25,
+        clockOffsetMs: -90_000,
+        repriceChance: 0.3,
+        repriceFactor: 1.5,
+        enforceRequiredPrice: false,
+      },
     });
     expect(optionsFromArgs(['--help'])).toBe('help');
+    expect(() => optionsFromArgs(['--reprice', 'often'])).toThrow(/reprice/);
     expect(() => optionsFromArgs(['--shape', 'odd'])).toThrow(/shape/);
     expect(() => optionsFromArgs(['--key', 'a:doge=1'])).toThrow(/balance/);
     expect(() => optionsFromArgs(['--provisioning', '5'])).toThrow(/MIN-MAX/);

@@ -20,6 +20,11 @@ export const HELP = `clore-sim: a Clore API simulator with a real sshd per order
   --clock-speed X          sim time speed (default 1; 3600 = an hour of billing per second)
   --ssh-host H             host shown in pub_cluster (default 127.0.0.1)
   --usd-unit day|hour      unit of price.usd in the marketplace (default day)
+  --creation-fee-usd N     creation fee per order in USD, in the order's currency (default 0.1)
+  --clock-offset-ms=N      provider clock ahead (+) or behind (-) real time, ms (default 0)
+  --reprice P[:FACTOR]     chance a host reprices between listing and create, price x FACTOR
+                           (default 0; factor 1.2)
+  --no-required-price      do not refuse a create whose required_price is below the booked price
   --faults JSON            fault settings (README "Faults"), e.g. '{"endpoints":{"*":{"http502":0.05}}}'
   --log-level L            pino level (default info)
   -h, --help
@@ -73,6 +78,10 @@ export function optionsFromArgs(args: string[]): SimOptions | 'help' {
       'clock-speed': { type: 'string' },
       'ssh-host': { type: 'string' },
       'usd-unit': { type: 'string' },
+      'creation-fee-usd': { type: 'string' },
+      'clock-offset-ms': { type: 'string' },
+      reprice: { type: 'string' },
+      'no-required-price': { type: 'boolean' },
       faults: { type: 'string' },
       'log-level': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -96,6 +105,29 @@ export function optionsFromArgs(args: string[]): SimOptions | 'help' {
     }
     provisioningMs = [Number(match[1]), Number(match[2])];
   }
+  let reprice: { repriceChance: number; repriceFactor?: number } | undefined;
+  if (values.reprice !== undefined) {
+    const match = /^([\d.]+)(?::([\d.]+))?$/.exec(values.reprice);
+    if (!match) {
+      throw new Error('--reprice must be P or P:FACTOR, e.g. 0.3:1.2');
+    }
+    reprice = { repriceChance: Number(match[1]) };
+    if (match[2] !== undefined) {
+      reprice.repriceFactor = Number(match[2]);
+    }
+  }
+  const provider: NonNullable<SimOptions['provider']> = { ...reprice };
+  const creationFeeUsd = numberFlag(values['creation-fee-usd'], 'creation-fee-usd');
+  if (creationFeeUsd !== undefined) {
+    provider.creationFeeUsd = creationFeeUsd;
+  }
+  const clockOffsetMs = numberFlag(values['clock-offset-ms'], 'clock-offset-ms');
+  if (clockOffsetMs !== undefined) {
+    provider.clockOffsetMs = clockOffsetMs;
+  }
+  if (values['no-required-price'] === true) {
+    provider.enforceRequiredPrice = false;
+  }
   const options: SimOptions = {
     port: numberFlag(values.port, 'port') ?? 8077,
     host: values.host,
@@ -112,6 +144,7 @@ export function optionsFromArgs(args: string[]): SimOptions | 'help' {
     clockSpeed: numberFlag(values['clock-speed'], 'clock-speed'),
     sshHost: values['ssh-host'],
     usdPriceUnit: values['usd-unit'] as SimOptions['usdPriceUnit'],
+    provider,
     faults: values.faults ? normalizeFaults(JSON.parse(values.faults) as FaultSettings) : undefined,
     logger: createLogger({ level: values['log-level'] ?? 'info', base: { service: 'clore-sim' } }),
   };

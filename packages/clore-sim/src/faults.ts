@@ -45,7 +45,32 @@ export interface FaultSettings {
   latencyMs?: [number, number];
   /** Per running spot order, the chance per sim hour of being outbid (the order ends, reason `outbid`). */
   spotOutbidPerHour?: number;
+  /** Per my_orders answer, the chance that it lists no order at all (Part A 7: answers can be empty). */
+  myOrdersEmpty?: number;
+  /** Per my_orders answer, the chance that it leaves out some of the active orders (at least one). */
+  myOrdersShort?: number;
+  /**
+   * Per display field of each of the key's own orders in a my_orders answer, the chance it is sent
+   * as `null` (the fields of MY_ORDERS_NULLABLE_FIELDS; Part A 16).
+   */
+  nullFields?: number;
 }
+
+/** The fields of the key's own orders that the `nullFields` fault may send as `null`. */
+export const MY_ORDERS_NULLABLE_FIELDS = [
+  'http_pub',
+  'http_port',
+  'auto_login',
+  'owner',
+  'rating',
+  'reliability',
+  'cuda_version',
+  'gpu_array',
+  'gpu_count',
+  'total_gpus',
+  'order_end',
+  'fee',
+] as const;
 
 /** The shape `PUT /_sim/faults`, `--faults` and `SimOptions.faults` must have (unknown keys rejected). */
 const EndpointFaultsSchema = z.strictObject({
@@ -66,6 +91,9 @@ export const FaultSettingsSchema = z.strictObject({
   sshRefuseMs: z.number().min(0).optional(),
   spotOutbidPerHour: z.number().min(0).optional(),
   latencyMs: z.tuple([z.number().min(0), z.number().min(0)]).optional(),
+  myOrdersEmpty: z.number().min(0).max(1).optional(),
+  myOrdersShort: z.number().min(0).max(1).optional(),
+  nullFields: z.number().min(0).max(1).optional(),
 });
 
 /** A validated private copy of fault settings; throws on an unknown key or an out-of-range value. */

@@ -3,6 +3,11 @@ import type { Logger } from '@clore-batch/shared';
 import { silentLogger } from '@clore-batch/shared';
 import { type Balances, type Currency, DEFAULT_BALANCES } from './currencies';
 import { type FaultSettings, normalizeFaults } from './faults';
+import {
+  type ProviderSettings,
+  type ResolvedProviderSettings,
+  resolveProviderSettings,
+} from './provider-settings';
 
 export type ResponseShape = 'real' | 'seed';
 
@@ -47,6 +52,8 @@ export interface SimOptions {
   tickMs?: number;
   /** Unit of `price.usd.*` in the marketplace (default `day`, clore-api.md Part A 5). */
   usdPriceUnit?: 'day' | 'hour';
+  /** Fees, clock offset, repricing, the required_price guard (src/provider-settings.ts). */
+  provider?: ProviderSettings;
   logger?: Logger;
 }
 
@@ -70,6 +77,7 @@ export interface ResolvedOptions {
   sshHost: string;
   tickMs: number;
   usdPriceUnit: 'day' | 'hour';
+  provider: ResolvedProviderSettings;
   logger: Logger;
   /** A random id for this simulator instance; it marks the processes of its orders. */
   instanceId: string;
@@ -111,6 +119,7 @@ export function resolveOptions(options: SimOptions = {}): ResolvedOptions {
     sshHost: options.sshHost ?? '127.0.0.1',
     tickMs: options.tickMs ?? 200,
     usdPriceUnit: options.usdPriceUnit ?? 'day',
+    provider: resolveProviderSettings(options.provider),
     logger: options.logger ?? silentLogger(),
     instanceId: randomBytes(8).toString('hex'),
   };

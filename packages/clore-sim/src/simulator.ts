@@ -1,5 +1,6 @@
 import type { Logger } from '@clore-batch/shared';
 import { forComponent } from '@clore-batch/shared';
+import { MyOrdersOutages } from './api/my-orders-outage';
 import { CallLog } from './call-log';
 import { SimClock } from './clock';
 import { type Balances, type Currency, isCurrency } from './currencies';
@@ -10,8 +11,10 @@ import type { SimServer } from './market/server';
 import { type ResolvedKey, type ResolvedOptions, resolveOptions, type SimOptions } from './options';
 import { billOrder } from './orders/billing';
 import { checkCreate } from './orders/create-checks';
+import { ForeignOrders } from './orders/foreign-orders';
 import { type CreateOrderInput, newOrder } from './orders/new-order';
 import { type EndReason, isActive, type SimOrder } from './orders/order';
+import { repriceServer } from './orders/reprice';
 import { RateLimiter } from './rate-limiter';
 import { createRng, type Rng } from './rng';
 
@@ -33,6 +36,10 @@ export class Simulator {
   faultRng: Rng;
   servers = new Map<number, SimServer>();
   orders = new Map<number, SimOrder>();
+  /** Other tools' orders on a key (Part A 16), added by `/_sim/keys/:key/foreign-orders`. */
+  readonly foreignOrders = new ForeignOrders();
+  /** my_orders answers empty or short for a time window (`/_sim/my-orders-fault`). */
+  readonly myOrdersOutages = new MyOrdersOutages();
   private balances = new Map<string, Balances>();
   private keys = new Map<string, ResolvedKey>();
   private nextOrderId = 0;
@@ -45,7 +52,7 @@ export class Simulator {
   constructor(options: SimOptions = {}) {
     this.options = resolveOptions(options);
     this.log = forComponent(this.options.logger, 'clore-sim');
-    this.clock = new SimClock(this.options.clockSpeed);
+    this.clock = new SimClock(this.options.clockSpeed, Date.now, this.options.provider.clockOffsetMs);
     this.rateLimiter = new RateLimiter(this.options.limits);
     this.faults = normalizeFaults(this.options.faults);
     this.faultRng = createRng(this.options.seed + 1);
@@ -127,11 +134,16 @@ export class Simulator {
     }
     this.tick();
     const server = this.servers.get(input.serverId);
+    if (server && this.faultRng.chance(this.options.provider.repriceChance)) {
+      repriceServer(server, this.options.provider.repriceFactor);
+      this.log.info({ serverId: server.id, factor: this.options.provider.repriceFactor }, 'host repriced');
+    }
     const check = checkCreate(input, server, {
       key,
       ownServers: this.ownServersOf(key),
       balances: this.balancesOf(key),
       activeOnServer: this.activeOrdersOn(input.serverId),
+      provider: this.options.provider,
     });
     if (!check.ok || !server) {
       releasePorts();
@@ -309,6 +321,9 @@ export class Simulator {
     this.faults = normalizeFaults(this.options.faults);
     this.faultRng = createRng(this.options.seed + 1);
     this.clock.setSpeed(this.options.clockSpeed);
+    this.clock.setOffset(this.options.provider.clockOffsetMs);
+    this.foreignOrders.clear();
+    this.myOrdersOutages.clear();
     this.populate();
   }
 

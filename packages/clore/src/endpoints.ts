@@ -8,6 +8,7 @@ export const ENDPOINTS = [
   'cancel_orders',
   'spot_marketplace',
   'set_spot_price',
+  'renter_fees',
 ] as const;
 
 export type Endpoint = (typeof ENDPOINTS)[number];
@@ -36,4 +37,5 @@ export const DEFAULT_LANE: Readonly<Record<Endpoint, Lane>> = {
   marketplace: 'reads',
   wallets: 'reads',
   spot_marketplace: 'reads',
+  renter_fees: 'reads',
 };

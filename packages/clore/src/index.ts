@@ -5,8 +5,11 @@ export {
   type CreateOrderResult,
   type FindOrderByServerOptions,
   type Marketplace,
+  type MyOrdersReport,
+  type UnreadableOrder,
 } from './client/clore-client';
 export { type CreateOrderOptions, createOrderBody, type OrderType } from './client/create-order-request';
+export { createFeeBook, type FeeBook, type FeeBookOptions } from './client/fee-book';
 export {
   backoffDelayMs,
   isRetryable,
@@ -21,6 +24,7 @@ export {
   type CloreJobFailureReason,
   classifyCloreError,
   ERROR_STRING_RULES,
+  REQUIRED_PRICE_REFUSED,
 } from './errors/classify';
 export { CloreApiError, type CloreApiErrorExtra, type CloreApiErrorOptions } from './errors/clore-api-error';
 export { CloreBadResponseError } from './errors/clore-bad-response-error';
@@ -34,6 +38,7 @@ export {
   type RateLimiterOptions,
 } from './limiter/rate-limiter';
 export { type Order, orderSpendUsd } from './model/order';
+export type { RenterFees } from './model/renter-fees';
 export { type Server, type ServerSpecs, serverUsdPerHour } from './model/server';
 export type { SpotMarket, SpotOffer } from './model/spot-market';
 export type { SshEndpoint } from './model/ssh-endpoint';

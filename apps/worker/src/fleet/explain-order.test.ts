@@ -13,6 +13,7 @@ const order = (id: number, serverId: number, createdAt?: number): Order => ({
   active: true,
   online: true,
   containerUp: true,
+  deployed: true,
   ready: true,
   spot: false,
   ...(createdAt === undefined ? {} : { createdAt }),

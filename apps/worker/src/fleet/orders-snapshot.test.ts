@@ -15,6 +15,7 @@ function order(id: number, extra: Partial<Order> = {}): Order {
     active: true,
     online: true,
     containerUp: true,
+    deployed: true,
     ready: true,
     spot: false,
     ...extra,

@@ -27,6 +27,7 @@ describe('orderCostUsd', () => {
     active: true,
     online: true,
     containerUp: true,
+    deployed: true,
     ready: true,
     spot: false,
   };

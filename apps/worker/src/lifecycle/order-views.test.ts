@@ -14,6 +14,7 @@ function order(id: number, serverId: number, extra: Partial<Order> = {}): Order 
     active: true,
     online: true,
     containerUp: true,
+    deployed: true,
     ready: true,
     spot: false,
     ...extra,

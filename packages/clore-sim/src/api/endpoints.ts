@@ -1,9 +1,12 @@
 import type { z } from 'zod';
 import { CURRENCIES, roundAmount, SPOT_MAX_STEP, USD_RATES } from '../currencies';
+import { keyHash } from '../key-hash';
 import { marketplaceServerView } from '../market/server-view';
 import { isActive, type SimOrder } from '../orders/order';
-import { orderView } from '../orders/order-view';
+import { creationFeeOf } from '../provider-settings';
 import type { Simulator } from '../simulator';
+import { myOrdersAnswer } from './my-orders-answer';
+import type { MyOrdersAnswerFault } from './my-orders-outage';
 import { type ApiResult, apiCode, custom, ok } from './result';
 import { CancelOrderBody, CancelOrdersBody, CreateOrderBody, SetSpotPriceBody } from './schemas';
 
@@ -22,6 +25,8 @@ export type EndpointHandler = (
 /** Extra info the HTTP layer needs about a call (the order a create made, for lost-response faults). */
 export interface EndpointContext {
   createdOrder?: SimOrder;
+  /** A my_orders answer that was made empty or short on purpose (recorded in the call log). */
+  answerFault?: MyOrdersAnswerFault;
 }
 
 function parse<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> | undefined {
@@ -49,14 +54,36 @@ const wallets: EndpointHandler = (sim, key) => {
   });
 };
 
-const myOrders: EndpointHandler = (sim, key, { query }) => {
-  sim.tick();
-  const completed = query.return_completed === 'true';
-  const orders = sim
-    .ordersOf(key)
-    .filter((o) => completed || isActive(o))
-    .map((o) => orderView(o, sim.servers.get(o.serverId), sim.options.shape, sim.options.sshHost));
-  return ok({ orders });
+function myOrdersHandler(context: EndpointContext): EndpointHandler {
+  return (sim, key, { query }) => {
+    sim.tick();
+    const answer = myOrdersAnswer(sim, key, query.return_completed === 'true');
+    if (answer.fault !== undefined) {
+      context.answerFault = answer.fault;
+    }
+    return ok({ orders: answer.orders });
+  };
+}
+
+/**
+ * `GET /v1/renter_fees` (clore-api.md Part B 11): the creation fees this simulator charges, per
+ * order type and currency. The simulator charges no renter fee on top of the price (base 0).
+ */
+const renterFees: EndpointHandler = (sim) => {
+  const perCurrency = (value: (currency: (typeof CURRENCIES)[number]) => number) =>
+    Object.fromEntries(CURRENCIES.map((currency) => [currency, value(currency)]));
+  const provider = sim.options.provider;
+  return ok({
+    renter_fees: {
+      on_demand: { base: perCurrency(() => 0) },
+      spot: { base: perCurrency(() => 0) },
+    },
+    creation_fees: {
+      on_demand: perCurrency((currency) => creationFeeOf(provider, currency, 'on-demand')),
+      spot: perCurrency((currency) => creationFeeOf(provider, currency, 'spot')),
+    },
+    poh_balance: 0,
+  });
 };
 
 export function createOrderHandler(context: EndpointContext): EndpointHandler {
@@ -78,6 +105,7 @@ export function createOrderHandler(context: EndpointContext): EndpointHandler {
       jupyterToken: input.jupyter_token,
       ports: input.ports,
       requiredPrice: input.required_price,
+      dockerhubAuth: input.dockerhub_auth,
     });
     if (!outcome.ok) {
       return custom(outcome.error);
@@ -87,6 +115,20 @@ export function createOrderHandler(context: EndpointContext): EndpointHandler {
   };
 }
 
+/** Cancel another tool's order on this key; undefined when `id` is not one. */
+function cancelForeign(sim: Simulator, key: string, id: number): 'cancelled' | 'not_active' | undefined {
+  const foreign = sim.foreignOrders.get(id);
+  if (foreign === undefined || foreign.keyHash !== keyHash(key)) {
+    return undefined;
+  }
+  if (foreign.cancelledAtSim !== undefined) {
+    return 'not_active';
+  }
+  foreign.cancelledAtSim = sim.clock.now();
+  sim.log.warn({ orderId: id }, 'a foreign order was cancelled');
+  return 'cancelled';
+}
+
 const cancelOrder: EndpointHandler = (sim, key, { body }) => {
   const input = parse(CancelOrderBody, body);
   if (!input) {
@@ -94,6 +136,10 @@ const cancelOrder: EndpointHandler = (sim, key, { body }) => {
   }
   if ((input.issue ?? '').length > 2048) {
     return custom('issue_description_too_long');
+  }
+  const foreign = cancelForeign(sim, key, input.id);
+  if (foreign !== undefined) {
+    return foreign === 'cancelled' ? ok() : custom('order_not_active');
   }
   const order = sim.orders.get(input.id);
   if (!order || order.key !== key) {
@@ -113,6 +159,13 @@ const cancelOrders: EndpointHandler = (sim, key, { body }) => {
   }
   const failed: string[] = [];
   for (const id of input.order_ids) {
+    const foreign = cancelForeign(sim, key, id);
+    if (foreign !== undefined) {
+      if (foreign !== 'cancelled') {
+        failed.push(String(id));
+      }
+      continue;
+    }
     const order = sim.orders.get(id);
     if (!order || order.key !== key || !isActive(order)) {
       failed.push(String(id));
@@ -187,12 +240,13 @@ export function endpoints(context: EndpointContext): Record<string, EndpointHand
   return {
     marketplace,
     wallets,
-    my_orders: myOrders,
+    my_orders: myOrdersHandler(context),
     create_order: createOrderHandler(context),
     cancel_order: cancelOrder,
     cancel_orders: cancelOrders,
     spot_marketplace: spotMarketplace,
     set_spot_price: setSpotPrice,
+    renter_fees: renterFees,
   };
 }
 
@@ -205,4 +259,5 @@ export const ENDPOINT_NAMES = [
   'cancel_orders',
   'spot_marketplace',
   'set_spot_price',
+  'renter_fees',
 ] as const;

@@ -18,6 +18,8 @@ export const CreateOrderBody = z.looseObject({
   command: z.string().optional(),
   required_price: z.number().optional(),
   autossh_entrypoint: z.union([z.boolean(), z.string()]).optional(),
+  /** Registry credentials for a private image (clore-api.md Part A 15); format not public. */
+  dockerhub_auth: z.string().optional(),
 });
 
 export const CancelOrderBody = z.looseObject({

@@ -2,8 +2,8 @@ import type { Socket } from 'node:net';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type EndpointContext, endpoints } from '../api/endpoints';
 import { type ApiResult, apiCode } from '../api/result';
-import { preciseNow } from '../call-log';
-import { type EndpointFaultKind, rollEndpointFault } from '../faults';
+import { type CallRecord, preciseNow } from '../call-log';
+import { rollEndpointFault } from '../faults';
 import { keyHash } from '../key-hash';
 import type { Simulator } from '../simulator';
 
@@ -39,7 +39,7 @@ export function registerApiRoutes(app: FastifyInstance, sim: Simulator, hung: Hu
     const started = performance.now();
     const endpoint = (request.params as { '*': string })['*'].replace(/\/+$/, '');
     const key = headerValue(request.headers.auth);
-    const record = (code: number | null, httpStatus: number, fault?: EndpointFaultKind) => {
+    const record = (code: number | null, httpStatus: number, fault?: CallRecord['fault']) => {
       sim.calls.add({
         keyHash: key === undefined ? null : keyHash(key),
         endpoint,
@@ -51,7 +51,12 @@ export function registerApiRoutes(app: FastifyInstance, sim: Simulator, hung: Hu
       });
     };
     const send = (result: ApiResult) => {
-      record(result.body.code, result.status);
+      const answerFault = context.answerFault;
+      record(
+        result.body.code,
+        result.status,
+        answerFault === undefined ? undefined : answerFault === 'empty' ? 'myOrdersEmpty' : 'myOrdersShort',
+      );
       return reply.code(result.status).type('application/json').send(JSON.stringify(result.body));
     };
     const hang = () => {
@@ -64,13 +69,13 @@ export function registerApiRoutes(app: FastifyInstance, sim: Simulator, hung: Hu
       request.raw.socket.destroy();
     };
 
+    const context: EndpointContext = {};
     if (!sim.isKnownKey(key)) {
       return send(apiCode(3));
     }
     if (!sim.rateLimiter.tryAcquire(key, endpoint === 'create_order')) {
       return send(apiCode(5));
     }
-    const context: EndpointContext = {};
     const handler = endpoints(context)[endpoint];
     if (!handler) {
       return send(apiCode(4));

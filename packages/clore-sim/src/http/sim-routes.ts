@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { isCurrency, USD_RATES } from '../currencies';
 import { type FaultSettings, FaultSettingsSchema } from '../faults';
 import { keyHash } from '../key-hash';
+import { ForeignOrderSpecSchema } from '../orders/foreign-orders';
 import { isActive } from '../orders/order';
 import { orderSummary } from '../orders/order-summary';
 import type { Simulator } from '../simulator';
@@ -11,6 +12,14 @@ const BalanceBody = z.object({ key: z.string(), currency: z.string(), amount: z.
 const ClockBody = z.object({
   speed: z.number().positive().optional(),
   advanceMs: z.number().min(0).optional(),
+  /** The provider's clock this many ms ahead (+) or behind (-) real time, from now on. */
+  offsetMs: z.number().finite().optional(),
+});
+const MyOrdersFaultBody = z.strictObject({
+  mode: z.enum(['empty', 'short']),
+  forMs: z.number().positive(),
+  /** Only this key's answers (the key or its keyHash); every key when absent. */
+  key: z.string().optional(),
 });
 const RentBody = z.object({ rented: z.boolean().default(true) }).default({ rented: true });
 const OnlineBody = z.object({ online: z.boolean() });
@@ -47,10 +56,15 @@ export function registerSimRoutes(app: FastifyInstance, sim: Simulator): void {
     rates: USD_RATES,
   }));
 
+  /** A configured key named by itself or by its keyHash. */
+  const findKey = (name: string) => sim.options.keys.find((k) => k.key === name || keyHash(k.key) === name);
+
   app.get('/_sim/state', async () => {
     sim.tick();
     return {
-      clock: { now: sim.clock.now(), speed: sim.clock.speed },
+      clock: { now: sim.clock.now(), speed: sim.clock.speed, offsetMs: sim.clock.offsetMs },
+      provider: sim.options.provider,
+      myOrdersFaults: sim.myOrdersOutages.list(),
       shape: sim.options.shape,
       limits: sim.options.limits,
       faults: sim.faults,
@@ -99,17 +113,75 @@ export function registerSimRoutes(app: FastifyInstance, sim: Simulator): void {
   app.post('/_sim/clock', async (request, reply) => {
     const body = ClockBody.safeParse(request.body);
     if (!body.success) {
-      return reply.code(400).send(bad('need {speed?: number > 0, advanceMs?: number >= 0}'));
+      return reply
+        .code(400)
+        .send(bad('need {speed?: number > 0, advanceMs?: number >= 0, offsetMs?: number}'));
     }
     sim.tick();
     if (body.data.advanceMs !== undefined) {
       sim.clock.advance(body.data.advanceMs);
     }
+    if (body.data.offsetMs !== undefined) {
+      sim.clock.setOffset(body.data.offsetMs);
+    }
     if (body.data.speed !== undefined) {
       sim.clock.setSpeed(body.data.speed);
     }
     sim.tick();
-    return { ok: true, speed: sim.clock.speed, now: sim.clock.now() };
+    return { ok: true, speed: sim.clock.speed, now: sim.clock.now(), offsetMs: sim.clock.offsetMs };
+  });
+
+  app.post('/_sim/keys/:key/foreign-orders', async (request, reply) => {
+    const key = findKey((request.params as { key: string }).key);
+    const body = ForeignOrderSpecSchema.safeParse(request.body ?? {});
+    if (!key || !body.success) {
+      return reply
+        .code(key ? 400 : 404)
+        .send(bad(key ? (body.error?.message ?? 'bad body') : 'no such key (give the key or its keyHash)'));
+    }
+    const added = sim.foreignOrders.add(key.key, body.data, sim.clock.now());
+    return { ok: true, ids: added.map((o) => o.id) };
+  });
+
+  app.delete('/_sim/keys/:key/foreign-orders', async (request, reply) => {
+    const key = findKey((request.params as { key: string }).key);
+    if (!key) {
+      return reply.code(404).send(bad('no such key'));
+    }
+    sim.foreignOrders.clear(key.key);
+    return { ok: true };
+  });
+
+  app.get('/_sim/foreign-orders', async () => ({
+    orders: sim.foreignOrders.list().map((o) => ({
+      id: o.id,
+      keyHash: o.keyHash,
+      serverId: o.serverId,
+      cancelled: o.cancelledAtSim !== undefined,
+      cancelledAtSim: o.cancelledAtSim,
+    })),
+  }));
+
+  app.post('/_sim/my-orders-fault', async (request, reply) => {
+    const body = MyOrdersFaultBody.safeParse(request.body ?? {});
+    if (!body.success) {
+      return reply.code(400).send(bad('need {mode: "empty"|"short", forMs: number > 0, key?: string}'));
+    }
+    const key = body.data.key === undefined ? undefined : findKey(body.data.key);
+    if (body.data.key !== undefined && !key) {
+      return reply.code(404).send(bad('no such key'));
+    }
+    const until = sim.myOrdersOutages.start(
+      body.data.mode,
+      body.data.forMs,
+      key ? { key: key.key } : undefined,
+    );
+    return { ok: true, until };
+  });
+
+  app.delete('/_sim/my-orders-fault', async () => {
+    sim.myOrdersOutages.clear();
+    return { ok: true };
   });
 
   app.get('/_sim/faults', async () => sim.faults);

@@ -1,5 +1,6 @@
 import { type Balances, type Currency, toUsd } from '../currencies';
 import type { SimServer } from '../market/server';
+import { creationFeeOf, type ResolvedProviderSettings } from '../provider-settings';
 import { isActive, type OrderType, type SimOrder } from './order';
 
 export interface CreateRequest {
@@ -7,25 +8,37 @@ export interface CreateRequest {
   type: OrderType;
   currency: Currency;
   spotPrice: number | undefined;
+  /** The per-day price the renter expects (Part A 14); a higher booked price is refused. */
+  requiredPrice?: number | undefined;
 }
 
 export type CreateCheck =
   | { ok: true; price: number; creationFee: number; outbids: SimOrder | undefined }
   | { ok: false; error: string };
 
-/** Share of one day's price charged once at creation. */
-export const CREATION_FEE_SHARE = 0.005;
+/**
+ * OUR ASSUMPTION (docs/decisions/0106): the code-6 error string of a create whose `required_price`
+ * is below the price the order would be booked at. The real string is not public.
+ */
+export const REQUIRED_PRICE_ERROR = 'price_above_required_price';
 
 /**
  * The checks create_order makes before an order exists, in this order: server exists, not on
  * GigaSPOT, online, not the caller's own, currency allowed, no second spot order of the caller on
- * this server, not rented, spot bid high enough, balance covers the creation fee. A spot bid that
- * beats another key's running spot order (in USD) outbids it.
+ * this server, not rented, spot bid high enough, the booked price not above `required_price`,
+ * balance covers the creation fee (the fee model of `provider`). A spot bid that beats another
+ * key's running spot order (in USD) outbids it.
  */
 export function checkCreate(
   request: CreateRequest,
   server: SimServer | undefined,
-  context: { key: string; ownServers: number[]; balances: Balances; activeOnServer: SimOrder[] },
+  context: {
+    key: string;
+    ownServers: number[];
+    balances: Balances;
+    activeOnServer: SimOrder[];
+    provider: Pick<ResolvedProviderSettings, 'creationFeeUsd' | 'enforceRequiredPrice'>;
+  },
 ): CreateCheck {
   if (!server) {
     return { ok: false, error: 'server-dont-exist' };
@@ -68,7 +81,14 @@ export function checkCreate(
     return { ok: false, error: 'server-already-rented' };
   }
   const price = request.type === 'spot' ? (request.spotPrice ?? minSpot) : listPrice;
-  const creationFee = Number((price * CREATION_FEE_SHARE).toFixed(10));
+  if (
+    context.provider.enforceRequiredPrice &&
+    request.requiredPrice !== undefined &&
+    request.requiredPrice < price * (1 - 1e-9)
+  ) {
+    return { ok: false, error: REQUIRED_PRICE_ERROR };
+  }
+  const creationFee = creationFeeOf(context.provider, request.currency, request.type);
   if (context.balances[request.currency] <= creationFee) {
     return { ok: false, error: 'not_enough_balance' };
   }

@@ -13,6 +13,7 @@ export interface CreateOrderInput extends CreateRequest {
   jupyterToken?: string;
   ports?: Record<string, string>;
   requiredPrice?: number;
+  dockerhubAuth?: string;
 }
 
 export interface NewOrderParams {
@@ -54,6 +55,7 @@ export function newOrder(p: NewOrderParams): SimOrder {
     jupyterToken: input.jupyterToken,
     ports: { ...input.ports },
     requiredPrice: input.requiredPrice,
+    dockerhubAuth: input.dockerhubAuth,
     sshPort: p.ports.sshPort,
     extraTcpPorts: p.ports.extraTcpPorts,
     httpPort: p.ports.httpPort,

@@ -1,3 +1,4 @@
+import { keyHash } from '../key-hash';
 import type { SimOrder } from './order';
 import { isActive } from './order';
 
@@ -37,6 +38,10 @@ export function orderSummary(order: SimOrder) {
     envKeys: Object.keys(order.env),
     hasSshKey: order.sshKey !== undefined,
     hasSshPassword: order.sshPassword !== undefined,
+    /** `set` when create_order had `dockerhub_auth`; its value is never shown, only a hash. */
+    dockerhubAuth: order.dockerhubAuth === undefined ? undefined : ('set' as const),
+    dockerhubAuthHash: order.dockerhubAuth === undefined ? undefined : keyHash(order.dockerhubAuth),
+    requiredPrice: order.requiredPrice,
     mrlHours: order.mrlHours,
   };
 }

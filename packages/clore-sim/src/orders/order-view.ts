@@ -24,6 +24,11 @@ function realView(order: SimOrder, server: SimServer | undefined, sshHost: strin
     creation_fee: order.creationFee,
     spend: round(order.spend),
     ct: Math.floor(order.createdAtSim / 1000),
+    // Part A 17: more fields seen in 2026-07 (`fee` is null on a USD-Blockchain order).
+    order_end: Math.floor((order.createdAtSim + order.mrlHours * 3_600_000) / 1000),
+    fee: order.currency === 'USD-Blockchain' ? null : 0,
+    gpu_count: server?.gpuCount ?? 0,
+    total_gpus: server?.gpuCount ?? 0,
     mrl: order.mrlHours,
     image: order.image,
     specs: server ? specsOf(server) : {},
@@ -32,7 +37,8 @@ function realView(order: SimOrder, server: SimServer | undefined, sshHost: strin
     http_port: order.httpPort ?? '',
     http_pub: order.httpPort ? `${order.id}.http.clore-sim.invalid` : '',
     online: isActive(order) && (server?.online ?? false),
-    mon_container: isActive(order) ? order.monContainer : 0,
+    // 2 = deployed (Part A §7): an order that is up shows 2 (branch sim-host stages 0 -> 1 -> 2).
+    mon_container: isActive(order) && order.monContainer === 1 ? 2 : 0,
     auto_login: '',
     spot: order.type === 'spot',
     expired: !isActive(order),

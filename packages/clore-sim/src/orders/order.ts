@@ -28,6 +28,8 @@ export interface SimOrder {
   jupyterToken: string | undefined;
   ports: Record<string, string>;
   requiredPrice: number | undefined;
+  /** create_order's `dockerhub_auth` (a secret: /_sim/ shows only that it is set, and a hash). */
+  dockerhubAuth: string | undefined;
   sshPort: number;
   /** Public ports for the other tcp ports asked for (nothing listens on them). */
   extraTcpPorts: Record<string, number>;

@@ -1,13 +1,14 @@
 import { type SimHandle, type SimServer, startSimulator } from '@clore-batch/clore-sim';
 import { waitFor } from '@clore-batch/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { classifyCloreError } from '../errors/classify';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { classifyCloreError, REQUIRED_PRICE_REFUSED } from '../errors/classify';
 import { CloreApiError } from '../errors/clore-api-error';
 import { CloreTransportError } from '../errors/clore-transport-error';
 import { hashApiKey } from '../hash-api-key';
 import { orderSpendUsd } from '../model/order';
 import { sendRequest } from '../transport/send-request';
 import { CloreClient } from './clore-client';
+import { createFeeBook } from './fee-book';
 
 const KEY = 'sim-test-key-real-shape';
 const OWNER_KEY = 'sim-test-key-host';
@@ -138,6 +139,8 @@ describe('CloreClient against the simulator (real shape)', () => {
       ready: true,
       online: true,
       containerUp: true,
+      deployed: true,
+      monContainer: 2,
       ssh: { host: '127.0.0.1', user: 'root' },
     });
     expect(ready?.ssh?.port).toBeGreaterThan(0);
@@ -147,6 +150,7 @@ describe('CloreClient against the simulator (real shape)', () => {
     expect(await client.myOrders()).toEqual([]);
     const all = await client.myOrders({ returnCompleted: true });
     expect(all.find((o) => o.id === id)).toMatchObject({ expired: true, active: false, ready: false });
+    expect(all.find((o) => o.id === id)?.ssh).toBeUndefined();
     const cancelAgain = await caught(client.cancelOrder({ id }));
     expect(cancelAgain).toMatchObject({ apiError: 'order_not_active' });
     expect(classifyCloreError(cancelAgain).action).toBe('already_done');
@@ -494,6 +498,205 @@ describe('CloreClient against the simulator (price.usd per hour)', () => {
     } finally {
       await daily.close();
       await hourly.close();
+    }
+  });
+});
+
+describe('CloreClient against the simulator (provider fidelity)', () => {
+  const FIDELITY_KEY = 'sim-test-key-fidelity';
+  let sim: SimHandle;
+  const used = new Set<number>();
+  const fresh = (currency = 'USD-Blockchain') => {
+    const server = pick(
+      sim,
+      (s) => rentable(s) && !used.has(s.id) && (s.allowedCoins as string[]).includes(currency),
+    );
+    used.add(server.id);
+    return server;
+  };
+
+  beforeAll(async () => {
+    sim = await startSimulator({
+      seed: 8,
+      servers: 60,
+      limits: FAST,
+      provisioningMs: [20, 50],
+      keys: [{ key: FIDELITY_KEY }],
+    });
+  });
+
+  afterAll(async () => {
+    await sim.close();
+  });
+
+  afterEach(async () => {
+    // Every test cancels what it rented, so no sshd outlives it. Wait until the orders are up first:
+    // a cancel while an order's sshd is still starting can race the removal of its files (sim host).
+    await waitFor(() => sim.orders().every((o) => !o.active || o.sshdRunning), {
+      message: 'the orders are up',
+    });
+    const ids = (await clientFor(sim, FIDELITY_KEY).myOrders())
+      .filter((o) => o.id < 9_000_000)
+      .map((o) => o.id);
+    if (ids.length > 0) {
+      await clientFor(sim, FIDELITY_KEY).cancelOrders({ ids });
+    }
+    await sim.sim.settle();
+  });
+
+  const control = async (method: 'POST' | 'DELETE', path: string, body?: unknown) => {
+    const response = await fetch(`${sim.url}${path}`, {
+      method,
+      ...(body === undefined
+        ? {}
+        : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+    });
+    expect(response.status).toBe(200);
+    return (await response.json()) as { ids?: number[] };
+  };
+
+  it('a malformed foreign order on the key neither hides ours nor the readable foreign one', async () => {
+    const client = clientFor(sim, FIDELITY_KEY);
+    const server = fresh();
+    await client.createOrder({
+      serverId: server.id,
+      type: 'on-demand',
+      currency: 'USD-Blockchain',
+      image: 'x',
+    });
+    const nulls = await control('POST', `/_sim/keys/${hashApiKey(FIDELITY_KEY)}/foreign-orders`, {
+      nullFields: [
+        'http_pub',
+        'pub_cluster',
+        'tcp_ports',
+        'spend',
+        'fee',
+        'order_end',
+        'gpu_count',
+        'rating',
+      ],
+    });
+    const broken = await control('POST', `/_sim/keys/${hashApiKey(FIDELITY_KEY)}/foreign-orders`, {
+      nullFields: ['currency', 'price'],
+    });
+    try {
+      const report = await client.myOrdersReport({});
+      expect(report.orders.map((o) => o.serverId)).toContain(server.id);
+      const foreign = report.orders.find((o) => o.id === nulls.ids?.[0]);
+      expect(foreign).toMatchObject({ active: true, deployed: true, ready: true });
+      expect(foreign?.spend).toBeUndefined();
+      expect(foreign?.ssh).toBeUndefined();
+      expect(report.unreadable).toEqual([
+        {
+          index: expect.any(Number),
+          id: broken.ids?.[0],
+          serverId: expect.any(Number),
+          problems: [expect.stringContaining('currency missing'), expect.stringContaining('price missing')],
+        },
+      ]);
+      expect((await client.myOrders()).length).toBe(2);
+    } finally {
+      await control('DELETE', `/_sim/keys/${hashApiKey(FIDELITY_KEY)}/foreign-orders`);
+    }
+  });
+
+  it('reads the Part A 17 fields the simulator sends, and fee null on USD-Blockchain as absent', async () => {
+    const client = clientFor(sim, FIDELITY_KEY);
+    const server = fresh();
+    await client.createOrder({
+      serverId: server.id,
+      type: 'on-demand',
+      currency: 'USD-Blockchain',
+      image: 'x',
+    });
+    const order = await client.findOrderByServer({ serverId: server.id });
+    expect(order).toMatchObject({
+      gpuCount: server.gpuCount,
+      totalGpus: server.gpuCount,
+      ownerId: server.owner,
+      cudaVersion: server.cudaVersion,
+      reliability: server.reliability,
+    });
+    expect(order?.gpuArray).toHaveLength(server.gpuCount);
+    expect(order?.fee).toBeUndefined();
+    expect(order?.orderEnd).toBe((order?.createdAt ?? 0) + (order?.mrlHours ?? 0) * 3600);
+  });
+
+  it('renterFees and the fee book give the creation fee the simulator charges', async () => {
+    const client = clientFor(sim, FIDELITY_KEY);
+    const book = createFeeBook(client, { ttlMs: 60_000 });
+    for (const currency of ['USD-Blockchain', 'CLORE-Blockchain'] as const) {
+      const server = fresh(currency);
+      await client.createOrder({ serverId: server.id, type: 'on-demand', currency, image: 'x' });
+      const order = await client.findOrderByServer({ serverId: server.id });
+      expect(await book.creationFee(currency, 'on-demand')).toBe(order?.creationFee);
+    }
+    expect(await book.creationFee('USD-Blockchain', 'on-demand')).toBe(0.1);
+    const fees = await client.renterFees();
+    expect(fees.creationFees.spot['USD-Blockchain']).toBe(0.1);
+    expect(sim.sim.calls.list().filter((c) => c.endpoint === 'renter_fees')).toHaveLength(2);
+  });
+
+  it('a required_price below the booked price is refused and moves on to the next server', async () => {
+    const client = clientFor(sim, FIDELITY_KEY);
+    const server = fresh();
+    const price = server.onDemand['USD-Blockchain'] ?? 0;
+    const error = await caught(
+      client.createOrder({
+        serverId: server.id,
+        type: 'on-demand',
+        currency: 'USD-Blockchain',
+        image: 'x',
+        requiredPricePerDay: price * 0.9,
+      }),
+    );
+    expect(error).toMatchObject({ apiCode: 6, apiError: REQUIRED_PRICE_REFUSED });
+    expect(classifyCloreError(error)).toEqual({
+      action: 'next_server',
+      cause: REQUIRED_PRICE_REFUSED,
+      orderMayExist: false,
+    });
+    await client.createOrder({
+      serverId: server.id,
+      type: 'on-demand',
+      currency: 'USD-Blockchain',
+      image: 'x',
+      requiredPricePerDay: price,
+      dockerhubAuth: 'robot:registry-secret-value',
+    });
+    const booked = await client.findOrderByServer({ serverId: server.id });
+    expect(booked?.pricePerDay).toBe(price);
+    const summary = sim.orders().find((o) => o.id === booked?.id);
+    expect(summary).toMatchObject({ dockerhubAuth: 'set' });
+    expect(JSON.stringify(sim.orders())).not.toContain('registry-secret-value');
+  });
+
+  it('a host that repriced after the listing books a renter without required_price above its cap', async () => {
+    const repricing = await startSimulator({
+      seed: 8,
+      servers: 20,
+      limits: FAST,
+      provisioningMs: [20, 50],
+      keys: [{ key: FIDELITY_KEY }],
+      provider: { repriceChance: 1, repriceFactor: 1.2 },
+    });
+    try {
+      const client = clientFor(repricing, FIDELITY_KEY);
+      const serverId = pick(
+        repricing,
+        (s) => rentable(s) && (s.allowedCoins as string[]).includes('USD-Blockchain'),
+      ).id;
+      const market = await client.marketplace();
+      const listed = market.servers.find((s) => s.id === serverId)?.pricePerDay.onDemand['USD-Blockchain'];
+      expect(listed).toBeGreaterThan(0);
+      await client.createOrder({ serverId, type: 'on-demand', currency: 'USD-Blockchain', image: 'x' });
+      const booked = await client.findOrderByServer({ serverId });
+      expect(booked?.pricePerDay).toBeCloseTo((listed ?? 0) * 1.2, 9);
+      await waitFor(() => repricing.orders().every((o) => o.sshdRunning), { message: 'the order is up' });
+      await client.cancelOrder({ id: booked?.id ?? -1 });
+      await repricing.sim.settle();
+    } finally {
+      await repricing.close();
     }
   });
 });

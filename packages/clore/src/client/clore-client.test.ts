@@ -199,12 +199,123 @@ describe('CloreClient over real HTTP (odd responses)', () => {
     expect(server.received).toHaveLength(0);
   });
 
-  it('names the missing field of an unusable my_orders answer', async () => {
+  it('reports an order without an id as unreadable, naming the field, and keeps the others', async () => {
     const { client } = await setup([
       json(200, { code: 0, orders: [{ id: 1, si: 2, currency: 'bitcoin', price: 1, ct: 3 }, { si: 3 }] }),
     ]);
-    const error = await caught(client.myOrders());
+    const report = await client.myOrdersReport({});
+    expect(report.orders.map((order) => order.id)).toEqual([1]);
+    expect(report.unreadable).toEqual([
+      {
+        index: 1,
+        serverId: 3,
+        problems: [
+          'orders[1].id (or order_id) missing',
+          'orders[1].currency missing',
+          'orders[1].price missing',
+        ],
+      },
+    ]);
+  });
+
+  it('one malformed order of another tool does not reject the whole my_orders list', async () => {
+    const ours = { id: 10, si: 20, currency: 'USD-Blockchain', price: 7, ct: 1_700_000_000, spend: 0.5 };
+    const foreign = {
+      id: 11,
+      si: 21,
+      currency: 'USD-Blockchain',
+      price: 3,
+      ct: 1_700_000_100,
+      http_pub: null,
+      pub_cluster: null,
+      tcp_ports: null,
+      spend: null,
+      fee: null,
+      creation_fee: null,
+      order_end: null,
+      gpu_count: null,
+      owner: null,
+      rating: null,
+      specs: null,
+      online: null,
+      mon_container: null,
+      expired: null,
+    };
+    const { client } = await setup([json(200, { code: 0, orders: [ours, foreign] })]);
+    const orders = await client.myOrders();
+    expect(orders.map((order) => order.id)).toEqual([10, 11]);
+    expect(orders[1]).toMatchObject({ id: 11, serverId: 21, creationFee: 0, active: true, ready: false });
+    expect(orders[1]?.spend).toBeUndefined();
+    expect(orders[1]?.ssh).toBeUndefined();
+  });
+
+  it('a null in a required field makes only that order unreadable, reported with its id', async () => {
+    const { client, lines } = await setup([
+      json(200, {
+        code: 0,
+        orders: [
+          { id: 10, si: 20, currency: 'bitcoin', price: 1 },
+          { id: 11, si: 21, currency: null, price: null },
+          { id: null, si: 22, currency: 'bitcoin', price: 1 },
+          { id: '12', si: 23, currency: 'bitcoin', price: 1, spend: 'lots' },
+          'not an order',
+        ],
+      }),
+    ]);
+    const report = await client.myOrdersReport({});
+    expect(report.orders.map((order) => order.id)).toEqual([10]);
+    expect(report.unreadable).toEqual([
+      { index: 1, id: 11, serverId: 21, problems: ['orders[1].currency missing', 'orders[1].price missing'] },
+      { index: 2, serverId: 22, problems: ['orders[2].id (or order_id) missing'] },
+      { index: 3, id: 12, serverId: 23, problems: [expect.stringContaining('orders[3].spend')] },
+      { index: 4, problems: [expect.stringContaining('orders[4]')] },
+    ]);
+    expect(lines.join('')).toContain('my_orders: unreadable orders');
+  });
+
+  it('still throws CLORE_BAD_RESPONSE for a my_orders body without an orders array', async () => {
+    const { client } = await setup([json(200, { code: 0, orders: null })]);
+    const error = await caught(client.myOrdersReport({}));
     expect(error).toMatchObject({ code: 'CLORE_BAD_RESPONSE' });
-    expect(error.message).toContain('orders[1].id (or order_id) missing');
+  });
+
+  it('reads renter_fees, null and unreadable parts as absent', async () => {
+    const { client, server } = await setup([
+      json(200, {
+        code: 0,
+        renter_fees: { on_demand: { base: { bitcoin: 0.1 } }, spot: null },
+        poh_config: { anything: true },
+        creation_fees: { on_demand: { 'USD-Blockchain': '0.1', bitcoin: null }, spot: 'n/a' },
+        poh_balance: null,
+      }),
+    ]);
+    expect(await client.renterFees()).toEqual({
+      creationFees: { 'on-demand': { 'USD-Blockchain': 0.1 }, spot: {} },
+      renterFeeBase: { 'on-demand': { bitcoin: 0.1 }, spot: {} },
+    });
+    expect(server.received[0]).toMatchObject({ method: 'GET', path: '/v1/renter_fees' });
+  });
+
+  it('sends dockerhub_auth and never logs it, not even in an error', async () => {
+    const secret = 'user:dckr_pat_SECRET-registry-token';
+    const { client, server, lines } = await setup([
+      json(200, { code: 0 }),
+      json(200, { code: 6, error: 'server-already-rented' }),
+    ]);
+    const options = {
+      serverId: 7,
+      type: 'on-demand',
+      currency: 'bitcoin',
+      image: 'private/x',
+      dockerhubAuth: secret,
+    } as const;
+    await client.createOrder(options);
+    expect(JSON.parse(server.received[0]?.body ?? '{}')).toMatchObject({ dockerhub_auth: secret });
+    const error = await caught(client.createOrder(options));
+    expect(JSON.stringify(error)).not.toContain(secret);
+    expect(error.message).not.toContain(secret);
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.join('')).not.toContain(secret);
+    expect(lines.join('')).not.toContain('dckr_pat');
   });
 });

@@ -1,9 +1,9 @@
 import { type Logger, silentLogger } from '@clore-batch/shared';
 import { DEFAULT_LANE, type Endpoint, type Lane } from '../endpoints';
-import { CloreBadResponseError } from '../errors/clore-bad-response-error';
 import { hashApiKey } from '../hash-api-key';
 import type { CallLimiter } from '../limiter/limiter-types';
 import { normaliseOrder, type Order } from '../model/order';
+import { normaliseRenterFees, type RenterFees } from '../model/renter-fees';
 import { normaliseServer, type Server } from '../model/server';
 import { normaliseSpotMarket, type SpotMarket } from '../model/spot-market';
 import { normaliseWallet, type Wallet } from '../model/wallet';
@@ -12,6 +12,8 @@ import { deriveUsdRates, type UsdRates } from '../money/usd-rates';
 import { CancelOrdersResponseSchema, CreateOrderResponseSchema } from '../schema/actions';
 import { MarketplaceResponseSchema, type RawServer, RawServerSchema } from '../schema/marketplace';
 import { MyOrdersResponseSchema, RawOrderSchema } from '../schema/orders';
+import { Id } from '../schema/primitives';
+import { RenterFeesResponseSchema } from '../schema/renter-fees';
 import { SpotMarketplaceResponseSchema } from '../schema/spot-marketplace';
 import { WalletsResponseSchema } from '../schema/wallets';
 import { type FetchLike, sendRequest } from '../transport/send-request';
@@ -72,6 +74,37 @@ export interface FindOrderByServerOptions {
   createdAfter?: number;
   /** Orders already owned by another job. */
   excludeOrderIds?: Iterable<number>;
+}
+
+export interface UnreadableOrder {
+  /** Its position in the `orders` array. */
+  index: number;
+  /** The order id, when that much was readable. */
+  id?: number;
+  serverId?: number;
+  problems: string[];
+}
+
+export interface MyOrdersReport {
+  orders: Order[];
+  unreadable: UnreadableOrder[];
+}
+
+/** What can still be told about an order that did not parse: its id and server id, if readable. */
+function unreadableOrder(entry: unknown, index: number, problems: string[]): UnreadableOrder {
+  const out: UnreadableOrder = { index, problems };
+  if (entry !== null && typeof entry === 'object' && !Array.isArray(entry)) {
+    const raw = entry as Record<string, unknown>;
+    const id = Id.safeParse(raw.id ?? raw.order_id);
+    if (id.success) {
+      out.id = id.data;
+    }
+    const serverId = Id.safeParse(raw.si ?? raw.renting_server);
+    if (serverId.success) {
+      out.serverId = serverId.data;
+    }
+  }
+  return out;
 }
 
 const MAX_CANCEL_IDS = 64;
@@ -143,31 +176,54 @@ export class CloreClient {
     return { servers: raws.map((raw) => normaliseServer(raw, this.unit, usdRates)), skipped, usdRates };
   }
 
-  /** Active orders; with `returnCompleted` also the ended ones. */
-  async myOrders(options: { returnCompleted?: boolean } = {}, call: CallOptions = {}): Promise<Order[]> {
+  /**
+   * Active orders; with `returnCompleted` also the ended ones. Each order is parsed on its own
+   * (Part A §16): one the client cannot read is reported in `unreadable` (with its id and server id
+   * when those are readable) and skipped, never fatal. A body without an `orders` array still
+   * throws CLORE_BAD_RESPONSE.
+   */
+  async myOrdersReport(
+    options: { returnCompleted?: boolean } = {},
+    call: CallOptions = {},
+  ): Promise<MyOrdersReport> {
     const query = { return_completed: options.returnCompleted === true ? 'true' : 'false' };
     const body = await this.call({ endpoint: 'my_orders', method: 'GET', query }, call);
     const list = parseResponse('my_orders', MyOrdersResponseSchema, body).orders;
-    const problems: string[] = [];
     const orders: Order[] = [];
+    const unreadable: UnreadableOrder[] = [];
     list.forEach((entry, index) => {
       const parsed = RawOrderSchema.safeParse(entry);
       if (!parsed.success) {
-        problems.push(...describeIssues(parsed.error, `orders[${index}]`));
+        unreadable.push(unreadableOrder(entry, index, describeIssues(parsed.error, `orders[${index}]`)));
         return;
       }
       const order = normaliseOrder(parsed.data);
       if ('missing' in order) {
-        problems.push(...order.missing.map((field) => `orders[${index}].${field} missing`));
+        const problems = order.missing.map((field) => `orders[${index}].${field} missing`);
+        unreadable.push(unreadableOrder(entry, index, problems));
       } else {
         orders.push(order);
       }
     });
-    if (problems.length > 0) {
-      // An order we cannot identify is one we could not cancel: never hide it.
-      throw new CloreBadResponseError('my_orders', problems);
+    if (unreadable.length > 0) {
+      // Never hide an order we could not read: it may be one we must cancel.
+      this.log.warn(
+        { unreadable: unreadable.slice(0, 5), count: unreadable.length },
+        'my_orders: unreadable orders skipped',
+      );
     }
-    return orders;
+    return { orders, unreadable };
+  }
+
+  /** The readable orders of myOrdersReport (the unreadable ones are logged). */
+  async myOrders(options: { returnCompleted?: boolean } = {}, call: CallOptions = {}): Promise<Order[]> {
+    return (await this.myOrdersReport(options, call)).orders;
+  }
+
+  /** The provider's fees (`GET /v1/renter_fees`); see createFeeBook for a cached reader. */
+  async renterFees(call: CallOptions = {}): Promise<RenterFees> {
+    const body = await this.call({ endpoint: 'renter_fees', method: 'GET' }, call);
+    return normaliseRenterFees(parseResponse('renter_fees', RenterFeesResponseSchema, body));
   }
 
   /**

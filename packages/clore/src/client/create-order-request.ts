@@ -25,6 +25,8 @@ export interface CreateOrderOptions {
   /** Price guard: the per-day price in `currency` the caller expects. */
   requiredPricePerDay?: number;
   autosshEntrypoint?: boolean;
+  /** Registry credentials for a private image (`dockerhub_auth`, Part A §15). A secret: never logged. */
+  dockerhubAuth?: string;
 }
 
 /** Field limits of Part A §4. */
@@ -85,6 +87,9 @@ export function createOrderBody(options: CreateOrderOptions): Record<string, unk
   }
   if (options.autosshEntrypoint !== undefined) {
     body.autossh_entrypoint = options.autosshEntrypoint;
+  }
+  if (options.dockerhubAuth !== undefined) {
+    body.dockerhub_auth = options.dockerhubAuth;
   }
   return body;
 }

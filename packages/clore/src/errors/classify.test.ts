@@ -24,6 +24,7 @@ describe('classifyCloreError', () => {
     'you_already_have_spot_order',
     'too_low_price',
     'cant_rent_from_yourself',
+    'price_above_required_price',
   ])('moves to the next server on create_order %s', (name) => {
     const result = classifyCloreError(apiError('create_order', 6, name));
     expect(result).toEqual({ action: 'next_server', cause: name, orderMayExist: false });

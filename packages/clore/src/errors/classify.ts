@@ -34,6 +34,13 @@ type Rule = Omit<CloreErrorClass, 'cause' | 'orderMayExist' | 'retryAfterMs'> & 
 const next: Rule = { action: 'next_server', note: '' };
 
 /**
+ * create_order refused because the booked price would be above `required_price` (Part A 14). The
+ * string is OUR ASSUMPTION (the simulator sends it; the real one is not public); any unknown
+ * create_order string also moves to the next server.
+ */
+export const REQUIRED_PRICE_REFUSED = 'price_above_required_price';
+
+/**
  * The one table for every documented `error` string (code 6). Keep docs/decisions/0032 in step.
  */
 export const ERROR_STRING_RULES: Readonly<Record<string, Rule>> = {
@@ -46,6 +53,11 @@ export const ERROR_STRING_RULES: Readonly<Record<string, Rule>> = {
   you_already_have_spot_order: { ...next, note: 'one spot order per server and renter' },
   too_low_price: { ...next, note: 'the spot bid is under this server minimum' },
   cant_rent_from_yourself: { ...next, note: 'our own server' },
+  // OUR ASSUMPTION (docs/decisions/0106): the real string for a refused price guard is not public.
+  [REQUIRED_PRICE_REFUSED]: {
+    ...next,
+    note: 'the host asks more than our required_price (it repriced since the listing): skip it',
+  },
   not_enough_balance: {
     action: 'fail_job',
     jobReason: 'insufficient_balance',

@@ -21,7 +21,7 @@ describe('normaliseOrder', () => {
       pub_cluster: ['n1.c1.clorecloud.net'],
       tcp_ports: ['8888:1300', '22:1277'],
       online: true,
-      mon_container: 1,
+      mon_container: 2,
       spot: false,
       expired: false,
       unknown_extra: { anything: true },
@@ -37,7 +37,9 @@ describe('normaliseOrder', () => {
       expired: false,
       active: true,
       online: true,
+      monContainer: 2,
       containerUp: true,
+      deployed: true,
       ready: true,
       ssh: { host: 'n1.c1.clorecloud.net', port: 1277, user: 'root' },
       spot: false,
@@ -109,6 +111,75 @@ describe('normaliseOrder', () => {
       port: 2222,
       user: 'root',
     });
+  });
+
+  it('is deployed and ready only at mon_container 2 (0 and 1 are deploying)', () => {
+    const base = { id: 1, si: 2, currency: 'bitcoin', price: 0.0001, ct: 5, online: true };
+    const at = (mon: number) => normalise({ ...base, mon_container: mon }) as Order;
+    expect([0, 1, 2].map((mon) => [at(mon).containerUp, at(mon).deployed, at(mon).ready])).toEqual([
+      [false, false, false],
+      [true, false, false],
+      [true, true, true],
+    ]);
+    expect(at(1).monContainer).toBe(1);
+    const seeds = normalise({ order_id: 1, renting_server: 2, currency: 'x', price: 1, status: 'running' });
+    expect(seeds).toMatchObject({ deployed: true, ready: true });
+  });
+
+  it('never gives an SSH address for an expired order', () => {
+    const order = normalise({
+      id: 1,
+      si: 2,
+      currency: 'bitcoin',
+      price: 1,
+      expired: true,
+      online: true,
+      mon_container: 2,
+      pub_cluster: ['n1.example'],
+      tcp_ports: ['22:1277'],
+    }) as Order;
+    expect(order.ssh).toBeUndefined();
+    expect(order.ready).toBe(false);
+  });
+
+  it('reads the Part A 17 fields, null as absent, and drops an unreadable display field', () => {
+    const order = normalise({
+      id: 1949701,
+      si: 2,
+      currency: 'USD-Blockchain',
+      price: 7,
+      fee: null,
+      creation_fee: 0.1,
+      spend: 0.1146,
+      order_end: 1_790_000_000,
+      gpu_count: 1,
+      total_gpus: 2,
+      owner: 4,
+      rating: { avg: 4.5, cnt: null },
+      reliability: 99,
+      cuda_version: 12.4,
+      gpu_array: ['NVIDIA GeForce RTX 4090'],
+      mrl: 72,
+      http_pub: null,
+      specs: 'not specs',
+    }) as Order;
+    expect(order).toMatchObject({
+      orderEnd: 1_790_000_000,
+      gpuCount: 1,
+      totalGpus: 2,
+      ownerId: 4,
+      rating: { avg: 4.5 },
+      reliability: 0.99,
+      cudaVersion: '12.4',
+      gpuArray: ['NVIDIA GeForce RTX 4090'],
+      mrlHours: 72,
+      creationFee: 0.1,
+      spend: 0.1146,
+    });
+    expect(order.fee).toBeUndefined();
+    expect(
+      (normalise({ id: 1, si: 2, currency: 'x', price: 1, gpu_array: [['nested']] }) as Order).gpuArray,
+    ).toBeUndefined();
   });
 
   it('names every missing field the product needs', () => {

@@ -19,13 +19,32 @@ export interface Order {
   /** Still running or coming up (not expired). */
   active: boolean;
   online: boolean;
+  /** `mon_container` as sent (0 created, 1 deploying, 2 deployed; Part A §7). */
+  monContainer?: number;
+  /** The container runs (mon_container >= 1), possibly still deploying. */
   containerUp: boolean;
-  /** online && container running (or the seeds' status "running"). SSH may still need a moment. */
+  /** Deployed: mon_container >= 2, or the seeds' status "running". */
+  deployed: boolean;
+  /** active && online && deployed. SSH may still refuse the key for a while (Part A §7). */
   ready: boolean;
+  /** The SSH endpoint; never set for an expired order (its address may already be another's). */
   ssh?: SshEndpoint;
   spot: boolean;
   image?: string;
   mrlHours?: number;
+  /** Unix seconds when the order ends by its maximum rental length (`order_end`). */
+  orderEnd?: number;
+  /** The renter fee field (`fee`); absent when null, as on USD-Blockchain orders. */
+  fee?: number;
+  gpuCount?: number;
+  totalGpus?: number;
+  gpuArray?: string[];
+  /** The host's user id. */
+  ownerId?: number;
+  rating?: { avg?: number; cnt?: number };
+  /** 0..1 (Part A §6: a value above 1 is read as a percentage). */
+  reliability?: number;
+  cudaVersion?: string;
   /** The seeds' `status` string, when the API sent one. */
   providerStatus?: string;
 }
@@ -61,6 +80,7 @@ export function normaliseOrder(raw: RawOrder): Order | { missing: string[] } {
   const expired = raw.expired ?? (status !== undefined && ENDED_STATUSES.has(status));
   const online = raw.online ?? seedsRunning;
   const containerUp = raw.mon_container === undefined ? seedsRunning : raw.mon_container >= 1;
+  const deployed = seedsRunning || (raw.mon_container !== undefined && raw.mon_container >= 2);
   const order: Order = {
     id,
     serverId,
@@ -71,13 +91,16 @@ export function normaliseOrder(raw: RawOrder): Order | { missing: string[] } {
     active: !expired,
     online,
     containerUp,
-    ready:
-      !expired && (status === undefined ? online && containerUp : seedsRunning || (online && containerUp)),
+    deployed,
+    ready: !expired && (seedsRunning || (online && deployed)),
     spot: raw.spot ?? raw.type === 'spot',
   };
-  const ssh = sshEndpointOf(raw);
+  const ssh = expired ? undefined : sshEndpointOf(raw);
   if (ssh !== undefined) {
     order.ssh = ssh;
+  }
+  if (raw.mon_container !== undefined) {
+    order.monContainer = raw.mon_container;
   }
   if (createdAt !== undefined) {
     order.createdAt = createdAt;
@@ -90,6 +113,40 @@ export function normaliseOrder(raw: RawOrder): Order | { missing: string[] } {
   }
   if (raw.mrl !== undefined) {
     order.mrlHours = raw.mrl;
+  }
+  if (raw.order_end !== undefined) {
+    order.orderEnd = raw.order_end;
+  }
+  if (raw.fee !== undefined) {
+    order.fee = raw.fee;
+  }
+  if (raw.gpu_count !== undefined) {
+    order.gpuCount = raw.gpu_count;
+  }
+  if (raw.total_gpus !== undefined) {
+    order.totalGpus = raw.total_gpus;
+  }
+  if (raw.gpu_array !== undefined) {
+    order.gpuArray = raw.gpu_array;
+  }
+  if (raw.owner !== undefined) {
+    order.ownerId = raw.owner;
+  }
+  if (raw.rating !== undefined) {
+    const rating: { avg?: number; cnt?: number } = {};
+    if (raw.rating.avg !== undefined) {
+      rating.avg = raw.rating.avg;
+    }
+    if (raw.rating.cnt !== undefined) {
+      rating.cnt = raw.rating.cnt;
+    }
+    order.rating = rating;
+  }
+  if (raw.reliability !== undefined) {
+    order.reliability = raw.reliability > 1 ? raw.reliability / 100 : raw.reliability;
+  }
+  if (raw.cuda_version !== undefined) {
+    order.cudaVersion = String(raw.cuda_version);
   }
   if (raw.status !== undefined) {
     order.providerStatus = raw.status;
