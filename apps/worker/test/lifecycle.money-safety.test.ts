@@ -33,7 +33,8 @@ describe('money safety, end to end', () => {
   for (const offsetMin of [-5, 5]) {
     it(`a provider clock ${Math.abs(offsetMin)} min ${offsetMin < 0 ? 'behind' : 'ahead'}: the job finds its order and succeeds; one order, nothing foreign`, async () => {
       kit = await startKit(redis.url, { noWorker: true });
-      kit.sim.sim.clock.advance(offsetMin * 60_000);
+      // The provider's clock (its `ct`) is off by minutes (clore-sim's provider clock offset).
+      kit.sim.sim.clock.setOffset(offsetMin * 60_000);
       await kit.startWorker();
       const job = await kit.submit({ command: 'echo clocks' });
       const done = await kit.waitDone(job.id);

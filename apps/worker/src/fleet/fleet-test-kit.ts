@@ -204,25 +204,54 @@ export async function rentDirectly(client: CloreClient, serverId: number): Promi
 
 /**
  * A client whose next `my_orders` answers (set with `emptyNext(n)`) come back empty, as a provider
- * answering short would send them; the call itself still reaches the simulator over HTTP.
+ * answering short would send them, or list some orders unreadable (`unreadableNext`); the call
+ * itself still reaches the simulator over HTTP.
  */
-export function answersShort(): { wrap: (client: CloreClient) => CloreClient; emptyNext(n: number): void } {
+export function answersShort(): {
+  wrap: (client: CloreClient) => CloreClient;
+  emptyNext(n: number): void;
+  /** The next `n` answers list these orders as unreadable (as a `null` in a required field would). */
+  unreadableNext(n: number, ids: readonly number[]): void;
+} {
   let empty = 0;
+  let unreadable = 0;
+  let unreadableIds: readonly number[] = [];
   return {
     emptyNext(n) {
       empty = n;
     },
+    unreadableNext(n, ids) {
+      unreadable = n;
+      unreadableIds = ids;
+    },
     wrap(client) {
       return new Proxy(client, {
         get(target, property, receiver) {
-          if (property === 'myOrders') {
-            return async (...args: Parameters<CloreClient['myOrders']>) => {
-              const orders = await target.myOrders(...args);
+          if (property === 'myOrdersReport') {
+            return async (...args: Parameters<CloreClient['myOrdersReport']>) => {
+              const report = await target.myOrdersReport(...args);
               if (empty > 0) {
                 empty -= 1;
-                return [];
+                return { orders: [], unreadable: [] };
               }
-              return orders;
+              if (unreadable > 0) {
+                unreadable -= 1;
+                return {
+                  orders: report.orders.filter((o) => !unreadableIds.includes(o.id)),
+                  unreadable: [
+                    ...report.unreadable,
+                    ...report.orders
+                      .filter((o) => unreadableIds.includes(o.id))
+                      .map((o, index) => ({
+                        index,
+                        id: o.id,
+                        serverId: o.serverId,
+                        problems: ['price: null'],
+                      })),
+                  ],
+                };
+              }
+              return report;
             };
           }
           const value = Reflect.get(target, property, receiver);

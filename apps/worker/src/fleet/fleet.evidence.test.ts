@@ -2,7 +2,7 @@ import { fleetKeys } from '@clore-batch/shared';
 import { waitFor } from '@clore-batch/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Fleet } from './create-fleet';
-import { answersShort, type FleetKit, rentDirectly, startFleetKit } from './fleet-test-kit';
+import { API_KEY, answersShort, type FleetKit, rentDirectly, startFleetKit } from './fleet-test-kit';
 import type { OrdersSnapshot } from './fleet-types';
 import type { ForeignOrderRecord } from './reaper';
 
@@ -94,7 +94,8 @@ describe('fleet: evidence, clocks, versions', () => {
   it('an unbound intent matches its order whatever the provider clock says (5 min behind, 5 min ahead)', async () => {
     for (const offsetMs of [-300_000, 300_000]) {
       await kit.reset();
-      kit.sim.sim.clock.advance(offsetMs);
+      // The provider's clock (its `ct`) is off; ours and Redis's are not.
+      kit.sim.sim.clock.setOffset(offsetMs);
       const fleet = kit.fleet({ liveness: async () => false, settings: { reaperGraceMs: 1_000 } });
       const server = kit.freshServer().id;
       // The lost-create case: the intent is written, the answer to create_order never comes.
@@ -109,7 +110,7 @@ describe('fleet: evidence, clocks, versions', () => {
       // Ours (an intent explains it) and not live: reaped, never recorded as foreign.
       await waitFor(() => !simOrder(id).active, { timeoutMs: 10_000, message: `reaped (clock ${offsetMs})` });
       expect(await kit.db.hlen(fleetKeys(kit.prefix).foreignOrders)).toBe(0);
-      kit.sim.sim.clock.advance(-offsetMs);
+      kit.sim.sim.clock.setOffset(0);
     }
   });
 
@@ -150,5 +151,40 @@ describe('fleet: evidence, clocks, versions', () => {
       message: 'reaped in exclusive mode',
     });
     expect(simOrder(foreign).endReason).toBe('cancelled');
+  });
+
+  it('a malformed order never blinds the fleet: the readable ones are stored; an unreadable one of ours is missing, not ended', async () => {
+    const short = answersShort();
+    const fleet = kit.fleet({ wrapClient: short.wrap });
+    const id = await rentDirectly(kit.client(), kit.freshServer().id);
+    // Another tool's order on the key, with `null` in required fields (clore-sim's foreign orders).
+    const response = await fetch(`${kit.sim.url}/_sim/keys/${API_KEY}/foreign-orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ nullFields: ['currency', 'price'] }),
+    });
+    expect(response.ok).toBe(true);
+    await fleet.start();
+    const first = await waitFor(async () => {
+      const s = await fleet.orderBook.next(0);
+      return s.orders.some((o) => o.id === id) ? s : undefined;
+    });
+    expect(fleet.stats().orders.failures).toBe(0);
+    let resolved = false;
+    void fleet.releases.waitEnded(id).then(() => {
+      resolved = true;
+    });
+    // Our own order unreadable for three answers: missing (last figures kept), never ended.
+    short.unreadableNext(3, [id]);
+    let s = first;
+    for (let i = 0; i < 3; i += 1) {
+      s = await fleet.orderBook.next(s.version);
+      expect(inEnded(s, id)).toBe(false);
+      expect(s.missing?.find((m) => m.id === id)).toMatchObject({ unreadable: true, order: { id } });
+    }
+    expect(resolved).toBe(false);
+    s = await fleet.orderBook.next(s.version);
+    expect(s.orders.some((o) => o.id === id)).toBe(true);
+    expect(simOrder(id).active).toBe(true);
   });
 });
