@@ -14,7 +14,7 @@ import type { OrderIntent, OrdersSnapshot } from './fleet-types';
  * An order without `firstSeenAt` (a snapshot of an older leader) matches only unsettled intents.
  */
 export function explainOrder(
-  order: Order,
+  order: Pick<Order, 'id' | 'serverId'>,
   intents: readonly OrderIntent[],
   firstSeenAt: number | undefined,
   windowMs: number,

@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { Fleet } from './create-fleet';
 import { API_KEY, answersShort, type FleetKit, rentDirectly, startFleetKit } from './fleet-test-kit';
 import type { OrdersSnapshot } from './fleet-types';
+import { endedIn } from './orders-snapshot';
 import type { ForeignOrderRecord } from './reaper';
 
 /**
@@ -186,5 +187,43 @@ describe('fleet: evidence, clocks, versions', () => {
     s = await fleet.orderBook.next(s.version);
     expect(s.orders.some((o) => o.id === id)).toBe(true);
     expect(simOrder(id).active).toBe(true);
+  });
+
+  it('an order of ours missing for longer than the grace, its attempt not live, gets a cancel; it ends on that evidence', async () => {
+    const short = answersShort();
+    const fleet = kit.fleet({ wrapClient: short.wrap, liveness: async () => false });
+    const server = kit.freshServer().id;
+    await fleet.intents.record({ jobId: 'job-gone', attempt: 1, serverId: server });
+    const id = await rentDirectly(kit.client(), server);
+    await fleet.intents.bindOrder('job-gone', 1, server, id);
+    // From the first answer on, my_orders never lists it again (nor shows it expired).
+    short.emptyNext(1_000);
+    await fleet.start();
+    await waitFor(() => !simOrder(id).active, { timeoutMs: 10_000, message: 'the leader cancelled it' });
+    const info = await waitFor(async () => {
+      const s = await fleet.orderBook.current();
+      return s !== undefined && endedIn(s, id).ended ? s : undefined;
+    });
+    // Ended only after answers begun after the accepted cancel, and the intent goes only then.
+    expect(info.ended.some((o) => o.id === id) || info.endedIds?.includes(id)).toBe(true);
+    await waitFor(async () => (await fleet.intents.list()).length === 0, { message: 'intent pruned' });
+    expect(kit.calls('cancel_orders').length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('a cancel for an order that already ended is settled by cancel_order answering order_not_active', async () => {
+    const short = answersShort();
+    const client = kit.client();
+    const id = await rentDirectly(client, kit.freshServer().id);
+    await client.cancelOrder({ id });
+    short.emptyNext(1_000);
+    const fleet = kit.fleet({ wrapClient: short.wrap });
+    await fleet.start();
+    await fleet.releases.request(id, { jobId: 'job-late', reason: 'done' });
+    await fleet.releases.waitEnded(id, AbortSignal.timeout(10_000));
+    // cancel_orders listed it in failed_to_cancel; cancel_order said why.
+    expect(kit.calls('cancel_orders').length).toBeGreaterThanOrEqual(1);
+    expect(kit.calls('cancel_order').length).toBeGreaterThanOrEqual(2);
+    const keys = fleetKeys(kit.prefix);
+    await waitFor(async () => (await kit.db.zcard(keys.cancels)) === 0, { message: 'cancel settled' });
   });
 });

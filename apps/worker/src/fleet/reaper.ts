@@ -100,12 +100,26 @@ export function createReaper(deps: ReaperDeps) {
     const pending = new Set(await pendingCancelIds(redis, keys));
     const orphans = parseAll<OrphanRecord>(await redis.hgetall(keys.orphans));
     const foreign = parseAll<ForeignOrderRecord>(await redis.hgetall(keys.foreignOrders));
-    // Missing orders are not proven ended: their records stay (docs/decisions/0110).
-    const active = new Set([
-      ...snapshot.orders.map((order) => order.id),
-      ...(snapshot.missing ?? []).map((m) => m.id),
-    ]);
+    // Not proven ended: listed active, missing from the answers, or bound to an intent of ours and
+    // never seen (docs/decisions/0110). The orphan rule applies to all of them: an order of ours whose
+    // attempt is not live for longer than the grace gets a cancel, whose answer is the evidence.
+    const candidates = new Map<number, { id: number; serverId: number; listed: boolean }>();
     for (const order of snapshot.orders) {
+      candidates.set(order.id, { id: order.id, serverId: order.serverId, listed: true });
+    }
+    for (const m of snapshot.missing ?? []) {
+      if (m.order !== undefined && !candidates.has(m.id)) {
+        candidates.set(m.id, { id: m.id, serverId: m.order.serverId, listed: false });
+      }
+    }
+    for (const intent of intents) {
+      const id = intent.orderId;
+      if (id !== undefined && !candidates.has(id) && !endedIn(snapshot, id).ended) {
+        candidates.set(id, { id, serverId: intent.serverId, listed: false });
+      }
+    }
+    const active = new Set(candidates.keys());
+    for (const order of candidates.values()) {
       if (pending.has(order.id)) {
         continue;
       }
@@ -119,7 +133,7 @@ export function createReaper(deps: ReaperDeps) {
       const intent: Pick<OrderIntent, 'jobId' | 'attempt' | 'serverId' | 'orderId'> | undefined =
         explained ?? (settings.exclusiveKey === true ? UNOWNED(order.serverId) : undefined);
       if (intent === undefined) {
-        if (!foreign.has(order.id)) {
+        if (order.listed && !foreign.has(order.id)) {
           const record: ForeignOrderRecord = { orderId: order.id, serverId: order.serverId, firstSeen: now };
           await redis.hset(keys.foreignOrders, String(order.id), JSON.stringify(record));
           logger.warn(
@@ -181,47 +195,6 @@ export function createReaper(deps: ReaperDeps) {
     }
   }
 
-  /**
-   * An order of ours missing from the answers (not proven ended) whose attempt has not been live for
-   * longer than the grace gets a cancel: its answer (accepted, or `order_not_active`) is the evidence
-   * that ends it (docs/decisions/0110). A live attempt's own watch decides for its order.
-   */
-  async function askEvidence(snapshot: OrdersSnapshot, intents: OrderIntent[], now: number): Promise<void> {
-    const missing = (snapshot.missing ?? []).filter(
-      (m) => m.order !== undefined && now - m.sinceMs > settings.graceMs,
-    );
-    if (missing.length === 0) {
-      return;
-    }
-    const pending = new Set(await pendingCancelIds(redis, keys));
-    for (const m of missing) {
-      const order = m.order as NonNullable<typeof m.order>;
-      if (pending.has(m.id)) {
-        continue;
-      }
-      const explained = explainOrder(
-        order,
-        intents,
-        firstSeenOf(snapshot, m.id),
-        settings.intentMatchWindowMs,
-      );
-      if (explained === undefined && settings.exclusiveKey !== true) {
-        continue;
-      }
-      if (explained !== undefined && (await isLive(explained.jobId, explained.attempt, m.id))) {
-        continue;
-      }
-      await deps.releases.request(m.id, {
-        ...(explained === undefined ? {} : { jobId: explained.jobId }),
-        reason: 'missing',
-      });
-      logger.warn(
-        { orderId: m.id, serverId: order.serverId, jobId: explained?.jobId, sinceMs: m.sinceMs },
-        `order ${m.id} on server ${order.serverId} has been missing from my_orders for ${now - m.sinceMs} ms without being seen ended; cancelling it for evidence`,
-      );
-    }
-  }
-
   async function pruneIntents(snapshot: OrdersSnapshot, intents: OrderIntent[], now: number): Promise<void> {
     const known = [
       ...snapshot.orders,
@@ -261,7 +234,6 @@ export function createReaper(deps: ReaperDeps) {
       const now = snapshot.startedAt ?? snapshot.at;
       const intents = await deps.intents.list();
       await sweepOrders(snapshot, intents, now);
-      await askEvidence(snapshot, intents, now);
       await pruneIntents(snapshot, intents, now);
     },
   };
