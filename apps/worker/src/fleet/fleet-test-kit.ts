@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { CloreClient, createRateLimiter, hashApiKey, type RateLimiter } from '@clore-batch/clore';
+import {
+  CloreClient,
+  createRateLimiter,
+  hashApiKey,
+  type MyOrdersReport,
+  type RateLimiter,
+} from '@clore-batch/clore';
 import { type SimHandle, type SimServer, startSimulator } from '@clore-batch/clore-sim';
 import { createTelemetryCounters, silentLogger, type TelemetryCounters } from '@clore-batch/shared';
 import { type RedisHandle, startRedis, trackRedis } from '@clore-batch/testing';
@@ -225,34 +231,34 @@ export function answersShort(): {
       unreadableIds = ids;
     },
     wrap(client) {
+      const alter = async (report: MyOrdersReport): Promise<MyOrdersReport> => {
+        if (empty > 0) {
+          empty -= 1;
+          return { orders: [], unreadable: [] };
+        }
+        if (unreadable > 0) {
+          unreadable -= 1;
+          return {
+            orders: report.orders.filter((o) => !unreadableIds.includes(o.id)),
+            unreadable: [
+              ...report.unreadable,
+              ...report.orders
+                .filter((o) => unreadableIds.includes(o.id))
+                .map((o, index) => ({ index, id: o.id, serverId: o.serverId, problems: ['price: null'] })),
+            ],
+          };
+        }
+        return report;
+      };
       return new Proxy(client, {
         get(target, property, receiver) {
           if (property === 'myOrdersReport') {
-            return async (...args: Parameters<CloreClient['myOrdersReport']>) => {
-              const report = await target.myOrdersReport(...args);
-              if (empty > 0) {
-                empty -= 1;
-                return { orders: [], unreadable: [] };
-              }
-              if (unreadable > 0) {
-                unreadable -= 1;
-                return {
-                  orders: report.orders.filter((o) => !unreadableIds.includes(o.id)),
-                  unreadable: [
-                    ...report.unreadable,
-                    ...report.orders
-                      .filter((o) => unreadableIds.includes(o.id))
-                      .map((o, index) => ({
-                        index,
-                        id: o.id,
-                        serverId: o.serverId,
-                        problems: ['price: null'],
-                      })),
-                  ],
-                };
-              }
-              return report;
-            };
+            return async (...args: Parameters<CloreClient['myOrdersReport']>) =>
+              alter(await target.myOrdersReport(...args));
+          }
+          if (property === 'myOrders') {
+            return async (...args: Parameters<CloreClient['myOrdersReport']>) =>
+              (await alter(await target.myOrdersReport(...args))).orders;
           }
           const value = Reflect.get(target, property, receiver);
           return typeof value === 'function' ? value.bind(target) : value;
