@@ -1,7 +1,7 @@
 import { fleetKeys } from '@clore-batch/shared';
 import { type RedisHandle, startRedis, waitFor } from '@clore-batch/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Kit, startKit } from './e2e-kit';
+import { type Kit, SIM_KEY, startKit } from './e2e-kit';
 import { type MyOrdersProxy, startMyOrdersProxy } from './my-orders-proxy';
 
 /**
@@ -64,5 +64,23 @@ describe('money safety, end to end', () => {
     // One order for the job: no second server was rented, nothing left billing, nothing foreign.
     expect(await kit.orders()).toHaveLength(1);
     expect(await foreignOrders(kit)).toEqual([]);
+  });
+
+  it("another tool's malformed order on the key: the job runs and succeeds, that order is never touched", async () => {
+    kit = await startKit(redis.url);
+    const added = await fetch(`${kit.sim.url}/_sim/keys/${SIM_KEY}/foreign-orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ nullFields: ['currency', 'price'], fields: { spend: null, http_pub: null } }),
+    });
+    expect(added.ok).toBe(true);
+    const job = await kit.submit({ command: 'echo past a bad order' });
+    const done = await kit.waitDone(job.id);
+    expect(done.state).toBe('succeeded');
+    await kit.noActiveOrders();
+    const foreign = (await (await fetch(`${kit.sim.url}/_sim/foreign-orders`)).json()) as {
+      orders: { cancelled: boolean }[];
+    };
+    expect(foreign.orders.map((o) => o.cancelled)).toEqual([false]);
   });
 });
