@@ -196,7 +196,7 @@ describe('failover between servers', () => {
     const market = (await (await fetch(`${kit.sim.url}/_sim/marketplace`)).json()) as {
       servers: { id: number; online: boolean; rentedExternally: boolean; gigaspot: boolean }[];
     };
-    const intents = createIntents(kit.redis, fleetKeys(kit.prefix), silentLogger(), Date.now);
+    const intents = createIntents(kit.redis, fleetKeys(kit.prefix), silentLogger());
     let created: number | undefined;
     for (const server of market.servers.filter((s) => s.online && !s.rentedExternally && !s.gigaspot)) {
       await intents.record({ jobId: job.id, attempt: 1, serverId: server.id, at: Date.now() });

@@ -13,6 +13,16 @@ export interface CancelInfo {
   /** cancel_orders calls that included this order so far. */
   sends: number;
   lastSentAt?: number;
+  /**
+   * Redis time of the answer by which the provider accepted our cancel (cancel_orders without it in
+   * `failed_to_cancel`, or cancel_order OK). Answers without the order whose calls began after it
+   * count toward proof of its end (docs/decisions/0110).
+   */
+  acceptedAt?: number;
+  /** Redis time when a cancel answer proved the order ended (`order_not_active`, `you_dont_own_this_order`). */
+  provenEndedAt?: number;
+  /** The provider's answer that proved it. */
+  provenBy?: string;
 }
 
 export async function pendingCancelIds(redis: Redis, keys: FleetKeys): Promise<number[]> {
@@ -54,8 +64,9 @@ export async function finishCancels(redis: Redis, keys: FleetKeys, ids: readonly
 }
 
 /**
- * After each stored snapshot: the pending cancels whose order the snapshot shows ended (listed as
- * ended, or absent from a poll that started after the request) are done. Returns their ids.
+ * After each stored snapshot: the pending cancels whose order the snapshot shows ended on evidence
+ * (seen expired, absent after our accepted cancel, or proved by a cancel answer) are done. Absence
+ * alone never settles one (docs/decisions/0110). Returns their ids.
  */
 export async function settleCancels(
   redis: Redis,
@@ -63,12 +74,7 @@ export async function settleCancels(
   snapshot: OrdersSnapshot,
 ): Promise<number[]> {
   const ids = await pendingCancelIds(redis, keys);
-  const infos = await readCancelInfos(redis, keys, ids);
-  const done = ids.filter((id) => {
-    const info = infos.get(id);
-    // Without its info the request time is unknown: only an explicit ended entry counts.
-    return endedIn(snapshot, id, info?.requestedAt ?? Number.POSITIVE_INFINITY).ended;
-  });
+  const done = ids.filter((id) => endedIn(snapshot, id).ended);
   await finishCancels(redis, keys, done);
   return done;
 }

@@ -1,4 +1,4 @@
-import type { CloreClient } from '@clore-batch/clore';
+import { CloreApiError, type CloreClient } from '@clore-batch/clore';
 import type { FleetKeys, Logger } from '@clore-batch/shared';
 import type { Redis } from 'ioredis';
 import { type CancelInfo, finishCancels, readCancelInfos } from './cancel-queue';
@@ -24,10 +24,25 @@ export interface CancelSenderDeps {
     retryMaxMs: number;
     /** The longest the sender sleeps with nothing due (a request also wakes it). */
     idleMs: number;
+    /** At most this many single cancel_order calls per round, to learn why cancel_orders failed some ids (default 4). */
+    singleCancelsPerRound?: number;
   };
 }
 
 const MAX_PER_ROUND = 512;
+
+/** cancel_order answers that settle a cancel: the order has ended, or it is not ours to cancel. */
+const SETTLING_ANSWERS = new Set(['order_not_active', 'you_dont_own_this_order']);
+
+type SingleOutcome = 'accepted' | 'proven' | 'failed';
+
+function settlingAnswer(error: unknown): string | undefined {
+  return error instanceof CloreApiError &&
+    error.apiError !== undefined &&
+    SETTLING_ANSWERS.has(error.apiError)
+    ? error.apiError
+    : undefined;
+}
 
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
@@ -41,10 +56,13 @@ const sleep = (ms: number, signal: AbortSignal) =>
   });
 
 /**
- * The leader's cancel round (docs/decisions/0048): takes every due order id, drops those already
- * ended, sends the rest in ONE cancel_orders call (the client splits by 64; lane 'cancel'), then
- * reschedules each id: a confirmation check after `confirmMs`, or a capped backoff when the API
- * could not cancel it. An id leaves the queue only when the watcher sees its order ended.
+ * The leader's cancel round (docs/decisions/0048, 0110): takes every due order id, settles those
+ * already proven ended (never one not sent yet), sends the rest in ONE cancel_orders call (the
+ * client splits by 64; lane 'cancel'). Ids in `failed_to_cancel` get a single cancel_order (a few
+ * per round) whose answer says why: `order_not_active` / `you_dont_own_this_order` prove the end,
+ * OK means accepted. Each id is then rescheduled: a confirmation check after `confirmMs`, or a
+ * capped backoff when the API could not cancel it. `acceptedAt` starts the count of answers
+ * without the order that prove its end. An id leaves the queue only on evidence.
  */
 export function cancelSendRound(deps: CancelSenderDeps) {
   const { redis, keys, settings, logger } = deps;
@@ -74,18 +92,26 @@ export function cancelSendRound(deps: CancelSenderDeps) {
     const infos = await readCancelInfos(redis, keys, ids);
     const known = new Set(infos.keys());
     const snapshot = await readOrdersSnapshot(redis, keys);
-    const ended: number[] = [];
+    const settled: number[] = [];
+    const proven: number[] = [];
     const toSend: number[] = [];
     for (const id of ids) {
       const info = infos.get(id) ?? { orderId: id, reason: 'unknown', requestedAt: now, sends: 0 };
       infos.set(id, info);
-      if (snapshot !== undefined && endedIn(snapshot, id, info.requestedAt).ended) {
-        ended.push(id);
+      // Settled here only on evidence, and never before it was sent once (docs/decisions/0110).
+      if (info.sends > 0 && snapshot !== undefined && endedIn(snapshot, id).ended) {
+        settled.push(id);
+      } else if (info.provenEndedAt !== undefined) {
+        // A cancel answer proved it ended: the watcher's next snapshot settles it.
+        proven.push(id);
       } else {
         toSend.push(id);
       }
     }
-    await finishCancels(redis, keys, ended);
+    await finishCancels(redis, keys, settled);
+    if (proven.length > 0) {
+      await redis.zadd(keys.cancels, 'XX', ...proven.flatMap((id) => [now + settings.confirmMs, String(id)]));
+    }
     if (toSend.length === 0) {
       return untilNext(now);
     }
@@ -93,12 +119,38 @@ export function cancelSendRound(deps: CancelSenderDeps) {
       failedIds: toSend,
       errors: [error],
     }));
-    const failed = new Set(result.failedIds);
+    let failed = new Set(result.failedIds);
+    const outcomes = new Map<number, { outcome: SingleOutcome; answer?: string }>();
+    if (result.errors.length === 0 && failed.size > 0) {
+      // In failed_to_cancel: ask cancel_order for a few of them, whose answer says why.
+      for (const id of [...failed].slice(0, settings.singleCancelsPerRound ?? 4)) {
+        signal.throwIfAborted();
+        try {
+          await deps.client.cancelOrder({ id }, { signal });
+          outcomes.set(id, { outcome: 'accepted' });
+        } catch (error) {
+          const answer = settlingAnswer(error);
+          outcomes.set(id, answer === undefined ? { outcome: 'failed' } : { outcome: 'proven', answer });
+        }
+      }
+      failed = new Set(
+        [...failed].filter(
+          (id) => outcomes.get(id)?.outcome !== 'accepted' && outcomes.get(id)?.outcome !== 'proven',
+        ),
+      );
+    }
     const sentAt = await fleetNow(redis);
     const batch = redis.multi();
     for (const id of toSend) {
       const info = infos.get(id) as CancelInfo;
       const next: CancelInfo = { ...info, sends: info.sends + 1, lastSentAt: sentAt };
+      const single = outcomes.get(id);
+      if (single?.outcome === 'proven') {
+        next.provenEndedAt = sentAt;
+        next.provenBy = single.answer as string;
+      } else if (!failed.has(id)) {
+        next.acceptedAt = sentAt;
+      }
       const delay = failed.has(id)
         ? Math.min(settings.retryMaxMs, settings.retryBaseMs * 2 ** Math.min(20, next.sends - 1))
         : settings.confirmMs;
@@ -112,9 +164,17 @@ export function cancelSendRound(deps: CancelSenderDeps) {
     }
     await batch.exec();
     const sent = toSend.filter((id) => !failed.has(id));
+    const answered = [...outcomes]
+      .filter(([, o]) => o.outcome === 'proven')
+      .map(([id, o]) => ({ id, answer: o.answer }));
     logger.info(
-      { orderIds: sent, failedIds: [...failed], jobIds: sent.map((id) => infos.get(id)?.jobId) },
-      `cancel_orders sent for ${sent.length} order(s)${failed.size > 0 ? `; ${failed.size} not cancelled yet` : ''}`,
+      {
+        orderIds: sent,
+        failedIds: [...failed],
+        proven: answered,
+        jobIds: sent.map((id) => infos.get(id)?.jobId),
+      },
+      `cancel_orders sent for ${toSend.length} order(s): ${sent.length - answered.length} accepted, ${answered.length} already ended or not ours${failed.size > 0 ? `; ${failed.size} not cancelled yet` : ''}`,
     );
     if (result.errors.length > 0 || failed.size > 0) {
       logger.warn(

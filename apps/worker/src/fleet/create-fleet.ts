@@ -84,7 +84,7 @@ export function createFleet(deps: FleetDeps): Fleet {
   const orderBook = createOrderBook({ redis, hub, keys, fallbackMs: settings.pollIntervalMs, demand });
   const marketplace = createMarketplaceView({ redis, hub, keys, fallbackMs: settings.marketplaceRefreshMs });
   const claims = createServerClaims(redis, keys);
-  const intents = createIntents(redis, keys, log, now);
+  const intents = createIntents(redis, keys, log);
   const releases = createReleases({ redis, hub, keys, fallbackMs: settings.pollIntervalMs });
   const reaper = createReaper({
     redis,
@@ -96,7 +96,8 @@ export function createFleet(deps: FleetDeps): Fleet {
     logger: forComponent(log, 'reaper'),
     settings: {
       graceMs: settings.reaperGraceMs,
-      intentSlackMs: settings.intentSlackMs,
+      intentMatchWindowMs: settings.intentMatchWindowMs,
+      exclusiveKey: settings.exclusiveKey,
       unboundIntentMaxAgeMs: settings.unboundIntentMaxAgeMs,
       orphanRecordKeepMs: settings.orphanRecordKeepMs,
     },
@@ -134,6 +135,7 @@ export function createFleet(deps: FleetDeps): Fleet {
       now,
       wakeSelf: () => watcher.wake(),
       afterPoll: (snapshot) => reaper.sweep(snapshot),
+      endAfterMisses: settings.endAfterMisses,
       cadence: {
         fastMs: settings.pollIntervalMs,
         idleMs: settings.idlePollIntervalMs,

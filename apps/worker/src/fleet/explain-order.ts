@@ -1,32 +1,38 @@
 import type { Order } from '@clore-batch/clore';
-import type { OrderIntent } from './fleet-types';
+import type { OrderIntent, OrdersSnapshot } from './fleet-types';
 
 /**
- * The intent that explains an active order (docs/decisions/0049), or undefined for an order this
+ * The intent that explains an order (docs/decisions/0049, 0111), or undefined for an order this
  * deployment did not make:
  * - an intent bound to the order's id;
  * - else (the lost-create case: create_order's answer never came) an unbound intent for the same
- *   server written before the order was created (`ct` rounded up to the next second, plus `slackMs`
- *   for clock skew between the worker and Clore); the latest such intent wins. An order without a creation time matches any
- *   unbound intent on its server.
+ *   server such that the order was FIRST SEEN (`firstSeenAt`: Redis time of the my_orders answer
+ *   that first listed it) no earlier than the intent (Redis time, written before the create) and no
+ *   later than `windowMs` after the intent's last create try returned (`settledAt`; an unsettled
+ *   intent's create is still in flight: no upper bound yet). The latest such intent wins.
+ * Neither the provider's `ct` nor any worker clock is used: clocks never need to agree (Part A 18).
+ * An order without `firstSeenAt` (a snapshot of an older leader) matches only unsettled intents.
  */
 export function explainOrder(
-  order: Order,
+  order: Pick<Order, 'id' | 'serverId'>,
   intents: readonly OrderIntent[],
-  slackMs: number,
+  firstSeenAt: number | undefined,
+  windowMs: number,
 ): OrderIntent | undefined {
   const bound = intents.find((intent) => intent.orderId === order.id);
   if (bound !== undefined) {
     return bound;
   }
-  // `ct` is whole seconds: the order may have been created up to a second after it.
-  const createdMs = order.createdAt === undefined ? undefined : (order.createdAt + 1) * 1_000;
   let best: OrderIntent | undefined;
   for (const intent of intents) {
     if (intent.orderId !== undefined || intent.serverId !== order.serverId) {
       continue;
     }
-    if (createdMs !== undefined && intent.at > createdMs + slackMs) {
+    if (
+      firstSeenAt === undefined
+        ? intent.settledAt !== undefined
+        : !withinWindow(intent, firstSeenAt, windowMs)
+    ) {
       continue;
     }
     if (best === undefined || intent.at > best.at) {
@@ -34,4 +40,16 @@ export function explainOrder(
     }
   }
   return best;
+}
+
+/** Was an order first seen at `firstSeenAt` made by this intent's create, by time alone? */
+export function withinWindow(intent: OrderIntent, firstSeenAt: number, windowMs: number): boolean {
+  return (
+    firstSeenAt >= intent.at && (intent.settledAt === undefined || firstSeenAt <= intent.settledAt + windowMs)
+  );
+}
+
+/** The Redis time of the answer that first listed `orderId`, if the snapshot knows it. */
+export function firstSeenOf(snapshot: OrdersSnapshot, orderId: number): number | undefined {
+  return snapshot.firstSeenAt?.[orderId];
 }

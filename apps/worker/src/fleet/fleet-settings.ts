@@ -29,8 +29,22 @@ export interface FleetSettings {
   /** Backoff of a cancel the API could not do: base × 2^n, capped (defaults 1 000 / 30 000). */
   cancelRetryBaseMs?: number;
   cancelRetryMaxMs?: number;
-  /** Clock tolerance when matching an unbound intent to an order's creation time (default 60 000). */
+  /** Unused since docs/decisions/0111 (intents are matched on Redis time, not on the provider's `ct`). */
   intentSlackMs?: number;
+  /**
+   * An unbound intent explains an order on its server first seen (Redis time of the my_orders
+   * answer that first listed it) no earlier than the intent and no later than this long after its
+   * last create_order try returned (default 10 min; docs/decisions/0111). Later: a foreign order.
+   */
+  intentMatchWindowMs?: number;
+  /**
+   * CLORE_KEY_EXCLUSIVE: the API key belongs to this deployment alone, so any active order no live
+   * attempt owns is reaped after the grace, intents or not (docs/decisions/0112). Default false:
+   * orders no intent explains are someone else's and never cancelled.
+   */
+  exclusiveKey?: boolean;
+  /** Answers without an order, after our accepted cancel, that prove it ended (default 3; docs/decisions/0110). */
+  endAfterMisses?: number;
   /** Unbound intents older than this whose attempt is not live are forgotten (default 1 h). */
   unboundIntentMaxAgeMs?: number;
   /** Records of reaped orphans are kept this long after the order ended (default 24 h). */
@@ -53,6 +67,9 @@ export function resolveFleetSettings(settings: FleetSettings): ResolvedFleetSett
     cancelRetryBaseMs: 1_000,
     cancelRetryMaxMs: 30_000,
     intentSlackMs: 60_000,
+    intentMatchWindowMs: 600_000,
+    exclusiveKey: false,
+    endAfterMisses: 3,
     unboundIntentMaxAgeMs: 3_600_000,
     orphanRecordKeepMs: 86_400_000,
     ...Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined)),

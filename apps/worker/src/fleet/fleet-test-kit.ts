@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { CloreClient, createRateLimiter, hashApiKey, type RateLimiter } from '@clore-batch/clore';
+import {
+  CloreClient,
+  createRateLimiter,
+  hashApiKey,
+  type MyOrdersReport,
+  type RateLimiter,
+} from '@clore-batch/clore';
 import { type SimHandle, type SimServer, startSimulator } from '@clore-batch/clore-sim';
 import { createTelemetryCounters, silentLogger, type TelemetryCounters } from '@clore-batch/shared';
 import { type RedisHandle, startRedis, trackRedis } from '@clore-batch/testing';
@@ -32,7 +38,12 @@ export interface FleetKit {
   /** A client with its own limiter (one per simulated process). */
   client(): CloreClient;
   /** A fleet as one worker process would build it: its own Redis connection, client and limiter. */
-  fleet(options?: { liveness?: AttemptLiveness; settings?: Partial<FleetDeps['settings']> }): Fleet;
+  fleet(options?: {
+    liveness?: AttemptLiveness;
+    settings?: Partial<FleetDeps['settings']>;
+    /** Wrap the fleet's client (e.g. `answersShort`: some my_orders answers come back empty). */
+    wrapClient?: (client: CloreClient) => CloreClient;
+  }): Fleet;
   /** The settings every fleet of this kit starts from. */
   settings: FleetDeps['settings'];
   /** The simulator's call log for the test key since the last reset. */
@@ -127,7 +138,7 @@ export async function startFleetKit(options: FleetKitOptions = {}): Promise<Flee
       const fleet = createFleet({
         redis: conn,
         prefix,
-        client: client(),
+        client: options.wrapClient === undefined ? client() : options.wrapClient(client()),
         logger: silentLogger(),
         telemetry: createTelemetryCounters(conn, prefix),
         liveness: options.liveness ?? (async () => true),
@@ -195,4 +206,64 @@ export async function rentDirectly(client: CloreClient, serverId: number): Promi
     throw new Error(`the order on server ${serverId} did not show up`);
   }
   return order.id;
+}
+
+/**
+ * A client whose next `my_orders` answers (set with `emptyNext(n)`) come back empty, as a provider
+ * answering short would send them, or list some orders unreadable (`unreadableNext`); the call
+ * itself still reaches the simulator over HTTP.
+ */
+export function answersShort(): {
+  wrap: (client: CloreClient) => CloreClient;
+  emptyNext(n: number): void;
+  /** The next `n` answers list these orders as unreadable (as a `null` in a required field would). */
+  unreadableNext(n: number, ids: readonly number[]): void;
+} {
+  let empty = 0;
+  let unreadable = 0;
+  let unreadableIds: readonly number[] = [];
+  return {
+    emptyNext(n) {
+      empty = n;
+    },
+    unreadableNext(n, ids) {
+      unreadable = n;
+      unreadableIds = ids;
+    },
+    wrap(client) {
+      const alter = async (report: MyOrdersReport): Promise<MyOrdersReport> => {
+        if (empty > 0) {
+          empty -= 1;
+          return { orders: [], unreadable: [] };
+        }
+        if (unreadable > 0) {
+          unreadable -= 1;
+          return {
+            orders: report.orders.filter((o) => !unreadableIds.includes(o.id)),
+            unreadable: [
+              ...report.unreadable,
+              ...report.orders
+                .filter((o) => unreadableIds.includes(o.id))
+                .map((o, index) => ({ index, id: o.id, serverId: o.serverId, problems: ['price: null'] })),
+            ],
+          };
+        }
+        return report;
+      };
+      return new Proxy(client, {
+        get(target, property, receiver) {
+          if (property === 'myOrdersReport') {
+            return async (...args: Parameters<CloreClient['myOrdersReport']>) =>
+              alter(await target.myOrdersReport(...args));
+          }
+          if (property === 'myOrders') {
+            return async (...args: Parameters<CloreClient['myOrdersReport']>) =>
+              (await alter(await target.myOrdersReport(...args))).orders;
+          }
+          const value = Reflect.get(target, property, receiver);
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+    },
+  };
 }

@@ -6,21 +6,55 @@ import type { Order, Server, UsdRates } from '@clore-batch/clore';
  * worker process). Job handlers never poll Clore themselves: they read these views.
  */
 
+/**
+ * An order we knew (listed active before, or with a cancel of ours pending) that the latest
+ * answer(s) did not list, or listed unreadably, and that is NOT proven ended (clore-api.md Part A 7,
+ * 16; docs/decisions/0110). It is kept with its last known figures until evidence comes.
+ */
+export interface MissingOrder {
+  id: number;
+  /** Last known figures; undefined for an order no snapshot ever listed (a pending cancel's). */
+  order?: Order;
+  /** Redis time (ms) of the first answer that missed it (this stretch). */
+  sinceMs: number;
+  /** Consecutive answers without it whose call began after our cancel for it was accepted. */
+  missesAfterCancel: number;
+  /** Consecutive answers without it (readable or not). */
+  misses: number;
+  /** The latest answer listed it but it could not be read. */
+  unreadable?: boolean;
+}
+
 export interface OrdersSnapshot {
-  /** Increases by one with every my_orders answer the leader stores. */
+  /**
+   * Grows with every answer the leader stores and never restarts: `max(previous + 1, startedAt)`,
+   * so a snapshot written after Redis lost or rolled back its data is still newer than any a waiter
+   * saw (docs/decisions/0113). Never assume steps of one.
+   */
   version: number;
-  /** When my_orders answered (ms since epoch). */
+  /** When my_orders answered (ms since epoch, the leader's clock; for display). */
   at: number;
   /**
-   * Redis server time (ms) taken just before the my_orders request was sent. An order known to
-   * exist before this moment (on the same clock: `fleetNow(redis)`) and absent from `orders` has
-   * ended. Undefined only in snapshots written by an older leader.
+   * Redis server time (ms) taken just before the my_orders request was sent. Undefined only in
+   * snapshots written by an older leader.
    */
   startedAt?: number;
-  /** The API key's active orders. */
+  /** Redis time (ms) taken right after the answer came. */
+  answeredAt?: number;
+  /** The API key's active orders, as this answer listed them (readable ones only). */
   orders: Order[];
-  /** Orders that ended recently (seen expired or gone), newest last, with the final figures known. */
+  /** Known orders absent from (or unreadable in) the latest answer, not proven ended. */
+  missing?: MissingOrder[];
+  /**
+   * Order id → Redis time of the answer that FIRST listed it (`answeredAt`), for every order in
+   * `orders` and `missing`. Matching an intent to an order uses this, never the provider's `ct`
+   * nor a worker clock (docs/decisions/0111).
+   */
+  firstSeenAt?: Record<string, number>;
+  /** Orders proven ended (seen expired, or absent after our accepted cancel), newest last, with the final figures known. */
   ended: Order[];
+  /** Orders proven ended whose figures are unknown (a cancel of ours was answered `order_not_active`). */
+  endedIds?: number[];
   /**
    * The longest the leader will wait from this poll's start to the next one (docs/decisions/0055:
    * fast while someone waits urgently, slower otherwise). Undefined in snapshots of an older leader
@@ -78,17 +112,40 @@ export interface OrderIntent {
   jobId: string;
   attempt: number;
   serverId: number;
-  /** When the intent was written (ms since epoch). */
+  /** When the intent was written: Redis time (ms), taken by `record` (docs/decisions/0111). */
   at: number;
+  /**
+   * Redis time (ms) when the latest create_order try on this server returned or failed. An unbound
+   * intent explains only an order first seen within `intentMatchWindowMs` after it (unset: the
+   * create is still in flight, or its worker died in it).
+   */
+  settledAt?: number;
   /** Set once the order is known. */
   orderId?: number;
-  /** When bindOrder ran (ms since epoch, the binding process's clock); set by bindOrder. */
+  /** When bindOrder ran (Redis time, ms); set by bindOrder. */
   boundAt?: number;
 }
 
+/** What a caller gives `Intents.record`; the time is taken from Redis. */
+export interface NewIntent {
+  jobId: string;
+  attempt: number;
+  serverId: number;
+  /** Ignored (older callers passed a local time): the intent is stamped with Redis time. */
+  at?: number;
+}
+
 export interface Intents {
-  /** Write the intent for (jobId, attempt, serverId); never replaces one already written for it. */
-  record(intent: OrderIntent): Promise<void>;
+  /**
+   * Write the intent for (jobId, attempt, serverId), stamped with Redis time; never replaces one
+   * already written for it. Returns the intent as stored (an earlier one keeps its time).
+   */
+  record(intent: NewIntent): Promise<OrderIntent>;
+  /**
+   * A create_order try on that server returned or failed: stamp `settledAt` (Redis time), which
+   * bounds the orders the unbound intent can explain (docs/decisions/0111). No-op without an intent.
+   */
+  settle(jobId: string, attempt: number, serverId: number): Promise<void>;
   /** Bind the intent of that server in that attempt to its order (writing one if it is missing). */
   bindOrder(jobId: string, attempt: number, serverId: number, orderId: number): Promise<void>;
   /**
@@ -106,7 +163,10 @@ export interface Releases {
    * lane), several at once in one cancel_orders call, and retries until the watcher sees it ended.
    */
   request(orderId: number, context: { jobId?: string; reason: string }): Promise<void>;
-  /** Resolves with the order's last known state once the watcher sees it ended. */
+  /**
+   * Resolves with the order's last known state once the watcher has evidence it ended (seen
+   * expired, or absent after our accepted cancel; docs/decisions/0110). Absence alone never ends it.
+   */
   waitEnded(orderId: number, signal?: AbortSignal): Promise<Order | undefined>;
 }
 

@@ -3,6 +3,7 @@ import { fleetKeys, silentLogger } from '@clore-batch/shared';
 import { type RedisHandle, startRedis, trackRedis } from '@clore-batch/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fleetNow } from './fleet-clock';
 import { createIntents, intentField } from './intents';
 import { createServerClaims } from './server-claims';
 
@@ -38,15 +39,26 @@ describe('server claims and intents (real Redis)', () => {
 
   it('intents: record, bind, list, remove; malformed entries skipped', async () => {
     const keys = fleetKeys(`test-${randomUUID()}`);
-    const intents = createIntents(redis, keys, silentLogger(), () => 5_000);
-    await intents.record({ jobId: 'job-a', attempt: 1, serverId: 3, at: 1_000 });
-    await intents.record({ jobId: 'job-a', attempt: 2, serverId: 4, at: 2_000 });
+    const intents = createIntents(redis, keys, silentLogger());
+    const before = await fleetNow(redis);
+    const a = await intents.record({ jobId: 'job-a', attempt: 1, serverId: 3 });
+    const b = await intents.record({ jobId: 'job-a', attempt: 2, serverId: 4 });
     await intents.bindOrder('job-a', 2, 4, 77);
+    const after = await fleetNow(redis);
+    // Stamped with Redis time (docs/decisions/0111), whatever a caller passes.
+    expect(a.at).toBeGreaterThanOrEqual(before);
+    expect(b.at).toBeLessThanOrEqual(after);
     const listed = (await intents.list()).sort((x, y) => x.attempt - y.attempt);
-    expect(listed).toEqual([
-      { jobId: 'job-a', attempt: 1, serverId: 3, at: 1_000 },
-      { jobId: 'job-a', attempt: 2, serverId: 4, at: 2_000, orderId: 77, boundAt: 5_000 },
-    ]);
+    expect(listed[0]).toEqual({ jobId: 'job-a', attempt: 1, serverId: 3, at: a.at });
+    expect(listed[1]).toMatchObject({ jobId: 'job-a', attempt: 2, serverId: 4, at: b.at, orderId: 77 });
+    expect(listed[1]!.boundAt).toBeGreaterThanOrEqual(b.at);
+    expect(listed[1]!.boundAt).toBeLessThanOrEqual(after);
+    // settle stamps the end of a create try on an unbound intent only.
+    await intents.settle('job-a', 1, 3);
+    await intents.settle('job-a', 2, 4);
+    const settled = (await intents.list()).sort((x, y) => x.attempt - y.attempt);
+    expect(settled[0]!.settledAt).toBeGreaterThanOrEqual(a.at);
+    expect(settled[1]!.settledAt).toBeUndefined();
     await intents.remove('job-a', 1, 3);
     expect((await intents.list()).map((i) => i.attempt)).toEqual([2]);
     // A malformed entry is skipped, not fatal.
@@ -62,23 +74,22 @@ describe('server claims and intents (real Redis)', () => {
 
   it('intents: every server tried in one attempt keeps its own intent; bind and remove touch only that one', async () => {
     const keys = fleetKeys(`test-${randomUUID()}`);
-    const intents = createIntents(redis, keys, silentLogger(), () => 9_000);
+    const intents = createIntents(redis, keys, silentLogger());
     const mine = async () =>
       (await intents.list()).filter((i) => i.jobId === 'job-a').sort((x, y) => x.serverId - y.serverId);
     // Server 3's create was lost (its intent stays); the attempt moves on to servers 4 and 5.
-    await intents.record({ jobId: 'job-a', attempt: 1, serverId: 3, at: 1_000 });
-    await intents.record({ jobId: 'job-a', attempt: 1, serverId: 4, at: 2_000 });
-    await intents.record({ jobId: 'job-a', attempt: 1, serverId: 5, at: 3_000 });
+    const i3 = await intents.record({ jobId: 'job-a', attempt: 1, serverId: 3 });
+    const i4 = await intents.record({ jobId: 'job-a', attempt: 1, serverId: 4 });
+    const i5 = await intents.record({ jobId: 'job-a', attempt: 1, serverId: 5 });
     // Recording again for a server never replaces its intent (its earlier time, its binding).
-    await intents.record({ jobId: 'job-a', attempt: 1, serverId: 3, at: 4_000 });
+    expect((await intents.record({ jobId: 'job-a', attempt: 1, serverId: 3 })).at).toBe(i3.at);
     await intents.bindOrder('job-a', 1, 5, 55);
-    expect(await mine()).toEqual([
-      { jobId: 'job-a', attempt: 1, serverId: 3, at: 1_000 },
-      { jobId: 'job-a', attempt: 1, serverId: 4, at: 2_000 },
-      { jobId: 'job-a', attempt: 1, serverId: 5, at: 3_000, orderId: 55, boundAt: 9_000 },
-    ]);
-    await intents.record({ jobId: 'job-a', attempt: 1, serverId: 5, at: 4_000 });
-    expect((await mine())[2]).toMatchObject({ at: 3_000, orderId: 55 });
+    const listed = await mine();
+    expect(listed.slice(0, 2)).toEqual([i3, i4]);
+    expect(listed[2]).toMatchObject({ ...i5, orderId: 55 });
+    const again = await intents.record({ jobId: 'job-a', attempt: 1, serverId: 5 });
+    expect(again).toMatchObject({ at: i5.at, orderId: 55 });
+    expect((await mine())[2]).toMatchObject({ at: i5.at, orderId: 55 });
     // Server 4 refused outright: only its intent goes.
     await intents.remove('job-a', 1, 4);
     expect((await mine()).map((i) => i.serverId)).toEqual([3, 5]);
@@ -94,7 +105,7 @@ describe('server claims and intents (real Redis)', () => {
 
   it('intents written by an older worker (one field per attempt) are bound and removed by server', async () => {
     const keys = fleetKeys(`test-${randomUUID()}`);
-    const intents = createIntents(redis, keys, silentLogger(), () => 9_000);
+    const intents = createIntents(redis, keys, silentLogger());
     await redis.hset(
       keys.intents,
       'job-old:1',
@@ -103,7 +114,7 @@ describe('server claims and intents (real Redis)', () => {
     await intents.bindOrder('job-old', 1, 8, 80);
     expect(await redis.hkeys(keys.intents)).toEqual([intentField('job-old', 1, 8)]);
     expect(await intents.list()).toEqual([
-      { jobId: 'job-old', attempt: 1, serverId: 8, at: 1_000, orderId: 80, boundAt: 9_000 },
+      { jobId: 'job-old', attempt: 1, serverId: 8, at: 1_000, orderId: 80, boundAt: expect.any(Number) },
     ]);
     await redis.hset(
       keys.intents,

@@ -49,9 +49,9 @@ describe('fleet leader election', () => {
     // At most one ttl (the lease expiring) plus one renewal period (b's next attempt).
     expect(takeoverMs).toBeLessThanOrEqual(BASE_SETTINGS.leaderTtlMs + BASE_SETTINGS.leaderTtlMs / 3 + 100);
     expect(takeoverMs).toBeGreaterThanOrEqual(BASE_SETTINGS.leaderTtlMs / 2);
-    // The new leader carries on the version sequence.
+    // The new leader carries on the version sequence (never backwards).
     const next = await b.orderBook.next(before);
-    expect(next.version).toBe(before + 1);
+    expect(next.version).toBeGreaterThan(before);
     console.warn(
       `fleet.leader: takeover after an unreleased lease took ${takeoverMs} ms (ttl ${BASE_SETTINGS.leaderTtlMs})`,
     );

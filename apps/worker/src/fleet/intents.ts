@@ -1,5 +1,6 @@
 import type { FleetKeys, Logger } from '@clore-batch/shared';
 import type { Redis } from 'ioredis';
+import { fleetNow } from './fleet-clock';
 import { HSET_IF_EXISTS } from './fleet-scripts';
 import type { Intents, OrderIntent } from './fleet-types';
 
@@ -41,28 +42,44 @@ function parse(raw: string | null): OrderIntent | undefined {
  * order can exist for it (its order ended, or the create was refused outright; or pruned by the
  * reaper). The reaper trusts only these to tell our orders from someone else's.
  */
-export function createIntents(redis: Redis, keys: FleetKeys, logger: Logger, now: () => number): Intents {
+export function createIntents(redis: Redis, keys: FleetKeys, logger: Logger): Intents {
+  // Redis time only: intents are compared with the Redis times of my_orders answers (0111).
+  const now = () => fleetNow(redis);
   return {
-    async record(intent) {
+    async record(input) {
+      const field = intentField(input.jobId, input.attempt, input.serverId);
+      const intent: OrderIntent = {
+        jobId: input.jobId,
+        attempt: input.attempt,
+        serverId: input.serverId,
+        at: await now(),
+      };
       // Never replaces an intent already written for this server (its earlier time, its binding).
-      await redis.hsetnx(
-        keys.intents,
-        intentField(intent.jobId, intent.attempt, intent.serverId),
-        JSON.stringify(intent),
-      );
+      if ((await redis.hsetnx(keys.intents, field, JSON.stringify(intent))) === 1) {
+        return intent;
+      }
+      return parse(await redis.hget(keys.intents, field)) ?? intent;
+    },
+    async settle(jobId, attempt, serverId) {
+      const field = intentField(jobId, attempt, serverId);
+      const current = parse(await redis.hget(keys.intents, field));
+      if (current !== undefined && current.orderId === undefined) {
+        const settled: OrderIntent = { ...current, settledAt: await now() };
+        await redis.eval(HSET_IF_EXISTS, 1, keys.intents, field, JSON.stringify(settled));
+      }
     },
     async bindOrder(jobId, attempt, serverId, orderId) {
       const field = intentField(jobId, attempt, serverId);
       const current = parse(await redis.hget(keys.intents, field));
       if (current !== undefined) {
-        const bound: OrderIntent = { ...current, orderId, boundAt: now() };
+        const bound: OrderIntent = { ...current, orderId, boundAt: await now() };
         await redis.eval(HSET_IF_EXISTS, 1, keys.intents, field, JSON.stringify(bound));
         return;
       }
       const legacy = parse(await redis.hget(keys.intents, legacyField(jobId, attempt)));
       if (legacy?.serverId === serverId) {
         // Written by an older worker: moved to this server's field, bound.
-        await redis.hset(keys.intents, field, JSON.stringify({ ...legacy, orderId, boundAt: now() }));
+        await redis.hset(keys.intents, field, JSON.stringify({ ...legacy, orderId, boundAt: await now() }));
         await redis.hdel(keys.intents, legacyField(jobId, attempt));
         return;
       }
@@ -71,7 +88,8 @@ export function createIntents(redis: Redis, keys: FleetKeys, logger: Logger, now
         { jobId, attempt, serverId, orderId },
         'bindOrder: no intent was recorded for this server and attempt; writing one',
       );
-      const intent: OrderIntent = { jobId, attempt, serverId, at: now(), orderId, boundAt: now() };
+      const at = await now();
+      const intent: OrderIntent = { jobId, attempt, serverId, at, orderId, boundAt: at };
       await redis.hset(keys.intents, field, JSON.stringify(intent));
     },
     async remove(jobId, attempt, serverId) {

@@ -2,10 +2,11 @@ import type { CloreClient } from '@clore-batch/clore';
 import type { FleetKeys, Logger, TelemetryCounters } from '@clore-batch/shared';
 import { METRICS } from '@clore-batch/shared';
 import type { Redis } from 'ioredis';
-import { pendingCancelIds, settleCancels } from './cancel-queue';
+import { pendingCancelIds, readCancelInfos, settleCancels } from './cancel-queue';
 import { fleetNow } from './fleet-clock';
 import { FENCED_SET_PUBLISH } from './fleet-scripts';
 import type { OrdersSnapshot } from './fleet-types';
+import { readMyOrders } from './my-orders-report';
 import { readOrdersSnapshot } from './order-book';
 import { nextSnapshot } from './orders-snapshot';
 import { type DemandReading, readPollDemand } from './poll-demand';
@@ -48,6 +49,8 @@ export interface OrderWatcherDeps {
   /** Runs after each stored snapshot (the reaper). A throw is logged; the snapshot stays stored. */
   afterPoll: (snapshot: OrdersSnapshot) => Promise<void>;
   cadence: PollCadence;
+  /** Answers without an order after our accepted cancel that prove it ended (default 3). */
+  endAfterMisses?: number;
 }
 
 /**
@@ -62,23 +65,51 @@ export function orderWatchRound(deps: OrderWatcherDeps) {
   const { redis, keys, logger } = deps;
   let wantCompleted = false;
   return async (signal: AbortSignal): Promise<number | undefined> => {
-    const pending = new Set(await pendingCancelIds(redis, keys));
+    const pendingIds = await pendingCancelIds(redis, keys);
+    const pending = new Set(pendingIds);
+    const infos = await readCancelInfos(redis, keys, pendingIds);
+    const cancelAcceptedAt = new Map<number, number>();
+    const provenEnded = new Set<number>();
+    for (const [id, info] of infos) {
+      if (info.acceptedAt !== undefined) {
+        cancelAcceptedAt.set(id, info.acceptedAt);
+      }
+      if (info.provenEndedAt !== undefined) {
+        provenEnded.add(id);
+      }
+    }
     const returnCompleted = wantCompleted || pending.size > 0;
     const startedAt = await fleetNow(redis);
-    const listed = await deps.client.myOrders({ returnCompleted }, { signal });
+    const report = await readMyOrders(deps.client, { returnCompleted }, { signal });
+    const answeredAt = await fleetNow(redis);
+    if (report.unreadable.length > 0) {
+      logger.warn(
+        { unreadable: report.unreadable },
+        `${report.unreadable.length} order(s) in the my_orders answer could not be read; the others are used`,
+      );
+    }
     const previous = await readOrdersSnapshot(redis, keys);
     const next = nextSnapshot({
       previous,
-      listed,
+      listed: report.orders,
+      unreadable: report.unreadable,
       returnCompleted,
       pendingCancelIds: pending,
+      cancelAcceptedAt,
+      provenEnded,
       startedAt,
+      answeredAt,
       at: deps.now(),
+      ...(deps.endAfterMisses === undefined ? {} : { endAfterMisses: deps.endAfterMisses }),
     });
     const { vanishedWithoutFinal } = next;
     // Read after the answer: a waiter that registered during the call is counted.
     const demand = await readPollDemand(redis, keys);
-    let delayMs = pollDelay(demand, next.snapshot.orders.length, deps.cadence);
+    let delayMs = pollDelay(
+      demand,
+      next.snapshot.orders.length + (next.snapshot.missing?.length ?? 0),
+      deps.cadence,
+    );
     const snapshot: OrdersSnapshot = { ...next.snapshot, nextPollInMs: delayMs };
     const written = await redis.eval(
       FENCED_SET_PUBLISH,
@@ -94,15 +125,17 @@ export function orderWatchRound(deps: OrderWatcherDeps) {
       logger.warn('orders snapshot not stored: this process no longer holds the leader lease');
       return deps.cadence.fastMs;
     }
-    wantCompleted = vanishedWithoutFinal.length > 0;
-    if (wantCompleted) {
+    wantCompleted = next.wantCompleted;
+    if (vanishedWithoutFinal.length > 0) {
+      // Missing is not ended (docs/decisions/0110): an `expired` entry in a returnCompleted answer is evidence.
       logger.info(
         { orderIds: vanishedWithoutFinal },
-        'orders ended on their own; polling again for their final figures',
+        'orders missing from the my_orders answer (not ended without evidence); polling again with completed orders',
       );
       deps.wakeSelf();
     }
-    await deps.telemetry.set(METRICS.activeOrders, snapshot.orders.length);
+    // Missing orders may still bill: counted as active.
+    await deps.telemetry.set(METRICS.activeOrders, snapshot.orders.length + (snapshot.missing?.length ?? 0));
     const settled = await settleCancels(redis, keys, snapshot);
     if (settled.length > 0) {
       logger.info({ orderIds: settled }, `${settled.length} cancelled order(s) confirmed ended`);

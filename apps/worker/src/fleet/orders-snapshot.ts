@@ -1,25 +1,50 @@
 import type { Order } from '@clore-batch/clore';
-import type { OrdersSnapshot } from './fleet-types';
+import type { MissingOrder, OrdersSnapshot } from './fleet-types';
 
 /** How many recently ended orders a snapshot keeps (newest last). */
 export const ENDED_KEEP = 256;
 
+/** Consecutive answers without an order, after our accepted cancel, that prove it ended (default). */
+export const END_AFTER_MISSES = 3;
+
+/** A missing order without a pending cancel is dropped after this long (someone else's). */
+export const FORGET_MISSING_AFTER_MS = 86_400_000;
+
 export interface NextSnapshotInput {
   previous: OrdersSnapshot | undefined;
-  /** What my_orders answered (with `returnCompleted`, ended orders too). */
+  /** What my_orders answered and could be read (with `returnCompleted`, ended orders too). */
   listed: readonly Order[];
+  /** Orders the answer listed but that could not be read (only their ids matter here). */
+  unreadable?: readonly { id?: number | undefined }[];
   returnCompleted: boolean;
   /** Orders with a pending cancel: their ended entries are wanted even if never seen active. */
   pendingCancelIds: ReadonlySet<number>;
+  /** Order id → Redis time when the provider accepted our cancel for it (docs/decisions/0110). */
+  cancelAcceptedAt?: ReadonlyMap<number, number>;
+  /** Orders a cancel answer proved ended (`order_not_active`, `you_dont_own_this_order`). */
+  provenEnded?: ReadonlySet<number>;
+  /** Redis time just before the call. */
   startedAt: number;
+  /** Redis time right after the answer (default startedAt). */
+  answeredAt?: number;
+  /** Local time of the answer (display only). */
   at: number;
   endedKeep?: number;
+  /** Answers without the order after our accepted cancel that prove its end (default 3). */
+  endAfterMisses?: number;
+  /**
+   * A missing order with no cancel pending is forgotten after this long (default 24 h): only
+   * someone else's order gets there (the reaper asks a cancel for ours, which brings evidence).
+   */
+  forgetMissingAfterMs?: number;
 }
 
 export interface NextSnapshotResult {
   snapshot: OrdersSnapshot;
-  /** Orders that vanished from a plain poll: their final figures need a returnCompleted poll. */
+  /** Orders that went missing in this answer (absent or unreadable, not proven ended). */
   vanishedWithoutFinal: number[];
+  /** Some order is missing: ask the next answer with returnCompleted (an `expired` entry is evidence). */
+  wantCompleted: boolean;
 }
 
 function asEnded(order: Order): Order {
@@ -27,77 +52,153 @@ function asEnded(order: Order): Order {
 }
 
 /**
- * Build the next snapshot from the previous one and a my_orders answer (pure; docs/decisions/0046).
- * - `orders`: the active ones. An order that vanished from a plain poll (no returnCompleted) is
- *   kept one more poll with its last known figures: the caller polls again at once with
- *   returnCompleted, so `ended` gets the provider's final spend, not a stale one.
- * - `ended`: carried over, plus every order of the previous snapshot that is no longer active
- *   (with the final figures when the answer lists it as expired; with its last known figures when
- *   even a returnCompleted answer does not list it),
- *   plus expired orders with a pending cancel; an ended entry is replaced whenever a returnCompleted
- *   answer gives fresher figures for it.
+ * Build the next snapshot from the previous one and a my_orders answer (pure; docs/decisions/0046,
+ * 0110). Evidence, not absence (clore-api.md Part A 7): an order we knew is ENDED only when the
+ * answer lists it expired, a cancel answer proved it (`provenEnded`), or it was absent from
+ * `endAfterMisses` consecutive answers whose calls began after our cancel for it was accepted.
+ * Absent otherwise (a short or empty answer, an unreadable entry) it is MISSING: kept in `missing`
+ * with its last known figures and the time it was first missed, never called ended.
+ * - `orders`: the active ones this answer listed.
+ * - `ended`: carried over (with fresher final figures when listed expired), plus the orders proven
+ *   ended now; `endedIds` the same for orders whose figures were never known.
+ * - `firstSeenAt`: for each order in `orders`/`missing`, the Redis time of the answer that first
+ *   listed it (the clock-free basis of intent matching, docs/decisions/0111).
+ * - `version`: `max(previous + 1, startedAt)`, so it never restarts after a Redis loss (0113).
  */
 export function nextSnapshot(input: NextSnapshotInput): NextSnapshotResult {
   const previous = input.previous;
+  const answeredAt = input.answeredAt ?? input.startedAt;
+  const endAfter = input.endAfterMisses ?? END_AFTER_MISSES;
   const active = input.listed.filter((order) => order.active);
   const activeIds = new Set(active.map((order) => order.id));
   const expired = new Map(input.listed.filter((order) => !order.active).map((order) => [order.id, order]));
+  const unreadable = new Set(
+    (input.unreadable ?? []).map((u) => u.id).filter((id): id is number => id !== undefined),
+  );
+  const prevOrders = new Map((previous?.orders ?? []).map((order) => [order.id, order]));
+  const prevMissing = new Map((previous?.missing ?? []).map((m) => [m.id, m]));
+  const prevFirst = previous?.firstSeenAt ?? {};
+
   const ended: Order[] = (previous?.ended ?? [])
     .filter((order) => !activeIds.has(order.id))
     .map((order) => expired.get(order.id) ?? order);
-  const endedIds = new Set(ended.map((order) => order.id));
-  const vanishedWithoutFinal: number[] = [];
-  const heldBack: Order[] = [];
-  for (const order of previous?.orders ?? []) {
-    if (activeIds.has(order.id) || endedIds.has(order.id)) {
-      continue;
-    }
-    const final = expired.get(order.id);
-    if (final === undefined && !input.returnCompleted) {
-      // Gone from a plain poll: held one more poll, until a returnCompleted poll gives its final figures.
-      vanishedWithoutFinal.push(order.id);
-      heldBack.push(order);
-      continue;
-    }
-    ended.push(final ?? asEnded(order));
-    endedIds.add(order.id);
+  const endedSet = new Set(ended.map((order) => order.id));
+  const endedIds: number[] = (previous?.endedIds ?? []).filter(
+    (id) => !activeIds.has(id) && !endedSet.has(id),
+  );
+  for (const id of endedIds) {
+    endedSet.add(id);
   }
-  for (const id of input.pendingCancelIds) {
+  const end = (id: number, order: Order | undefined) => {
+    if (order === undefined) {
+      endedIds.push(id);
+    } else {
+      ended.push(order);
+    }
+    endedSet.add(id);
+  };
+
+  const firstSeenAt: Record<string, number> = {};
+  for (const order of active) {
+    const known = prevOrders.has(order.id) || prevMissing.has(order.id);
+    // An order an older leader listed has no entry: it was seen at least by that answer.
+    firstSeenAt[order.id] = prevFirst[order.id] ?? (known ? (previous?.startedAt ?? answeredAt) : answeredAt);
+  }
+
+  const candidates = new Set<number>([
+    ...prevOrders.keys(),
+    ...prevMissing.keys(),
+    ...input.pendingCancelIds,
+  ]);
+  const missing: MissingOrder[] = [];
+  const vanished: number[] = [];
+  for (const id of candidates) {
+    if (activeIds.has(id) || endedSet.has(id)) {
+      continue;
+    }
     const final = expired.get(id);
-    if (final !== undefined && !endedIds.has(id)) {
-      ended.push(final);
-      endedIds.add(id);
+    const prior = prevMissing.get(id);
+    const last = prevOrders.get(id) ?? prior?.order;
+    if (final !== undefined) {
+      end(id, final);
+      continue;
+    }
+    if (input.provenEnded?.has(id)) {
+      end(id, last === undefined ? undefined : asEnded(last));
+      continue;
+    }
+    const acceptedAt = input.cancelAcceptedAt?.get(id);
+    if (last === undefined && prior === undefined && acceptedAt === undefined) {
+      // A pending cancel for an order no answer listed yet (too new, or not accepted yet): nothing known.
+      continue;
+    }
+    const isUnreadable = unreadable.has(id);
+    const countsAfterCancel = acceptedAt !== undefined && input.startedAt > acceptedAt && !isUnreadable;
+    const missesAfterCancel = (prior?.missesAfterCancel ?? 0) + (countsAfterCancel ? 1 : 0);
+    if (missesAfterCancel >= endAfter) {
+      end(id, last === undefined ? undefined : asEnded(last));
+      continue;
+    }
+    const sinceMs = prior?.sinceMs ?? input.startedAt;
+    if (
+      !input.pendingCancelIds.has(id) &&
+      input.startedAt - sinceMs > (input.forgetMissingAfterMs ?? FORGET_MISSING_AFTER_MS)
+    ) {
+      continue;
+    }
+    const entry: MissingOrder = {
+      id,
+      sinceMs,
+      misses: (prior?.misses ?? 0) + 1,
+      missesAfterCancel,
+    };
+    if (last !== undefined) {
+      entry.order = last;
+    }
+    if (isUnreadable) {
+      entry.unreadable = true;
+    }
+    if (prior === undefined) {
+      vanished.push(id);
+    }
+    missing.push(entry);
+    if (prevFirst[id] !== undefined) {
+      firstSeenAt[id] = prevFirst[id];
     }
   }
+
   const keep = input.endedKeep ?? ENDED_KEEP;
   return {
     snapshot: {
-      version: (previous?.version ?? 0) + 1,
+      version: Math.max((previous?.version ?? 0) + 1, input.startedAt),
       at: input.at,
       startedAt: input.startedAt,
-      orders: [...active, ...heldBack],
+      answeredAt,
+      orders: active,
+      missing,
+      firstSeenAt,
       ended: ended.slice(Math.max(0, ended.length - keep)),
+      endedIds: endedIds.slice(Math.max(0, endedIds.length - keep)),
     },
-    vanishedWithoutFinal,
+    vanishedWithoutFinal: vanished,
+    wantCompleted: missing.length > 0,
   };
 }
 
 /**
- * Has `orderId` ended, as far as `snapshot` can tell? Yes when it is in `ended`, or when it is not
- * active in a snapshot whose poll started after `knownSince` (a Redis time at which the order was
- * known to exist). An order so new that this poll could not have seen it is never called ended.
+ * Has `orderId` ended, as far as `snapshot` can tell? Only on evidence (docs/decisions/0110): it is
+ * in `ended` (seen expired, or absent after our accepted cancel) or in `endedIds` (a cancel answer
+ * proved it). Absence alone never counts; the order is then missing or not seen yet.
  */
-export function endedIn(
-  snapshot: OrdersSnapshot,
-  orderId: number,
-  knownSince: number,
-): { ended: boolean; order?: Order } {
+export function endedIn(snapshot: OrdersSnapshot, orderId: number): { ended: boolean; order?: Order } {
   const order = snapshot.ended.find((o) => o.id === orderId);
   if (order !== undefined) {
     return { ended: true, order };
   }
-  if (snapshot.orders.some((o) => o.id === orderId)) {
-    return { ended: false };
-  }
-  return { ended: snapshot.startedAt !== undefined && snapshot.startedAt > knownSince };
+  return { ended: snapshot.endedIds?.includes(orderId) === true };
+}
+
+/** The snapshot's entry for a missing order, if it is missing. */
+export function missingIn(snapshot: OrdersSnapshot, orderId: number): MissingOrder | undefined {
+  return snapshot.missing?.find((m) => m.id === orderId);
 }

@@ -2,7 +2,7 @@ import type { FleetKeys, Logger, TelemetryCounters } from '@clore-batch/shared';
 import { METRICS } from '@clore-batch/shared';
 import type { Redis } from 'ioredis';
 import { pendingCancelIds } from './cancel-queue';
-import { explainOrder } from './explain-order';
+import { explainOrder, firstSeenOf } from './explain-order';
 import type { AttemptLiveness, Intents, OrderIntent, OrdersSnapshot, Releases } from './fleet-types';
 import { endedIn } from './orders-snapshot';
 
@@ -17,8 +17,10 @@ export interface ReaperDeps {
   settings: {
     /** An order whose attempt is not live for longer than this (continuously) is cancelled. */
     graceMs: number;
-    /** Tolerance when matching an unbound intent's time to an order's creation time. */
-    intentSlackMs: number;
+    /** An unbound intent explains orders first seen up to this long after its last create try returned (0111). */
+    intentMatchWindowMs: number;
+    /** CLORE_KEY_EXCLUSIVE: orders no intent explains are ours too, reaped after the grace (0112). */
+    exclusiveKey?: boolean;
     /** Unbound intents older than this whose attempt is not live are forgotten. */
     unboundIntentMaxAgeMs: number;
     /** Reaped-orphan records are kept this long after the order ended (for the dashboard). */
@@ -30,6 +32,7 @@ export interface ReaperDeps {
 export interface OrphanRecord {
   orderId: number;
   serverId: number;
+  /** '' for an order no intent explains (exclusive-key mode, docs/decisions/0112). */
   jobId: string;
   attempt: number;
   /** Redis time when the attempt was first seen not live (this continuous stretch). */
@@ -45,6 +48,9 @@ export interface ForeignOrderRecord {
   serverId: number;
   firstSeen: number;
 }
+
+/** The owner of an order no intent explains, in exclusive-key mode: no job, never live. */
+const UNOWNED = (serverId: number) => ({ jobId: '', attempt: 0, serverId });
 
 function parseAll<T>(all: Record<string, string>): Map<number, T> {
   const map = new Map<number, T>();
@@ -94,14 +100,40 @@ export function createReaper(deps: ReaperDeps) {
     const pending = new Set(await pendingCancelIds(redis, keys));
     const orphans = parseAll<OrphanRecord>(await redis.hgetall(keys.orphans));
     const foreign = parseAll<ForeignOrderRecord>(await redis.hgetall(keys.foreignOrders));
-    const active = new Set(snapshot.orders.map((order) => order.id));
+    // Not proven ended: listed active, missing from the answers, or bound to an intent of ours and
+    // never seen (docs/decisions/0110). The orphan rule applies to all of them: an order of ours whose
+    // attempt is not live for longer than the grace gets a cancel, whose answer is the evidence.
+    const candidates = new Map<number, { id: number; serverId: number; listed: boolean }>();
     for (const order of snapshot.orders) {
+      candidates.set(order.id, { id: order.id, serverId: order.serverId, listed: true });
+    }
+    for (const m of snapshot.missing ?? []) {
+      if (m.order !== undefined && !candidates.has(m.id)) {
+        candidates.set(m.id, { id: m.id, serverId: m.order.serverId, listed: false });
+      }
+    }
+    for (const intent of intents) {
+      const id = intent.orderId;
+      if (id !== undefined && !candidates.has(id) && !endedIn(snapshot, id).ended) {
+        candidates.set(id, { id, serverId: intent.serverId, listed: false });
+      }
+    }
+    const active = new Set(candidates.keys());
+    for (const order of candidates.values()) {
       if (pending.has(order.id)) {
         continue;
       }
-      const intent = explainOrder(order, intents, settings.intentSlackMs);
+      const explained = explainOrder(
+        order,
+        intents,
+        firstSeenOf(snapshot, order.id),
+        settings.intentMatchWindowMs,
+      );
+      // Exclusive key: an order no intent explains is ours all the same, owned by no live attempt.
+      const intent: Pick<OrderIntent, 'jobId' | 'attempt' | 'serverId' | 'orderId'> | undefined =
+        explained ?? (settings.exclusiveKey === true ? UNOWNED(order.serverId) : undefined);
       if (intent === undefined) {
-        if (!foreign.has(order.id)) {
+        if (order.listed && !foreign.has(order.id)) {
           const record: ForeignOrderRecord = { orderId: order.id, serverId: order.serverId, firstSeen: now };
           await redis.hset(keys.foreignOrders, String(order.id), JSON.stringify(record));
           logger.warn(
@@ -115,7 +147,7 @@ export function createReaper(deps: ReaperDeps) {
         await redis.hdel(keys.foreignOrders, String(order.id));
       }
       const record = orphans.get(order.id);
-      if (await isLive(intent.jobId, intent.attempt, order.id)) {
+      if (explained !== undefined && (await isLive(intent.jobId, intent.attempt, order.id))) {
         if (record !== undefined && record.reapedAt === undefined) {
           await redis.hdel(keys.orphans, String(order.id));
         }
@@ -135,7 +167,7 @@ export function createReaper(deps: ReaperDeps) {
           };
       if (next.reapedAt === undefined && now - next.firstSeen > settings.graceMs) {
         await reap(next, now);
-        if (intent.orderId === undefined) {
+        if (explained !== undefined && intent.orderId === undefined) {
           // The lost-create case: the intent now names its order, so it is pruned when that ends.
           await deps.intents.bindOrder(intent.jobId, intent.attempt, intent.serverId, order.id);
         }
@@ -164,24 +196,35 @@ export function createReaper(deps: ReaperDeps) {
   }
 
   async function pruneIntents(snapshot: OrdersSnapshot, intents: OrderIntent[], now: number): Promise<void> {
+    const known = [
+      ...snapshot.orders,
+      ...(snapshot.missing ?? []).flatMap((m) => (m.order ? [m.order] : [])),
+    ];
     for (const intent of intents) {
       if (intent.orderId !== undefined) {
-        // Bound: its order is known to have existed at boundAt (the binder's clock; a minute of slack).
-        const knownSince = (intent.boundAt ?? intent.at) + settings.intentSlackMs;
-        if (endedIn(snapshot, intent.orderId, knownSince).ended) {
+        // Bound: removed only once its order is proven ended (evidence, docs/decisions/0110).
+        if (endedIn(snapshot, intent.orderId).ended) {
           await deps.intents.remove(intent.jobId, intent.attempt, intent.serverId);
         }
-      } else if (now - intent.at > settings.unboundIntentMaxAgeMs) {
-        const explains = snapshot.orders.some((order) =>
-          explainOrder(order, [intent], settings.intentSlackMs),
+        continue;
+      }
+      const explains = known.some((order) =>
+        explainOrder(order, [intent], firstSeenOf(snapshot, order.id), settings.intentMatchWindowMs),
+      );
+      if (explains) {
+        continue;
+      }
+      const windowOver =
+        intent.settledAt !== undefined && now - intent.settledAt > settings.intentMatchWindowMs;
+      if (!windowOver && now - intent.at <= settings.unboundIntentMaxAgeMs) {
+        continue;
+      }
+      if (!(await isLive(intent.jobId, intent.attempt, undefined))) {
+        await deps.intents.remove(intent.jobId, intent.attempt, intent.serverId);
+        logger.info(
+          { jobId: intent.jobId, attempt: intent.attempt, serverId: intent.serverId },
+          'forgot an intent that never got an order (its matching window is over)',
         );
-        if (!explains && !(await isLive(intent.jobId, intent.attempt, undefined))) {
-          await deps.intents.remove(intent.jobId, intent.attempt, intent.serverId);
-          logger.info(
-            { jobId: intent.jobId, attempt: intent.attempt, serverId: intent.serverId },
-            'forgot a stale intent that never got an order',
-          );
-        }
       }
     }
   }

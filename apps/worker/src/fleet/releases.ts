@@ -43,8 +43,6 @@ export function createReleases(options: ReleasesOptions): Releases {
       );
     },
     async waitEnded(orderId, signal) {
-      // The caller knows the order exists now: a poll that starts later and misses it proves it ended.
-      const knownSince = await fleetNow(redis);
       const result = await waitOnChannel({
         hub,
         channel: keys.ordersChanged,
@@ -55,7 +53,8 @@ export function createReleases(options: ReleasesOptions): Releases {
           if (snapshot === undefined) {
             return undefined;
           }
-          const state = endedIn(snapshot, orderId, knownSince);
+          // Evidence only (docs/decisions/0110): absence from an answer never ends an order.
+          const state = endedIn(snapshot, orderId);
           return state.ended ? { order: state.order } : undefined;
         },
       });

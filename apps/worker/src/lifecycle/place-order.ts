@@ -1,4 +1,5 @@
 import { classifyCloreError } from '@clore-batch/clore';
+import { fleetNow } from '../fleet/fleet-clock';
 import type { OrdersSnapshot } from '../fleet/fleet-types';
 import { abortableSleep } from '../remote/abortable-sleep';
 import { AttemptOver, NextServer } from './control';
@@ -16,7 +17,7 @@ export interface PlaceOrderInput {
 
 const CREATE_TRIES = 3;
 
-/** Where a create_order may have made an order: the server, and when its intent was written. */
+/** Where a create_order may have made an order: the server, and when its intent was written (Redis time). */
 export interface OrderTry {
   serverId: number;
   intentAt: number;
@@ -44,8 +45,8 @@ export async function lookUpOrder(
   options: { attempt: number; tries: readonly OrderTry[]; untilMs: number },
 ): Promise<{ orderId: number; serverId: number } | undefined> {
   const exclude = await othersOrders(run, options.attempt, options.tries);
-  const orders = run.deps.fleet.orderBook;
-  const startVersion = (await orders.current())?.version ?? 0;
+  // Redis time: compared with the snapshots' startedAt (docs/decisions/0113; versions are not steps of one).
+  const searchStartedAt = await fleetNow(run.deps.redis);
   const find = (s: OrdersSnapshot) => {
     for (const t of options.tries) {
       const order = findNewOrder(s, { serverId: t.serverId, notBeforeMs: t.intentAt, exclude });
@@ -60,15 +61,15 @@ export async function lookUpOrder(
   if (found !== undefined) {
     return found;
   }
-  // "No order" is only believed from a my_orders answer whose call began after this search did: the
-  // poll in flight when it began (version startVersion + 1) may predate the create. Polls run one at
-  // a time, so version startVersion + 2 began after it. A leader that is slow to come gives up at
-  // freshSnapshotWaitMs (the caller then keeps the intent: the reaper covers a late order).
+  // "No order" is only believed from a my_orders answer whose call began after this search did (its
+  // Redis startedAt is later): the poll in flight when it began may predate the create. A leader that
+  // is slow to come gives up at freshSnapshotWaitMs (the caller then keeps the intent: the reaper
+  // covers a late order).
   const NONE = { none: true } as const;
   const settled = await watchOrders(
     run.deps,
     { ...watch, untilMs: Date.now() + run.deps.settings.freshSnapshotWaitMs },
-    (s) => find(s) ?? (s.version >= startVersion + 2 ? NONE : undefined),
+    (s) => find(s) ?? (s.startedAt !== undefined && s.startedAt > searchStartedAt ? NONE : undefined),
   );
   if (settled === undefined) {
     run.log.warn(
@@ -92,13 +93,15 @@ export async function placeOrder(run: JobRun, input: PlaceOrderInput): Promise<n
   const { deps, job } = run;
   const { server } = input.candidate;
   const { spec } = job;
-  const intentAt = Date.now();
-  await deps.fleet.intents.record({
+  // Stamped with Redis time; a retry on this server keeps the first intent's time (docs/decisions/0111).
+  const intent = await deps.fleet.intents.record({
     jobId: run.id,
     attempt: input.attempt,
     serverId: server.id,
-    at: intentAt,
   });
+  const intentAt = intent.at;
+  // The try returned or failed: an order made by it is first seen within the match window from now.
+  const settle = () => deps.fleet.intents.settle(run.id, input.attempt, server.id).catch(() => {});
   const lookUp = async () =>
     (
       await lookUpOrder(run, {
@@ -143,6 +146,7 @@ export async function placeOrder(run: JobRun, input: PlaceOrderInput): Promise<n
         },
         { signal: run.stopSignal },
       );
+      await settle();
       await deps.fleet.orderBook.requestPoll();
       const orderId = created.orderId ?? (await lookUp());
       if (orderId === undefined) {
@@ -157,6 +161,7 @@ export async function placeOrder(run: JobRun, input: PlaceOrderInput): Promise<n
       if (error instanceof AttemptOver || run.stopSignal.aborted) {
         throw error;
       }
+      await settle();
       const cls = classifyCloreError(error);
       run.log.warn(
         {

@@ -145,9 +145,13 @@ export async function provisionAttempt(run: JobRun): Promise<Attempt> {
     if (adopted !== undefined) {
       return adopted;
     }
-    // No order found for them: their intents stay (an order may still appear; the reaper cancels it).
+    // No order found for them: their intents stay (an order may still appear; the reaper cancels it),
+    // settled now: their creates are over, so their matching window closes (docs/decisions/0111).
     for (const intent of left) {
       tried.add(intent.serverId);
+      if (intent.orderId === undefined && intent.settledAt === undefined) {
+        await deps.fleet.intents.settle(run.id, n, intent.serverId).catch(() => {});
+      }
     }
   }
 

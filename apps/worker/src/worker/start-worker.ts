@@ -119,6 +119,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       quietPollIntervalMs: config.ORDER_QUIET_POLL_INTERVAL_MS,
       marketplaceRefreshMs: config.MARKETPLACE_REFRESH_MS,
       reaperGraceMs: config.REAPER_GRACE_SECONDS * 1000,
+      exclusiveKey: config.CLORE_KEY_EXCLUSIVE,
       ...options.fleetSettings,
     },
   });

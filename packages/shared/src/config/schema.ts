@@ -62,6 +62,12 @@ export const ConfigSchema = z.object({
   SPEND_UNVERIFIED_MAX_SECONDS: int(1, 86_400).default(60),
   PROVISION_TIMEOUT_SECONDS: int(1, 86_400).default(600),
   REAPER_GRACE_SECONDS: int(1, 86_400).default(120),
+  /**
+   * The Clore API key belongs to this deployment alone: any active order no live job attempt owns is
+   * cancelled after REAPER_GRACE_SECONDS, intents or not (docs/decisions/0112). Recommended in
+   * production when nothing else uses the key. Default false: orders no intent explains are left alone.
+   */
+  CLORE_KEY_EXCLUSIVE: BoolEnv.default(false),
   SERVER_CLAIM_TTL_SECONDS: int(1, 3_600).default(60),
   LOG_TAIL_BYTES: int(1_024, 256 * 1024 * 1024).default(1024 * 1024),
   OUTPUTS_MAX_BYTES: int(0, Number.MAX_SAFE_INTEGER).default(1024 * 1024 * 1024),

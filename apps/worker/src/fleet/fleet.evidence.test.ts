@@ -1,0 +1,229 @@
+import { fleetKeys } from '@clore-batch/shared';
+import { waitFor } from '@clore-batch/testing';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Fleet } from './create-fleet';
+import { API_KEY, answersShort, type FleetKit, rentDirectly, startFleetKit } from './fleet-test-kit';
+import type { OrdersSnapshot } from './fleet-types';
+import { endedIn } from './orders-snapshot';
+import type { ForeignOrderRecord } from './reaper';
+
+/**
+ * Money safety of the fleet (issue 13, clore-api.md Part A 7, 16, 18): an order ends only on
+ * evidence, intents match orders without any clock agreeing, versions survive a Redis loss, and the
+ * exclusive-key mode reaps what no live attempt owns.
+ */
+describe('fleet: evidence, clocks, versions', () => {
+  let kit: FleetKit;
+  beforeAll(async () => {
+    kit = await startFleetKit();
+  });
+  afterAll(async () => {
+    await kit.close();
+  });
+  beforeEach(async () => {
+    await kit.reset();
+  });
+  afterEach(async () => {
+    await kit.stopAll();
+  });
+
+  const simOrder = (id: number) => kit.sim.orders().find((o) => o.id === id)!;
+  /** Wait (on the order book, no sleep) for a snapshot whose poll began `ms` after the current one's. */
+  async function pollsFor(fleet: Fleet, ms: number): Promise<void> {
+    const from = (await fleet.orderBook.next(0)).startedAt!;
+    let s = await fleet.orderBook.next(0);
+    while (s.startedAt! < from + ms) {
+      s = await fleet.orderBook.next(s.version);
+    }
+  }
+  const inEnded = (s: OrdersSnapshot, id: number) => s.ended.some((o) => o.id === id);
+
+  it('short my_orders answers never end a running order; a cancel requested meanwhile is sent', async () => {
+    const short = answersShort();
+    const fleet = kit.fleet({ wrapClient: short.wrap });
+    const id = await rentDirectly(kit.client(), kit.freshServer().id);
+    await fleet.start();
+    const first = await waitFor(async () => {
+      const s = await fleet.orderBook.next(0);
+      return s.orders.some((o) => o.id === id) ? s : undefined;
+    });
+    let resolved = false;
+    void fleet.releases.waitEnded(id).then(() => {
+      resolved = true;
+    });
+    short.emptyNext(4);
+    // Four empty answers (a plain one, then returnCompleted ones): the order is missing, not ended.
+    let snapshot = first;
+    for (let i = 0; i < 4; i += 1) {
+      snapshot = await fleet.orderBook.next(snapshot.version);
+      expect(inEnded(snapshot, id)).toBe(false);
+    }
+    expect(resolved).toBe(false);
+    // The provider answers right again: the order is active, as it always was.
+    snapshot = await waitFor(async () => {
+      const s = await fleet.orderBook.next(snapshot.version);
+      return s.orders.some((o) => o.id === id && o.active) ? s : undefined;
+    });
+    expect(inEnded(snapshot, id)).toBe(false);
+    expect(simOrder(id).active).toBe(true);
+    // A release asked while the answers are empty again: the cancel is sent (never dropped unsent).
+    short.emptyNext(6);
+    await fleet.releases.request(id, { jobId: 'job-short', reason: 'done' });
+    await waitFor(() => !simOrder(id).active, { timeoutMs: 10_000, message: 'the cancel was sent' });
+    expect(kit.calls('cancel_orders').length).toBeGreaterThanOrEqual(1);
+    await fleet.releases.waitEnded(id, AbortSignal.timeout(15_000));
+    const keys = fleetKeys(kit.prefix);
+    await waitFor(async () => (await kit.db.zcard(keys.cancels)) === 0, { message: 'cancel settled' });
+  });
+
+  it('a snapshot version never restarts, even when Redis lost the previous snapshot', async () => {
+    const fleet = kit.fleet();
+    await fleet.start();
+    const before = await fleet.orderBook.next(0);
+    const keys = fleetKeys(kit.prefix);
+    await kit.db.del(keys.ordersSnapshot);
+    const after = await waitFor(async () => {
+      const s = await fleet.orderBook.current();
+      return s !== undefined ? s : undefined;
+    });
+    expect(after.version).toBeGreaterThan(before.version);
+    // A budget watch waiting for "newer than the version I saw" is served.
+    const next = await fleet.orderBook.next(before.version, AbortSignal.timeout(5_000));
+    expect(next.version).toBeGreaterThan(before.version);
+  });
+
+  it('an unbound intent matches its order whatever the provider clock says (5 min behind, 5 min ahead)', async () => {
+    for (const offsetMs of [-300_000, 300_000]) {
+      await kit.reset();
+      // The provider's clock (its `ct`) is off; ours and Redis's are not.
+      kit.sim.sim.clock.setOffset(offsetMs);
+      const fleet = kit.fleet({ liveness: async () => false, settings: { reaperGraceMs: 1_000 } });
+      const server = kit.freshServer().id;
+      // The lost-create case: the intent is written, the answer to create_order never comes.
+      await fleet.intents.record({
+        jobId: `job-clock${offsetMs}`,
+        attempt: 1,
+        serverId: server,
+        at: Date.now(),
+      });
+      const id = await rentDirectly(kit.client(), server);
+      await fleet.start();
+      // Ours (an intent explains it) and not live: reaped, never recorded as foreign.
+      await waitFor(() => !simOrder(id).active, { timeoutMs: 10_000, message: `reaped (clock ${offsetMs})` });
+      expect(await kit.db.hlen(fleetKeys(kit.prefix).foreignOrders)).toBe(0);
+      kit.sim.sim.clock.setOffset(0);
+    }
+  });
+
+  it('an intent whose tries are over no longer explains a later order on its server (someone else rented it)', async () => {
+    const fleet = kit.fleet({
+      liveness: async () => false,
+      settings: { reaperGraceMs: 1_000, intentMatchWindowMs: 300 },
+    });
+    const server = kit.freshServer().id;
+    await fleet.intents.record({ jobId: 'job-refused', attempt: 1, serverId: server, at: Date.now() });
+    await fleet.intents.settle('job-refused', 1, server);
+    await fleet.start();
+    await pollsFor(fleet, 400);
+    // Past the window: another tool on the same key rents the server.
+    const other = await rentDirectly(kit.client(), server);
+    const keys = fleetKeys(kit.prefix);
+    await waitFor(async () => (await kit.db.hget(keys.foreignOrders, String(other))) !== null, {
+      message: 'recorded as foreign',
+    });
+    // Well past the grace: still not reaped.
+    await pollsFor(fleet, 2_000);
+    expect(simOrder(other).active).toBe(true);
+    const record = JSON.parse((await kit.db.hget(keys.foreignOrders, String(other)))!) as ForeignOrderRecord;
+    expect(record.serverId).toBe(server);
+  });
+
+  it('exclusive-key mode reaps an order no live attempt owns, intent or not; the default mode never does', async () => {
+    const foreign = await rentDirectly(kit.client(), kit.freshServer().id);
+    const shared = kit.fleet({ settings: { reaperGraceMs: 1_000 } });
+    await shared.start();
+    await pollsFor(shared, 2_000);
+    expect(simOrder(foreign).active).toBe(true);
+    await shared.stop();
+    const exclusive = kit.fleet({ settings: { reaperGraceMs: 1_000, exclusiveKey: true } });
+    await exclusive.start();
+    await waitFor(() => !simOrder(foreign).active, {
+      timeoutMs: 10_000,
+      message: 'reaped in exclusive mode',
+    });
+    expect(simOrder(foreign).endReason).toBe('cancelled');
+  });
+
+  it('a malformed order never blinds the fleet: the readable ones are stored; an unreadable one of ours is missing, not ended', async () => {
+    const short = answersShort();
+    const fleet = kit.fleet({ wrapClient: short.wrap });
+    const id = await rentDirectly(kit.client(), kit.freshServer().id);
+    // Another tool's order on the key, with `null` in required fields (clore-sim's foreign orders).
+    const response = await fetch(`${kit.sim.url}/_sim/keys/${API_KEY}/foreign-orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ nullFields: ['currency', 'price'] }),
+    });
+    expect(response.ok).toBe(true);
+    await fleet.start();
+    const first = await waitFor(async () => {
+      const s = await fleet.orderBook.next(0);
+      return s.orders.some((o) => o.id === id) ? s : undefined;
+    });
+    expect(fleet.stats().orders.failures).toBe(0);
+    let resolved = false;
+    void fleet.releases.waitEnded(id).then(() => {
+      resolved = true;
+    });
+    // Our own order unreadable for three answers: missing (last figures kept), never ended.
+    short.unreadableNext(3, [id]);
+    let s = first;
+    for (let i = 0; i < 3; i += 1) {
+      s = await fleet.orderBook.next(s.version);
+      expect(inEnded(s, id)).toBe(false);
+      expect(s.missing?.find((m) => m.id === id)).toMatchObject({ unreadable: true, order: { id } });
+    }
+    expect(resolved).toBe(false);
+    s = await fleet.orderBook.next(s.version);
+    expect(s.orders.some((o) => o.id === id)).toBe(true);
+    expect(simOrder(id).active).toBe(true);
+  });
+
+  it('an order of ours missing for longer than the grace, its attempt not live, gets a cancel; it ends on that evidence', async () => {
+    const short = answersShort();
+    const fleet = kit.fleet({ wrapClient: short.wrap, liveness: async () => false });
+    const server = kit.freshServer().id;
+    await fleet.intents.record({ jobId: 'job-gone', attempt: 1, serverId: server });
+    const id = await rentDirectly(kit.client(), server);
+    await fleet.intents.bindOrder('job-gone', 1, server, id);
+    // From the first answer on, my_orders never lists it again (nor shows it expired).
+    short.emptyNext(1_000);
+    await fleet.start();
+    await waitFor(() => !simOrder(id).active, { timeoutMs: 10_000, message: 'the leader cancelled it' });
+    const info = await waitFor(async () => {
+      const s = await fleet.orderBook.current();
+      return s !== undefined && endedIn(s, id).ended ? s : undefined;
+    });
+    // Ended only after answers begun after the accepted cancel, and the intent goes only then.
+    expect(info.ended.some((o) => o.id === id) || info.endedIds?.includes(id)).toBe(true);
+    await waitFor(async () => (await fleet.intents.list()).length === 0, { message: 'intent pruned' });
+    expect(kit.calls('cancel_orders').length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('a cancel for an order that already ended is settled by cancel_order answering order_not_active', async () => {
+    const short = answersShort();
+    const client = kit.client();
+    const id = await rentDirectly(client, kit.freshServer().id);
+    await client.cancelOrder({ id });
+    short.emptyNext(1_000);
+    const fleet = kit.fleet({ wrapClient: short.wrap });
+    await fleet.start();
+    await fleet.releases.request(id, { jobId: 'job-late', reason: 'done' });
+    await fleet.releases.waitEnded(id, AbortSignal.timeout(10_000));
+    // cancel_orders listed it in failed_to_cancel; cancel_order said why.
+    expect(kit.calls('cancel_orders').length).toBeGreaterThanOrEqual(1);
+    expect(kit.calls('cancel_order').length).toBeGreaterThanOrEqual(2);
+    const keys = fleetKeys(kit.prefix);
+    await waitFor(async () => (await kit.db.zcard(keys.cancels)) === 0, { message: 'cancel settled' });
+  });
+});
