@@ -94,6 +94,7 @@ export {
 } from './state/transitions';
 export type { FollowItem, FollowOptions } from './store/follow';
 export { isJobId, JOB_ID_PATTERN, newJobId } from './store/job-id';
+export type { AcquireLeaseOptions, JobLease, LeaseCheck } from './store/job-lease';
 export {
   ATTEMPT_END_REASONS,
   type Attempt,

@@ -3,6 +3,14 @@ import type { Logger } from '../logging/logger';
 import type { JobState } from '../state/job-state';
 import type { JobEvent } from '../state/transitions';
 import { type FollowItem, type FollowOptions, followJob } from './follow';
+import {
+  type AcquireLeaseOptions,
+  acquireLease,
+  type JobLease,
+  type LeaseCheck,
+  releaseLease,
+  renewLease,
+} from './job-lease';
 import type { Attempt, JobRecord } from './job-record';
 import { addAttempt, addInfo, patchAttempt, requestCancel, transitionJob, updateJob } from './job-writes';
 import { storeKeys } from './keys';
@@ -58,6 +66,21 @@ export interface JobStore {
   /** Appends attempt number `attempts.length + 1`. */
   addAttempt(id: string, attempt: Omit<Attempt, 'n'>): Promise<JobRecord>;
   patchAttempt(id: string, n: number, patch: Partial<Omit<Attempt, 'n'>>): Promise<JobRecord>;
+  /**
+   * Ownership (docs/decisions/0120): take the job's lease, waiting while another worker holds it.
+   * A worker then writes only through `fenced(lease)`.
+   */
+  acquireLease(id: string, options: AcquireLeaseOptions): Promise<JobLease>;
+  /** Extend the lease by its TTL: `held`, `lost` (expired or taken) or `missing` (no job record). */
+  renewLease(lease: JobLease): Promise<LeaseCheck>;
+  releaseLease(lease: JobLease): Promise<void>;
+  /**
+   * This store, with every write of `lease.jobId` (transition, update, addInfo, addAttempt,
+   * patchAttempt, the attempt writes, appendLog, requestCancel) fenced by the lease token: a write
+   * after the lease expired or passed to another worker fails with JOB_OWNERSHIP_LOST and changes
+   * nothing. Reads and other jobs are unchanged. `close()` of the view is a no-op.
+   */
+  fenced(lease: JobLease): JobStore;
   /** Queued: cancelled now. Live: `cancelRequestedAt` + notification. Terminal: JOB_ALREADY_TERMINAL. */
   requestCancel(id: string): Promise<JobRecord>;
 
@@ -98,6 +121,11 @@ export function createJobStore(options: JobStoreOptions): JobStore {
     live,
     logChains: new Map(),
   };
+  return storeOver(deps, () => live.close());
+}
+
+function storeOver(deps: StoreDeps, close: () => Promise<void>): JobStore {
+  const { live } = deps;
   return {
     create: (input) => createJob(deps, input),
     get: (id) => getJob(deps, id),
@@ -109,6 +137,11 @@ export function createJobStore(options: JobStoreOptions): JobStore {
     addInfo: (id, message) => addInfo(deps, id, message),
     addAttempt: (id, attempt) => addAttempt(deps, id, attempt),
     patchAttempt: (id, n, patch) => patchAttempt(deps, id, n, patch),
+    acquireLease: (id, leaseOptions) => acquireLease(deps, id, leaseOptions),
+    renewLease: (lease) => renewLease(deps, lease),
+    releaseLease: (lease) => releaseLease(deps, lease),
+    fenced: (lease) =>
+      storeOver({ ...deps, fence: { jobId: lease.jobId, token: lease.token } }, async () => {}),
     requestCancel: (id) => requestCancel(deps, id),
     setSecret: (id, name, sealed) => setSecret(deps, id, name, sealed),
     getSecret: (id, name) => getSecret(deps, id, name),
@@ -126,6 +159,6 @@ export function createJobStore(options: JobStoreOptions): JobStore {
           listener(message);
         }
       }),
-    close: () => live.close(),
+    close,
   };
 }

@@ -1,7 +1,7 @@
 import { AppError, hasErrorCode } from '../errors/app-error';
 import { isTerminal } from '../state/job-state';
 import type { JobEvent } from '../state/transitions';
-import { mustReadJob, writeJob } from './job-io';
+import { mustReadJob, throwIfGone, writeJob } from './job-io';
 import type { Attempt, JobRecord } from './job-record';
 import { nextAfterTransition, nextAfterUpdate, type TransitionOptions } from './next-record';
 import { CAS_RETRIES, type StoreDeps } from './store-deps';
@@ -43,9 +43,7 @@ export async function transitionJob(
     if (outcome === 'ok') {
       return next;
     }
-    if (outcome === 'missing') {
-      throw new AppError('JOB_NOT_FOUND', `no job ${id}`);
-    }
+    throwIfGone(outcome, id, event);
   }
   throw conflict(id, `${event} lost ${CAS_RETRIES} compare-and-set rounds in a row`, {});
 }
@@ -69,9 +67,7 @@ export async function updateJob(
     if (outcome === 'ok') {
       return next;
     }
-    if (outcome === 'missing') {
-      throw new AppError('JOB_NOT_FOUND', `no job ${id}`);
-    }
+    throwIfGone(outcome, id, 'update');
   }
   throw conflict(id, `update lost ${CAS_RETRIES} compare-and-set rounds in a row`, {});
 }
@@ -151,9 +147,7 @@ export async function requestCancel(deps: StoreDeps, id: string): Promise<JobRec
     if (outcome === 'ok') {
       return next;
     }
-    if (outcome === 'missing') {
-      throw new AppError('JOB_NOT_FOUND', `no job ${id}`);
-    }
+    throwIfGone(outcome, id, 'cancel request');
   }
   throw conflict(id, `cancel lost ${CAS_RETRIES} compare-and-set rounds in a row`, {});
 }
