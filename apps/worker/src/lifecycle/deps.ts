@@ -49,6 +49,11 @@ export interface LifecycleSettings {
   releaseConfirmMs: number;
   /** Parent of the per-attempt job directories on servers. */
   remoteRoot: string;
+  /**
+   * TTL of a run's job lease (docs/decisions/0120); the worker sets WORKER_LOCK_DURATION_MS, so a
+   * job's lease and its BullMQ lock lapse together. Default 30 s.
+   */
+  leaseMs?: number;
 }
 
 export interface LifecycleDeps {
