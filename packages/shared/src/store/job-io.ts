@@ -44,6 +44,18 @@ export function ownershipLost(id: string, what: string): AppError {
   );
 }
 
+/**
+ * On a fenced view, refuse early when the lease is not this worker's (JOB_OWNERSHIP_LOST), so a
+ * worker that lost the job hears that rather than a guard's complaint about a record it no longer
+ * owns. The write script checks again atomically; this read only makes the error precise.
+ */
+export async function assertFence(deps: StoreDeps, id: string, what: string): Promise<void> {
+  const token = fenceToken(deps, id);
+  if (token !== '' && (await deps.redis.get(deps.keys.lease(id))) !== token) {
+    throw ownershipLost(id, what);
+  }
+}
+
 /** Turn a write outcome other than 'ok' / 'conflict' into its error. */
 export function throwIfGone(outcome: WriteOutcome, id: string, what: string): void {
   if (outcome === 'missing') {

@@ -102,6 +102,8 @@ describe('transition', () => {
     expect((await rejection(f.store.transition(job.id, 'retry', { reason: 'timeout' }))).code).toBe(
       'JOB_INVALID_TRANSITION',
     );
+    await f.store.attemptDecided(job.id, 1, 'preempted');
+    await f.store.attemptEnded(job.id, 1, { spentUsd: 0 });
     const retried = await f.store.transition(job.id, 'retry', { reason: 'preempted' });
     expect(retried.state).toBe('provisioning');
     expect(retried.events.at(-1)).toMatchObject({ event: 'retry', reason: 'preempted' });
@@ -224,6 +226,8 @@ describe('update', () => {
   it('keeps costUsd as the sum of the attempts', async () => {
     const job = await newJob();
     await f.store.addAttempt(job.id, { ...attempt, spentUsd: 0.1 });
+    await f.store.attemptDecided(job.id, 1, 'preempted');
+    await f.store.attemptEnded(job.id, 1, { spentUsd: 0.1 });
     await f.store.addAttempt(job.id, { ...attempt, spentUsd: 0.2 });
     expect((await f.store.get(job.id)).costUsd).toBe(0.3);
   });
