@@ -168,6 +168,32 @@ describe('job ownership (docs/decisions/0120, 0121)', () => {
     expect(await k.orders()).toHaveLength(1);
   }, 90_000);
 
+  it('a lease lost while the worker still holds the BullMQ job: the worker takes the job up again and finishes it', async () => {
+    kit = await startKit(redis.url);
+    const k = kit;
+    const job = await k.submit({ command: 'echo first; sleep 2; echo second' });
+    await waitFor(async () => (await k.store.readLog(job.id)).toString().includes('first\n'), {
+      timeoutMs: 30_000,
+    });
+    const leaseKey = `${k.prefix}:jobstore:job:${job.id}:lease`;
+    const before = await k.redis.get(leaseKey);
+    expect(before).not.toBeNull();
+    await k.redis.del(leaseKey); // as if Redis had let it lapse
+    await waitFor(
+      async () => {
+        const token = await k.redis.get(leaseKey);
+        return token !== null && token !== before;
+      },
+      { timeoutMs: 10_000, message: 'the worker to take the lease again' },
+    );
+    const done = await k.waitDone(job.id, 30_000);
+    expect(done.state).toBe('succeeded');
+    expect(done.attempts).toHaveLength(1);
+    expect((await k.store.readLog(job.id)).toString()).toBe('first\nsecond\n');
+    await k.noActiveOrders(20_000);
+    expect(await k.orders()).toHaveLength(1);
+  }, 60_000);
+
   it('a worker whose job record vanished mid-run cancels the order it holds (record-lost)', async () => {
     kit = await startKit(redis.url);
     const k = kit;

@@ -50,18 +50,12 @@ export class JobRun {
   readonly #workerStop: AbortSignal;
   readonly #onStop = () => this.#abortAll(new WorkerStopping());
 
-  private constructor(
-    deps: LifecycleDeps,
-    job: JobRecord,
-    workerStop: AbortSignal,
-    lease: JobLease,
-    at: number,
-  ) {
+  private constructor(deps: LifecycleDeps, job: JobRecord, workerStop: AbortSignal, lease: JobLease) {
     this.deps = { ...deps, store: this.#watched(deps.store.fenced(lease)) };
     this.id = job.id;
     this.job = job;
     this.lease = lease;
-    this.#renewedAt = at;
+    this.#renewedAt = lease.sentAt;
     this.#workerStop = workerStop;
     this.stopSignal = AbortSignal.any([workerStop, this.#owned.signal]);
     this.log = forJob(forComponent(deps.logger, 'lifecycle'), job.id);
@@ -71,7 +65,6 @@ export class JobRun {
     const log = forJob(forComponent(deps.logger, 'lifecycle'), jobId);
     const ttlMs = deps.settings.leaseMs ?? DEFAULT_LEASE_MS;
     let waited = false;
-    const at = performance.now();
     const lease = await deps.store.acquireLease(jobId, {
       ttlMs,
       holder: `${hostname()}:${process.pid}`,
@@ -90,7 +83,7 @@ export class JobRun {
       await deps.store.releaseLease(lease).catch(() => {});
       throw error;
     }
-    const run = new JobRun(deps, job, stopSignal, lease, at);
+    const run = new JobRun(deps, job, stopSignal, lease);
     if (stopSignal.aborted) {
       run.#abortAll(new WorkerStopping());
     } else {
@@ -237,9 +230,10 @@ export class JobRun {
       clearInterval(this.#renewTimer);
     }
     await this.#unsubscribe?.().catch(() => {});
-    if (!this.stopping) {
-      // Done with the job (or leaving it after an error the processor retries): let the next run
-      // take it at once. A stopping worker keeps it until the TTL ends, as BullMQ keeps its lock.
+    if (!this.stopping || this.ownershipLost) {
+      // Done with the job, leaving it after an error the processor retries, or lost (a no-op unless
+      // Redis still holds this token): let the next run take it at once. A worker shutting down
+      // keeps it until the TTL ends, as BullMQ keeps its lock.
       await this.deps.store.releaseLease(this.lease).catch(() => {});
     }
   }

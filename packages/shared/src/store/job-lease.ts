@@ -17,6 +17,11 @@ export interface JobLease {
   /** `<holder>:<uuid>`: the holder part only helps people read the key. */
   readonly token: string;
   readonly ttlMs: number;
+  /**
+   * `performance.now()` of this process when the successful acquire was sent: the lease runs out no
+   * earlier than `sentAt + ttlMs` by this process's monotonic clock (a local deadline).
+   */
+  readonly sentAt: number;
 }
 
 /** `held`: renewed. `lost`: expired or another worker's now. `missing`: the job record is gone. */
@@ -69,22 +74,19 @@ export async function acquireLease(
   if (!Number.isSafeInteger(options.ttlMs) || options.ttlMs < 100) {
     throw new AppError('INTERNAL', `a job lease needs a TTL of at least 100 ms (got ${options.ttlMs})`);
   }
-  const lease: JobLease = {
-    jobId: id,
-    token: `${options.holder ?? 'worker'}:${randomUUID()}`,
-    ttlMs: options.ttlMs,
-  };
+  const token = `${options.holder ?? 'worker'}:${randomUUID()}`;
   const deadline = options.waitMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + options.waitMs;
   for (;;) {
     options.signal?.throwIfAborted();
+    const sentAt = performance.now();
     const [outcome, holder, left] = (await runScript(
       deps.redis,
       ACQUIRE_LEASE,
       [deps.keys.lease(id), deps.keys.job(id)],
-      [lease.token, lease.ttlMs],
+      [token, options.ttlMs],
     )) as [string, string?, number?];
     if (outcome === 'ok') {
-      return lease;
+      return { jobId: id, token, ttlMs: options.ttlMs, sentAt };
     }
     if (outcome === 'missing') {
       throw new AppError('JOB_NOT_FOUND', `no job ${id}`);
