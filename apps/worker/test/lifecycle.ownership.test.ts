@@ -7,7 +7,7 @@ import {
   stopChild,
   waitFor,
 } from '@clore-batch/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LifecycleDeps } from '../src/lifecycle/deps';
 import { OwnershipLost } from '../src/lifecycle/ownership';
 import { runJob } from '../src/lifecycle/run-job';
@@ -183,49 +183,51 @@ describe('job ownership (docs/decisions/0120, 0121)', () => {
       cwd: new URL('..', import.meta.url).pathname,
     });
     const output = captureOutput(child);
-    onTestFinished(() => stopChild(child));
-    const job = await k.submit({ command: 'echo first; sleep 10; echo second' });
-    const leaseKey = `${k.prefix}:jobstore:job:${job.id}:lease`;
     try {
-      await waitFor(async () => (await k.store.readLog(job.id)).toString().includes('first\n'), {
-        timeoutMs: 30_000,
-        message: 'the child worker to start the command',
+      const job = await k.submit({ command: 'echo first; sleep 10; echo second' });
+      const leaseKey = `${k.prefix}:jobstore:job:${job.id}:lease`;
+      try {
+        await waitFor(async () => (await k.store.readLog(job.id)).toString().includes('first\n'), {
+          timeoutMs: 30_000,
+          message: 'the child worker to start the command',
+        });
+      } catch (error) {
+        throw new Error(`${(error as Error).message}\n${output()}`);
+      }
+      const childToken = await k.redis.get(leaseKey);
+      expect(childToken).not.toBeNull();
+      process.kill(-(child.pid as number), 'SIGSTOP');
+      try {
+        await k.startWorker();
+        await waitFor(
+          async () => {
+            const token = await k.redis.get(leaseKey);
+            return token !== null && token !== childToken;
+          },
+          { timeoutMs: 20_000, message: 'the second worker to take the job over' },
+        );
+      } finally {
+        process.kill(-(child.pid as number), 'SIGCONT');
+      }
+      const resumedAt = output().length;
+      const done = await k.waitDone(job.id, 60_000);
+      expect(done.state).toBe('succeeded');
+      // The order the new owner used was never cancelled under it: one attempt, one order.
+      expect(done.attempts).toHaveLength(1);
+      expect((await k.store.readLog(job.id)).toString()).toBe('first\nsecond\n');
+      await k.noActiveOrders(20_000);
+      expect(await k.orders()).toHaveLength(1);
+      // The resumed child noticed, and changed no state of the job.
+      await waitFor(() => output().slice(resumedAt).includes('lease lost'), {
+        timeoutMs: 10_000,
+        message: 'the resumed child to notice it lost the lease',
       });
-    } catch (error) {
-      throw new Error(`${(error as Error).message}\n${output()}`);
-    }
-    const childToken = await k.redis.get(leaseKey);
-    expect(childToken).not.toBeNull();
-    process.kill(-(child.pid as number), 'SIGSTOP');
-    try {
-      await k.startWorker();
-      await waitFor(
-        async () => {
-          const token = await k.redis.get(leaseKey);
-          return token !== null && token !== childToken;
-        },
-        { timeoutMs: 20_000, message: 'the second worker to take the job over' },
-      );
+      const after = output().slice(resumedAt);
+      expect(after).not.toMatch(/→/);
+      expect(after).not.toMatch(/order released|cancelling order/);
     } finally {
-      process.kill(-(child.pid as number), 'SIGCONT');
+      await stopChild(child);
     }
-    const resumedAt = output().length;
-    const done = await k.waitDone(job.id, 60_000);
-    expect(done.state).toBe('succeeded');
-    // The order the new owner used was never cancelled under it: one attempt, one order.
-    expect(done.attempts).toHaveLength(1);
-    expect((await k.store.readLog(job.id)).toString()).toBe('first\nsecond\n');
-    await k.noActiveOrders(20_000);
-    expect(await k.orders()).toHaveLength(1);
-    // The resumed child noticed, and changed no state of the job.
-    await waitFor(() => output().slice(resumedAt).includes('lease lost'), {
-      timeoutMs: 10_000,
-      message: 'the resumed child to notice it lost the lease',
-    });
-    const after = output().slice(resumedAt);
-    await stopChild(child);
-    expect(after).not.toMatch(/→/);
-    expect(after).not.toMatch(/order released|cancelling order/);
   }, 120_000);
 
   it('a lease lost while the worker still holds the BullMQ job: the worker takes the job up again and finishes it', async () => {
