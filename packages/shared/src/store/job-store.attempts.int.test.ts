@@ -100,6 +100,33 @@ describe('attempt phase writes (state/attempt-phase.ts)', () => {
     await refused(f.store.attemptLogOffset(id, 1, 30));
   });
 
+  it('no write re-opens an ended attempt or removes one, not even update() or a transition patch', async () => {
+    const id = await dispatched();
+    await f.store.addAttempt(id, bound);
+    await f.store.attemptDecided(id, 1, 'ssh_error');
+    await f.store.attemptEnded(id, 1, { spentUsd: 0.1 });
+    const before = await f.store.get(id);
+    const reopen = (draft: { attempts: Attempt[] }) => {
+      const [first] = draft.attempts as [Attempt];
+      delete first.endedAt;
+    };
+    expect((await rejection(f.store.update(id, reopen))).code).toBe('JOB_INVALID_TRANSITION');
+    expect((await rejection(f.store.update(id, (draft) => void draft.attempts.pop()))).code).toBe(
+      'JOB_INVALID_TRANSITION',
+    );
+    expect(
+      (
+        await rejection(
+          f.store.transition(id, 'fail', {
+            reason: 'ssh_error',
+            patch: (current) => ({ attempts: current.attempts.map(({ endedAt: _, ...a }) => a) }),
+          }),
+        )
+      ).code,
+    ).toBe('JOB_INVALID_TRANSITION');
+    expect(await f.store.get(id)).toEqual(before);
+  });
+
   it('adds an attempt only as intent or bound, and only after the previous one ended', async () => {
     const id = await dispatched();
     await f.store.addAttempt(id, bound);

@@ -56,7 +56,8 @@ describe('transition', () => {
     await f.store.addAttempt(job.id, attempt);
     await f.store.transition(job.id, 'provisioned', { expectedState: 'provisioning' });
     await f.store.transition(job.id, 'command_exited', { exitCode: 0 });
-    await f.store.patchAttempt(job.id, 1, { spentUsd: 0.25, endedAt: '2026-11-24T12:30:00.000Z' });
+    await f.store.attemptDecided(job.id, 1, 'completed');
+    await f.store.attemptEnded(job.id, 1, { spentUsd: 0.25, endedAt: '2026-11-24T12:30:00.000Z' });
     const done = await f.store.transition(job.id, 'succeed', {
       patch: (current) => ({
         outputs: [{ path: '/out/model.pt', size: 10 }],
