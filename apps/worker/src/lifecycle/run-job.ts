@@ -217,6 +217,8 @@ async function drive(run: JobRun): Promise<JobRecord> {
     try {
       run.newAttemptSignal();
       run.throwIfStopped();
+      // Orders are money no store write fences: never start provisioning on a lapsed lease.
+      run.assertOwner();
       const attempt = openAttempt(run.job) ?? (await provisionAttempt(run));
       await runAttempt(run, attempt);
     } catch (error) {
