@@ -139,7 +139,7 @@ export class JobRun {
    * before an action on the job's money (an order) that no store write fences.
    */
   assertOwner(): void {
-    if (!this.#sticky && performance.now() - this.#renewedAt >= this.lease.ttlMs) {
+    if (!(this.#sticky instanceof OwnershipLost) && performance.now() - this.#renewedAt >= this.lease.ttlMs) {
       this.lost(new OwnershipLost('the lease was not renewed within its TTL (this worker was paused?)'));
     }
     if (this.#sticky instanceof OwnershipLost) {
@@ -271,7 +271,7 @@ export class JobRun {
     try {
       const check = await this.deps.store.renewLease(this.lease);
       if (check === 'held') {
-        this.#renewedAt = sentAt;
+        this.#renewedAt = Math.max(this.#renewedAt, sentAt);
       } else if (check === 'lost') {
         this.lost(new OwnershipLost('the lease expired or another worker took the job'));
       } else {

@@ -5,7 +5,7 @@ import { WorkerStopping } from './control';
 import type { LifecycleDeps } from './deps';
 import { JobRun } from './job-run';
 import { decide } from './outcome';
-import { cancelOrdersOfVanishedJob, OwnershipLost, RecordLost } from './ownership';
+import { cancelOrdersOfVanishedJob, isRecordLost, OwnershipLost, RecordLost } from './ownership';
 import { provisionAttempt } from './provision';
 import { decideAttempt, endAttempt } from './release';
 import { runCommand } from './run-command';
@@ -175,7 +175,8 @@ export async function runJob(
       // Leave everything to the new owner: no write, no release, no cancel (docs/decisions/0120).
       throw error instanceof OwnershipLost ? error : new OwnershipLost((error as Error).message);
     }
-    if (run.recordLost && !run.stopping) {
+    if (run.recordLost || isRecordLost(error)) {
+      // Even while the worker stops: no other worker can learn of this order from the store.
       await cancelOrdersOfVanishedJob(run);
       throw error instanceof RecordLost ? error : new RecordLost((error as Error).message);
     }
