@@ -75,6 +75,18 @@ export {
 } from './spec/validation-issues';
 export { isLoopbackHost, isLoopbackUrl, webhookUrlProblem } from './spec/webhook-url';
 export {
+  ATTEMPT_EVENTS,
+  ATTEMPT_PHASES,
+  ATTEMPT_TRANSITIONS,
+  type AttemptEvent,
+  type AttemptPhase,
+  type AttemptPhaseFields,
+  allowedAttemptEvents,
+  attemptPhaseOf,
+  attemptTransition,
+  isAttemptOpen,
+} from './state/attempt-phase';
+export {
   afterAttemptFailure,
   FAILURE_REASONS,
   type FailureReason,
@@ -92,8 +104,10 @@ export {
   TRANSITIONS,
   transition,
 } from './state/transitions';
+export type { AttemptEndFields, AttemptReadyFields } from './store/attempt-writes';
 export type { FollowItem, FollowOptions } from './store/follow';
 export { isJobId, JOB_ID_PATTERN, newJobId } from './store/job-id';
+export type { AcquireLeaseOptions, JobLease, LeaseCheck } from './store/job-lease';
 export {
   ATTEMPT_END_REASONS,
   type Attempt,

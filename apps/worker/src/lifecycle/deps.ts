@@ -56,10 +56,15 @@ export interface LifecycleSettings {
   spendUnverifiedMaxMs: number;
   /** MARKETPLACE_MAX_AGE_SECONDS: selection refuses an older marketplace snapshot. */
   marketplaceMaxAgeMs: number;
+  /**
+   * TTL of a run's job lease (docs/decisions/0120); the worker sets WORKER_LOCK_DURATION_MS, so a
+   * job's lease and its BullMQ lock lapse together. Default 30 s.
+   */
+  leaseMs?: number;
 }
 
 /**
- * The provider's creation fees (packages/clore `createFeeBook(client)` on the `fidelity` branch):
+ * The provider's creation fees (packages/clore `createFeeBook(client)`):
  * the fee of one order, in the currency's units, or undefined when the API does not say.
  */
 export interface CreationFees {

@@ -5,6 +5,7 @@ import { WorkerStopping } from './control';
 import type { LifecycleDeps } from './deps';
 import { JobRun } from './job-run';
 import { decide } from './outcome';
+import { cancelOrdersOfVanishedJob, isRecordLost, OwnershipLost, RecordLost } from './ownership';
 import { provisionAttempt } from './provision';
 import { decideAttempt, endAttempt } from './release';
 import { runCommand } from './run-command';
@@ -78,6 +79,14 @@ async function afterError(
   error: unknown,
   failuresWithoutAttempt: { count: number; conflicts: number },
 ): Promise<void> {
+  // A lost lease or a vanished record is never the attempt's failure: nothing is written for it.
+  run.note(error);
+  if (run.stopping) {
+    run.throwIfStopped();
+  }
+  if (run.recordLost) {
+    throw new RecordLost();
+  }
   const decision = decide(
     run.signal.aborted && run.signal.reason instanceof Error ? pickReason(run, error) : error,
   );
@@ -148,7 +157,9 @@ function pickReason(run: JobRun, error: unknown): unknown {
  * The job lifecycle, resumable: every step is read back from the store (state, attempts, their
  * order, address, pinned host key, remote dir and log offset), so any worker can call this for a
  * job another worker left half done. Returns the final record, or throws WorkerStopping when this
- * worker must leave the job to the next one.
+ * worker must leave the job to the next one (OwnershipLost, a WorkerStopping, when another worker
+ * took the job's lease: docs/decisions/0120), or RecordLost after cancelling the order it held when
+ * the job's record vanished (docs/decisions/0121).
  */
 export async function runJob(
   deps: LifecycleDeps,
@@ -156,44 +167,63 @@ export async function runJob(
   stopSignal: AbortSignal,
 ): Promise<JobRecord> {
   const run = await JobRun.open(deps, jobId, stopSignal);
-  const failures = { count: 0, conflicts: 0 };
   try {
-    for (;;) {
-      if (run.stopping) {
-        throw new WorkerStopping();
-      }
-      const job = await run.refresh();
-      const last = job.attempts.at(-1);
-      if (isTerminal(job.state)) {
-        if (last !== undefined && last.endedAt === undefined) {
-          await endAttempt(run, last, last.endReason ?? 'internal', `the job is ${job.state}`);
-        }
-        return run.job;
-      }
-      if (job.state === 'queued') {
-        await run.transition('dispatch');
-        continue;
-      }
-      if (last !== undefined && last.endReason !== undefined) {
-        if (last.endedAt === undefined) {
-          await endAttempt(run, last, last.endReason, 'resumed after a restart');
-          continue;
-        }
-        if (!(await settle(run, last)) || isTerminal(run.job.state)) {
-          return run.job;
-        }
-        // settle() said retry: the next attempt is provisioned below.
-      }
-      try {
-        run.newAttemptSignal();
-        run.throwIfStopped();
-        const attempt = openAttempt(run.job) ?? (await provisionAttempt(run));
-        await runAttempt(run, attempt);
-      } catch (error) {
-        await afterError(run, error, failures);
-      }
+    return await drive(run);
+  } catch (error) {
+    run.note(error);
+    if (run.ownershipLost) {
+      // Leave everything to the new owner: no write, no release, no cancel (docs/decisions/0120).
+      throw error instanceof OwnershipLost ? error : new OwnershipLost((error as Error).message);
     }
+    if (run.recordLost || isRecordLost(error)) {
+      // Even while the worker stops: no other worker can learn of this order from the store.
+      await cancelOrdersOfVanishedJob(run);
+      throw error instanceof RecordLost ? error : new RecordLost((error as Error).message);
+    }
+    throw error;
   } finally {
     await run.close();
+  }
+}
+
+/** The driver's loop: one turn per step, re-reading the job each time. */
+async function drive(run: JobRun): Promise<JobRecord> {
+  const failures = { count: 0, conflicts: 0 };
+  for (;;) {
+    if (run.stopping) {
+      run.throwIfStopped();
+    }
+    const job = await run.refresh();
+    const last = job.attempts.at(-1);
+    if (isTerminal(job.state)) {
+      if (last !== undefined && last.endedAt === undefined) {
+        await endAttempt(run, last, last.endReason ?? 'internal', `the job is ${job.state}`);
+      }
+      return run.job;
+    }
+    if (job.state === 'queued') {
+      await run.transition('dispatch');
+      continue;
+    }
+    if (last !== undefined && last.endReason !== undefined) {
+      if (last.endedAt === undefined) {
+        await endAttempt(run, last, last.endReason, 'resumed after a restart');
+        continue;
+      }
+      if (!(await settle(run, last)) || isTerminal(run.job.state)) {
+        return run.job;
+      }
+      // settle() said retry: the next attempt is provisioned below.
+    }
+    try {
+      run.newAttemptSignal();
+      run.throwIfStopped();
+      // Orders are money no store write fences: never start provisioning on a lapsed lease.
+      run.assertOwner();
+      const attempt = openAttempt(run.job) ?? (await provisionAttempt(run));
+      await runAttempt(run, attempt);
+    } catch (error) {
+      await afterError(run, error, failures);
+    }
   }
 }

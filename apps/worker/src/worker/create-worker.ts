@@ -10,6 +10,7 @@ import type { Redis } from 'ioredis';
 import { abandonJob } from '../lifecycle/abandon-job';
 import { WorkerStopping } from '../lifecycle/control';
 import type { LifecycleDeps } from '../lifecycle/deps';
+import { isOwnershipLost, isRecordLost } from '../lifecycle/ownership';
 import { runJob } from '../lifecycle/run-job';
 import { abortableSleep } from '../remote/abortable-sleep';
 
@@ -29,6 +30,8 @@ export interface WorkerDeps extends Omit<LifecycleDeps, 'onTerminal'> {
 
 export interface LifecycleWorker {
   readonly worker: Worker;
+  /** The deps every job run of this worker gets (tests drive runJob with them). */
+  readonly deps: LifecycleDeps;
   /** Jobs this process is running now. */
   active(): number;
   /**
@@ -71,8 +74,14 @@ export function webhookNotifier(queue: Queue | undefined, deps: Pick<LifecycleDe
 export function createWorker(deps: WorkerDeps): LifecycleWorker {
   const log = forComponent(deps.logger, 'worker');
   const running = new Set<AbortController>();
-  const lifecycle: LifecycleDeps = { ...deps, onTerminal: webhookNotifier(deps.webhooks, deps) };
-  const processor = async (job: Job<RunJobPayload>) => {
+  // A run's job lease lapses with the BullMQ lock (docs/decisions/0120): a worker paused past its
+  // lock has also lost the lease by the time another worker takes the job, and cannot write it.
+  const lifecycle: LifecycleDeps = {
+    ...deps,
+    settings: { ...deps.settings, leaseMs: deps.lockDurationMs },
+    onTerminal: webhookNotifier(deps.webhooks, deps),
+  };
+  const processor = async (job: Job<RunJobPayload>, token?: string) => {
     const { jobId } = job.data;
     const controller = new AbortController();
     running.add(controller);
@@ -88,8 +97,41 @@ export function createWorker(deps: WorkerDeps): LifecycleWorker {
           const final = await runJob(lifecycle, jobId, controller.signal);
           return { state: final.state };
         } catch (error) {
-          if (error instanceof WorkerStopping || controller.signal.aborted) {
+          if (controller.signal.aborted) {
             return await leave();
+          }
+          if (isOwnershipLost(error)) {
+            // Another worker took the lease (this one paused, or lost Redis, past it). If BullMQ
+            // still gives this worker the job, take it up again (the lease is waited for); if not,
+            // the job is another worker's: throw, and BullMQ (whose lock is not ours) changes nothing.
+            const mine =
+              token === undefined ? 1 : await job.extendLock(token, deps.lockDurationMs).catch(() => 1);
+            if (mine === 0) {
+              log.warn({ jobId }, 'lost the job to another worker (lease and lock); letting it go');
+              throw error;
+            }
+            log.warn(
+              { jobId },
+              'lost the job lease but still holds its BullMQ lock; taking the job up again',
+            );
+            round -= 1; // not a failure of the driver
+            try {
+              await abortableSleep(Math.min(1_000, deps.lockDurationMs / 4), controller.signal);
+            } catch {
+              return await leave();
+            }
+            continue;
+          }
+          if (error instanceof WorkerStopping) {
+            return await leave();
+          }
+          if (isRecordLost(error)) {
+            // Its record is gone (the order it held was cancelled): nothing is left to run.
+            log.error(
+              { jobId, error: (error as Error).message },
+              'the job record vanished; dropping the job',
+            );
+            return { state: 'record-lost' };
           }
           const message = (error as Error).message;
           log.error(
@@ -129,6 +171,7 @@ export function createWorker(deps: WorkerDeps): LifecycleWorker {
   worker.on('error', (error) => log.error({ error: error.message }, 'BullMQ worker error'));
   return {
     worker,
+    deps: lifecycle,
     active: () => running.size,
     async close() {
       for (const controller of running) {

@@ -28,6 +28,7 @@ export const ERROR_CODES = {
   JOB_ALREADY_TERMINAL: { status: 409, retryable: false },
   JOB_INVALID_TRANSITION: { status: 409, retryable: false },
   JOB_STATE_CONFLICT: { status: 409, retryable: true },
+  JOB_OWNERSHIP_LOST: { status: 409, retryable: false },
   // the Clore API
   CLORE_API_ERROR: { status: 502, retryable: false },
   CLORE_RATE_LIMITED: { status: 503, retryable: true },

@@ -28,11 +28,47 @@ export async function mustReadJob(deps: StoreDeps, id: string): Promise<JobRecor
   return job;
 }
 
-export type WriteOutcome = 'ok' | 'missing' | 'conflict';
+export type WriteOutcome = 'ok' | 'missing' | 'conflict' | 'lost';
+
+/** The fence token a write of job `id` carries through these deps ('' = not fenced). */
+export function fenceToken(deps: StoreDeps, id: string): string {
+  return deps.fence !== undefined && deps.fence.jobId === id ? deps.fence.token : '';
+}
+
+/** A fenced write found the job's lease gone or held by another worker: nothing was written. */
+export function ownershipLost(id: string, what: string): AppError {
+  return new AppError(
+    'JOB_OWNERSHIP_LOST',
+    `job ${id}: ${what} refused: this worker no longer holds the job's lease (another worker may own it)`,
+    { details: { jobId: id } },
+  );
+}
+
+/**
+ * On a fenced view, refuse early when the lease is not this worker's (JOB_OWNERSHIP_LOST), so a
+ * worker that lost the job hears that rather than a guard's complaint about a record it no longer
+ * owns. The write script checks again atomically; this read only makes the error precise.
+ */
+export async function assertFence(deps: StoreDeps, id: string, what: string): Promise<void> {
+  const token = fenceToken(deps, id);
+  if (token !== '' && (await deps.redis.get(deps.keys.lease(id))) !== token) {
+    throw ownershipLost(id, what);
+  }
+}
+
+/** Turn a write outcome other than 'ok' / 'conflict' into its error. */
+export function throwIfGone(outcome: WriteOutcome, id: string, what: string): void {
+  if (outcome === 'missing') {
+    throw new AppError('JOB_NOT_FOUND', `no job ${id}`);
+  }
+  if (outcome === 'lost') {
+    throw ownershipLost(id, what);
+  }
+}
 
 /**
  * Compare-and-set `next` over `prev` (same id): succeeds only if Redis still holds `prev.state` at
- * `prev.version`. Publishes one message per event appended since `prev` (or an `update`).
+ * `prev.version` and, on a fenced view, the job's lease still holds this worker's token. Publishes one message per event appended since `prev` (or an `update`).
  */
 export async function writeJob(deps: StoreDeps, prev: JobRecord, next: JobRecord): Promise<WriteOutcome> {
   const { keys } = deps;
@@ -52,6 +88,7 @@ export async function writeJob(deps: StoreDeps, prev: JobRecord, next: JobRecord
       keys.byState(next.state),
       keys.byOwnerState(prev.owner, prev.state),
       keys.byOwnerState(prev.owner, next.state),
+      keys.lease(prev.id),
     ],
     [
       prev.state,
@@ -61,6 +98,7 @@ export async function writeJob(deps: StoreDeps, prev: JobRecord, next: JobRecord
       JSON.stringify(next),
       prev.id,
       keys.channel(prev.id),
+      fenceToken(deps, prev.id),
       ...messages.map((m) => JSON.stringify(m)),
     ],
   )) as [WriteOutcome, ...string[]];

@@ -139,7 +139,7 @@ describe('secrets', () => {
       ),
       owner: 'alice',
     });
-    const withAttempt = await f.store.addAttempt(job.id, {
+    await f.store.addAttempt(job.id, {
       serverId: 1,
       gpu: 'A100',
       pricePerHourUsd: 1,
@@ -150,8 +150,8 @@ describe('secrets', () => {
       sshPort: 22,
       hostKey: 'ssh-ed25519 AAAA',
       remoteDir: '/root/job',
-      logOffset: 5,
     });
+    const withAttempt = await f.store.patchAttempt(job.id, 1, { logOffset: 5 });
     expect(toPublicJob(withAttempt).attempts[0]).toEqual({
       n: 1,
       serverId: 1,

@@ -56,7 +56,8 @@ describe('transition', () => {
     await f.store.addAttempt(job.id, attempt);
     await f.store.transition(job.id, 'provisioned', { expectedState: 'provisioning' });
     await f.store.transition(job.id, 'command_exited', { exitCode: 0 });
-    await f.store.patchAttempt(job.id, 1, { spentUsd: 0.25, endedAt: '2026-11-24T12:30:00.000Z' });
+    await f.store.attemptDecided(job.id, 1, 'completed');
+    await f.store.attemptEnded(job.id, 1, { spentUsd: 0.25, endedAt: '2026-11-24T12:30:00.000Z' });
     const done = await f.store.transition(job.id, 'succeed', {
       patch: (current) => ({
         outputs: [{ path: '/out/model.pt', size: 10 }],
@@ -102,6 +103,8 @@ describe('transition', () => {
     expect((await rejection(f.store.transition(job.id, 'retry', { reason: 'timeout' }))).code).toBe(
       'JOB_INVALID_TRANSITION',
     );
+    await f.store.attemptDecided(job.id, 1, 'preempted');
+    await f.store.attemptEnded(job.id, 1, { spentUsd: 0 });
     const retried = await f.store.transition(job.id, 'retry', { reason: 'preempted' });
     expect(retried.state).toBe('provisioning');
     expect(retried.events.at(-1)).toMatchObject({ event: 'retry', reason: 'preempted' });
@@ -224,6 +227,8 @@ describe('update', () => {
   it('keeps costUsd as the sum of the attempts', async () => {
     const job = await newJob();
     await f.store.addAttempt(job.id, { ...attempt, spentUsd: 0.1 });
+    await f.store.attemptDecided(job.id, 1, 'preempted');
+    await f.store.attemptEnded(job.id, 1, { spentUsd: 0.1 });
     await f.store.addAttempt(job.id, { ...attempt, spentUsd: 0.2 });
     expect((await f.store.get(job.id)).costUsd).toBe(0.3);
   });

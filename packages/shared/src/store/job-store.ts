@@ -2,8 +2,26 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../logging/logger';
 import type { JobState } from '../state/job-state';
 import type { JobEvent } from '../state/transitions';
+import {
+  type AttemptEndFields,
+  type AttemptReadyFields,
+  attemptBound,
+  attemptDecided,
+  attemptEnded,
+  attemptLogOffset,
+  attemptReady,
+  attemptSpent,
+} from './attempt-writes';
 import { type FollowItem, type FollowOptions, followJob } from './follow';
-import type { Attempt, JobRecord } from './job-record';
+import {
+  type AcquireLeaseOptions,
+  acquireLease,
+  type JobLease,
+  type LeaseCheck,
+  releaseLease,
+  renewLease,
+} from './job-lease';
+import type { Attempt, AttemptEndReason, JobRecord } from './job-record';
 import { addAttempt, addInfo, patchAttempt, requestCancel, transitionJob, updateJob } from './job-writes';
 import { storeKeys } from './keys';
 import { LiveHub } from './live-hub';
@@ -55,9 +73,41 @@ export interface JobStore {
   /** Non-state changes (attempts, outputs, webhook deliveries, info events), retried on conflict. */
   update(id: string, mutate: (draft: JobRecord) => void): Promise<JobRecord>;
   addInfo(id: string, message: string): Promise<JobRecord>;
-  /** Appends attempt number `attempts.length + 1`. */
+  /**
+   * Appends attempt number `attempts.length + 1`, in phase intent or bound, once the previous
+   * attempt has ended; else JOB_INVALID_TRANSITION.
+   */
   addAttempt(id: string, attempt: Omit<Attempt, 'n'>): Promise<JobRecord>;
+  /** @deprecated Unchecked; use the attempt writes below (they check the attempt's phase). */
   patchAttempt(id: string, n: number, patch: Partial<Omit<Attempt, 'n'>>): Promise<JobRecord>;
+  // Attempt phase writes (state/attempt-phase.ts); an illegal phase change is JOB_INVALID_TRANSITION.
+  /** intent → bound. */
+  attemptBound(id: string, n: number, orderId: number): Promise<JobRecord>;
+  /** bound → ready: address and pinned host key. */
+  attemptReady(id: string, n: number, fields: AttemptReadyFields): Promise<JobRecord>;
+  /** ready → launched on the first; then only forward (launched, decided). */
+  attemptLogOffset(id: string, n: number, offset: number): Promise<JobRecord>;
+  /** Spend so far, any phase before ended; never goes down. */
+  attemptSpent(id: string, n: number, spentUsd: number): Promise<JobRecord>;
+  /** → decided (from any phase before it); a decided attempt keeps its first reason. */
+  attemptDecided(id: string, n: number, endReason: AttemptEndReason): Promise<JobRecord>;
+  /** decided → ended, with the final cost. */
+  attemptEnded(id: string, n: number, fields: AttemptEndFields): Promise<JobRecord>;
+  /**
+   * Ownership (docs/decisions/0120): take the job's lease, waiting while another worker holds it.
+   * A worker then writes only through `fenced(lease)`.
+   */
+  acquireLease(id: string, options: AcquireLeaseOptions): Promise<JobLease>;
+  /** Extend the lease by its TTL: `held`, `lost` (expired or taken) or `missing` (no job record). */
+  renewLease(lease: JobLease): Promise<LeaseCheck>;
+  releaseLease(lease: JobLease): Promise<void>;
+  /**
+   * This store, with every write of `lease.jobId` (transition, update, addInfo, addAttempt,
+   * patchAttempt, the attempt writes, appendLog, requestCancel) fenced by the lease token: a write
+   * after the lease expired or passed to another worker fails with JOB_OWNERSHIP_LOST and changes
+   * nothing. Reads and other jobs are unchanged. `close()` of the view is a no-op.
+   */
+  fenced(lease: JobLease): JobStore;
   /** Queued: cancelled now. Live: `cancelRequestedAt` + notification. Terminal: JOB_ALREADY_TERMINAL. */
   requestCancel(id: string): Promise<JobRecord>;
 
@@ -98,6 +148,11 @@ export function createJobStore(options: JobStoreOptions): JobStore {
     live,
     logChains: new Map(),
   };
+  return storeOver(deps, () => live.close());
+}
+
+function storeOver(deps: StoreDeps, close: () => Promise<void>): JobStore {
+  const { live } = deps;
   return {
     create: (input) => createJob(deps, input),
     get: (id) => getJob(deps, id),
@@ -109,6 +164,17 @@ export function createJobStore(options: JobStoreOptions): JobStore {
     addInfo: (id, message) => addInfo(deps, id, message),
     addAttempt: (id, attempt) => addAttempt(deps, id, attempt),
     patchAttempt: (id, n, patch) => patchAttempt(deps, id, n, patch),
+    attemptBound: (id, n, orderId) => attemptBound(deps, id, n, orderId),
+    attemptReady: (id, n, fields) => attemptReady(deps, id, n, fields),
+    attemptLogOffset: (id, n, offset) => attemptLogOffset(deps, id, n, offset),
+    attemptSpent: (id, n, spentUsd) => attemptSpent(deps, id, n, spentUsd),
+    attemptDecided: (id, n, endReason) => attemptDecided(deps, id, n, endReason),
+    attemptEnded: (id, n, fields) => attemptEnded(deps, id, n, fields),
+    acquireLease: (id, leaseOptions) => acquireLease(deps, id, leaseOptions),
+    renewLease: (lease) => renewLease(deps, lease),
+    releaseLease: (lease) => releaseLease(deps, lease),
+    fenced: (lease) =>
+      storeOver({ ...deps, fence: { jobId: lease.jobId, token: lease.token } }, async () => {}),
     requestCancel: (id) => requestCancel(deps, id),
     setSecret: (id, name, sealed) => setSecret(deps, id, name, sealed),
     getSecret: (id, name) => getSecret(deps, id, name),
@@ -126,6 +192,6 @@ export function createJobStore(options: JobStoreOptions): JobStore {
           listener(message);
         }
       }),
-    close: () => live.close(),
+    close,
   };
 }

@@ -1,7 +1,8 @@
 import { AppError, hasErrorCode } from '../errors/app-error';
+import { attemptPhaseOf } from '../state/attempt-phase';
 import { isTerminal } from '../state/job-state';
 import type { JobEvent } from '../state/transitions';
-import { mustReadJob, writeJob } from './job-io';
+import { assertFence, mustReadJob, throwIfGone, writeJob } from './job-io';
 import type { Attempt, JobRecord } from './job-record';
 import { nextAfterTransition, nextAfterUpdate, type TransitionOptions } from './next-record';
 import { CAS_RETRIES, type StoreDeps } from './store-deps';
@@ -25,6 +26,7 @@ export async function transitionJob(
   let expected = options.expectedState;
   for (let i = 0; i < CAS_RETRIES; i += 1) {
     const job = await mustReadJob(deps, id);
+    await assertFence(deps, id, event);
     expected ??= job.state;
     if (job.state !== expected) {
       throw conflict(id, `expected ${expected} but it is ${job.state} (${event} not applied)`, {
@@ -43,9 +45,7 @@ export async function transitionJob(
     if (outcome === 'ok') {
       return next;
     }
-    if (outcome === 'missing') {
-      throw new AppError('JOB_NOT_FOUND', `no job ${id}`);
-    }
+    throwIfGone(outcome, id, event);
   }
   throw conflict(id, `${event} lost ${CAS_RETRIES} compare-and-set rounds in a row`, {});
 }
@@ -62,6 +62,7 @@ export async function updateJob(
 ): Promise<JobRecord> {
   for (let i = 0; i < CAS_RETRIES; i += 1) {
     const job = await mustReadJob(deps, id);
+    await assertFence(deps, id, 'update');
     const draft = structuredClone(job);
     mutate(draft);
     const next = nextAfterUpdate(job, draft, deps.now());
@@ -69,9 +70,7 @@ export async function updateJob(
     if (outcome === 'ok') {
       return next;
     }
-    if (outcome === 'missing') {
-      throw new AppError('JOB_NOT_FOUND', `no job ${id}`);
-    }
+    throwIfGone(outcome, id, 'update');
   }
   throw conflict(id, `update lost ${CAS_RETRIES} compare-and-set rounds in a row`, {});
 }
@@ -84,14 +83,45 @@ export function addInfo(deps: StoreDeps, id: string, message: string): Promise<J
   });
 }
 
-/** Start attempt `attempts.length + 1`; `n` is assigned here. */
-export function addAttempt(deps: StoreDeps, id: string, attempt: Omit<Attempt, 'n'>): Promise<JobRecord> {
+/**
+ * Start attempt `attempts.length + 1`; `n` is assigned here. It starts in phase intent (no order
+ * id) or bound (state/attempt-phase.ts), and only once the previous attempt has ended: a job never
+ * has two open attempts (two orders billing). Otherwise JOB_INVALID_TRANSITION.
+ */
+export async function addAttempt(
+  deps: StoreDeps,
+  id: string,
+  attempt: Omit<Attempt, 'n'>,
+): Promise<JobRecord> {
+  const phase = attemptPhaseOf(attempt);
+  if (phase !== 'intent' && phase !== 'bound') {
+    throw new AppError(
+      'JOB_INVALID_TRANSITION',
+      `a new attempt of job ${id} starts as intent or bound, not ${phase}`,
+      {
+        details: { phase },
+      },
+    );
+  }
   return updateJob(deps, id, (job) => {
+    const last = job.attempts.at(-1);
+    if (last !== undefined && attemptPhaseOf(last) !== 'ended') {
+      throw new AppError(
+        'JOB_INVALID_TRANSITION',
+        `job ${id}: attempt ${last.n} is ${attemptPhaseOf(last)}, not ended; a new attempt must wait for it`,
+        { details: { phase: attemptPhaseOf(last), attempt: last.n } },
+      );
+    }
     job.attempts.push({ ...attempt, n: job.attempts.length + 1 });
   });
 }
 
-/** Change fields of attempt `n` (e.g. readyAt, spentUsd, endedAt, endReason, resume fields). */
+/**
+ * Change fields of attempt `n`, unchecked.
+ * @deprecated Use the named attempt writes (attempt-writes.ts: attemptReady, attemptLogOffset,
+ * attemptSpent, attemptDecided, attemptEnded), which check the attempt's phase. Kept until the
+ * remaining worker callers are switched.
+ */
 export function patchAttempt(
   deps: StoreDeps,
   id: string,
@@ -151,9 +181,7 @@ export async function requestCancel(deps: StoreDeps, id: string): Promise<JobRec
     if (outcome === 'ok') {
       return next;
     }
-    if (outcome === 'missing') {
-      throw new AppError('JOB_NOT_FOUND', `no job ${id}`);
-    }
+    throwIfGone(outcome, id, 'cancel request');
   }
   throw conflict(id, `cancel lost ${CAS_RETRIES} compare-and-set rounds in a row`, {});
 }

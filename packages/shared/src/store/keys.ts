@@ -9,6 +9,11 @@ import type { JobState } from '../state/job-state';
 export interface StoreKeys {
   /** HASH: `json` (the record), `state`, `version`, `owner`. */
   job(id: string): string;
+  /**
+   * STRING: the owning worker's lease token, with a TTL (PX) its holder renews while it runs the job
+   * (job-lease.ts). Worker writes of the job are fenced by it.
+   */
+  lease(id: string): string;
   /** HASH: secret name → sealed value. Never returned by `get`. */
   secrets(id: string): string;
   /** STRING: the last ≈logTailBytes bytes of the command's output. */
@@ -34,6 +39,7 @@ export function storeKeys(prefix: string): StoreKeys {
   const p = `${prefix}:jobstore`;
   return {
     job: (id) => `${p}:job:${id}`,
+    lease: (id) => `${p}:job:${id}:lease`,
     secrets: (id) => `${p}:job:${id}:secrets`,
     logTail: (id) => `${p}:job:${id}:log-tail`,
     logMeta: (id) => `${p}:job:${id}:log-meta`,

@@ -2,7 +2,7 @@ import { constants } from 'node:fs';
 import { mkdir, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { AppError } from '../errors/app-error';
-import { assertJobId } from './job-io';
+import { assertJobId, fenceToken, ownershipLost } from './job-io';
 import type { LiveMessage } from './live-message';
 import { logFilePath } from './log-files';
 import { APPEND_LOG, runScript } from './scripts';
@@ -77,7 +77,13 @@ async function appendNow(deps: StoreDeps, id: string, offset: number, chunk: Buf
   }
   await assertJobExists(deps, id);
   const path = logFilePath(deps.dataDir, id);
+  const token = fenceToken(deps, id);
   for (let i = 0; i < CAS_RETRIES; i += 1) {
+    if (token !== '' && (await deps.redis.get(deps.keys.lease(id))) !== token) {
+      // Checked before the file write too, so a worker that lost the job rarely touches the file;
+      // the script below is the atomic check.
+      throw ownershipLost(id, 'log append');
+    }
     const { size } = await logMeta(deps, id);
     if (offset > size) {
       throw new AppError('INTERNAL', `log chunk at ${offset} would leave a gap after ${size} stored bytes`, {
@@ -93,11 +99,17 @@ async function appendNow(deps: StoreDeps, id: string, offset: number, chunk: Buf
     const [applied, newSize] = (await runScript(
       deps.redis,
       APPEND_LOG,
-      [deps.keys.logMeta(id), deps.keys.logTail(id)],
-      [size, fresh, deps.logTailBytes, deps.keys.channel(id), JSON.stringify(message)],
+      [deps.keys.logMeta(id), deps.keys.logTail(id), deps.keys.lease(id), deps.keys.job(id)],
+      [size, fresh, deps.logTailBytes, deps.keys.channel(id), JSON.stringify(message), token],
     )) as [number, number];
     if (applied === 1) {
       return newSize;
+    }
+    if (applied === -1) {
+      throw ownershipLost(id, 'log append');
+    }
+    if (applied === -2) {
+      throw new AppError('JOB_NOT_FOUND', `no job ${id}`);
     }
   }
   throw new AppError('JOB_STATE_CONFLICT', `the log of job ${id} kept changing while appending`);

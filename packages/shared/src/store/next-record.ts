@@ -1,4 +1,5 @@
 import { AppError } from '../errors/app-error';
+import { ATTEMPT_PHASES, attemptPhaseOf } from '../state/attempt-phase';
 import { type FailureReason, isRetryableReason, REASON_TEXT } from '../state/failure-reason';
 import { isTerminal } from '../state/job-state';
 import { type JobEvent, transition } from '../state/transitions';
@@ -185,8 +186,32 @@ export function nextAfterUpdate(job: JobRecord, mutated: JobRecord, now: Date): 
   return finish(next, job, now.toISOString());
 }
 
+/**
+ * Whatever write changed them (a named attempt write, `update`, a transition's `patch`), attempts
+ * are never removed or renumbered and an attempt's phase never goes back (an ended attempt is never
+ * re-opened): JOB_INVALID_TRANSITION.
+ */
+function checkAttempts(prev: JobRecord, next: JobRecord): void {
+  if (next.attempts.length < prev.attempts.length) {
+    throw new AppError('JOB_INVALID_TRANSITION', `job ${prev.id}: attempts may not be removed`);
+  }
+  prev.attempts.forEach((before, i) => {
+    const after = next.attempts[i];
+    const from = attemptPhaseOf(before);
+    const to = after === undefined ? from : attemptPhaseOf(after);
+    if (after?.n !== before.n || ATTEMPT_PHASES.indexOf(to) < ATTEMPT_PHASES.indexOf(from)) {
+      throw new AppError(
+        'JOB_INVALID_TRANSITION',
+        `job ${prev.id}: attempt ${before.n} may not go back from ${from} to ${to}`,
+        { details: { attempt: before.n, phase: from, to } },
+      );
+    }
+  });
+}
+
 /** Version, time and cost, then a schema check so a bad write never reaches Redis. */
 function finish(next: JobRecord, prev: JobRecord, at: string): JobRecord {
+  checkAttempts(prev, next);
   next.version = prev.version + 1;
   next.updatedAt = at;
   next.costUsd = totalCost(next);

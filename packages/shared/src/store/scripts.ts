@@ -55,11 +55,13 @@ return {'created', ARGV[1]}
 
 /**
  * The compare-and-set of a job record: writes only if the stored state and version are the expected
- * ones, moves the id between state index sets when the state changes, then publishes.
- * KEYS: 1 job, 2 index:state(from), 3 index:state(to), 4 index:owner:state(from), 5 index:owner:state(to).
+ * ones and, for a worker's write (a fence token given), only while the job's lease holds that token;
+ * moves the id between state index sets when the state changes, then publishes.
+ * KEYS: 1 job, 2 index:state(from), 3 index:state(to), 4 index:owner:state(from), 5 index:owner:state(to),
+ *       6 lease.
  * ARGV: 1 expected state, 2 expected version, 3 new state, 4 new version, 5 json, 6 id, 7 channel,
- *       8.. messages to publish on the channel, in order.
- * Returns {'ok'} | {'missing'} | {'conflict', state, version}.
+ *       8 fence token ('' = not fenced: the API's writes), 9.. messages to publish on the channel, in order.
+ * Returns {'ok'} | {'missing'} | {'lost'} (the lease is gone or another's) | {'conflict', state, version}.
  */
 export const WRITE_JOB = script(
   'write-job',
@@ -67,6 +69,9 @@ export const WRITE_JOB = script(
 local current = redis.call('HMGET', KEYS[1], 'state', 'version')
 if not current[1] then
   return {'missing'}
+end
+if ARGV[8] ~= '' and redis.call('GET', KEYS[6]) ~= ARGV[8] then
+  return {'lost'}
 end
 if current[1] ~= ARGV[1] or current[2] ~= ARGV[2] then
   return {'conflict', current[1], current[2]}
@@ -78,7 +83,7 @@ if ARGV[1] ~= ARGV[3] then
   redis.call('ZREM', KEYS[4], ARGV[6])
   redis.call('ZADD', KEYS[5], 0, ARGV[6])
 end
-for i = 8, #ARGV do
+for i = 9, #ARGV do
   redis.call('PUBLISH', ARGV[7], ARGV[i])
 end
 return {'ok'}
@@ -87,15 +92,25 @@ return {'ok'}
 
 /**
  * Append bytes to the log tail if the stored size is the expected one (the bytes were already
- * written to the file at that offset), trim the tail to the last max bytes once it has grown past
- * twice that, and publish `{type:'log', offset, length}`.
- * KEYS: 1 log-meta, 2 log-tail. ARGV: 1 expected size, 2 bytes, 3 max tail bytes, 4 channel, 5 message.
- * Returns {1, new size} | {0, current size}.
+ * written to the file at that offset) and, when fenced, the job's lease holds the writer's token;
+ * trim the tail to the last max bytes once it has grown past twice that, and publish
+ * `{type:'log', offset, length}`.
+ * KEYS: 1 log-meta, 2 log-tail, 3 lease, 4 job. ARGV: 1 expected size, 2 bytes, 3 max tail bytes,
+ * 4 channel, 5 message, 6 fence token ('' = not fenced).
+ * Returns {1, new size} | {0, current size} | {-1, current size} (lease lost) | {-2, size} (no job).
  */
 export const APPEND_LOG = script(
   'append-log',
   `
 local size = tonumber(redis.call('HGET', KEYS[1], 'size') or '0')
+if ARGV[6] ~= '' then
+  if redis.call('EXISTS', KEYS[4]) == 0 then
+    return {-2, size}
+  end
+  if redis.call('GET', KEYS[3]) ~= ARGV[6] then
+    return {-1, size}
+  end
+end
 if size ~= tonumber(ARGV[1]) then
   return {0, size}
 end
@@ -110,6 +125,54 @@ end
 redis.call('HSET', KEYS[1], 'size', newSize, 'tailStart', tailStart)
 redis.call('PUBLISH', ARGV[4], ARGV[5])
 return {1, newSize}
+`,
+);
+
+/**
+ * Take a job's lease if nobody holds it (docs/decisions/0120).
+ * KEYS: 1 lease, 2 job. ARGV: 1 token, 2 TTL ms.
+ * Returns {'ok'} | {'missing'} (no such job) | {'held', holder token, ms left}.
+ */
+export const ACQUIRE_LEASE = script(
+  'acquire-lease',
+  `
+if redis.call('EXISTS', KEYS[2]) == 0 then
+  return {'missing'}
+end
+if redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') then
+  return {'ok'}
+end
+return {'held', redis.call('GET', KEYS[1]) or '', redis.call('PTTL', KEYS[1])}
+`,
+);
+
+/**
+ * Extend a lease by its TTL if the token still holds it. An expired lease is never taken back here:
+ * it was lost, and only a fresh acquire (which re-reads the record) may own the job again.
+ * KEYS: 1 lease, 2 job. ARGV: 1 token, 2 TTL ms. Returns 'held' | 'lost' | 'missing' (no such job).
+ */
+export const RENEW_LEASE = script(
+  'renew-lease',
+  `
+if redis.call('EXISTS', KEYS[2]) == 0 then
+  return 'missing'
+end
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return 'held'
+end
+return 'lost'
+`,
+);
+
+/** Drop a lease if the token still holds it. KEYS: 1 lease. ARGV: 1 token. Returns 1 | 0. */
+export const RELEASE_LEASE = script(
+  'release-lease',
+  `
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
 `,
 );
 

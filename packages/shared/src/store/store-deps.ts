@@ -12,6 +12,11 @@ export interface StoreDeps {
   logTailBytes: number;
   now: () => Date;
   live: LiveHub;
+  /**
+   * Set on a worker's fenced view of the store (`store.fenced(lease)`): writes of this job carry the
+   * lease token and land only while the lease holds it (docs/decisions/0120). Absent for the API.
+   */
+  fence?: { jobId: string; token: string };
   /** Per job, the tail of this process's chain of log appends (appends of one job run one by one). */
   logChains: Map<string, Promise<unknown>>;
 }
