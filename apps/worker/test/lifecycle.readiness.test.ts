@@ -37,7 +37,12 @@ describe('create_order options (clore-api.md Part A 10, 14, 15)', () => {
       const auth = 'registry-user:registry-token-123';
       const plain = await kit.submit({ command: 'echo plain', registryAuth: auth });
       expect((await kit.waitDone(plain.id)).state).toBe('succeeded');
-      const own = await kit.submit({ command: 'echo own sshd', imageRunsSshd: true });
+      // A cloreai/ image brings its own sshd (the simulator's default sshdImagePrefixes).
+      const own = await kit.submit({
+        command: 'echo own sshd',
+        image: 'cloreai/ubuntu:22.04',
+        imageRunsSshd: true,
+      });
       expect((await kit.waitDone(own.id)).state).toBe('succeeded');
       expect(creates.bodies).toHaveLength(2);
       const [first, second] = creates.bodies;
@@ -62,12 +67,9 @@ describe('create_order options (clore-api.md Part A 10, 14, 15)', () => {
 
 describe('readiness (clore-api.md Part A 7, 10)', () => {
   it('imageRunsSshd on an image without sshd: ssh_error at the provisioning deadline, naming the likely cause', async () => {
-    // The order comes up but nothing ever listens on its SSH port (as an image without sshd
-    // whose create did not ask for Clore's SSH entrypoint).
-    kit = await startKit(redis.url, {
-      env: { PROVISION_TIMEOUT_SECONDS: '3' },
-      sim: { faults: { sshRefuseMs: 600_000 } },
-    });
+    // ubuntu:22.04 runs no sshd: without autossh_entrypoint the simulator's order deploys but
+    // nothing ever listens on its SSH port (clore-api.md Part A 10).
+    kit = await startKit(redis.url, { env: { PROVISION_TIMEOUT_SECONDS: '3' } });
     const job = await kit.submit({ command: 'echo never', imageRunsSshd: true, maxAttempts: 1 });
     const done = await kit.waitDone(job.id, 30_000);
     expect(done.state).toBe('failed');

@@ -103,7 +103,10 @@ describe('stopping a job: cancel, timeout, budget', () => {
     expect(done.reason).toBe('budget_exceeded');
     expect(done.message).toMatch(/costs more to start/);
     // The refusal states the estimate it used (fee + billing until the first check) and what is left.
-    expect(done.message).toMatch(/the cheapest: at least \$[\d.]+: creation fee about \$[\d.]+ \(estimated/);
+    // The worker reads the provider's creation fee (renter_fees): 0.10 USD in the simulator.
+    expect(done.message).toMatch(
+      /the cheapest: at least \$[\d.]+: creation fee \$0\.1000 \(the provider's\)/,
+    );
     expect(done.message).toMatch(/\+ \$[\d.]+ of billing until the first budget check/);
     expect(done.message).toMatch(/\$0\.0010 left of the \$0\.001 budget/);
     expect(done.attempts).toHaveLength(0);
