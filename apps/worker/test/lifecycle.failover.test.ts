@@ -206,6 +206,8 @@ describe('failover between servers', () => {
         currency: 'USD-Blockchain',
         image: 'ubuntu',
         ssh_key: pair.publicKey,
+        // As the worker sends it: ubuntu runs no sshd of its own (clore-api.md Part A 10).
+        autossh_entrypoint: true,
       });
       if (result.code === 0) {
         created = server.id;

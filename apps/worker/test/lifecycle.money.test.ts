@@ -20,26 +20,36 @@ afterEach(async () => {
 /** What the simulator billed for these orders: spend + creation fee (clore-api.md Part A 11). */
 const billedOf = (orders: SimOrder[]) => orders.reduce((sum, o) => sum + o.spend + o.creationFee, 0);
 
-/** A store whose first spend write fails as a Redis replica would (READONLY), then works again. */
+/**
+ * A store whose first spend write fails as a Redis replica would (READONLY), then works again. The
+ * worker writes through `fenced(lease)` stores: those are wrapped too, sharing the one failure.
+ */
 function failFirstSpendWrite(store: JobStore): JobStore {
-  let failed = false;
-  return new Proxy(store, {
-    get(target, property, receiver) {
-      if (property === 'patchAttempt') {
-        return async (...args: Parameters<JobStore['patchAttempt']>) => {
-          const patch = args[2];
-          if (!failed && patch.spentUsd !== undefined && patch.endedAt === undefined) {
-            failed = true;
-            throw new Error("READONLY You can't write against a read only replica.");
-          }
-          return target.patchAttempt(...args);
-        };
-      }
-      const value = Reflect.get(target, property, receiver);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
+  const state = { failed: false, injected: 0 };
+  const wrap = (inner: JobStore): JobStore =>
+    new Proxy(inner, {
+      get(target, property, receiver) {
+        if (property === 'attemptSpent') {
+          return async (...args: Parameters<JobStore['attemptSpent']>) => {
+            if (!state.failed) {
+              state.failed = true;
+              state.injected += 1;
+              throw new Error("READONLY You can't write against a read only replica.");
+            }
+            return target.attemptSpent(...args);
+          };
+        }
+        if (property === 'fenced') {
+          return (...args: Parameters<JobStore['fenced']>) => wrap(target.fenced(...args));
+        }
+        const value = Reflect.get(target, property, receiver);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+  injectedFailures = () => state.injected;
+  return wrap(store);
 }
+let injectedFailures = () => 0;
 
 describe('money safety: the budget holds whatever fails (issue 13)', () => {
   it('an exception in the watch loop does not switch the budget off (repro 3)', async () => {
@@ -55,6 +65,8 @@ describe('money safety: the budget holds whatever fails (issue 13)', () => {
     const done = await kit.waitDone(job.id, 90_000);
     expect(done.reason).toBe('budget_exceeded');
     expect(done.state).toBe('failed');
+    // The exception really happened inside the watch.
+    expect(injectedFailures()).toBe(1);
     await kit.noActiveOrders();
     const billed = billedOf(await kit.orders());
     expect(billed).toBeLessThan(budgetUsd * 1.1);

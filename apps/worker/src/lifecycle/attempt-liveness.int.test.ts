@@ -63,9 +63,9 @@ describe('attemptLiveness', () => {
     expect(await live(job.id, 1, 12)).toBe(false);
     expect(await live(job.id, 2)).toBe(false); // attempt 1 is still open
 
-    await store.patchAttempt(job.id, 1, { endReason: 'provider_error' });
+    await store.attemptDecided(job.id, 1, 'provider_error');
     expect(await live(job.id, 1, 11)).toBe(true); // being released by its worker
-    await store.patchAttempt(job.id, 1, { endedAt: new Date().toISOString() });
+    await store.attemptEnded(job.id, 1, { spentUsd: 0 });
     expect(await live(job.id, 1, 11)).toBe(false);
     expect(await live(job.id, 2)).toBe(true); // the next attempt may be ordering
     await store.transition(job.id, 'fail', { reason: 'provider_error' });
@@ -87,7 +87,8 @@ describe('attemptLiveness', () => {
     expect(await live(job.id, 1, strayOnA)).toBe(false);
     expect(await live(job.id, 1, orderOnB)).toBe(true);
     // Once the job is over, nothing of it is live.
-    await store.patchAttempt(job.id, 1, { endReason: 'provider_error', endedAt: new Date().toISOString() });
+    await store.attemptDecided(job.id, 1, 'provider_error');
+    await store.attemptEnded(job.id, 1, { spentUsd: 0 });
     await store.transition(job.id, 'fail', { reason: 'provider_error' });
     expect(await live(job.id, 1, strayOnA)).toBe(false);
     expect(await live(job.id, 1, orderOnB)).toBe(false);

@@ -120,12 +120,7 @@ export async function awaitReady(run: JobRun, attempt: Attempt): Promise<Attempt
   }
   const hostKey = session.hostKey;
   await session.close();
-  run.job = await deps.store.patchAttempt(run.id, attempt.n, {
-    host: ssh.host,
-    sshPort: ssh.port,
-    hostKey,
-    readyAt: new Date().toISOString(),
-  });
+  run.job = await deps.store.attemptReady(run.id, attempt.n, { host: ssh.host, sshPort: ssh.port, hostKey });
   run.log.info(
     { attempt: attempt.n, orderId, host: ssh.host, port: ssh.port, hostKey },
     'the server is up and answers SSH',

@@ -38,7 +38,7 @@ export async function decideAttempt(
   if (attempt.endReason !== undefined) {
     return attempt;
   }
-  run.job = await run.deps.store.patchAttempt(run.id, attempt.n, { endReason });
+  run.job = await run.deps.store.attemptDecided(run.id, attempt.n, endReason);
   await run.deps.store
     .addInfo(run.id, `attempt ${attempt.n} ended (${endReason}): ${message}`)
     .catch(() => {});
@@ -72,7 +72,7 @@ export async function endAttempt(
       });
     }
   }
-  run.job = await deps.store.patchAttempt(run.id, attempt.n, { endedAt: new Date().toISOString(), spentUsd });
+  run.job = await deps.store.attemptEnded(run.id, attempt.n, { spentUsd });
   await deps.telemetry?.add(METRICS.usdSpent, {}, spentUsd);
   await deps.fleet.intents.remove(run.id, attempt.n, attempt.serverId);
   await deps.fleet.claims.release(attempt.serverId, run.id).catch(() => {});

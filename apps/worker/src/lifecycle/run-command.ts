@@ -60,7 +60,7 @@ export async function runCommand(run: JobRun, attempt: Attempt): Promise<Command
   const save = async (offset: number) => {
     saved = offset;
     savedAt = Date.now();
-    await deps.store.patchAttempt(run.id, attempt.n, { logOffset: offset });
+    await deps.store.attemptLogOffset(run.id, attempt.n, offset);
   };
   const result = await followCommand({
     connect: () => connect(30_000),

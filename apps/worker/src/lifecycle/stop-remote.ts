@@ -41,7 +41,7 @@ export async function stopRemote(run: JobRun, attempt: Attempt): Promise<void> {
             await deps.store.appendLog(run.id, base + position, data);
           },
         });
-        await deps.store.patchAttempt(run.id, attempt.n, { logOffset: result.endOffset });
+        await deps.store.attemptLogOffset(run.id, attempt.n, result.endOffset);
       }
     } finally {
       await session.close();

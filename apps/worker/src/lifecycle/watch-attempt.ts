@@ -156,7 +156,7 @@ export function watchAttempt(run: JobRun, attempt: Attempt): AttemptWatch {
     judge();
     if (!signal.aborted && Math.abs(ledger.verifiedUsd - persisted) >= 1e-6) {
       // Not assigned to run.job: the driver owns the record it holds (a late answer must not replace it).
-      await deps.store.patchAttempt(run.id, attempt.n, { spentUsd: ledger.verifiedUsd });
+      await deps.store.attemptSpent(run.id, attempt.n, ledger.verifiedUsd);
       persisted = ledger.verifiedUsd;
     }
     return signal.aborted;
