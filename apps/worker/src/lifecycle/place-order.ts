@@ -124,6 +124,9 @@ export async function placeOrder(run: JobRun, input: PlaceOrderInput): Promise<n
   };
   for (let tries = 1; ; tries += 1) {
     try {
+      // A worker that lost the job (paused past its lease) must not rent for it: checked right
+      // before each create (its intent is already written, so an order made anyway is reaped).
+      run.assertOwner();
       // Never aborted by a cancel: a create cut short may still have made an order.
       const created = await deps.client.createOrder(
         {

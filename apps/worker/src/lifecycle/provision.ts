@@ -137,7 +137,11 @@ export async function provisionAttempt(run: JobRun): Promise<Attempt> {
   const { spec } = run.job;
   const n = run.job.attempts.length + 1;
   const deadline = Date.now() + deps.settings.provisionTimeoutMs;
-  const tried = new Set<number>();
+  // A server whose spot order of this job was outbid is not bid on again at the same minimum
+  // (read from the persisted attempts, so a resumed worker skips it too).
+  const tried = new Set<number>(
+    run.job.attempts.filter((a) => a.endReason === 'preempted').map((a) => a.serverId),
+  );
 
   const left = (await deps.fleet.intents.list()).filter((i) => i.jobId === run.id && i.attempt === n);
   if (left.length > 0) {
