@@ -25,6 +25,22 @@ interface Call {
 }
 
 const JOBS = 20;
+const ANY_GPU = [
+  'GTX 1080 Ti',
+  'RTX 3060',
+  'RTX 3070',
+  'RTX 3080',
+  'RTX 3090',
+  'RTX 4070',
+  'RTX 4080',
+  'RTX 4090',
+  'RTX 5090',
+  'RTX A4000',
+  'RTX A5000',
+  'RTX A6000',
+  'A100',
+  'H100',
+];
 
 describe('20 jobs at once', () => {
   it('all succeed, the simulator sees zero code-5 answers, and every order is released', async () => {
@@ -62,7 +78,8 @@ describe('20 jobs at once', () => {
     const jobs = await Promise.all(
       Array.from({ length: JOBS }, (_, i) =>
         (kit as Kit).submit({
-          gpu: { model: 'NVIDIA' },
+          // Any GPU the simulated marketplace offers (models match as whole names, decision 0116).
+          gpu: { model: ANY_GPU },
           maxPricePerHourUsd: 50,
           command: `echo job ${i}; sleep 1`,
         }),

@@ -44,8 +44,10 @@ export {
   parseLabelKey,
   type TelemetryCounters,
 } from './telemetry/counters';
+
 // --- job spec, state machine and job store (below) ---
 
+export { type GpuModelName, gpuModelMatches, parseGpuModel } from './spec/gpu-model';
 export {
   applySpecDefaults,
   EnvNameSchema,

@@ -1,6 +1,5 @@
 import { type Server, serverUsdPerHour, type UsdRates } from '@clore-batch/clore';
-import type { StoredJobSpec } from '@clore-batch/shared';
-import { gpuModelMatches } from './gpu-model';
+import { gpuModelMatches, type StoredJobSpec } from '@clore-batch/shared';
 
 /** A server that matches a spec, with what renting it costs. */
 export interface Candidate {
@@ -102,7 +101,7 @@ export interface Selection {
   cheapestRefused?: FirstCost;
 }
 
-/** Whether a spec's GPU model names a server's GPU: whole model names (gpu-model.ts). */
+/** Whether a spec's GPU model names a server's GPU: whole model names (shared spec/gpu-model.ts). */
 export const gpuNameMatches = gpuModelMatches;
 
 function rejection(

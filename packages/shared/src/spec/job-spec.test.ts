@@ -49,6 +49,8 @@ const invalid: Array<[string, Record<string, unknown>, string]> = [
   ['gpu.model empty string', { gpu: { model: '  ' } }, 'gpu.model'],
   ['gpu.model list with empty entry', { gpu: { model: ['A100', ''] } }, 'gpu.model.1'],
   ['gpu.model a number', { gpu: { model: 4090 } }, 'gpu.model'],
+  ['gpu.model a vendor name only', { gpu: { model: 'NVIDIA' } }, 'gpu.model'],
+  ['gpu.model list with a memory size only', { gpu: { model: ['RTX 4090', '80GB'] } }, 'gpu.model.1'],
   ['gpu.count zero', { gpu: { model: 'A100', count: 0 } }, 'gpu.count'],
   ['gpu.count fractional', { gpu: { model: 'A100', count: 1.5 } }, 'gpu.count'],
   ['gpu.count too big', { gpu: { model: 'A100', count: 1_000 } }, 'gpu.count'],

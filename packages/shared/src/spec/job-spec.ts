@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CURRENCIES, type Currency } from '../config/schema';
+import { parseGpuModel } from './gpu-model';
 import { OUTPUT_PATH_MAX_LENGTH, OUTPUTS_MAX_COUNT, outputPathProblem } from './output-path';
 import { issuesOf, parseOrThrow, type ValidationIssue } from './validation-issues';
 import { WEBHOOK_URL_MAX_LENGTH, webhookUrlProblem } from './webhook-url';
@@ -42,7 +43,11 @@ const GpuModelName = z
   .string()
   .trim()
   .min(1, 'must not be empty')
-  .max(L.gpuModelMaxLength, `must be at most ${L.gpuModelMaxLength} characters`);
+  .max(L.gpuModelMaxLength, `must be at most ${L.gpuModelMaxLength} characters`)
+  .refine(
+    (name) => name === '' || parseGpuModel(name).model.length > 0,
+    'names no GPU model (vendor, memory or form-factor words only): models match as whole names, e.g. "RTX 4090"',
+  );
 
 const GpuModelList = z
   .array(GpuModelName)
