@@ -30,7 +30,7 @@ function recordCreates(): { bodies: Record<string, unknown>[]; restore: () => vo
 }
 
 describe('create_order options (clore-api.md Part A 10, 14, 15)', () => {
-  it("asks for Clore's SSH entrypoint unless imageRunsSshd; sends required_price and registryAuth as dockerhub_auth", async () => {
+  it("asks for Clore's SSH entrypoint unless imageHasSshd; sends required_price and registryAuth as dockerhub_auth", async () => {
     const creates = recordCreates();
     try {
       kit = await startKit(redis.url);
@@ -41,7 +41,7 @@ describe('create_order options (clore-api.md Part A 10, 14, 15)', () => {
       const own = await kit.submit({
         command: 'echo own sshd',
         image: 'cloreai/ubuntu:22.04',
-        imageRunsSshd: true,
+        imageHasSshd: true,
       });
       expect((await kit.waitDone(own.id)).state).toBe('succeeded');
       expect(creates.bodies).toHaveLength(2);
@@ -66,16 +66,16 @@ describe('create_order options (clore-api.md Part A 10, 14, 15)', () => {
 });
 
 describe('readiness (clore-api.md Part A 7, 10)', () => {
-  it('imageRunsSshd on an image without sshd: ssh_error at the provisioning deadline, naming the likely cause', async () => {
+  it('imageHasSshd on an image without sshd: ssh_error at the provisioning deadline, naming the likely cause', async () => {
     // ubuntu:22.04 runs no sshd: without autossh_entrypoint the simulator's order deploys but
     // nothing ever listens on its SSH port (clore-api.md Part A 10).
     kit = await startKit(redis.url, { env: { PROVISION_TIMEOUT_SECONDS: '3' } });
-    const job = await kit.submit({ command: 'echo never', imageRunsSshd: true, maxAttempts: 1 });
+    const job = await kit.submit({ command: 'echo never', imageHasSshd: true, maxAttempts: 1 });
     const done = await kit.waitDone(job.id, 30_000);
     expect(done.state).toBe('failed');
     expect(done.reason).toBe('ssh_error');
     expect(done.message).toMatch(
-      /the image may not run sshd; remove imageRunsSshd to let Clore inject its SSH entrypoint/,
+      /the image may not run sshd; remove imageHasSshd to let Clore inject its SSH entrypoint/,
     );
     expect(done.attempts).toHaveLength(1);
     await kit.noActiveOrders();

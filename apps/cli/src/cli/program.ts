@@ -45,7 +45,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void, command: s
     .option('--max-price <usd>', 'highest hourly price to rent at, USD per hour', positiveNumber)
     .option('--budget <usd>', 'most the job may spend over all attempts, USD', positiveNumber)
     .option('--spot', 'rent a spot (interruptible) server instead of on-demand')
-    .option('--image-runs-sshd', "the image runs its own sshd (Clore's SSH entrypoint is not injected)")
+    .option('--image-has-sshd', "the image runs its own sshd (Clore's SSH entrypoint is not injected)")
     .option('--timeout <seconds>', 'maximum run time of the command', positiveInt)
     .option('--env <K=V>', 'environment variable for the command (repeatable)', collect)
     .option(

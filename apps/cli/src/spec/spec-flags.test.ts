@@ -36,7 +36,7 @@ describe('applyFlags', () => {
         output: ['/out'],
         command: ['echo', 'hi'],
         spot: true,
-        imageRunsSshd: true,
+        imageHasSshd: true,
         maxPrice: 2,
       },
       {},
@@ -48,7 +48,7 @@ describe('applyFlags', () => {
       env: { A: '1', B: '3', C: 'x=y' },
       outputs: ['/out'],
       orderType: 'spot',
-      imageRunsSshd: true,
+      imageHasSshd: true,
       maxPricePerHourUsd: 2,
       budgetUsd: 1,
     });

@@ -12,7 +12,7 @@ export interface SpecFlags {
   budget?: number;
   spot?: boolean;
   /** The image runs its own sshd: do not ask Clore to inject its SSH entrypoint. */
-  imageRunsSshd?: boolean;
+  imageHasSshd?: boolean;
   timeout?: number;
   env: string[];
   secretEnv: string[];
@@ -32,7 +32,7 @@ const FLAG_OF: Record<string, string> = {
   maxPricePerHourUsd: '--max-price',
   budgetUsd: '--budget',
   orderType: '--spot',
-  imageRunsSshd: '--image-runs-sshd',
+  imageHasSshd: '--image-has-sshd',
   timeoutSeconds: '--timeout',
   env: '--env',
   secretEnv: '--secret-env',
@@ -63,8 +63,8 @@ export function applyFlags(
   if (flags.spot) {
     spec.orderType = 'spot';
   }
-  if (flags.imageRunsSshd) {
-    spec.imageRunsSshd = true;
+  if (flags.imageHasSshd) {
+    spec.imageHasSshd = true;
   }
   if (flags.command.length > 0) {
     spec.command = flags.command.join(' ');

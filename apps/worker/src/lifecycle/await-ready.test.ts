@@ -5,7 +5,7 @@ import { readinessFailure } from './await-ready';
 import { AttemptOver } from './control';
 
 const attempt = { n: 1, serverId: 7, orderId: 70 } as Attempt;
-const runWith = (imageRunsSshd: boolean) => ({ job: { spec: { imageRunsSshd } } as JobRecord });
+const runWith = (imageHasSshd: boolean) => ({ job: { spec: { imageHasSshd } } as JobRecord });
 
 describe('readinessFailure: an SSH wait that reached the provisioning deadline', () => {
   it('a key refused until the deadline is ssh_error naming the key, never provider_error', () => {
@@ -19,12 +19,12 @@ describe('readinessFailure: an SSH wait that reached the provisioning deadline',
     expect(over.message).toMatch(/kept refusing the job's SSH key until the provisioning deadline \(600 s\)/);
   });
 
-  it('imageRunsSshd and no way in: ssh_error naming the likely cause', () => {
+  it('imageHasSshd and no way in: ssh_error naming the likely cause', () => {
     for (const reason of ['connect_failed', 'auth_refused'] as const) {
       const over = readinessFailure(runWith(true), attempt, sshError(reason, 'x'), 60) as AttemptOver;
       expect(over.reason).toBe('ssh_error');
       expect(over.message).toMatch(
-        /the image may not run sshd; remove imageRunsSshd to let Clore inject its SSH entrypoint/,
+        /the image may not run sshd; remove imageHasSshd to let Clore inject its SSH entrypoint/,
       );
     }
   });

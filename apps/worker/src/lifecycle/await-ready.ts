@@ -35,7 +35,7 @@ export async function connectAttempt(
 
 /**
  * What a failed SSH wait at the provisioning deadline means for the attempt (clore-api.md Part A 7,
- * 10): an image that runs its own sshd (`imageRunsSshd`) and never let us in is most likely an
+ * 10): an image that runs its own sshd (`imageHasSshd`) and never let us in is most likely an
  * image without sshd (`ssh_error`); a key refused until the deadline is `ssh_error` naming the key;
  * a server that never answered at all is the provider's (`provider_error`, another server may work).
  */
@@ -51,10 +51,10 @@ export function readinessFailure(
   }
   const where = `server ${attempt.serverId} (order ${attempt.orderId})`;
   const detail = error instanceof Error ? error.message : String(error);
-  if (run.job.spec.imageRunsSshd) {
+  if (run.job.spec.imageHasSshd) {
     return new AttemptOver(
       'ssh_error',
-      `${where} did not let the job in over SSH within ${seconds} s: the image may not run sshd; remove imageRunsSshd to let Clore inject its SSH entrypoint (${detail})`,
+      `${where} did not let the job in over SSH within ${seconds} s: the image may not run sshd; remove imageHasSshd to let Clore inject its SSH entrypoint (${detail})`,
       { cause: error },
     );
   }

@@ -144,7 +144,7 @@ export async function placeOrder(run: JobRun, input: PlaceOrderInput): Promise<n
             ? {}
             : { requiredPricePerDay: input.candidate.pricePerDay }),
           // Part A 10: Clore injects its SSH entrypoint unless the image runs its own sshd.
-          autosshEntrypoint: !spec.imageRunsSshd,
+          autosshEntrypoint: !spec.imageHasSshd,
           ...(input.registryAuth === undefined ? {} : { dockerhubAuth: input.registryAuth }),
         },
         { signal: run.stopSignal },

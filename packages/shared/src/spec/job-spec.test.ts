@@ -192,7 +192,7 @@ describe('parseJobSpec: valid specs', () => {
       timeoutSeconds: 3_600,
       outputs: [],
       maxAttempts: 3,
-      imageRunsSshd: false,
+      imageHasSshd: false,
     });
     expect(spec.currency).toBeUndefined();
   });
@@ -232,13 +232,13 @@ describe('parseJobSpec: valid specs', () => {
     expect(applySpecDefaults(parseJobSpec(minimal), { currency: 'bitcoin' }).currency).toBe('bitcoin');
   });
 
-  it('imageRunsSshd defaults to false (Clore injects its SSH entrypoint) and is kept in the stored form', () => {
-    expect(parseJobSpec(minimal).imageRunsSshd).toBe(false);
+  it('imageHasSshd defaults to false (Clore injects its SSH entrypoint) and is kept in the stored form', () => {
+    expect(parseJobSpec(minimal).imageHasSshd).toBe(false);
     const own = toStoredSpec(
-      parseJobSpec({ ...minimal, imageRunsSshd: true }, { currency: 'USD-Blockchain' }),
+      parseJobSpec({ ...minimal, imageHasSshd: true }, { currency: 'USD-Blockchain' }),
     );
-    expect(own.imageRunsSshd).toBe(true);
-    expect(specIssues({ ...minimal, imageRunsSshd: 'yes' })).toMatchObject([{ path: 'imageRunsSshd' }]);
+    expect(own.imageHasSshd).toBe(true);
+    expect(specIssues({ ...minimal, imageHasSshd: 'yes' })).toMatchObject([{ path: 'imageHasSshd' }]);
   });
 
   it('registryAuth is a secret: validated, then only whether there is one is stored', () => {

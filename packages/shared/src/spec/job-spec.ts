@@ -162,7 +162,7 @@ const commonFields = {
    * The image runs its own sshd: the worker does not ask Clore to inject its SSH entrypoint
    * (`autossh_entrypoint`, clore-api.md Part A 10). Default false: Clore's entrypoint is asked for.
    */
-  imageRunsSshd: z.boolean().default(false),
+  imageHasSshd: z.boolean().default(false),
 };
 
 /** Registry credentials for a private image (sent as `dockerhub_auth`); a secret like secretEnv. */
@@ -195,7 +195,7 @@ export const JobSpecSchema = z
     outputs: commonFields.outputs,
     maxAttempts: commonFields.maxAttempts,
     webhookUrl: commonFields.webhookUrl,
-    imageRunsSshd: commonFields.imageRunsSshd,
+    imageHasSshd: commonFields.imageHasSshd,
     registryAuth: RegistryAuth.optional(),
   })
   .superRefine((spec, ctx) => {
@@ -234,7 +234,7 @@ export const StoredJobSpecSchema = z.strictObject({
   outputs: commonFields.outputs,
   maxAttempts: commonFields.maxAttempts,
   webhookUrl: commonFields.webhookUrl,
-  imageRunsSshd: commonFields.imageRunsSshd,
+  imageHasSshd: commonFields.imageHasSshd,
   hasRegistryAuth: z.boolean().default(false),
 });
 export type StoredJobSpec = z.output<typeof StoredJobSpecSchema>;
