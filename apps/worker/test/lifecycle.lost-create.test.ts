@@ -75,6 +75,23 @@ describe('a lost create_order whose order shows up only after the look-up window
       timeoutMs: 10_000,
       message: 'every intent pruned',
     });
+    // The stray order was billed all the same (spend + creation fee): the job's cost counts it
+    // (clore-api.md Part A 11, docs/decisions/0123).
+    const strayBill = await waitFor(
+      async () => {
+        const final = (await k.orders()).find((o) => o.id === stray?.id);
+        const counted = (await k.store.get(job.id)).strayOrders?.find((s) => s.orderId === stray?.id);
+        return counted === undefined || final === undefined ? undefined : { final, counted };
+      },
+      { timeoutMs: 10_000, message: "the stray order's bill counted in the job" },
+    );
+    const billed = strayBill.final.spend + strayBill.final.creationFee;
+    expect(strayBill.counted).toMatchObject({ serverId: strayServer, attempt: 1 });
+    expect(Math.abs(strayBill.counted.costUsd - billed)).toBeLessThan(billed * 0.01);
+    const after = await k.store.get(job.id);
+    const attemptsCost = after.attempts.reduce((sum, a) => sum + a.spentUsd, 0);
+    expect(after.costUsd).toBeCloseTo(attemptsCost + strayBill.counted.costUsd, 6);
+    expect(after.events.map((e) => e.message).join('\n')).toMatch(/was cancelled by the reaper; its bill/);
   });
 
   it('a look-up window too short to see the order waits for a fresh snapshot: one order, not two', async () => {

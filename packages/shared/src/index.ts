@@ -127,6 +127,8 @@ export {
   PublicAttemptSchema,
   type PublicJob,
   PublicJobSchema,
+  type StrayOrder,
+  StrayOrderSchema,
   toPublicJob,
   type WebhookDelivery,
   WebhookDeliverySchema,

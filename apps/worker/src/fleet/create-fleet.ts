@@ -20,7 +20,7 @@ import { createMarketplaceView, marketplaceRefreshRound } from './marketplace-vi
 import { createOrderBook } from './order-book';
 import { orderWatchRound } from './order-watcher';
 import { demandKeys, PollDemand } from './poll-demand';
-import { createReaper } from './reaper';
+import { createReaper, type ReaperDeps } from './reaper';
 import { createReleases } from './releases';
 import { createServerClaims } from './server-claims';
 
@@ -35,6 +35,8 @@ export interface FleetDeps {
   logger: Logger;
   telemetry: TelemetryCounters;
   liveness: AttemptLiveness;
+  /** A reaped orphan of a job ended: count its bill in the job (docs/decisions/0123). */
+  onOrphanEnded?: ReaperDeps['onOrphanEnded'];
   settings: FleetSettings;
   /** Local clock (default Date.now): snapshot `at` and intent binding times. */
   now?: () => number;
@@ -92,6 +94,7 @@ export function createFleet(deps: FleetDeps): Fleet {
     intents,
     releases,
     liveness: deps.liveness,
+    ...(deps.onOrphanEnded === undefined ? {} : { onOrphanEnded: deps.onOrphanEnded }),
     telemetry: deps.telemetry,
     logger: forComponent(log, 'reaper'),
     settings: {

@@ -1,3 +1,4 @@
+import type { Order } from '@clore-batch/clore';
 import type { FleetKeys, Logger, TelemetryCounters } from '@clore-batch/shared';
 import { METRICS } from '@clore-batch/shared';
 import type { Redis } from 'ioredis';
@@ -12,6 +13,11 @@ export interface ReaperDeps {
   intents: Intents;
   releases: Releases;
   liveness: AttemptLiveness;
+  /**
+   * A reaped orphan of a job has ended, with the provider's final figures: its bill goes into the
+   * job's cost (docs/decisions/0123). A throw is logged and the call repeated at the next sweep.
+   */
+  onOrphanEnded?: (record: OrphanRecord, final: Order) => Promise<void>;
   telemetry: TelemetryCounters;
   logger: Logger;
   settings: {
@@ -190,6 +196,18 @@ export function createReaper(deps: ReaperDeps) {
       ) {
         await redis.hdel(keys.orphans, String(id));
       } else if (record.endedAt === undefined) {
+        const final = snapshot.ended.find((o) => o.id === id);
+        if (final !== undefined && record.jobId !== '' && deps.onOrphanEnded !== undefined) {
+          try {
+            await deps.onOrphanEnded(record, final);
+          } catch (error) {
+            logger.warn(
+              { err: error, orderId: id, jobId: record.jobId },
+              `could not count the bill of reaped order ${id} in job ${record.jobId}; retrying at the next sweep`,
+            );
+            continue;
+          }
+        }
         await redis.hset(keys.orphans, String(id), JSON.stringify({ ...record, endedAt: now }));
       }
     }

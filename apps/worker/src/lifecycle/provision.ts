@@ -159,11 +159,12 @@ export async function provisionAttempt(run: JobRun): Promise<Attempt> {
     }
   }
 
-  const spent = run.job.attempts.reduce((sum, a) => sum + a.spentUsd, 0);
+  // The job's cost so far: earlier attempts and stray orders (docs/decisions/0123).
+  const spent = run.job.costUsd;
   if (spent >= spec.budgetUsd) {
     throw new AttemptOver(
       'budget_exceeded',
-      `earlier attempts spent $${spent.toFixed(4)} of the $${spec.budgetUsd} budget; no new server is rented`,
+      `earlier attempts and orders spent $${spent.toFixed(4)} of the $${spec.budgetUsd} budget; no new server is rented`,
     );
   }
   const keys = await jobKeyPair(deps, run.id);

@@ -37,9 +37,10 @@ export function watchAttempt(run: JobRun, attempt: Attempt): AttemptWatch {
   const { spec } = run.job;
   const stop = new AbortController();
   const signal = AbortSignal.any([stop.signal, run.signal]);
-  const spentBefore = run.job.attempts
-    .filter((a) => a.n !== attempt.n)
-    .reduce((sum, a) => sum + a.spentUsd, 0);
+  // Earlier attempts and stray orders (reaped after a lost create: decision 0123) count too.
+  const spentBefore =
+    run.job.attempts.filter((a) => a.n !== attempt.n).reduce((sum, a) => sum + a.spentUsd, 0) +
+    (run.job.strayOrders ?? []).reduce((sum, s) => sum + s.costUsd, 0);
   const startedAtMs = Date.parse(attempt.startedAt);
   const tracker = new OrderTracker(orderId, startedAtMs + settings.orderLookupMs);
   const ledger = new SpendLedger({

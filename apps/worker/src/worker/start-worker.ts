@@ -19,6 +19,7 @@ import { createFleet, type Fleet } from '../fleet/create-fleet';
 import type { FleetSettings } from '../fleet/fleet-settings';
 import { attemptLiveness } from '../lifecycle/attempt-liveness';
 import { DEFAULT_SETTINGS, type LifecycleSettings } from '../lifecycle/deps';
+import { countStrayOrders } from '../lifecycle/stray-orders';
 import { countingFetch } from './counting-fetch';
 import { createWorker, type LifecycleWorker } from './create-worker';
 
@@ -113,6 +114,11 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     logger: options.logger,
     telemetry,
     liveness: attemptLiveness(store),
+    onOrphanEnded: countStrayOrders({
+      store,
+      rates: async () => (await fleet.marketplace.get()).usdRates,
+      logger: options.logger,
+    }),
     settings: {
       pollIntervalMs: config.ORDER_POLL_INTERVAL_MS,
       idlePollIntervalMs: config.ORDER_IDLE_POLL_INTERVAL_MS,

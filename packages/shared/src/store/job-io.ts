@@ -106,7 +106,9 @@ export async function writeJob(deps: StoreDeps, prev: JobRecord, next: JobRecord
 }
 
 /** Sum of the attempts' spend, rounded to micro-dollars so float noise does not accumulate. */
-export function totalCost(job: Pick<JobRecord, 'attempts'>): number {
-  const sum = job.attempts.reduce((total, attempt) => total + attempt.spentUsd, 0);
+export function totalCost(job: Pick<JobRecord, 'attempts' | 'strayOrders'>): number {
+  const sum =
+    job.attempts.reduce((total, attempt) => total + attempt.spentUsd, 0) +
+    (job.strayOrders ?? []).reduce((total, stray) => total + stray.costUsd, 0);
   return Math.round(sum * 1e6) / 1e6;
 }

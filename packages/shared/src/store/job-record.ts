@@ -75,6 +75,23 @@ export const WebhookDeliverySchema = z.object({
 });
 export type WebhookDelivery = z.infer<typeof WebhookDeliverySchema>;
 
+/**
+ * An order made for the job that no attempt holds: a create_order whose answer was lost made it
+ * after the attempt had moved on, and the reaper cancelled it (clore-api.md Part A 11: it is billed
+ * all the same, so the job's cost counts it; docs/decisions/0123).
+ */
+export const StrayOrderSchema = z.object({
+  orderId: z.number().int(),
+  serverId: z.number().int(),
+  /** The attempt whose create made it. */
+  attempt: z.number().int().min(1),
+  /** The provider's final bill for it (spend + creation fee), in USD. */
+  costUsd: Usd,
+  /** When it was counted. */
+  at: Iso,
+});
+export type StrayOrder = z.infer<typeof StrayOrderSchema>;
+
 const recordFields = {
   id: z.string(),
   name: z.string().optional(),
@@ -88,8 +105,10 @@ const recordFields = {
   exitCode: z.number().int().nullable().optional(),
   /** The latest human-readable summary (the last state event's message). */
   message: z.string().optional(),
-  /** Sum of the attempts' `spentUsd` (kept by the store). */
+  /** Sum of the attempts' `spentUsd` and the stray orders' `costUsd` (kept by the store). */
   costUsd: Usd,
+  /** Orders made for the job that no attempt holds (reaped after a lost create_order), with their bill. */
+  strayOrders: z.array(StrayOrderSchema).optional(),
   events: z.array(JobHistoryEventSchema),
   outputs: z.array(OutputFileSchema),
   cancelRequestedAt: Iso.optional(),

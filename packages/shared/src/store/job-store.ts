@@ -21,8 +21,16 @@ import {
   releaseLease,
   renewLease,
 } from './job-lease';
-import type { Attempt, AttemptEndReason, JobRecord } from './job-record';
-import { addAttempt, addInfo, patchAttempt, requestCancel, transitionJob, updateJob } from './job-writes';
+import type { Attempt, AttemptEndReason, JobRecord, StrayOrder } from './job-record';
+import {
+  addAttempt,
+  addInfo,
+  patchAttempt,
+  recordStrayOrder,
+  requestCancel,
+  transitionJob,
+  updateJob,
+} from './job-writes';
 import { storeKeys } from './keys';
 import { LiveHub } from './live-hub';
 import { type LiveMessage, parseLiveMessage } from './live-message';
@@ -108,6 +116,8 @@ export interface JobStore {
    * nothing. Reads and other jobs are unchanged. `close()` of the view is a no-op.
    */
   fenced(lease: JobLease): JobStore;
+  /** Count an order the reaper cancelled for the job that no attempt holds (docs/decisions/0123). */
+  recordStrayOrder(id: string, stray: Omit<StrayOrder, 'at'>): Promise<JobRecord>;
   /** Queued: cancelled now. Live: `cancelRequestedAt` + notification. Terminal: JOB_ALREADY_TERMINAL. */
   requestCancel(id: string): Promise<JobRecord>;
 
@@ -176,6 +186,7 @@ function storeOver(deps: StoreDeps, close: () => Promise<void>): JobStore {
     fenced: (lease) =>
       storeOver({ ...deps, fence: { jobId: lease.jobId, token: lease.token } }, async () => {}),
     requestCancel: (id) => requestCancel(deps, id),
+    recordStrayOrder: (id, stray) => recordStrayOrder(deps, id, stray),
     setSecret: (id, name, sealed) => setSecret(deps, id, name, sealed),
     getSecret: (id, name) => getSecret(deps, id, name),
     appendLog: (id, offset, chunk) => appendLog(deps, id, offset, chunk),

@@ -3,7 +3,7 @@ import { attemptPhaseOf } from '../state/attempt-phase';
 import { isTerminal } from '../state/job-state';
 import type { JobEvent } from '../state/transitions';
 import { assertFence, mustReadJob, throwIfGone, writeJob } from './job-io';
-import type { Attempt, JobRecord } from './job-record';
+import type { Attempt, JobRecord, StrayOrder } from './job-record';
 import { nextAfterTransition, nextAfterUpdate, type TransitionOptions } from './next-record';
 import { CAS_RETRIES, type StoreDeps } from './store-deps';
 
@@ -80,6 +80,33 @@ export function addInfo(deps: StoreDeps, id: string, message: string): Promise<J
   const at = deps.now().toISOString();
   return updateJob(deps, id, (job) => {
     job.events.push({ at, type: 'info', message });
+  });
+}
+
+/**
+ * Count an order the reaper cancelled for the job that no attempt holds (docs/decisions/0123):
+ * idempotent per order id (a later call with a newer bill replaces the figure, never lowering it),
+ * with an info event the first time. Not a worker write: the fleet leader makes it, unfenced.
+ */
+export function recordStrayOrder(
+  deps: StoreDeps,
+  id: string,
+  stray: Omit<StrayOrder, 'at'>,
+): Promise<JobRecord> {
+  const at = deps.now().toISOString();
+  return updateJob(deps, id, (job) => {
+    const strays = job.strayOrders ?? [];
+    const known = strays.find((s) => s.orderId === stray.orderId);
+    if (known !== undefined) {
+      known.costUsd = Math.max(known.costUsd, stray.costUsd);
+      return;
+    }
+    job.strayOrders = [...strays, { ...stray, at }];
+    job.events.push({
+      at,
+      type: 'info',
+      message: `order ${stray.orderId} on server ${stray.serverId}, made by a create_order of attempt ${stray.attempt} whose answer was lost, was cancelled by the reaper; its bill ($${stray.costUsd.toFixed(4)}) counts in the job's cost`,
+    });
   });
 }
 
