@@ -207,6 +207,8 @@ describe('dashboard JSON API', () => {
         at: Date.now(),
         orders: [order(11, 101), order(12, 102), order(13, 103)],
         ended: [{ ...order(14, 104), expired: true, active: false, ready: false }],
+        // Absent from the latest answers, not proven ended: it may still bill (decision 0110).
+        missing: [{ id: 15, order: order(15, 105), sinceMs: 5_000, misses: 2, missesAfterCancel: 0 }],
       }),
     );
     await server.redis.hset(
@@ -248,6 +250,8 @@ describe('dashboard JSON API', () => {
     });
     expect(byId[13]).toMatchObject({ kind: 'foreign' });
     expect(byId[13].jobId).toBeUndefined();
+    expect(byId[15]).toMatchObject({ id: 15, serverId: 105, missingSinceMs: 5_000 });
+    expect(byId[11].missingSinceMs).toBeUndefined();
     expect(view.ended).toEqual([
       expect.objectContaining({
         id: 14,

@@ -421,7 +421,13 @@ function orderRows(orders) {
       { 'data-order': o.id, class: o.kind },
       h('td', { class: 'num' }, o.id),
       h('td', { class: 'num' }, o.serverId),
-      h('td', {}, kindBadge(o), o.cancelPending ? badge('cancelling', 'warn') : null),
+      h(
+        'td',
+        {},
+        kindBadge(o),
+        o.cancelPending ? badge('cancelling', 'warn') : null,
+        o.missingSinceMs !== undefined ? badge('missing from my_orders', 'warn') : null,
+      ),
       h(
         'td',
         {},

@@ -24,6 +24,11 @@ export interface OrderRow {
   spot: boolean;
   /** A cancel is queued for this order (the leader keeps sending it until the order ends). */
   cancelPending: boolean;
+  /**
+   * Known to us but absent (or unreadable) in the latest my_orders answers, and not proven ended
+   * (docs/decisions/0110): it may still bill. Redis ms of the first answer that missed it.
+   */
+  missingSinceMs?: number;
   /** Orphans: when the reaper first saw it, when it cancelled it or may from. */
   orphan?: { firstSeen: number; reapedAt?: number; reapableAt: number };
 }
@@ -40,6 +45,7 @@ interface Snapshot {
   at: number;
   orders: Order[];
   ended: Order[];
+  missing?: { id: number; order?: Order; sinceMs: number }[];
 }
 
 interface IntentLike {
@@ -141,13 +147,16 @@ export async function readOrdersView(
     ),
   );
   addAttempts(live.flatMap((page) => page.jobs));
-  const unexplained = [...(snapshot?.orders ?? []), ...(snapshot?.ended ?? [])].filter(
-    (o) => !intentByOrder.has(o.id) && !attemptByOrder.has(o.id) && !foreign.has(o.id),
-  );
+  const unexplained = [
+    ...(snapshot?.orders ?? []),
+    ...(snapshot?.missing ?? []).flatMap((m) => (m.order === undefined ? [] : [m.order])),
+    ...(snapshot?.ended ?? []),
+  ].filter((o) => !intentByOrder.has(o.id) && !attemptByOrder.has(o.id) && !foreign.has(o.id));
   if (unexplained.length > 0) {
     addAttempts((await deps.store.list({ limit: RECENT_JOBS })).jobs);
   }
-  const all = [...(snapshot?.orders ?? []), ...(snapshot?.ended ?? [])];
+  const missingOrders = (snapshot?.missing ?? []).flatMap((m) => (m.order === undefined ? [] : [m.order]));
+  const all = [...(snapshot?.orders ?? []), ...missingOrders, ...(snapshot?.ended ?? [])];
   const owners = all.map((o) => intentByOrder.get(o.id) ?? attemptByOrder.get(o.id) ?? orphans.get(o.id));
   const jobs = await jobsById(
     deps.store,
@@ -204,7 +213,13 @@ export async function readOrdersView(
       snapshot === undefined
         ? undefined
         : { version: snapshot.version, at: snapshot.at, ageMs: now - snapshot.at },
-    orders: (snapshot?.orders ?? []).map(row),
+    // Missing orders are shown with the active ones: until an order is proven ended it may bill.
+    orders: [
+      ...(snapshot?.orders ?? []).map(row),
+      ...(snapshot?.missing ?? []).flatMap((m) =>
+        m.order === undefined ? [] : [{ ...row(m.order), missingSinceMs: m.sinceMs }],
+      ),
+    ],
     ended: (snapshot?.ended ?? []).slice(-20).reverse().map(row),
   };
 }
