@@ -57,7 +57,6 @@ const WRITES = new Set([
   'update',
   'addInfo',
   'addAttempt',
-  'patchAttempt',
   'appendLog',
   'attemptReady',
   'attemptLogOffset',

@@ -66,7 +66,7 @@ describe('job leases and fenced writes (docs/decisions/0120)', () => {
       ['update', () => a.update(job.id, (d) => void d.outputs.push({ path: '/x', size: 1 }))],
       ['addInfo', () => a.addInfo(job.id, 'still here')],
       ['addAttempt', () => a.addAttempt(job.id, attempt)],
-      ['patchAttempt', () => a.patchAttempt(job.id, 1, { endReason: 'cancelled' })],
+      ['attemptDecided', () => a.attemptDecided(job.id, 1, 'cancelled')],
       ['appendLog', () => a.appendLog(job.id, 0, Buffer.from('late bytes'))],
     ];
     for (const [what, write] of writes) {

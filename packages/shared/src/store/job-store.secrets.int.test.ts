@@ -151,7 +151,9 @@ describe('secrets', () => {
       hostKey: 'ssh-ed25519 AAAA',
       remoteDir: '/root/job',
     });
-    const withAttempt = await f.store.patchAttempt(job.id, 1, { logOffset: 5 });
+    const withAttempt = await f.store.update(job.id, (draft) => {
+      (draft.attempts[0] as (typeof draft.attempts)[number]).logOffset = 5;
+    });
     expect(toPublicJob(withAttempt).attempts[0]).toEqual({
       n: 1,
       serverId: 1,

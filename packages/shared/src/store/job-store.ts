@@ -22,15 +22,7 @@ import {
   renewLease,
 } from './job-lease';
 import type { Attempt, AttemptEndReason, JobRecord, StrayOrder } from './job-record';
-import {
-  addAttempt,
-  addInfo,
-  patchAttempt,
-  recordStrayOrder,
-  requestCancel,
-  transitionJob,
-  updateJob,
-} from './job-writes';
+import { addAttempt, addInfo, recordStrayOrder, requestCancel, transitionJob, updateJob } from './job-writes';
 import { storeKeys } from './keys';
 import { LiveHub } from './live-hub';
 import { type LiveMessage, parseLiveMessage } from './live-message';
@@ -86,8 +78,6 @@ export interface JobStore {
    * attempt has ended; else JOB_INVALID_TRANSITION.
    */
   addAttempt(id: string, attempt: Omit<Attempt, 'n'>): Promise<JobRecord>;
-  /** @deprecated Unchecked; use the attempt writes below (they check the attempt's phase). */
-  patchAttempt(id: string, n: number, patch: Partial<Omit<Attempt, 'n'>>): Promise<JobRecord>;
   // Attempt phase writes (state/attempt-phase.ts); an illegal phase change is JOB_INVALID_TRANSITION.
   /** intent → bound. */
   attemptBound(id: string, n: number, orderId: number): Promise<JobRecord>;
@@ -111,7 +101,7 @@ export interface JobStore {
   releaseLease(lease: JobLease): Promise<void>;
   /**
    * This store, with every write of `lease.jobId` (transition, update, addInfo, addAttempt,
-   * patchAttempt, the attempt writes, appendLog, requestCancel) fenced by the lease token: a write
+   * the attempt writes, appendLog, requestCancel) fenced by the lease token: a write
    * after the lease expired or passed to another worker fails with JOB_OWNERSHIP_LOST and changes
    * nothing. Reads and other jobs are unchanged. `close()` of the view is a no-op.
    */
@@ -173,7 +163,6 @@ function storeOver(deps: StoreDeps, close: () => Promise<void>): JobStore {
     update: (id, mutate) => updateJob(deps, id, mutate),
     addInfo: (id, message) => addInfo(deps, id, message),
     addAttempt: (id, attempt) => addAttempt(deps, id, attempt),
-    patchAttempt: (id, n, patch) => patchAttempt(deps, id, n, patch),
     attemptBound: (id, n, orderId) => attemptBound(deps, id, n, orderId),
     attemptReady: (id, n, fields) => attemptReady(deps, id, n, fields),
     attemptLogOffset: (id, n, offset) => attemptLogOffset(deps, id, n, offset),

@@ -144,28 +144,6 @@ export async function addAttempt(
 }
 
 /**
- * Change fields of attempt `n`, unchecked.
- * @deprecated Use the named attempt writes (attempt-writes.ts: attemptReady, attemptLogOffset,
- * attemptSpent, attemptDecided, attemptEnded), which check the attempt's phase. Kept until the
- * remaining worker callers are switched.
- */
-export function patchAttempt(
-  deps: StoreDeps,
-  id: string,
-  n: number,
-  patch: Partial<Omit<Attempt, 'n'>>,
-): Promise<JobRecord> {
-  return updateJob(deps, id, (job) => {
-    const index = job.attempts.findIndex((attempt) => attempt.n === n);
-    const attempt = job.attempts[index];
-    if (!attempt) {
-      throw new AppError('INTERNAL', `job ${id} has no attempt ${n}`);
-    }
-    job.attempts[index] = { ...attempt, ...patch, n };
-  });
-}
-
-/**
  * The user's cancel. A queued job is cancelled at once (no server exists). Any other live job gets
  * `cancelRequestedAt` and an info event, which notifies the worker; the worker stops the command,
  * releases the server and then takes the `cancel` event. Repeating a pending request is a no-op.
