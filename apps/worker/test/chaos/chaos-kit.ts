@@ -5,7 +5,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { fleetKeys, isTerminal, type JobRecord } from '@clore-batch/shared';
-import { captureOutput, spawnTracked, stopChild, waitFor } from '@clore-batch/testing';
+import { captureOutput, spawnTracked, stopChild, trackRedis, waitFor } from '@clore-batch/testing';
 import { expect } from 'vitest';
 import type { Kit, SimOrder } from '../e2e-kit';
 
@@ -325,6 +325,20 @@ export async function checkBill(
   budgetUsd: number,
   checkIntervalSimHours: number,
 ): Promise<BillReport> {
+  const bill = await billOf(kit, sinceMs, budgetUsd, checkIntervalSimHours);
+  expect(bill.billedUsd, `orders ${JSON.stringify(await simOrders(kit, sinceMs))}`).toBeLessThanOrEqual(
+    bill.boundUsd,
+  );
+  return bill;
+}
+
+/** What `checkBill` checks, without the check (to report the figures first). */
+export async function billOf(
+  kit: Kit,
+  sinceMs: number,
+  budgetUsd: number,
+  checkIntervalSimHours: number,
+): Promise<BillReport> {
   const { rates } = await simJson<{ rates: Record<string, number> }>(kit, '/_sim/marketplace');
   const orders = await simOrders(kit, sinceMs);
   const rate = (currency: string) => {
@@ -336,9 +350,7 @@ export async function checkBill(
   };
   const billedUsd = orders.reduce((sum, o) => sum + (o.spend + o.creationFee) * rate(o.currency), 0);
   const maxHourlyUsd = Math.max(0, ...orders.map((o) => (o.price / 24) * rate(o.currency)));
-  const boundUsd = budgetUsd + maxHourlyUsd * checkIntervalSimHours;
-  expect(billedUsd, `orders ${JSON.stringify(orders)}`).toBeLessThanOrEqual(boundUsd);
-  return { billedUsd, maxHourlyUsd, boundUsd };
+  return { billedUsd, maxHourlyUsd, boundUsd: budgetUsd + maxHourlyUsd * checkIntervalSimHours };
 }
 
 /** Foreign orders (`/_sim/foreign-orders`) a cancel reached: must stay 0 in the default mode. */
@@ -373,4 +385,62 @@ export async function simPost(kit: Kit, path: string, body: unknown): Promise<un
     throw new Error(`POST ${path}: ${response.status} ${await response.text()}`);
   }
   return response.json();
+}
+
+/**
+ * The money invariants of a case whose job records survive: `checkInvariants` (every job terminal,
+ * 0 leaked orders, one order per attempt), never two live orders for one job at any sampled moment,
+ * every live order explained by a job, and no foreign order cancelled (default mode).
+ */
+export async function checkMoneyInvariants(
+  kit: Kit,
+  ids: readonly string[],
+  sinceMs: number,
+  sampler: LiveOrdersSampler,
+  worker?: WorkerProcess,
+): Promise<InvariantReport & { maxLivePerJob: number; samples: number }> {
+  const invariants = await checkInvariants(kit, ids, sinceMs, 90_000, worker);
+  const live = await sampler.stop(ids);
+  expect(live.unattributed, 'active orders no job explains').toEqual([]);
+  expect(
+    live.maxLivePerJob,
+    `two live orders for one job: ${JSON.stringify(live.worst)}`,
+  ).toBeLessThanOrEqual(1);
+  expect(live.samples).toBeGreaterThan(3);
+  expect(invariants.leakedOrders).toBe(0);
+  expect(await foreignCancelled(kit)).toBe(0);
+  return { ...invariants, maxLivePerJob: live.maxLivePerJob, samples: live.samples };
+}
+
+/**
+ * Redis refuses every write ("OOM command not allowed when used memory > 'maxmemory'": `maxmemory`
+ * 1 byte, `noeviction`) for `forMs`, from the moment the leader publishes its next orders snapshot
+ * (so a watch that reads it has its write refused). Reads keep working. Restores the settings
+ * whatever happens; returns how long writes were refused (0 if no snapshot came in `waitMs`).
+ */
+export async function refuseWritesAfterNextSnapshot(
+  kit: Kit,
+  forMs: number,
+  waitMs = 5_000,
+): Promise<number> {
+  const policy = ((await kit.redis.config('GET', 'maxmemory-policy')) as string[])[1] ?? 'noeviction';
+  const subscriber = trackRedis(kit.redis.duplicate());
+  let refusedAt = 0;
+  try {
+    await kit.redis.config('SET', 'maxmemory-policy', 'noeviction');
+    await subscriber.subscribe(fleetKeys(kit.prefix).ordersChanged);
+    subscriber.once('message', () => {
+      refusedAt = Date.now();
+      void kit.redis.config('SET', 'maxmemory', '1');
+    });
+    await waitFor(() => refusedAt > 0 && Date.now() - refusedAt >= forMs, {
+      timeoutMs: waitMs + forMs,
+      intervalMs: 20,
+    }).catch(() => {});
+  } finally {
+    await kit.redis.config('SET', 'maxmemory', '0');
+    await kit.redis.config('SET', 'maxmemory-policy', policy);
+    await subscriber.quit();
+  }
+  return refusedAt === 0 ? 0 : Date.now() - refusedAt;
 }

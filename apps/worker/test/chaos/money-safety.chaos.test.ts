@@ -8,18 +8,16 @@
  * foreign orders never cancelled (default mode).
  */
 import { fleetKeys, isTerminal } from '@clore-batch/shared';
-import { type RedisHandle, startRedis, trackRedis, waitFor } from '@clore-batch/testing';
+import { type RedisHandle, startRedis, waitFor } from '@clore-batch/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Kit, SIM_KEY, startKit } from '../e2e-kit';
 import {
   addForeignOrders,
   checkBill,
-  checkInvariants,
-  foreignCancelled,
-  type InvariantReport,
-  type LiveOrdersSampler,
+  checkMoneyInvariants,
   lines,
   printLines,
+  refuseWritesAfterNextSnapshot,
   report,
   sampleLiveOrders,
   simOrders,
@@ -64,27 +62,6 @@ async function logOf(k: Kit, id: string): Promise<string> {
   return (await k.store.readLog(id)).toString();
 }
 
-/** Invariants of a case whose job records survive: checkInvariants + the live-order sampler + foreign orders. */
-async function settle(
-  k: Kit,
-  ids: string[],
-  since: number,
-  sampler: LiveOrdersSampler,
-  w?: WorkerProcess,
-): Promise<InvariantReport & { maxLivePerJob: number; samples: number }> {
-  const invariants = await checkInvariants(k, ids, since, 90_000, w);
-  const live = await sampler.stop(ids);
-  expect(live.unattributed, 'active orders no job explains').toEqual([]);
-  expect(
-    live.maxLivePerJob,
-    `two live orders for one job: ${JSON.stringify(live.worst)}`,
-  ).toBeLessThanOrEqual(1);
-  expect(live.samples).toBeGreaterThan(3);
-  expect(invariants.leakedOrders).toBe(0);
-  expect(await foreignCancelled(k)).toBe(0);
-  return { ...invariants, maxLivePerJob: live.maxLivePerJob, samples: live.samples };
-}
-
 const seconds = (since: number) => Math.round((Date.now() - since) / 1000);
 
 describe('money safety under provider, clock and Redis faults (issue 13)', () => {
@@ -114,7 +91,7 @@ describe('money safety under provider, clock and Redis faults (issue 13)', () =>
       };
       const faulted = calls.calls.filter((c) => c.fault?.startsWith('myOrders')).length;
       expect(faulted).toBeGreaterThan(0);
-      const result = await settle(
+      const result = await checkMoneyInvariants(
         k,
         jobs.map((j) => j.id),
         since,
@@ -149,7 +126,7 @@ describe('money safety under provider, clock and Redis faults (issue 13)', () =>
       for (let i = 0; i < 2; i += 1) {
         jobs.push(await k.submit({ command: printLines(10, '0.05') }));
       }
-      const result = await settle(
+      const result = await checkMoneyInvariants(
         k,
         jobs.map((j) => j.id),
         since,
@@ -206,7 +183,7 @@ describe('money safety under provider, clock and Redis faults (issue 13)', () =>
     }
     const stoppedMs = Date.now() - stoppedAt;
     const resumedAt = a.output().length;
-    const result = await settle(k, [job.id], since, sampler, b);
+    const result = await checkMoneyInvariants(k, [job.id], since, sampler, b);
     const done = await k.store.get(job.id);
     expect(done.state, done.message).toBe('succeeded');
     expect(done.attempts).toHaveLength(1);
@@ -286,7 +263,7 @@ describe('money safety under provider, clock and Redis faults (issue 13)', () =>
     for (let i = 0; i < 2; i += 1) {
       jobs.push(await k.submit({ command: printLines(10, '0.05') }));
     }
-    const result = await settle(
+    const result = await checkMoneyInvariants(
       k,
       jobs.map((j) => j.id),
       since,
@@ -348,7 +325,7 @@ describe('money safety under provider, clock and Redis faults (issue 13)', () =>
     });
     const outageMs = Date.now() - failedAt;
     await k.setFaults({});
-    const result = await settle(k, [job.id], since, sampler, w);
+    const result = await checkMoneyInvariants(k, [job.id], since, sampler, w);
     const done = await k.store.get(job.id);
     expect(done.state).toBe('failed');
     const bill = await checkBill(k, since, budgetUsd, CHECK_INTERVAL_SIM_HOURS);
@@ -381,47 +358,21 @@ describe('money safety under provider, clock and Redis faults (issue 13)', () =>
     await waitForPoint(k, job.id, 'a verified spend', (j) => (j.attempts[0]?.spentUsd ?? 0) > 0.105, w);
     const watchFailed = () => (w.output().match(/the order watch of attempt \d+ failed/g) ?? []).length;
     const failuresBefore = watchFailed();
-    const policy = (await k.redis.config('GET', 'maxmemory-policy')) as string[];
     // Redis reaches its memory limit right after the leader stored a snapshot: the watch reading
-    // that snapshot has its spend write refused ("OOM command not allowed"), an exception in its loop.
-    const subscriber = trackRedis(k.redis.duplicate());
-    await subscriber.subscribe(fleetKeys(k.prefix).ordersChanged);
-    let armed = false;
-    let oomAt = 0;
+    // that snapshot has its spend write refused, an exception in its loop. Refused for OOM_MS, longer
+    // than the 2 s lock and lease (their renewals fail too). Again if the watch did not fail.
     let oomMs = 0;
-    subscriber.on('message', () => {
-      if (armed) {
-        armed = false;
-        oomAt = Date.now();
-        void k.redis.config('SET', 'maxmemory', '1');
-      }
-    });
-    await k.redis.config('SET', 'maxmemory-policy', 'noeviction');
     let tries = 0;
-    try {
-      for (; tries < 5 && watchFailed() === failuresBefore; tries += 1) {
-        armed = true;
-        // From the next snapshot on, writes are refused for OOM_MS: longer than the 2 s lock and
-        // lease, so their renewals fail as well.
-        await waitFor(() => oomAt > 0 && Date.now() - oomAt >= OOM_MS, {
-          timeoutMs: OOM_MS + 5_000,
-          intervalMs: 20,
-        }).catch(() => undefined);
-        armed = false;
-        await k.redis.config('SET', 'maxmemory', '0');
-        oomMs += oomAt === 0 ? 0 : Date.now() - oomAt;
-        oomAt = 0;
-      }
-    } finally {
-      armed = false;
-      await k.redis.config('SET', 'maxmemory', '0');
-      await k.redis.config('SET', 'maxmemory-policy', policy[1] ?? 'noeviction');
-      await subscriber.quit();
+    for (; tries < 3 && watchFailed() === failuresBefore; tries += 1) {
+      oomMs += await refuseWritesAfterNextSnapshot(k, OOM_MS);
+      await waitFor(() => watchFailed() > failuresBefore, { timeoutMs: 1_000, intervalMs: 50 }).catch(
+        () => {},
+      );
     }
     expect(watchFailed(), `the watch loop never failed on a refused write\n${w.output()}`).toBeGreaterThan(
       failuresBefore,
     );
-    const result = await settle(k, [job.id], since, sampler, w);
+    const result = await checkMoneyInvariants(k, [job.id], since, sampler, w);
     const done = await k.store.get(job.id);
     expect(done.state, done.message).toBe('failed');
     expect(done.reason).toBe('budget_exceeded');
@@ -450,7 +401,7 @@ describe('money safety under provider, clock and Redis faults (issue 13)', () =>
     const since = Date.now();
     const sampler = sampleLiveOrders(k, since);
     const job = await k.submit({ command: 'echo never-ran', maxPricePerHourUsd: 5, maxAttempts: 2 });
-    const result = await settle(k, [job.id], since, sampler);
+    const result = await checkMoneyInvariants(k, [job.id], since, sampler);
     const done = await k.store.get(job.id);
     expect(done.state).toBe('failed');
     expect(isTerminal(done.state)).toBe(true);
