@@ -207,7 +207,7 @@ describe('money safety under provider, clock and Redis faults (issue 13)', () =>
     const started = Date.now();
     kit = await startKit(redis.url, { noWorker: true, env: { CLORE_KEY_EXCLUSIVE: 'true' } });
     const k = kit;
-    const w = worker(k);
+    const w = worker(k, { LOG_LEVEL: 'info' });
     const since = Date.now();
     const sampler = sampleLiveOrders(k, since);
     const job = await k.submit({ command: 'echo started; sleep 60; echo never' });
@@ -242,6 +242,12 @@ describe('money safety under provider, clock and Redis faults (issue 13)', () =>
       leaked: (await k.activeOrders()).length,
       maxLivePerJob: live.maxLivePerJob,
       samples: live.samples,
+      endedBy: [
+        ...(/its record vanished from the store; cancelling order/.test(w.output())
+          ? ['record-lost cancel']
+          : []),
+        ...(/reaping orphan order/.test(w.output()) ? ['exclusive reaper'] : []),
+      ].join(' + '),
       orderEndedAfterFlushSeconds: Math.round(endedMs / 100) / 10,
       seconds: seconds(started),
     });
