@@ -81,13 +81,25 @@ describe('money safety under provider, clock and Redis faults (issue 13)', () =>
           return j.state === 'running' && (await logOf(k, j.id)).includes('line 3\n');
         });
       }
-      await simPost(k, '/_sim/my-orders-fault', { mode, forMs: 3_000 });
-      const faultedAt = Date.now();
-      await waitFor(() => Date.now() - faultedAt > 3_000, { timeoutMs: 5_000, intervalMs: 100 });
-      const calls = (await (
-        await fetch(`${k.sim.url}/_sim/calls?since=${since}&endpoint=my_orders`)
-      ).json()) as {
-        calls: { fault?: string }[];
+      const { until } = (await simPost(k, '/_sim/my-orders-fault', { mode, forMs: 3_000 })) as {
+        until: number;
+      };
+      type Call = { at: number; fault?: string };
+      const myOrdersCalls = async () =>
+        (
+          (await (await fetch(`${k.sim.url}/_sim/calls?since=${since}&endpoint=my_orders`)).json()) as {
+            calls: Call[];
+          }
+        ).calls;
+      // The window is over once a sound answer came after it.
+      const calls = {
+        calls: await waitFor(
+          async () => {
+            const all = await myOrdersCalls();
+            return all.some((c) => c.at > until && c.fault === undefined) ? all : undefined;
+          },
+          { timeoutMs: 15_000, intervalMs: 100, message: 'a sound my_orders answer after the fault window' },
+        ),
       };
       const faulted = calls.calls.filter((c) => c.fault?.startsWith('myOrders')).length;
       expect(faulted).toBeGreaterThan(0);
@@ -169,15 +181,26 @@ describe('money safety under provider, clock and Redis faults (issue 13)', () =>
     process.kill(-pid, 'SIGSTOP');
     const stoppedAt = Date.now();
     try {
-      await waitFor(
+      const tokenB = await waitFor(
         async () => {
           const token = await k.redis.get(leaseKey);
-          return token !== null && token !== tokenA;
+          return token !== null && token !== tokenA ? token : undefined;
         },
         { timeoutMs: 20_000, message: 'the second worker to take the job over' },
       );
-      // Stopped well past the 2 s lock and lease: the second worker drives the job meanwhile.
-      await waitFor(() => Date.now() - stoppedAt > 4_000, { timeoutMs: 10_000, intervalMs: 100 });
+      // Past the 2 s lock and lease (the lease changed hands); stay stopped until the second worker
+      // has renewed its lease twice: it drives the job meanwhile.
+      let renewals = 0;
+      let ttl = await k.redis.pttl(leaseKey);
+      await waitFor(
+        async () => {
+          const [token, now] = [await k.redis.get(leaseKey), await k.redis.pttl(leaseKey)];
+          renewals += token === tokenB && now > ttl ? 1 : 0;
+          ttl = now;
+          return renewals >= 2;
+        },
+        { timeoutMs: 10_000, intervalMs: 50, message: 'the second worker to renew its lease twice' },
+      );
     } finally {
       process.kill(-pid, 'SIGCONT');
     }
