@@ -4,8 +4,8 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { isTerminal, type JobRecord } from '@clore-batch/shared';
-import { captureOutput, spawnTracked, stopChild, waitFor } from '@clore-batch/testing';
+import { fleetKeys, isTerminal, type JobRecord } from '@clore-batch/shared';
+import { captureOutput, spawnTracked, stopChild, trackRedis, waitFor } from '@clore-batch/testing';
 import { expect } from 'vitest';
 import type { Kit, SimOrder } from '../e2e-kit';
 
@@ -164,4 +164,283 @@ export const printLines = (n: number, pause: string): string =>
 
 export function report(name: string, data: unknown): void {
   process.stdout.write(`CHAOS ${name} ${JSON.stringify(data)}\n`);
+}
+
+/** A simulator order as `/_sim/orders` shows it, with the fields the money checks read. */
+interface SimOrderFull extends SimOrder {
+  currency: string;
+  /** Per day, in `currency`. */
+  price: number;
+  createdAt: number;
+  endedAt?: number;
+}
+
+async function simJson<T>(kit: Kit, path: string): Promise<T> {
+  const response = await fetch(`${kit.sim.url}${path}`);
+  if (!response.ok) {
+    throw new Error(`GET ${path}: ${response.status}`);
+  }
+  return (await response.json()) as T;
+}
+
+export async function simOrders(kit: Kit, sinceMs = 0): Promise<SimOrderFull[]> {
+  return (await simJson<{ orders: SimOrderFull[] }>(kit, '/_sim/orders')).orders.filter(
+    (o) => o.createdAt >= sinceMs,
+  );
+}
+
+export interface LiveOrdersReport {
+  /** Samples of `/_sim/orders` taken. */
+  samples: number;
+  /** The most active orders seen at one moment for one job (the invariant: at most 1). */
+  maxLivePerJob: number;
+  /** The job and the order ids of that moment. */
+  worst?: { jobId: string; orderIds: number[] };
+  /** The most active orders of the case at one moment, whatever job. */
+  maxLive: number;
+  /** Active orders no intent, attempt or single job explained (each counted once). */
+  unattributed: number[];
+}
+
+export interface LiveOrdersSampler {
+  /** Stop sampling; map every order seen to its job (intents seen, then the jobs' attempts). */
+  stop(jobIds: readonly string[]): Promise<LiveOrdersReport>;
+}
+
+/**
+ * Samples the simulator's orders every `intervalMs` while a case runs, to check "never two live
+ * orders for one job" at every moment, not only at the end. An order maps to its job through the
+ * fleet's intents as seen at the time (bound ones by order id, an unbound one by its server: a lost
+ * create's order), then through the jobs' attempts; with one job, every order of the case is its.
+ * Foreign orders are not in `/_sim/orders`. Redis may refuse or lose data meanwhile (the cases do
+ * that): a failed read of the intents is skipped, what was seen before is kept.
+ */
+export function sampleLiveOrders(kit: Kit, sinceMs: number, intervalMs = 100): LiveOrdersSampler {
+  const intentsKey = fleetKeys(kit.prefix).intents;
+  const byOrder = new Map<number, string>();
+  const ticks: number[][] = [];
+  let stopped = false;
+  const tick = async () => {
+    const [orders, intents] = await Promise.all([
+      simOrders(kit, sinceMs).catch(() => undefined),
+      kit.redis.hgetall(intentsKey).catch(() => undefined),
+    ]);
+    const unboundByServer = new Map<number, Set<string>>();
+    for (const raw of Object.values(intents ?? {})) {
+      try {
+        const intent = JSON.parse(raw) as { jobId: string; serverId: number; orderId?: number };
+        if (intent.orderId !== undefined) {
+          byOrder.set(intent.orderId, intent.jobId);
+        } else {
+          const jobs = unboundByServer.get(intent.serverId) ?? new Set<string>();
+          jobs.add(intent.jobId);
+          unboundByServer.set(intent.serverId, jobs);
+        }
+      } catch {
+        // not an intent
+      }
+    }
+    if (orders === undefined) {
+      return;
+    }
+    const live = orders.filter((o) => o.active);
+    for (const order of live) {
+      const jobs = unboundByServer.get(order.serverId);
+      if (!byOrder.has(order.id) && jobs?.size === 1) {
+        byOrder.set(order.id, [...jobs][0] as string);
+      }
+    }
+    ticks.push(live.map((o) => o.id));
+  };
+  const loop = (async () => {
+    while (!stopped) {
+      const started = Date.now();
+      await tick();
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, intervalMs - (Date.now() - started))));
+    }
+  })();
+  return {
+    async stop(jobIds) {
+      stopped = true;
+      await loop;
+      for (const id of jobIds) {
+        const job = await kit.store.get(id).catch(() => undefined);
+        for (const attempt of job?.attempts ?? []) {
+          if (attempt.orderId !== undefined) {
+            byOrder.set(attempt.orderId, id);
+          }
+        }
+      }
+      const unattributed = new Set<number>();
+      let maxLivePerJob = 0;
+      let maxLive = 0;
+      let worst: LiveOrdersReport['worst'];
+      for (const live of ticks) {
+        maxLive = Math.max(maxLive, live.length);
+        const perJob = new Map<string, number[]>();
+        for (const id of live) {
+          const jobId = byOrder.get(id) ?? (jobIds.length === 1 ? jobIds[0] : undefined);
+          if (jobId === undefined) {
+            unattributed.add(id);
+            continue;
+          }
+          perJob.set(jobId, [...(perJob.get(jobId) ?? []), id]);
+        }
+        for (const [jobId, ids] of perJob) {
+          if (ids.length > maxLivePerJob) {
+            maxLivePerJob = ids.length;
+            worst = { jobId, orderIds: ids };
+          }
+        }
+      }
+      return {
+        samples: ticks.length,
+        maxLivePerJob,
+        ...(worst === undefined ? {} : { worst }),
+        maxLive,
+        unattributed: [...unattributed],
+      };
+    },
+  };
+}
+
+export interface BillReport {
+  /** spend + creation fee of every order made since `sinceMs`, in USD at the simulator's rates. */
+  billedUsd: number;
+  /** The highest booked price of those orders, USD per hour. */
+  maxHourlyUsd: number;
+  /** budget + one check interval of that hourly price. */
+  boundUsd: number;
+}
+
+/**
+ * The budget invariant: what the simulator billed for the case's orders (spend + creation fee,
+ * converted with `/_sim/marketplace` `rates`; prices are per day) is at most the budget plus one
+ * check interval of the hourly price. `checkIntervalSimHours`: the background my_orders cadence in
+ * sim hours (real ms × clock speed / 3 600 000).
+ */
+export async function checkBill(
+  kit: Kit,
+  sinceMs: number,
+  budgetUsd: number,
+  checkIntervalSimHours: number,
+): Promise<BillReport> {
+  const bill = await billOf(kit, sinceMs, budgetUsd, checkIntervalSimHours);
+  expect(bill.billedUsd, `orders ${JSON.stringify(await simOrders(kit, sinceMs))}`).toBeLessThanOrEqual(
+    bill.boundUsd,
+  );
+  return bill;
+}
+
+/** What `checkBill` checks, without the check (to report the figures first). */
+export async function billOf(
+  kit: Kit,
+  sinceMs: number,
+  budgetUsd: number,
+  checkIntervalSimHours: number,
+): Promise<BillReport> {
+  const { rates } = await simJson<{ rates: Record<string, number> }>(kit, '/_sim/marketplace');
+  const orders = await simOrders(kit, sinceMs);
+  const rate = (currency: string) => {
+    const r = rates[currency];
+    if (r === undefined) {
+      throw new Error(`no rate for ${currency}`);
+    }
+    return r;
+  };
+  const billedUsd = orders.reduce((sum, o) => sum + (o.spend + o.creationFee) * rate(o.currency), 0);
+  const maxHourlyUsd = Math.max(0, ...orders.map((o) => (o.price / 24) * rate(o.currency)));
+  return { billedUsd, maxHourlyUsd, boundUsd: budgetUsd + maxHourlyUsd * checkIntervalSimHours };
+}
+
+/** Foreign orders (`/_sim/foreign-orders`) a cancel reached: must stay 0 in the default mode. */
+export async function foreignCancelled(kit: Kit): Promise<number> {
+  const { orders } = await simJson<{ orders: { id: number; cancelledAtSim?: number }[] }>(
+    kit,
+    '/_sim/foreign-orders',
+  );
+  return orders.filter((o) => o.cancelledAtSim !== undefined).length;
+}
+
+/** Add another tool's order(s) to the key's my_orders answers (`POST /_sim/keys/:key/foreign-orders`). */
+export async function addForeignOrders(kit: Kit, key: string, body: Record<string, unknown>): Promise<void> {
+  const response = await fetch(`${kit.sim.url}/_sim/keys/${key}/foreign-orders`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (!response.ok) {
+    throw new Error(`POST foreign-orders: ${response.status} ${await response.text()}`);
+  }
+}
+
+/** POST a `/_sim/...` control route with a JSON body. */
+export async function simPost(kit: Kit, path: string, body: unknown): Promise<unknown> {
+  const response = await fetch(`${kit.sim.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (!response.ok) {
+    throw new Error(`POST ${path}: ${response.status} ${await response.text()}`);
+  }
+  return response.json();
+}
+
+/**
+ * The money invariants of a case whose job records survive: `checkInvariants` (every job terminal,
+ * 0 leaked orders, one order per attempt), never two live orders for one job at any sampled moment,
+ * every live order explained by a job, and no foreign order cancelled (default mode).
+ */
+export async function checkMoneyInvariants(
+  kit: Kit,
+  ids: readonly string[],
+  sinceMs: number,
+  sampler: LiveOrdersSampler,
+  worker?: WorkerProcess,
+): Promise<InvariantReport & { maxLivePerJob: number; samples: number }> {
+  const invariants = await checkInvariants(kit, ids, sinceMs, 90_000, worker);
+  const live = await sampler.stop(ids);
+  expect(live.unattributed, 'active orders no job explains').toEqual([]);
+  expect(
+    live.maxLivePerJob,
+    `two live orders for one job: ${JSON.stringify(live.worst)}`,
+  ).toBeLessThanOrEqual(1);
+  expect(live.samples).toBeGreaterThan(3);
+  expect(invariants.leakedOrders).toBe(0);
+  expect(await foreignCancelled(kit)).toBe(0);
+  return { ...invariants, maxLivePerJob: live.maxLivePerJob, samples: live.samples };
+}
+
+/**
+ * Redis refuses every write ("OOM command not allowed when used memory > 'maxmemory'": `maxmemory`
+ * 1 byte, `noeviction`) for `forMs`, from the moment the leader publishes its next orders snapshot
+ * (so a watch that reads it has its write refused). Reads keep working. Restores the settings
+ * whatever happens; returns how long writes were refused (0 if no snapshot came in `waitMs`).
+ */
+export async function refuseWritesAfterNextSnapshot(
+  kit: Kit,
+  forMs: number,
+  waitMs = 5_000,
+): Promise<number> {
+  const policy = ((await kit.redis.config('GET', 'maxmemory-policy')) as string[])[1] ?? 'noeviction';
+  const subscriber = trackRedis(kit.redis.duplicate());
+  let refusedAt = 0;
+  try {
+    await kit.redis.config('SET', 'maxmemory-policy', 'noeviction');
+    await subscriber.subscribe(fleetKeys(kit.prefix).ordersChanged);
+    subscriber.once('message', () => {
+      refusedAt = Date.now();
+      void kit.redis.config('SET', 'maxmemory', '1');
+    });
+    await waitFor(() => refusedAt > 0 && Date.now() - refusedAt >= forMs, {
+      timeoutMs: waitMs + forMs,
+      intervalMs: 20,
+    }).catch(() => {});
+  } finally {
+    await kit.redis.config('SET', 'maxmemory', '0');
+    await kit.redis.config('SET', 'maxmemory-policy', policy);
+    await subscriber.quit();
+  }
+  return refusedAt === 0 ? 0 : Date.now() - refusedAt;
 }
