@@ -296,8 +296,9 @@ describe('errors', () => {
     expect(broken.code).toBe(2);
     expect(broken.stderr).toContain('job file (stdin): not valid JSON or YAML');
     // flags fix what the file lacks; the file comes from stdin
+    // --wait: the job (and the rented server's sshd, a child of this process) ends within the test.
     const fixed = await runCli(
-      ['submit', '-', '--budget', '1', '--', 'true'],
+      ['submit', '-', '--budget', '1', '--wait', '--', 'true'],
       env,
       JSON.stringify({ gpu: { model: 'RTX 3090' }, image: 'u', maxPricePerHourUsd: 3 }),
     );
