@@ -28,6 +28,53 @@ export async function releaseOrder(run: JobRun, orderId: number, reason: string)
   }
 }
 
+/** Reasons that stop an attempt to stop its billing: the order must end even if nothing can be recorded. */
+const MONEY_STOPS: ReadonlySet<AttemptEndReason> = new Set(['budget_exceeded', 'spend_unverified']);
+const cancelledNow = new WeakMap<JobRun, Set<number>>();
+
+/**
+ * Fail closed (docs/decisions/0124): a money stop whose decision cannot be stored (Redis refuses
+ * writes: OOM, READONLY, down) would leave the order billing until Redis recovers, since the
+ * decision, the cancel queue and the shared limiter all live there. Its order is cancelled straight
+ * away through `deps.cancelNow` (no Redis, no shared limiter), once per run; the normal release
+ * follows when Redis answers again (the provider then says order_not_active, which settles it).
+ */
+async function cancelWhenUnrecordable(
+  run: JobRun,
+  attempt: Attempt,
+  endReason: AttemptEndReason,
+  cause: unknown,
+): Promise<void> {
+  const orderId = attempt.orderId;
+  const cancelNow = run.deps.cancelNow;
+  if (orderId === undefined || cancelNow === undefined || !MONEY_STOPS.has(endReason)) {
+    return;
+  }
+  const done = cancelledNow.get(run) ?? new Set<number>();
+  cancelledNow.set(run, done);
+  if (done.has(orderId)) {
+    return;
+  }
+  done.add(orderId);
+  run.log.warn(
+    { orderId, endReason, error: (cause as Error).message },
+    `attempt ${attempt.n} stops for ${endReason} but the decision cannot be stored; cancelling order ${orderId} directly`,
+  );
+  try {
+    await cancelNow(orderId);
+    run.log.warn(
+      { orderId },
+      `order ${orderId} cancelled directly (the release is recorded once Redis accepts writes)`,
+    );
+  } catch (error) {
+    done.delete(orderId);
+    run.log.error(
+      { orderId, error: (error as Error).message },
+      `the direct cancel of order ${orderId} failed`,
+    );
+  }
+}
+
 /** Persist why the attempt ends (once), before anything is released. Returns the attempt as stored. */
 export async function decideAttempt(
   run: JobRun,
@@ -38,7 +85,12 @@ export async function decideAttempt(
   if (attempt.endReason !== undefined) {
     return attempt;
   }
-  run.job = await run.deps.store.attemptDecided(run.id, attempt.n, endReason);
+  try {
+    run.job = await run.deps.store.attemptDecided(run.id, attempt.n, endReason);
+  } catch (error) {
+    await cancelWhenUnrecordable(run, attempt, endReason, error);
+    throw error;
+  }
   await run.deps.store
     .addInfo(run.id, `attempt ${attempt.n} ended (${endReason}): ${message}`)
     .catch(() => {});

@@ -1,4 +1,10 @@
-import { CloreClient, createFeeBook, createRateLimiter, hashApiKey } from '@clore-batch/clore';
+import {
+  CloreClient,
+  classifyCloreError,
+  createFeeBook,
+  createRateLimiter,
+  hashApiKey,
+} from '@clore-batch/clore';
 import {
   AppError,
   bullPrefix,
@@ -135,6 +141,23 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     store: options.wrapStore?.(store) ?? store,
     client,
     fleet,
+    // A money stop that Redis cannot record cancels its order straight away (decision 0124): a
+    // client without the shared limiter (which lives in Redis too), one call, its own retries.
+    cancelNow: async (orderId: number) => {
+      const direct = new CloreClient({
+        baseUrl: config.CLORE_API_URL,
+        apiKey,
+        logger: options.logger,
+        timeoutMs: config.CLORE_TIMEOUT_MS,
+        fetch: countingFetch(telemetry),
+      });
+      await direct.cancelOrder({ id: orderId, issue: 'clore-batch: budget stop' }).catch((error: unknown) => {
+        // Already ended: nothing bills.
+        if (classifyCloreError(error).action !== 'already_done') {
+          throw error;
+        }
+      });
+    },
     // The provider's creation fees (renter_fees), cached: the pre-rent cost check uses them.
     fees: createFeeBook(client, { ttlMs: 10 * 60_000, logger: options.logger }),
     secretKey: deriveSecretKey(config.SECRETS_KEY),
