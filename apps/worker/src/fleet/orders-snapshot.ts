@@ -47,8 +47,13 @@ export interface NextSnapshotResult {
   wantCompleted: boolean;
 }
 
+/**
+ * An order ended on evidence without its final figures: its last seen `spend` is not the bill (it
+ * may have billed unseen since), so it is dropped and the final cost falls back to price x elapsed.
+ */
 function asEnded(order: Order): Order {
-  return { ...order, expired: true, active: false, ready: false };
+  const { spend: _lastSeen, ...rest } = order;
+  return { ...rest, expired: true, active: false, ready: false };
 }
 
 /**
