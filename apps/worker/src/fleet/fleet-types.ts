@@ -55,6 +55,8 @@ export interface OrdersSnapshot {
   ended: Order[];
   /** Orders proven ended whose figures are unknown (a cancel of ours was answered `order_not_active`). */
   endedIds?: number[];
+  /** Orders ended on the evidence of our own cancel (not seen expired): one listed active again is re-cancelled. */
+  endedByCancel?: number[];
   /**
    * The longest the leader will wait from this poll's start to the next one (docs/decisions/0055:
    * fast while someone waits urgently, slower otherwise). Undefined in snapshots of an older leader

@@ -45,6 +45,8 @@ export interface NextSnapshotResult {
   vanishedWithoutFinal: number[];
   /** Some order is missing: ask the next answer with returnCompleted (an `expired` entry is evidence). */
   wantCompleted: boolean;
+  /** Orders ended on the evidence of our cancel that this answer lists active again: cancel them again. */
+  revived: number[];
 }
 
 /**
@@ -94,6 +96,9 @@ export function nextSnapshot(input: NextSnapshotInput): NextSnapshotResult {
   for (const id of endedIds) {
     endedSet.add(id);
   }
+  const prevByCancel = previous?.endedByCancel ?? [];
+  const revived = prevByCancel.filter((id) => activeIds.has(id));
+  const endedByCancel = prevByCancel.filter((id) => !activeIds.has(id));
   const end = (id: number, order: Order | undefined) => {
     if (order === undefined) {
       endedIds.push(id);
@@ -130,6 +135,7 @@ export function nextSnapshot(input: NextSnapshotInput): NextSnapshotResult {
     }
     if (input.provenEnded?.has(id)) {
       end(id, last === undefined ? undefined : asEnded(last));
+      endedByCancel.push(id);
       continue;
     }
     const acceptedAt = input.cancelAcceptedAt?.get(id);
@@ -142,6 +148,7 @@ export function nextSnapshot(input: NextSnapshotInput): NextSnapshotResult {
     const missesAfterCancel = (prior?.missesAfterCancel ?? 0) + (countsAfterCancel ? 1 : 0);
     if (missesAfterCancel >= endAfter) {
       end(id, last === undefined ? undefined : asEnded(last));
+      endedByCancel.push(id);
       continue;
     }
     const sinceMs = prior?.sinceMs ?? input.startedAt;
@@ -184,9 +191,11 @@ export function nextSnapshot(input: NextSnapshotInput): NextSnapshotResult {
       firstSeenAt,
       ended: ended.slice(Math.max(0, ended.length - keep)),
       endedIds: endedIds.slice(Math.max(0, endedIds.length - keep)),
+      endedByCancel: endedByCancel.slice(Math.max(0, endedByCancel.length - keep)),
     },
     vanishedWithoutFinal: vanished,
     wantCompleted: missing.length > 0,
+    revived,
   };
 }
 
