@@ -273,4 +273,36 @@ describe('fleet: evidence, clocks, versions', () => {
       message: 'the order that came back active is cancelled again',
     });
   });
+
+  it('review: a lost create whose order is first seen after a my_orders outage longer than the match window is ours (cancelled once not live), not foreign', async () => {
+    const fleet = kit.fleet({
+      liveness: async () => false,
+      settings: { reaperGraceMs: 1_000, intentMatchWindowMs: 1_000 },
+    });
+    const server = kit.freshServer().id;
+    await fleet.start();
+    await fleet.orderBook.next(0);
+    // my_orders fails (HTTP 500): no answer at all, so nothing can be first seen meanwhile.
+    kit.sim.setFaults({ endpoints: { my_orders: { http500: 1 } } });
+    // A job's create_order makes its order but the answer is lost; the try is over (settled).
+    await fleet.intents.record({ jobId: 'job-lost', attempt: 1, serverId: server });
+    await kit.client().createOrder({
+      serverId: server,
+      type: 'on-demand',
+      currency: 'USD-Blockchain',
+      image: 'ubuntu:22.04',
+    });
+    await fleet.intents.settle('job-lost', 1, server);
+    const id = kit.sim.orders().find((o) => o.serverId === server && o.active)!.id;
+    // The outage outlasts the match window (Redis time, the clock the window is measured on).
+    const redisNow = async () => Number((await kit.db.time())[0]) * 1_000;
+    const settledAt = await redisNow();
+    await waitFor(async () => (await redisNow()) > settledAt + 3_000, { timeoutMs: 10_000 });
+    kit.sim.setFaults({});
+    // Our order, our intent, its attempt not live: it must be cancelled, not called foreign.
+    await waitFor(() => !simOrder(id).active, {
+      timeoutMs: 15_000,
+      message: 'the order of the lost create is reaped after the outage',
+    });
+  });
 });
