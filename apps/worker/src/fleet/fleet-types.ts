@@ -51,6 +51,12 @@ export interface OrdersSnapshot {
    * nor a worker clock (docs/decisions/0111).
    */
   firstSeenAt?: Record<string, number>;
+  /**
+   * For each order in `orders`/`missing`: the Redis time when the last stored answer that did NOT
+   * list it began (the previous snapshot's `startedAt` when it was first listed). The order was made
+   * after that; an answer that never came (my_orders failing) does not move it.
+   */
+  absentBefore?: Record<string, number>;
   /** Orders proven ended (seen expired, or absent after our accepted cancel), newest last, with the final figures known. */
   ended: Order[];
   /** Orders proven ended whose figures are unknown (a cancel of ours was answered `order_not_active`). */

@@ -85,6 +85,7 @@ export function nextSnapshot(input: NextSnapshotInput): NextSnapshotResult {
   const prevOrders = new Map((previous?.orders ?? []).map((order) => [order.id, order]));
   const prevMissing = new Map((previous?.missing ?? []).map((m) => [m.id, m]));
   const prevFirst = previous?.firstSeenAt ?? {};
+  const prevAbsent = previous?.absentBefore ?? {};
 
   const ended: Order[] = (previous?.ended ?? [])
     .filter((order) => !activeIds.has(order.id))
@@ -109,10 +110,15 @@ export function nextSnapshot(input: NextSnapshotInput): NextSnapshotResult {
   };
 
   const firstSeenAt: Record<string, number> = {};
+  const absentBefore: Record<string, number> = {};
   for (const order of active) {
     const known = prevOrders.has(order.id) || prevMissing.has(order.id);
     // An order an older leader listed has no entry: it was seen at least by that answer.
     firstSeenAt[order.id] = prevFirst[order.id] ?? (known ? (previous?.startedAt ?? answeredAt) : answeredAt);
+    const absent = prevFirst[order.id] !== undefined || known ? prevAbsent[order.id] : previous?.startedAt;
+    if (absent !== undefined) {
+      absentBefore[order.id] = absent;
+    }
   }
 
   const candidates = new Set<number>([
@@ -177,6 +183,9 @@ export function nextSnapshot(input: NextSnapshotInput): NextSnapshotResult {
     if (prevFirst[id] !== undefined) {
       firstSeenAt[id] = prevFirst[id];
     }
+    if (prevAbsent[id] !== undefined) {
+      absentBefore[id] = prevAbsent[id];
+    }
   }
 
   const keep = input.endedKeep ?? ENDED_KEEP;
@@ -189,6 +198,7 @@ export function nextSnapshot(input: NextSnapshotInput): NextSnapshotResult {
       orders: active,
       missing,
       firstSeenAt,
+      absentBefore,
       ended: ended.slice(Math.max(0, ended.length - keep)),
       endedIds: endedIds.slice(Math.max(0, endedIds.length - keep)),
       endedByCancel: endedByCancel.slice(Math.max(0, endedByCancel.length - keep)),
