@@ -111,4 +111,25 @@ describe('a lost create_order whose order shows up only after the look-up window
     await k.noActiveOrders();
     expect(await k.orders()).toHaveLength(1);
   });
+
+  it('the stray order the job made and the reaper cancelled counts in the job cost (review: budget blind to reaped orders)', async () => {
+    // The same lost create as above: the job's first order is made but never bound to an attempt.
+    kit = await startKit(redis.url, { settings: { orderLookupMs: 6_000, freshSnapshotWaitMs: 1_000 } });
+    const k = kit;
+    k.sim.setFaults({ endpoints: { create_order: { lostResponse: 1 }, my_orders: { http500: 1 } } });
+    const job = await k.submit({ command: 'echo finished' });
+    await waitFor(async () => (await createCalls(k)) >= 1, { message: 'the first create_order' });
+    k.sim.setFaults({ endpoints: { my_orders: { http500: 1 } } });
+    await waitFor(async () => (await createCalls(k)) >= 2, { message: 'the retried create_order' });
+    k.sim.setFaults({});
+    const done = await k.waitDone(job.id);
+    expect(done.state).toBe('succeeded');
+    await k.noActiveOrders();
+    const orders = await k.orders();
+    expect(orders).toHaveLength(2);
+    // The user pays both orders (spend + creation fee): the job's cost, which the budget checks, must say so.
+    const billed = orders.reduce((sum, o) => sum + o.spend + o.creationFee, 0);
+    const record = await k.store.get(job.id);
+    expect(record.costUsd).toBeGreaterThanOrEqual(billed * 0.99);
+  });
 });

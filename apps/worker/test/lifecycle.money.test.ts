@@ -176,4 +176,48 @@ describe('money safety: the budget holds whatever fails (issue 13)', () => {
       expect((order.requiredPrice ?? 0) * 100).toBeCloseTo(order.price, 6);
     }
   }, 90_000);
+
+  it('review: a booked price above the cap is caught even when the first sighting of the order had no exchange rate', async () => {
+    // A host that books above required_price (its server-side effect is not public, Part A 14).
+    kit = await startKit(redis.url, {
+      sim: { provider: { enforceRequiredPrice: false } },
+      env: { MARKETPLACE_REFRESH_MS: '600000', SPEND_UNVERIFIED_MAX_SECONDS: '300' },
+    });
+    const worker = kit.worker;
+    if (worker === undefined) {
+      throw new Error('no worker');
+    }
+    await worker.fleet.marketplace.get();
+    for (const server of kit.sim.sim.servers.values()) {
+      for (const coin of Object.keys(server.onDemand) as (keyof typeof server.onDemand)[]) {
+        server.onDemand[coin] = (server.onDemand[coin] ?? 0) * 100;
+      }
+    }
+    // The second read (the attempt's watch, when it first sees the order) lacks the order's currency
+    // rate, as a listing without a USD quote for it would; every other read has it.
+    const { marketplace } = worker.fleet;
+    const get = marketplace.get.bind(marketplace);
+    let reads = 0;
+    marketplace.get = async (...args: Parameters<typeof get>) => {
+      const market = await get(...args);
+      reads += 1;
+      if (reads !== 2) {
+        return market;
+      }
+      const { 'USD-Blockchain': _missing, ...usdRates } = market.usdRates;
+      return { ...market, usdRates };
+    };
+    const job = await kit.submit({
+      command: 'echo running; sleep 90',
+      maxPricePerHourUsd: 5,
+      maxAttempts: 1,
+      budgetUsd: 1_000,
+      timeoutSeconds: 300,
+    });
+    const done = await kit.waitDone(job.id, 150_000);
+    expect(done.attempts[0]?.endReason).toBe('provider_error');
+    expect(done.events.map((e) => e.message).join('\n')).toMatch(
+      /booked at \$[\d.]+\/h, above the job's maxPricePerHourUsd \$5/,
+    );
+  }, 180_000);
 });

@@ -270,4 +270,42 @@ describe('job ownership (docs/decisions/0120, 0121)', () => {
     const [order] = await k.orders();
     expect(order?.active).toBe(false);
   }, 60_000);
+
+  it('review: Redis rolled back to before the attempt was recorded: the order the worker holds is cancelled, never left billing', async () => {
+    kit = await startKit(redis.url);
+    const k = kit;
+    const key = `${k.prefix}:jobstore:job:`;
+    // Every call takes 300 ms: the job stays in provisioning, with no attempt, long enough to copy it.
+    await k.setFaults({ latencyMs: [300, 300] });
+    const job = await k.submit({ command: 'echo started; sleep 8; echo done' });
+    // The "backup": the job's record while it provisions, before any attempt (an RDB taken then).
+    const backup = await waitFor(
+      async () => {
+        const all = await k.redis.hgetall(`${key}${job.id}`);
+        const record = all.json === undefined ? undefined : (JSON.parse(all.json) as JobRecord);
+        return record?.state === 'provisioning' && record.attempts.length === 0 ? all : undefined;
+      },
+      { intervalMs: 10, message: 'the record while provisioning' },
+    );
+    await k.setFaults({});
+    await k.waitFor(job.id, (j) => j.state === 'running' && j.attempts[0]?.orderId !== undefined);
+    await waitFor(async () => (await k.store.readLog(job.id)).toString().includes('started\n'), {
+      timeoutMs: 20_000,
+    });
+    const [held] = await k.activeOrders();
+    expect(held).toBeDefined();
+    // Redis restored from that backup: the record has no attempt, the intent of the order is gone.
+    await k.redis
+      .multi()
+      .del(`${key}${job.id}`)
+      .hset(`${key}${job.id}`, backup)
+      .del(fleetKeys(k.prefix).intents)
+      .exec();
+    await k.waitDone(job.id, 60_000).catch(() => undefined);
+    // Whatever the job does next, the order the worker held must not bill on.
+    await waitFor(async () => (await k.orders()).find((o) => o.id === held?.id)?.active === false, {
+      timeoutMs: 30_000,
+      message: `order ${held?.id} (held when Redis rolled back) cancelled`,
+    });
+  }, 120_000);
 });

@@ -18,6 +18,8 @@ export function explainOrder(
   intents: readonly OrderIntent[],
   firstSeenAt: number | undefined,
   windowMs: number,
+  /** When the last stored answer that did not list the order began (snapshot `absentBefore`). */
+  absentBefore?: number,
 ): OrderIntent | undefined {
   const bound = intents.find((intent) => intent.orderId === order.id);
   if (bound !== undefined) {
@@ -31,7 +33,7 @@ export function explainOrder(
     if (
       firstSeenAt === undefined
         ? intent.settledAt !== undefined
-        : !withinWindow(intent, firstSeenAt, windowMs)
+        : !withinWindow(intent, firstSeenAt, windowMs, absentBefore)
     ) {
       continue;
     }
@@ -43,10 +45,28 @@ export function explainOrder(
 }
 
 /** Was an order first seen at `firstSeenAt` made by this intent's create, by time alone? */
-export function withinWindow(intent: OrderIntent, firstSeenAt: number, windowMs: number): boolean {
-  return (
-    firstSeenAt >= intent.at && (intent.settledAt === undefined || firstSeenAt <= intent.settledAt + windowMs)
-  );
+export function withinWindow(
+  intent: OrderIntent,
+  firstSeenAt: number,
+  windowMs: number,
+  absentBefore?: number,
+): boolean {
+  if (firstSeenAt < intent.at) {
+    return false;
+  }
+  if (intent.settledAt === undefined) {
+    return true;
+  }
+  const closes = intent.settledAt + windowMs;
+  // First seen late, but no answer came between the window's end and that sighting (my_orders
+  // failing): the order may have been made inside the window. Only a stored answer that did not
+  // list it after the window proves it was made later.
+  return firstSeenAt <= closes || (absentBefore !== undefined && absentBefore <= closes);
+}
+
+/** When the last stored answer that did not list `orderId` began, if the snapshot knows it. */
+export function absentBeforeOf(snapshot: OrdersSnapshot, orderId: number): number | undefined {
+  return snapshot.absentBefore?.[orderId];
 }
 
 /** The Redis time of the answer that first listed `orderId`, if the snapshot knows it. */

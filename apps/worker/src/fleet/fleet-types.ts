@@ -51,10 +51,18 @@ export interface OrdersSnapshot {
    * nor a worker clock (docs/decisions/0111).
    */
   firstSeenAt?: Record<string, number>;
+  /**
+   * For each order in `orders`/`missing`: the Redis time when the last stored answer that did NOT
+   * list it began (the previous snapshot's `startedAt` when it was first listed). The order was made
+   * after that; an answer that never came (my_orders failing) does not move it.
+   */
+  absentBefore?: Record<string, number>;
   /** Orders proven ended (seen expired, or absent after our accepted cancel), newest last, with the final figures known. */
   ended: Order[];
   /** Orders proven ended whose figures are unknown (a cancel of ours was answered `order_not_active`). */
   endedIds?: number[];
+  /** Orders ended on the evidence of our own cancel (not seen expired): one listed active again is re-cancelled. */
+  endedByCancel?: number[];
   /**
    * The longest the leader will wait from this poll's start to the next one (docs/decisions/0055:
    * fast while someone waits urgently, slower otherwise). Undefined in snapshots of an older leader

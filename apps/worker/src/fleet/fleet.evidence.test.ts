@@ -1,3 +1,4 @@
+import type { CloreClient } from '@clore-batch/clore';
 import { fleetKeys } from '@clore-batch/shared';
 import { waitFor } from '@clore-batch/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -225,5 +226,83 @@ describe('fleet: evidence, clocks, versions', () => {
     expect(kit.calls('cancel_order').length).toBeGreaterThanOrEqual(2);
     const keys = fleetKeys(kit.prefix);
     await waitFor(async () => (await kit.db.zcard(keys.cancels)) === 0, { message: 'cancel settled' });
+  });
+
+  it('review: an order called ended after our accepted cancel that shows up active again is cancelled again, not left as foreign', async () => {
+    const short = answersShort();
+    // cancel_orders answers code 0 (accepted) once without the provider ending the order.
+    let lied = false;
+    const wrap = (client: CloreClient): CloreClient => {
+      const shorted = short.wrap(client);
+      return new Proxy(shorted, {
+        get(target, property, receiver) {
+          if (property === 'cancelOrders') {
+            return async (...args: Parameters<CloreClient['cancelOrders']>) => {
+              if (!lied) {
+                lied = true;
+                return { failedIds: [], errors: [] };
+              }
+              return target.cancelOrders(...args);
+            };
+          }
+          const value = Reflect.get(target, property, receiver);
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+    };
+    const fleet = kit.fleet({ wrapClient: wrap, liveness: async () => false });
+    const server = kit.freshServer().id;
+    await fleet.intents.record({ jobId: 'job-revived', attempt: 1, serverId: server });
+    const id = await rentDirectly(kit.client(), server);
+    await fleet.intents.bindOrder('job-revived', 1, server, id);
+    await fleet.start();
+    await waitFor(async () => (await fleet.orderBook.next(0)).orders.some((o) => o.id === id));
+    // Short answers right after the accepted cancel: the order is called ended by absence.
+    short.emptyNext(6);
+    await fleet.releases.request(id, { jobId: 'job-revived', reason: 'done' });
+    await fleet.releases.waitEnded(id, AbortSignal.timeout(15_000));
+    expect(simOrder(id).active).toBe(true);
+    // The answers are whole again and list it active: it still bills, and it is ours.
+    short.emptyNext(0);
+    await waitFor(async () => (await fleet.orderBook.next(0)).orders.some((o) => o.id === id), {
+      timeoutMs: 20_000,
+      message: 'listed active again',
+    });
+    await waitFor(() => !simOrder(id).active, {
+      timeoutMs: 20_000,
+      message: 'the order that came back active is cancelled again',
+    });
+  });
+
+  it('review: a lost create whose order is first seen after a my_orders outage longer than the match window is ours (cancelled once not live), not foreign', async () => {
+    const fleet = kit.fleet({
+      liveness: async () => false,
+      settings: { reaperGraceMs: 1_000, intentMatchWindowMs: 1_000 },
+    });
+    const server = kit.freshServer().id;
+    await fleet.start();
+    await fleet.orderBook.next(0);
+    // my_orders fails (HTTP 500): no answer at all, so nothing can be first seen meanwhile.
+    kit.sim.setFaults({ endpoints: { my_orders: { http500: 1 } } });
+    // A job's create_order makes its order but the answer is lost; the try is over (settled).
+    await fleet.intents.record({ jobId: 'job-lost', attempt: 1, serverId: server });
+    await kit.client().createOrder({
+      serverId: server,
+      type: 'on-demand',
+      currency: 'USD-Blockchain',
+      image: 'ubuntu:22.04',
+    });
+    await fleet.intents.settle('job-lost', 1, server);
+    const id = kit.sim.orders().find((o) => o.serverId === server && o.active)!.id;
+    // The outage outlasts the match window (Redis time, the clock the window is measured on).
+    const redisNow = async () => Number((await kit.db.time())[0]) * 1_000;
+    const settledAt = await redisNow();
+    await waitFor(async () => (await redisNow()) > settledAt + 3_000, { timeoutMs: 10_000 });
+    kit.sim.setFaults({});
+    // Our order, our intent, its attempt not live: it must be cancelled, not called foreign.
+    await waitFor(() => !simOrder(id).active, {
+      timeoutMs: 15_000,
+      message: 'the order of the lost create is reaped after the outage',
+    });
   });
 });

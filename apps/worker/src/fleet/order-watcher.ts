@@ -2,9 +2,9 @@ import type { CloreClient } from '@clore-batch/clore';
 import type { FleetKeys, Logger, TelemetryCounters } from '@clore-batch/shared';
 import { METRICS } from '@clore-batch/shared';
 import type { Redis } from 'ioredis';
-import { pendingCancelIds, readCancelInfos, settleCancels } from './cancel-queue';
+import { type CancelInfo, pendingCancelIds, readCancelInfos, settleCancels } from './cancel-queue';
 import { fleetNow } from './fleet-clock';
-import { FENCED_SET_PUBLISH } from './fleet-scripts';
+import { FENCED_SET_PUBLISH, REQUEST_CANCEL } from './fleet-scripts';
 import type { OrdersSnapshot } from './fleet-types';
 import { readMyOrders } from './my-orders-report';
 import { readOrdersSnapshot } from './order-book';
@@ -103,6 +103,25 @@ export function orderWatchRound(deps: OrderWatcherDeps) {
       ...(deps.endAfterMisses === undefined ? {} : { endAfterMisses: deps.endAfterMisses }),
     });
     const { vanishedWithoutFinal } = next;
+    for (const id of next.revived) {
+      // Ended on our cancel's evidence, yet listed active again: it bills, and it is ours. Cancel it
+      // again before the snapshot that no longer calls it ended is stored (a throw retries the round).
+      const info: CancelInfo = { orderId: id, reason: 'revived', requestedAt: startedAt, sends: 0 };
+      await redis.eval(
+        REQUEST_CANCEL,
+        2,
+        keys.cancels,
+        keys.cancelInfo,
+        String(id),
+        startedAt,
+        JSON.stringify(info),
+        keys.cancelRequests,
+      );
+      logger.warn(
+        { orderId: id },
+        `order ${id} was called ended on our cancel's evidence but is listed active again; cancelling it again`,
+      );
+    }
     // Read after the answer: a waiter that registered during the call is counted.
     const demand = await readPollDemand(redis, keys);
     let delayMs = pollDelay(

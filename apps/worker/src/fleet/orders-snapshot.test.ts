@@ -1,5 +1,6 @@
 import type { Order } from '@clore-batch/clore';
 import { describe, expect, it } from 'vitest';
+import { finalCostUsd } from '../lifecycle/budget';
 import type { OrdersSnapshot } from './fleet-types';
 import { endedIn, nextSnapshot } from './orders-snapshot';
 
@@ -103,7 +104,7 @@ describe('nextSnapshot', () => {
     expect(second.snapshot.ended).toEqual([expiredOrder(2, 5.5)]);
   });
 
-  it('absent from 3 answers begun after our cancel was accepted: ended with its last figures', () => {
+  it('absent from 3 answers begun after our cancel was accepted: ended with its last figures but no final spend', () => {
     const accepted = new Map([[3, 2_500]]);
     const pending = new Set([3]);
     let previous = snapshot([order(3)]);
@@ -126,7 +127,8 @@ describe('nextSnapshot', () => {
       expect(next.snapshot.ended.map((o) => o.id)).toEqual(endedNow ? [3] : []);
       previous = next.snapshot;
     }
-    expect(previous.ended).toEqual([{ ...order(3), expired: true, active: false, ready: false }]);
+    const { spend: _lastSeen, ...figures } = order(3);
+    expect(previous.ended).toEqual([{ ...figures, expired: true, active: false, ready: false }]);
     expect(endedIn(previous, 3).ended).toBe(true);
   });
 
@@ -213,5 +215,39 @@ describe('endedIn (evidence only)', () => {
   it('not ended while active, nor when merely absent', () => {
     expect(endedIn(snapshot([order(1)], [], 1, 9_000), 1)).toEqual({ ended: false });
     expect(endedIn(snapshot([], [], 1, 1_000), 1).ended).toBe(false);
+  });
+});
+
+describe('an order ended without its final figures (review: stale spend billed as final)', () => {
+  it('its last seen spend is not taken as the bill: the final cost covers the time it billed unseen', () => {
+    // Last seen at 0.5 h having spent $0.5 (price $1/h, fee $0.1); then missing from the answers
+    // until the spend watch gave up and cancelled it; cancel_order answered order_not_active at 2 h.
+    const last = order(3, { pricePerDay: 24, spend: 0.5, creationFee: 0.1 });
+    const { snapshot: next } = nextSnapshot({
+      ...base,
+      previous: {
+        ...snapshot([], [], 1, 1_000),
+        missing: [{ id: 3, order: last, sinceMs: 1_000, misses: 5, missesAfterCancel: 0 }],
+      },
+      listed: [],
+      returnCompleted: true,
+      pendingCancelIds: new Set([3]),
+      provenEnded: new Set([3]),
+    });
+    const ended = endedIn(next, 3);
+    expect(ended.ended).toBe(true);
+    const hour = 3_600_000;
+    const cost = finalCostUsd(
+      ended.order as Order,
+      { 'USD-Blockchain': 1 },
+      {
+        usdPerHour: 1,
+        startedAtMs: 0,
+        nowMs: 2 * hour,
+        previousUsd: 0.6,
+      },
+    );
+    // It billed for 2 h: about $2.1 with the fee, not the $0.6 last seen.
+    expect(cost).toBeGreaterThanOrEqual(2);
   });
 });

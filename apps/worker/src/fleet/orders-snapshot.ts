@@ -45,10 +45,17 @@ export interface NextSnapshotResult {
   vanishedWithoutFinal: number[];
   /** Some order is missing: ask the next answer with returnCompleted (an `expired` entry is evidence). */
   wantCompleted: boolean;
+  /** Orders ended on the evidence of our cancel that this answer lists active again: cancel them again. */
+  revived: number[];
 }
 
+/**
+ * An order ended on evidence without its final figures: its last seen `spend` is not the bill (it
+ * may have billed unseen since), so it is dropped and the final cost falls back to price x elapsed.
+ */
 function asEnded(order: Order): Order {
-  return { ...order, expired: true, active: false, ready: false };
+  const { spend: _lastSeen, ...rest } = order;
+  return { ...rest, expired: true, active: false, ready: false };
 }
 
 /**
@@ -78,6 +85,7 @@ export function nextSnapshot(input: NextSnapshotInput): NextSnapshotResult {
   const prevOrders = new Map((previous?.orders ?? []).map((order) => [order.id, order]));
   const prevMissing = new Map((previous?.missing ?? []).map((m) => [m.id, m]));
   const prevFirst = previous?.firstSeenAt ?? {};
+  const prevAbsent = previous?.absentBefore ?? {};
 
   const ended: Order[] = (previous?.ended ?? [])
     .filter((order) => !activeIds.has(order.id))
@@ -89,6 +97,9 @@ export function nextSnapshot(input: NextSnapshotInput): NextSnapshotResult {
   for (const id of endedIds) {
     endedSet.add(id);
   }
+  const prevByCancel = previous?.endedByCancel ?? [];
+  const revived = prevByCancel.filter((id) => activeIds.has(id));
+  const endedByCancel = prevByCancel.filter((id) => !activeIds.has(id));
   const end = (id: number, order: Order | undefined) => {
     if (order === undefined) {
       endedIds.push(id);
@@ -99,10 +110,15 @@ export function nextSnapshot(input: NextSnapshotInput): NextSnapshotResult {
   };
 
   const firstSeenAt: Record<string, number> = {};
+  const absentBefore: Record<string, number> = {};
   for (const order of active) {
     const known = prevOrders.has(order.id) || prevMissing.has(order.id);
     // An order an older leader listed has no entry: it was seen at least by that answer.
     firstSeenAt[order.id] = prevFirst[order.id] ?? (known ? (previous?.startedAt ?? answeredAt) : answeredAt);
+    const absent = prevFirst[order.id] !== undefined || known ? prevAbsent[order.id] : previous?.startedAt;
+    if (absent !== undefined) {
+      absentBefore[order.id] = absent;
+    }
   }
 
   const candidates = new Set<number>([
@@ -125,6 +141,7 @@ export function nextSnapshot(input: NextSnapshotInput): NextSnapshotResult {
     }
     if (input.provenEnded?.has(id)) {
       end(id, last === undefined ? undefined : asEnded(last));
+      endedByCancel.push(id);
       continue;
     }
     const acceptedAt = input.cancelAcceptedAt?.get(id);
@@ -137,6 +154,7 @@ export function nextSnapshot(input: NextSnapshotInput): NextSnapshotResult {
     const missesAfterCancel = (prior?.missesAfterCancel ?? 0) + (countsAfterCancel ? 1 : 0);
     if (missesAfterCancel >= endAfter) {
       end(id, last === undefined ? undefined : asEnded(last));
+      endedByCancel.push(id);
       continue;
     }
     const sinceMs = prior?.sinceMs ?? input.startedAt;
@@ -165,6 +183,9 @@ export function nextSnapshot(input: NextSnapshotInput): NextSnapshotResult {
     if (prevFirst[id] !== undefined) {
       firstSeenAt[id] = prevFirst[id];
     }
+    if (prevAbsent[id] !== undefined) {
+      absentBefore[id] = prevAbsent[id];
+    }
   }
 
   const keep = input.endedKeep ?? ENDED_KEEP;
@@ -177,11 +198,14 @@ export function nextSnapshot(input: NextSnapshotInput): NextSnapshotResult {
       orders: active,
       missing,
       firstSeenAt,
+      absentBefore,
       ended: ended.slice(Math.max(0, ended.length - keep)),
       endedIds: endedIds.slice(Math.max(0, endedIds.length - keep)),
+      endedByCancel: endedByCancel.slice(Math.max(0, endedByCancel.length - keep)),
     },
     vanishedWithoutFinal: vanished,
     wantCompleted: missing.length > 0,
+    revived,
   };
 }
 

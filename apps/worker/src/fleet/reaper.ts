@@ -3,7 +3,7 @@ import type { FleetKeys, Logger, TelemetryCounters } from '@clore-batch/shared';
 import { METRICS } from '@clore-batch/shared';
 import type { Redis } from 'ioredis';
 import { pendingCancelIds } from './cancel-queue';
-import { explainOrder, firstSeenOf } from './explain-order';
+import { absentBeforeOf, explainOrder, firstSeenOf } from './explain-order';
 import type { AttemptLiveness, Intents, OrderIntent, OrdersSnapshot, Releases } from './fleet-types';
 import { endedIn } from './orders-snapshot';
 
@@ -134,6 +134,7 @@ export function createReaper(deps: ReaperDeps) {
         intents,
         firstSeenOf(snapshot, order.id),
         settings.intentMatchWindowMs,
+        absentBeforeOf(snapshot, order.id),
       );
       // Exclusive key: an order no intent explains is ours all the same, owned by no live attempt.
       const intent: Pick<OrderIntent, 'jobId' | 'attempt' | 'serverId' | 'orderId'> | undefined =
@@ -227,7 +228,13 @@ export function createReaper(deps: ReaperDeps) {
         continue;
       }
       const explains = known.some((order) =>
-        explainOrder(order, [intent], firstSeenOf(snapshot, order.id), settings.intentMatchWindowMs),
+        explainOrder(
+          order,
+          [intent],
+          firstSeenOf(snapshot, order.id),
+          settings.intentMatchWindowMs,
+          absentBeforeOf(snapshot, order.id),
+        ),
       );
       if (explains) {
         continue;

@@ -194,9 +194,34 @@ export class JobRun {
   }
 
   async refresh(): Promise<JobRecord> {
+    const before = this.job;
     this.job = await this.deps.store.get(this.id);
+    await this.#cancelForgotten(before);
     this.#noteCancel();
     return this.job;
+  }
+
+  /**
+   * No write removes an attempt: one this run knew holding an order that the store no longer has
+   * means the store lost data (a Redis rolled back). Nothing records that order any more: cancel it.
+   */
+  async #cancelForgotten(before: JobRecord): Promise<void> {
+    for (const attempt of before.attempts) {
+      if (attempt.orderId === undefined || attempt.endedAt !== undefined) {
+        continue;
+      }
+      if (this.job.attempts.some((a) => a.n === attempt.n && a.orderId === attempt.orderId)) {
+        continue;
+      }
+      this.log.error(
+        { attempt: attempt.n, orderId: attempt.orderId },
+        `job ${this.id}: the store no longer records attempt ${attempt.n} (data lost or rolled back); cancelling order ${attempt.orderId} it held`,
+      );
+      await this.deps.fleet.releases.request(attempt.orderId, {
+        jobId: this.id,
+        reason: 'record-rolled-back',
+      });
+    }
   }
 
   /** A guarded state change from the state the job is in now. */

@@ -2,7 +2,7 @@ import type { UsdRates } from '@clore-batch/clore';
 import type { Attempt } from '@clore-batch/shared';
 import type { OrdersSnapshot } from '../fleet/fleet-types';
 import { abortableSleep } from '../remote/abortable-sleep';
-import { checkBudget, verifiedCostUsd } from './budget';
+import { bookedUsdPerHour, checkBudget, verifiedCostUsd } from './budget';
 import { AttemptOver } from './control';
 import type { JobRun } from './job-run';
 import { OrderTracker } from './order-views';
@@ -139,7 +139,8 @@ export function watchAttempt(run: JobRun, attempt: Attempt): AttemptWatch {
         );
         return true;
       }
-      priceChecked = true;
+      // Checked only once the booked price could be converted (a missing rate checks it later).
+      priceChecked = bookedUsdPerHour(order, known) !== undefined;
     }
     const cost = verifiedCostUsd(order, known, {
       usdPerHour: attempt.pricePerHourUsd,
