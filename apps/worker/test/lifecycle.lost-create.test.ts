@@ -91,6 +91,9 @@ describe('a lost create_order whose order shows up only after the look-up window
     const after = await k.store.get(job.id);
     const attemptsCost = after.attempts.reduce((sum, a) => sum + a.spentUsd, 0);
     expect(after.costUsd).toBeCloseTo(attemptsCost + strayBill.counted.costUsd, 6);
+    // The user pays both orders: the job's cost, which the budget checks, says so (within 1 %).
+    const allBilled = (await k.orders()).reduce((sum, o) => sum + o.spend + o.creationFee, 0);
+    expect(Math.abs(after.costUsd - allBilled) / allBilled).toBeLessThan(0.01);
     expect(after.events.map((e) => e.message).join('\n')).toMatch(/was cancelled by the reaper; its bill/);
   });
 
@@ -110,26 +113,5 @@ describe('a lost create_order whose order shows up only after the look-up window
     expect(await createCalls(k)).toBe(1);
     await k.noActiveOrders();
     expect(await k.orders()).toHaveLength(1);
-  });
-
-  it('the stray order the job made and the reaper cancelled counts in the job cost (review: budget blind to reaped orders)', async () => {
-    // The same lost create as above: the job's first order is made but never bound to an attempt.
-    kit = await startKit(redis.url, { settings: { orderLookupMs: 6_000, freshSnapshotWaitMs: 1_000 } });
-    const k = kit;
-    k.sim.setFaults({ endpoints: { create_order: { lostResponse: 1 }, my_orders: { http500: 1 } } });
-    const job = await k.submit({ command: 'echo finished' });
-    await waitFor(async () => (await createCalls(k)) >= 1, { message: 'the first create_order' });
-    k.sim.setFaults({ endpoints: { my_orders: { http500: 1 } } });
-    await waitFor(async () => (await createCalls(k)) >= 2, { message: 'the retried create_order' });
-    k.sim.setFaults({});
-    const done = await k.waitDone(job.id);
-    expect(done.state).toBe('succeeded');
-    await k.noActiveOrders();
-    const orders = await k.orders();
-    expect(orders).toHaveLength(2);
-    // The user pays both orders (spend + creation fee): the job's cost, which the budget checks, must say so.
-    const billed = orders.reduce((sum, o) => sum + o.spend + o.creationFee, 0);
-    const record = await k.store.get(job.id);
-    expect(record.costUsd).toBeGreaterThanOrEqual(billed * 0.99);
   });
 });
