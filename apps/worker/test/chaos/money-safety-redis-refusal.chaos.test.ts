@@ -6,9 +6,9 @@
  * that (1 s, 2 s, 4 s backoff), the order keeps billing. The invariant: billed (spend + fees)
  * <= budget + one check interval of the hourly price.
  *
- * Known to fail on the code of 2026-12-06 (reported to the issue 13 owner): billed $0.68 against a
- * bound of $0.53 (budget $0.5); the cancel went out about 7.6 s after the decision. Kept apart from
- * money-safety.chaos.test.ts so the cases that hold stay green on their own.
+ * It failed on the code of 2026-12-06 before decision 0124 (billed $0.68 against a bound of $0.53:
+ * the cancel went out about 7.6 s after the decision); a money stop whose decision cannot be stored
+ * now cancels its order straight at the provider.
  */
 import { type RedisHandle, startRedis } from '@clore-batch/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
