@@ -47,6 +47,7 @@ export {
 
 // --- job spec, state machine and job store (below) ---
 
+export { abortableSleep } from './process/abortable-sleep';
 export { type GpuModelName, gpuModelMatches, parseGpuModel } from './spec/gpu-model';
 export {
   applySpecDefaults,

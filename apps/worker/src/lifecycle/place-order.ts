@@ -1,7 +1,7 @@
 import { classifyCloreError } from '@clore-batch/clore';
+import { abortableSleep } from '@clore-batch/shared';
 import { fleetNow } from '../fleet/fleet-clock';
 import type { OrdersSnapshot } from '../fleet/fleet-types';
-import { abortableSleep } from '../remote/abortable-sleep';
 import { AttemptOver, NextServer } from './control';
 import type { JobRun } from './job-run';
 import { findNewOrder, watchOrders } from './order-views';

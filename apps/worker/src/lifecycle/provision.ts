@@ -1,7 +1,7 @@
 import { type Server, serverUsdPerHour } from '@clore-batch/clore';
 import type { Attempt } from '@clore-batch/shared';
+import { abortableSleep } from '@clore-batch/shared';
 import type { OrderIntent } from '../fleet/fleet-types';
-import { abortableSleep } from '../remote/abortable-sleep';
 import { AttemptOver, NextServer } from './control';
 import type { JobRun } from './job-run';
 import { jobKeyPair, openRegistryAuth } from './job-secrets';

@@ -1,7 +1,7 @@
 import type { UsdRates } from '@clore-batch/clore';
 import type { Attempt } from '@clore-batch/shared';
+import { abortableSleep } from '@clore-batch/shared';
 import type { OrdersSnapshot } from '../fleet/fleet-types';
-import { abortableSleep } from '../remote/abortable-sleep';
 import { bookedUsdPerHour, checkBudget, verifiedCostUsd } from './budget';
 import { AttemptOver } from './control';
 import type { JobRun } from './job-run';

@@ -1,4 +1,4 @@
-import { abortableSleep } from './abortable-sleep';
+import { abortableSleep } from '@clore-batch/shared';
 import { isReconnectable } from './ssh-error';
 import type { SshSession } from './ssh-session';
 import { type CommandResult, type StreamLogOptions, streamLog } from './stream-log';

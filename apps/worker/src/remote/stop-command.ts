@@ -1,4 +1,4 @@
-import { abortableSleep } from './abortable-sleep';
+import { abortableSleep } from '@clore-batch/shared';
 import { assertJobDir } from './job-files';
 import { type CommandStatus, readStatus } from './read-status';
 import { shellQuote } from './shell-quote';

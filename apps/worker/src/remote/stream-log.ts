@@ -1,5 +1,4 @@
-import { hasErrorCode } from '@clore-batch/shared';
-import { abortableSleep } from './abortable-sleep';
+import { abortableSleep, hasErrorCode } from '@clore-batch/shared';
 import { assertJobDir, jobFile } from './job-files';
 import { readStatus } from './read-status';
 import {

@@ -1,4 +1,4 @@
-import { abortableSleep } from './abortable-sleep';
+import { abortableSleep } from '@clore-batch/shared';
 import { type ConnectOptions, connect } from './connect';
 import { isAuthRefusal, messageOf, sshError, sshErrorReason } from './ssh-error';
 import type { SshSession } from './ssh-session';

@@ -1,4 +1,5 @@
 import {
+  abortableSleep,
   bullPrefix,
   forComponent,
   JOBS_QUEUE,
@@ -12,7 +13,6 @@ import { WorkerStopping } from '../lifecycle/control';
 import type { LifecycleDeps } from '../lifecycle/deps';
 import { isOwnershipLost, isRecordLost } from '../lifecycle/ownership';
 import { runJob } from '../lifecycle/run-job';
-import { abortableSleep } from '../remote/abortable-sleep';
 
 /** How many times the processor runs the (resumable) driver after unexpected errors before giving up. */
 const RUN_ROUNDS = 5;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../errors/app-error';
+import { abortableSleep } from '../process/abortable-sleep';
 import { assertJobId } from './job-io';
 import { ACQUIRE_LEASE, RELEASE_LEASE, RENEW_LEASE, runScript } from './scripts';
 import type { StoreDeps } from './store-deps';
@@ -43,24 +44,6 @@ export interface AcquireLeaseOptions {
   onWait?: (holder: string, msLeft: number) => void;
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
 /**
  * Take the job's lease: at once if nobody holds it, else after the holder's lease expired or was
  * released (a paused owner's lease runs out after its TTL). JOB_NOT_FOUND when there is no job.
@@ -99,7 +82,7 @@ export async function acquireLease(
     }
     options.onWait?.(holder ?? '', msLeft);
     // Poll often enough to notice a release, never faster than 50 ms.
-    await sleep(
+    await abortableSleep(
       Math.max(50, Math.min(msLeft + 10, Math.ceil(options.ttlMs / 4), deadline - Date.now())),
       options.signal,
     );
