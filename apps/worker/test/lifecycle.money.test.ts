@@ -177,6 +177,32 @@ describe('money safety: the budget holds whatever fails (issue 13)', () => {
     }
   }, 90_000);
 
+  it('an order booked with other GPUs than the listing showed is cancelled at once and its server skipped', async () => {
+    // The listing is read once; the hosts then swap their hardware for a variant the spec does not
+    // name (RTX 3090 -> RTX 3090 Ti): the orders are booked with GPUs the user did not ask for.
+    kit = await startKit(redis.url, { env: { MARKETPLACE_REFRESH_MS: '600000' } });
+    const worker = kit.worker;
+    if (worker === undefined) {
+      throw new Error('no worker');
+    }
+    expect((await worker.fleet.marketplace.get()).servers.length).toBeGreaterThan(0);
+    for (const server of kit.sim.sim.servers.values()) {
+      server.gpuModel = `${server.gpuModel} Ti`;
+    }
+    const job = await kit.submit({ command: 'echo never', maxAttempts: 2 });
+    const done = await kit.waitDone(job.id, 60_000);
+    expect(done.state).toBe('failed');
+    expect(done.attempts.length).toBeGreaterThan(0);
+    expect(done.attempts.every((a) => a.endReason === 'provider_error')).toBe(true);
+    expect(done.events.map((e) => e.message).join('\n')).toMatch(
+      /was booked with .* Ti.*not 1 x RTX 3090 \| RTX 4090/,
+    );
+    const servers = done.attempts.map((a) => a.serverId);
+    expect(new Set(servers).size).toBe(servers.length);
+    expect((await kit.store.readLog(job.id)).toString()).not.toContain('never');
+    await kit.noActiveOrders();
+  }, 90_000);
+
   it('review: a booked price above the cap is caught even when the first sighting of the order had no exchange rate', async () => {
     // A host that books above required_price (its server-side effect is not public, Part A 14).
     kit = await startKit(redis.url, {

@@ -1,6 +1,6 @@
 import type { UsdRates } from '@clore-batch/clore';
 import type { Attempt } from '@clore-batch/shared';
-import { abortableSleep } from '@clore-batch/shared';
+import { abortableSleep, gpuModelMatches } from '@clore-batch/shared';
 import type { OrdersSnapshot } from '../fleet/fleet-types';
 import { bookedUsdPerHour, checkBudget, verifiedCostUsd } from './budget';
 import { AttemptOver } from './control';
@@ -50,6 +50,7 @@ export function watchAttempt(run: JobRun, attempt: Attempt): AttemptWatch {
   });
   let persisted = attempt.spentUsd;
   let priceChecked = false;
+  let gpuChecked = false;
   let nextCheckSeconds = settings.orderPollIntervalMs / 1000;
   // Exchange rates move slowly; the marketplace snapshot is large: read it once a minute, not per update.
   let rates: UsdRates | undefined;
@@ -126,6 +127,22 @@ export function watchAttempt(run: JobRun, attempt: Attempt): AttemptWatch {
       return false;
     }
     const order = state.order;
+    if (!gpuChecked && order.gpuArray !== undefined && order.gpuArray.length > 0) {
+      // The GPUs the order was booked with, against the spec: a host whose hardware changed after
+      // the listing bills for GPUs the user did not ask for (whole model names, decision 0116).
+      gpuChecked = true;
+      const wanted = order.gpuArray.filter((gpu) => spec.gpu.model.some((m) => gpuModelMatches(m, gpu)));
+      if (wanted.length < spec.gpu.count) {
+        await skipServer(run, attempt.serverId);
+        over(
+          new AttemptOver(
+            'provider_error',
+            `order ${orderId} on server ${attempt.serverId} was booked with ${order.gpuArray.join(', ')}, not ${spec.gpu.count} x ${spec.gpu.model.join(' | ')}; it is cancelled at once and the server skipped`,
+          ),
+        );
+        return true;
+      }
+    }
     const known = await usdRates();
     if (!priceChecked) {
       const booked = bookedAboveCap(order, known, spec.maxPricePerHourUsd);
