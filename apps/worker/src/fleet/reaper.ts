@@ -43,6 +43,8 @@ export interface OrphanRecord {
   attempt: number;
   /** Redis time when the attempt was first seen not live (this continuous stretch). */
   firstSeen: number;
+  /** Redis time of the answer that first listed the order (when the snapshot knew it): its bill runs from about then. */
+  orderFirstSeen?: number;
   lastSeen: number;
   reapedAt?: number;
   endedAt?: number;
@@ -172,6 +174,10 @@ export function createReaper(deps: ReaperDeps) {
             firstSeen: now,
             lastSeen: now,
           };
+      const orderFirstSeen = firstSeenOf(snapshot, order.id);
+      if (next.orderFirstSeen === undefined && orderFirstSeen !== undefined) {
+        next.orderFirstSeen = orderFirstSeen;
+      }
       if (next.reapedAt === undefined && now - next.firstSeen > settings.graceMs) {
         await reap(next, now);
         if (explained !== undefined && intent.orderId === undefined) {
@@ -200,7 +206,8 @@ export function createReaper(deps: ReaperDeps) {
         const final = snapshot.ended.find((o) => o.id === id);
         if (final !== undefined && record.jobId !== '' && deps.onOrphanEnded !== undefined) {
           try {
-            await deps.onOrphanEnded(record, final);
+            // endedAt: when its end was learnt (Redis time), for a bill the provider did not give.
+            await deps.onOrphanEnded({ ...record, endedAt: now }, final);
           } catch (error) {
             logger.warn(
               { err: error, orderId: id, jobId: record.jobId },

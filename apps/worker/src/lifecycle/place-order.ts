@@ -161,7 +161,13 @@ export async function placeOrder(run: JobRun, input: PlaceOrderInput): Promise<n
       }
       return orderId;
     } catch (error) {
-      if (error instanceof AttemptOver || run.stopSignal.aborted) {
+      if (run.stopSignal.aborted) {
+        // A create cut short by the stop may have made an order: its matching window starts now
+        // (unsettled, the intent would explain any order on this server for an hour, docs/decisions/0111).
+        await settle();
+        throw error;
+      }
+      if (error instanceof AttemptOver) {
         throw error;
       }
       await settle();

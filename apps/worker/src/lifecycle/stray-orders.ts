@@ -28,7 +28,7 @@ export function countStrayOrders(deps: {
     }
     const rates = await deps.rates();
     const billed = orderSpendUsd(final, rates);
-    const costUsd = billed ?? toUsd(final.creationFee, final.currency, rates);
+    const costUsd = billed ?? toUsd(estimatedBill(record, final), final.currency, rates);
     if (costUsd === undefined) {
       throw new Error(
         `no USD rate for ${final.currency}: the bill of order ${final.id} cannot be counted yet`,
@@ -37,7 +37,7 @@ export function countStrayOrders(deps: {
     if (billed === undefined) {
       deps.logger.warn(
         { orderId: final.id, jobId: record.jobId },
-        `order ${final.id} ended without a spend figure: only its creation fee is counted`,
+        `order ${final.id} ended without a spend figure: counted at its price for the time it was seen, plus its creation fee`,
       );
     }
     await deps.store.recordStrayOrder(record.jobId, {
@@ -47,4 +47,17 @@ export function countStrayOrders(deps: {
       costUsd,
     });
   };
+}
+
+/**
+ * The bill of an order that ended without a spend figure (ended on the evidence of our cancel:
+ * its last seen spend is dropped, decision 0110), in its currency: its creation fee plus its price
+ * from when it was first listed (or first seen not live) to when its end was learnt. Never the fee
+ * alone: the order billed for all that time (clore-api.md Part A 11).
+ */
+function estimatedBill(record: OrphanRecord, final: Order): number {
+  const from = Math.min(record.orderFirstSeen ?? record.firstSeen, record.firstSeen);
+  const to = Math.max(record.endedAt ?? record.lastSeen, record.lastSeen);
+  const hours = Math.max(0, to - from) / 3_600_000;
+  return Math.max(final.creationFee, 0) + Math.max(final.pricePerDay, 0) * (hours / 24);
 }

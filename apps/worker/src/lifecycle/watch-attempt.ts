@@ -181,8 +181,12 @@ export function watchAttempt(run: JobRun, attempt: Attempt): AttemptWatch {
     return signal.aborted;
   };
 
+  // Kept across restarts of the loop: a restarted loop waits for a newer answer. Re-reading the
+  // current one would verify its old figures again as of now (Redis refusing the attemptSpent
+  // write restarts the loop every few seconds, and no new answer can be stored meanwhile), so the
+  // spend would never go unverified.
+  let version: number | undefined;
   const loop = async () => {
-    let version: number | undefined;
     for (;;) {
       // Background demand lets the leader poll at its idle cadence (docs/decisions/0055); once an
       // answer is overdue (the spend unverified for longer than that cadence), urgent demand asks
