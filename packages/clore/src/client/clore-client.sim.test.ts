@@ -530,10 +530,10 @@ describe('CloreClient against the simulator (provider fidelity)', () => {
   });
 
   afterEach(async () => {
-    // Every test cancels what it rented, so no sshd outlives it. Wait until the orders are up first:
-    // a cancel while an order's sshd is still starting can race the removal of its files (sim host).
-    await waitFor(() => sim.orders().every((o) => !o.active || o.sshdRunning), {
-      message: 'the orders are up',
+    // Every test cancels what it rented, so no sshd outlives it. Wait until the orders are deployed
+    // first (mon_container 2; an image without sshd and without autossh_entrypoint never gets one).
+    await waitFor(() => sim.orders().every((o) => !o.active || o.monContainer === 2), {
+      message: 'the orders are deployed',
     });
     const ids = (await clientFor(sim, FIDELITY_KEY).myOrders())
       .filter((o) => o.id < 9_000_000)
@@ -692,7 +692,9 @@ describe('CloreClient against the simulator (provider fidelity)', () => {
       await client.createOrder({ serverId, type: 'on-demand', currency: 'USD-Blockchain', image: 'x' });
       const booked = await client.findOrderByServer({ serverId });
       expect(booked?.pricePerDay).toBeCloseTo((listed ?? 0) * 1.2, 9);
-      await waitFor(() => repricing.orders().every((o) => o.sshdRunning), { message: 'the order is up' });
+      await waitFor(() => repricing.orders().every((o) => o.monContainer === 2), {
+        message: 'the order is deployed',
+      });
       await client.cancelOrder({ id: booked?.id ?? -1 });
       await repricing.sim.settle();
     } finally {
