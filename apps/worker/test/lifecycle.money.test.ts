@@ -113,6 +113,28 @@ describe('money safety: the budget holds whatever fails (issue 13)', () => {
     );
   }, 120_000);
 
+  it('a budget stop cancels the order before it stops a command that ignores SIGTERM (the kill grace is not billed)', async () => {
+    // 1 real second bills 10 sim minutes; the command ignores SIGTERM, so stopping it takes the
+    // whole 5 s kill grace (50 sim minutes).
+    kit = await startKit(redis.url, { sim: { clockSpeed: 600 }, env: { WORKER_KILL_GRACE_SECONDS: '5' } });
+    const budgetUsd = 0.5;
+    const job = await kit.submit({
+      command: "trap '' TERM; echo spending; sleep 120",
+      budgetUsd,
+      maxPricePerHourUsd: 1,
+      timeoutSeconds: 300,
+    });
+    const done = await kit.waitDone(job.id, 90_000);
+    expect(done.reason).toBe('budget_exceeded');
+    await kit.noActiveOrders();
+    const orders = await kit.orders();
+    expect(orders).toHaveLength(1);
+    const billed = billedOf(orders);
+    const hourlyUsd = done.attempts[0]?.pricePerHourUsd ?? 1;
+    // Within one background check interval (1 s real = 10 sim minutes) of the hourly price.
+    expect(billed).toBeLessThanOrEqual(budgetUsd + hourlyUsd / 6);
+  }, 120_000);
+
   it('my_orders failing for longer than SPEND_UNVERIFIED_MAX_SECONDS ends the job spend_unverified, order cancelled', async () => {
     // A real clock: the budget is far away; only the unverified window can stop the job.
     kit = await startKit(redis.url, { env: { SPEND_UNVERIFIED_MAX_SECONDS: '2' } });

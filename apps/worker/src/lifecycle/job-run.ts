@@ -13,6 +13,7 @@ import {
 } from '@clore-batch/shared';
 import { CancelRequested, WorkerStopping } from './control';
 import type { LifecycleDeps } from './deps';
+import { guardOrderWhileRedisIsSilent } from './order-dead-man';
 import { isOwnershipLost, isRecordLost, OwnershipLost, RecordLost } from './ownership';
 
 /** The lease TTL when the settings name none: BullMQ's default lock duration. */
@@ -48,6 +49,7 @@ export class JobRun {
   /** performance.now() when the last successful renewal was sent. */
   #renewedAt: number;
   readonly #workerStop: AbortSignal;
+  #guarded = false;
   readonly #onStop = () => this.#abortAll(new WorkerStopping());
 
   private constructor(deps: LifecycleDeps, job: JobRecord, workerStop: AbortSignal, lease: JobLease) {
@@ -141,6 +143,7 @@ export class JobRun {
   assertOwner(): void {
     if (!(this.#sticky instanceof OwnershipLost) && performance.now() - this.#renewedAt >= this.lease.ttlMs) {
       this.lost(new OwnershipLost('the lease was not renewed within its TTL (this worker was paused?)'));
+      this.#guardOrder();
     }
     if (this.#sticky instanceof OwnershipLost) {
       throw this.#sticky;
@@ -291,6 +294,8 @@ export class JobRun {
     if (sentAt - this.#renewedAt >= this.lease.ttlMs) {
       // Not renewed within the TTL: Redis has let the lease go, whatever the renewal would say.
       this.lost(new OwnershipLost('the lease was not renewed within its TTL (this worker was paused?)'));
+      // Or Redis itself is silent: then nothing else can stop the order's bill (decision 0125).
+      this.#guardOrder();
       return;
     }
     try {
@@ -305,6 +310,32 @@ export class JobRun {
     } catch (error) {
       this.log.warn({ error: (error as Error).message }, 'could not renew the job lease; trying again');
     }
+  }
+
+  /**
+   * The lease lapsed unconfirmed: leave a guard on the open attempt's order that cancels it
+   * directly if Redis stays silent for SPEND_UNVERIFIED_MAX_SECONDS (order-dead-man.ts).
+   */
+  #guardOrder(): void {
+    const open = this.job.attempts.at(-1);
+    const cancelNow = this.deps.cancelNow;
+    if (
+      this.#guarded ||
+      cancelNow === undefined ||
+      open?.orderId === undefined ||
+      open.endedAt !== undefined
+    ) {
+      return;
+    }
+    this.#guarded = true;
+    guardOrderWhileRedisIsSilent({
+      orderId: open.orderId,
+      silentSinceMs: this.#renewedAt,
+      windowMs: this.deps.settings.spendUnverifiedMaxMs,
+      probe: () => this.deps.redis.ping(),
+      cancelNow,
+      log: this.log,
+    });
   }
 
   #noteCancel(job: JobRecord = this.job): void {

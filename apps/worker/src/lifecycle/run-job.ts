@@ -73,6 +73,9 @@ const SERVER_ALIVE: ReadonlySet<string> = new Set([
   'timeout',
 ]);
 
+/** Attempt end reasons whose point is to stop the bill: the order's cancel goes out first. */
+const STOP_BILLING_FIRST: ReadonlySet<string> = new Set(['budget_exceeded', 'spend_unverified']);
+
 /** Handle an error of the attempt phase; returns when the job can go on (the loop re-reads it). */
 async function afterError(
   run: JobRun,
@@ -123,6 +126,14 @@ async function afterError(
   );
   if (open !== undefined) {
     const decided = await decideAttempt(run, open, decision.reason, decision.message);
+    if (decided.orderId !== undefined && STOP_BILLING_FIRST.has(decision.reason)) {
+      // A money stop: the cancel is asked for before the command is stopped (stopping it over SSH
+      // takes up to the kill grace and more, billed all the while); the log is saved meanwhile.
+      await run.deps.fleet.releases.request(decided.orderId, {
+        jobId: run.id,
+        reason: `${decision.reason}: ${decision.message}`.slice(0, 500),
+      });
+    }
     // The server still answers for these: stop the command, clean up its directory.
     if (SERVER_ALIVE.has(decision.reason)) {
       await stopRemote(run, decided);
