@@ -135,6 +135,18 @@ describe('money safety: the budget holds whatever fails (issue 13)', () => {
     expect(billed).toBeLessThanOrEqual(budgetUsd + hourlyUsd / 6);
   }, 120_000);
 
+  it('a price unit setting that does not match the marketplace rents nothing (every USD figure would be 24x off)', async () => {
+    // The simulator quotes price.usd per hour; the worker is told the quotes are per day.
+    kit = await startKit(redis.url, { sim: { usdPriceUnit: 'hour' }, env: { CLORE_PRICE_UNIT: 'day' } });
+    const job = await kit.submit({ command: 'echo never' });
+    const done = await kit.waitDone(job.id, 30_000);
+    expect(done.state).toBe('failed');
+    expect(done.reason).toBe('internal');
+    expect(done.message).toMatch(/CLORE_PRICE_UNIT \(the unit of price\.usd\) looks wrong/);
+    expect(done.attempts).toHaveLength(0);
+    expect(await kit.orders()).toEqual([]);
+  }, 60_000);
+
   it('my_orders failing for longer than SPEND_UNVERIFIED_MAX_SECONDS ends the job spend_unverified, order cancelled', async () => {
     // A real clock: the budget is far away; only the unverified window can stop the job.
     kit = await startKit(redis.url, { env: { SPEND_UNVERIFIED_MAX_SECONDS: '2' } });

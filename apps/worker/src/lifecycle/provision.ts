@@ -69,6 +69,21 @@ function estimateText(first: FirstCost | undefined, firstCheckSeconds: number): 
   return `at least $${first.totalUsd.toFixed(4)}: ${fee} + $${first.firstCheckUsd.toFixed(4)} of billing until the first budget check (${firstCheckSeconds} s)`;
 }
 
+/**
+ * The unit of the marketplace's `price.usd` quotes is a setting (CLORE_PRICE_UNIT, clore-api.md
+ * Part A 5, not certain): a wrong one makes every USD figure 24 times off, consistently, so prices,
+ * budgets and spend would all agree with each other and nothing else would notice. A USD-Blockchain
+ * unit is worth one dollar: a rate derived from the quotes that says otherwise means the setting is
+ * wrong, and nothing is rented (docs/decisions/0117).
+ */
+export function priceUnitProblem(rates: Readonly<Record<string, number>>): string | undefined {
+  const usd = rates['USD-Blockchain'];
+  if (usd === undefined || (usd > 0.5 && usd < 2)) {
+    return undefined;
+  }
+  return `the marketplace's USD quotes put one USD-Blockchain at $${usd.toPrecision(3)}: CLORE_PRICE_UNIT (the unit of price.usd) looks wrong, so every USD price, budget and spend would be off by the same factor`;
+}
+
 function describe(selection: Selection): string {
   const parts = Object.entries(selection.rejected).map(([why, count]) => `${count} ${why}`);
   return parts.length === 0 ? 'the marketplace is empty' : `left out: ${parts.join(', ')}`;
@@ -173,6 +188,10 @@ export async function provisionAttempt(run: JobRun): Promise<Attempt> {
   for (;;) {
     run.throwIfStopped();
     const market = await deps.fleet.marketplace.get(run.signal);
+    const unitProblem = priceUnitProblem(market.usdRates);
+    if (unitProblem !== undefined) {
+      throw new AttemptOver('internal', `${unitProblem}; no server is rented`);
+    }
     const selection = selectServers(market.servers, spec, {
       usdRates: market.usdRates,
       exclude: tried,
