@@ -177,7 +177,7 @@ describe('failover between servers', () => {
     const job = await kit.submit({});
     const done = await kit.waitDone(job.id);
     expect(done.state).toBe('succeeded');
-    expect(done.attempts).toHaveLength(1);
+    expect(done.attempts, JSON.stringify(done.events.map((e) => e.message))).toHaveLength(1);
     const orders = await kit.orders();
     expect(orders).toHaveLength(1);
     expect(orders[0]?.id).toBe(done.attempts[0]?.orderId);
@@ -194,11 +194,21 @@ describe('failover between servers', () => {
     const pair = generateJobKeyPair('dead worker');
     await kit.store.setSecret(job.id, 'sshKeyPair', sealJson(deriveSecretKey(SECRETS_KEY), pair));
     const market = (await (await fetch(`${kit.sim.url}/_sim/marketplace`)).json()) as {
-      servers: { id: number; online: boolean; rentedExternally: boolean; gigaspot: boolean }[];
+      servers: {
+        id: number;
+        online: boolean;
+        rentedExternally: boolean;
+        gigaspot: boolean;
+        gpuModel: string;
+      }[];
     };
     const intents = createIntents(kit.redis, fleetKeys(kit.prefix), silentLogger());
     let created: number | undefined;
-    for (const server of market.servers.filter((s) => s.online && !s.rentedExternally && !s.gigaspot)) {
+    // A server the job's spec matches (its worker selected it): the adopter checks the booked GPUs.
+    const matches = (s: { gpuModel: string }) => / RTX (3090|4090)$/.test(s.gpuModel);
+    for (const server of market.servers.filter(
+      (s) => s.online && !s.rentedExternally && !s.gigaspot && matches(s),
+    )) {
       await intents.record({ jobId: job.id, attempt: 1, serverId: server.id, at: Date.now() });
       const result = await simCall(kit, 'create_order', {
         renting_server: server.id,
@@ -220,7 +230,7 @@ describe('failover between servers', () => {
     await kit.startWorker();
     const done = await kit.waitDone(job.id);
     expect(done.state).toBe('succeeded');
-    expect(done.attempts).toHaveLength(1);
+    expect(done.attempts, JSON.stringify(done.events.map((e) => e.message))).toHaveLength(1);
     const orders = await kit.orders();
     expect(orders).toHaveLength(1);
     expect(done.attempts[0]).toMatchObject({ serverId: created, orderId: orders[0]?.id });
