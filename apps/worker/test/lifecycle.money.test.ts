@@ -242,6 +242,8 @@ describe('money safety: the budget holds whatever fails (issue 13)', () => {
     kit = await startKit(redis.url, {
       sim: { provider: { enforceRequiredPrice: false } },
       env: { MARKETPLACE_REFRESH_MS: '600000', SPEND_UNVERIFIED_MAX_SECONDS: '300' },
+      // The watch re-reads the rates after 1 s instead of a minute (same code path, shorter clock).
+      settings: { ratesMaxAgeMs: 1_000 },
     });
     const worker = kit.worker;
     if (worker === undefined) {

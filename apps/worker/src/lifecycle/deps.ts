@@ -56,6 +56,8 @@ export interface LifecycleSettings {
   spendUnverifiedMaxMs: number;
   /** MARKETPLACE_MAX_AGE_SECONDS: selection refuses an older marketplace snapshot. */
   marketplaceMaxAgeMs: number;
+  /** How long the spend watch keeps the exchange rates it read (the marketplace snapshot is large). */
+  ratesMaxAgeMs: number;
   /**
    * TTL of a run's job lease (docs/decisions/0120); the worker sets WORKER_LOCK_DURATION_MS, so a
    * job's lease and its BullMQ lock lapse together. Default 30 s.
@@ -110,4 +112,5 @@ export const DEFAULT_SETTINGS: Omit<
   remoteRoot: '/root/.clore-batch',
   spendUnverifiedMaxMs: 60_000,
   marketplaceMaxAgeMs: 120_000,
+  ratesMaxAgeMs: 60_000,
 };

@@ -128,14 +128,15 @@ async function afterError(
     const decided = await decideAttempt(run, open, decision.reason, decision.message);
     if (decided.orderId !== undefined && STOP_BILLING_FIRST.has(decision.reason)) {
       // A money stop: the cancel is asked for before the command is stopped (stopping it over SSH
-      // takes up to the kill grace and more, billed all the while); the log is saved meanwhile.
+      // takes up to the kill grace and more, billed all the while). The rest of the log is saved if
+      // the server still answers within 2 s; its directory goes with the cancelled container.
       await run.deps.fleet.releases.request(decided.orderId, {
         jobId: run.id,
         reason: `${decision.reason}: ${decision.message}`.slice(0, 500),
       });
-    }
-    // The server still answers for these: stop the command, clean up its directory.
-    if (SERVER_ALIVE.has(decision.reason)) {
+      await stopRemote(run, decided, { connectMs: 2_000 });
+    } else if (SERVER_ALIVE.has(decision.reason)) {
+      // The server still answers for these: stop the command, clean up its directory.
       await stopRemote(run, decided);
       await removeRemote(run, decided);
     }

@@ -12,7 +12,11 @@ import { logBaseKey } from './run-command';
  * after the grace period, then store the rest of its log. Never throws: the release that follows
  * ends the command anyway.
  */
-export async function stopRemote(run: JobRun, attempt: Attempt): Promise<void> {
+export async function stopRemote(
+  run: JobRun,
+  attempt: Attempt,
+  options: { connectMs?: number } = {},
+): Promise<void> {
   if (attempt.readyAt === undefined || attempt.remoteDir === undefined) {
     return;
   }
@@ -21,7 +25,7 @@ export async function stopRemote(run: JobRun, attempt: Attempt): Promise<void> {
   const graceMs = deps.settings.killGraceSeconds * 1000;
   const signal = AbortSignal.any([run.stopSignal, AbortSignal.timeout(graceMs + 30_000)]);
   try {
-    const session = await connectAttempt(run, attempt, Date.now() + 10_000, signal);
+    const session = await connectAttempt(run, attempt, Date.now() + (options.connectMs ?? 10_000), signal);
     try {
       const status = await readStatus(session, jobDir);
       if (!status.started) {

@@ -9,7 +9,6 @@ import { OrderTracker } from './order-views';
 import { bookedAboveCap } from './price-guard';
 import { SpendLedger } from './spend-ledger';
 
-const RATES_MAX_AGE_MS = 60_000;
 /** Restarts of a failed watch loop: first pause, doubled up to the max. */
 const RESTART_MS = { initial: 100, max: 5_000 };
 
@@ -101,7 +100,7 @@ export function watchAttempt(run: JobRun, attempt: Attempt): AttemptWatch {
   };
 
   const usdRates = async (): Promise<UsdRates> => {
-    if (rates === undefined || Date.now() - ratesAt > RATES_MAX_AGE_MS) {
+    if (rates === undefined || Date.now() - ratesAt > settings.ratesMaxAgeMs) {
       rates = (await deps.fleet.marketplace.get(signal)).usdRates;
       ratesAt = Date.now();
     }
