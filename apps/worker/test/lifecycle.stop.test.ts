@@ -93,7 +93,7 @@ describe('stopping a job: cancel, timeout, budget', () => {
     // The release takes a cancel round trip after the stop, so a little more than the projection
     // can be billed; the check must not let it run far past the budget.
     expect(billed).toBeLessThan(budgetUsd * 1.1);
-  });
+  }, 90_000);
 
   it('rents nothing when the creation fee alone would pass the budget (budget_exceeded)', async () => {
     kit = await startKit(redis.url);
