@@ -82,22 +82,24 @@ describe('attempt phase writes (state/attempt-phase.ts)', () => {
   it('refuses illegal phase changes with JOB_INVALID_TRANSITION and writes nothing', async () => {
     const id = await dispatched();
     await f.store.addAttempt(id, bound);
-    const refused = async (write: Promise<unknown>) => {
+    // The write starts only after the snapshot: a promise made earlier could reject before anything
+    // awaits it (an unhandled rejection) and would race the snapshot.
+    const refused = async (write: () => Promise<unknown>) => {
       const before = await f.store.get(id);
-      expect((await rejection(write)).code).toBe('JOB_INVALID_TRANSITION');
+      expect((await rejection(write())).code).toBe('JOB_INVALID_TRANSITION');
       expect(await f.store.get(id)).toEqual(before);
     };
-    await refused(f.store.attemptLogOffset(id, 1, 5)); // bound: no command yet
-    await refused(f.store.attemptEnded(id, 1, { spentUsd: 0 })); // not decided
-    await refused(f.store.attemptBound(id, 1, 8)); // already bound
+    await refused(() => f.store.attemptLogOffset(id, 1, 5)); // bound: no command yet
+    await refused(() => f.store.attemptEnded(id, 1, { spentUsd: 0 })); // not decided
+    await refused(() => f.store.attemptBound(id, 1, 8)); // already bound
     await f.store.attemptReady(id, 1, ready);
-    await refused(f.store.attemptReady(id, 1, ready)); // ready twice
+    await refused(() => f.store.attemptReady(id, 1, ready)); // ready twice
     await f.store.attemptDecided(id, 1, 'ssh_error');
     await f.store.attemptEnded(id, 1, { spentUsd: 0.1 });
-    await refused(f.store.attemptSpent(id, 1, 0.2));
-    await refused(f.store.attemptDecided(id, 1, 'cancelled'));
-    await refused(f.store.attemptEnded(id, 1, { spentUsd: 0.3 }));
-    await refused(f.store.attemptLogOffset(id, 1, 30));
+    await refused(() => f.store.attemptSpent(id, 1, 0.2));
+    await refused(() => f.store.attemptDecided(id, 1, 'cancelled'));
+    await refused(() => f.store.attemptEnded(id, 1, { spentUsd: 0.3 }));
+    await refused(() => f.store.attemptLogOffset(id, 1, 30));
   });
 
   it('no write re-opens an ended attempt or removes one, not even update() or a transition patch', async () => {
