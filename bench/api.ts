@@ -10,11 +10,10 @@
  * Redis); the load generator shares the process and the machine's cores with it.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { buildApp } from '@clore-batch/api';
 import {
@@ -28,6 +27,7 @@ import {
 import { startRedis } from '@clore-batch/testing';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import { writeSection } from './lib/doc';
 
 const { values } = parseArgs({
   options: {
@@ -42,7 +42,6 @@ const REQUESTS = Number(values.requests);
 const CONCURRENCY = Number(values.concurrency);
 const WARMUP = Number(values.warmup);
 const ROUNDS = Number(values.rounds);
-const DOC = fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url));
 const TOKEN = `bench-token-${randomUUID()}`;
 const LOAD_AT_START = loadavg()[0] ?? 0;
 
@@ -190,18 +189,6 @@ function section(runs: Run[], raw: Run): string {
   ].join('\n');
 }
 
-async function writeSection(text: string): Promise<void> {
-  let doc = await readFile(DOC, 'utf8').catch(() => '# Benchmarks\n\n');
-  const start = doc.indexOf('## API submission');
-  if (start === -1) {
-    doc = `${doc.trimEnd()}\n\n${text}`;
-  } else {
-    const next = doc.indexOf('\n## ', start + 1);
-    doc = `${doc.slice(0, start)}${text}${next === -1 ? '' : `\n${doc.slice(next + 1)}`}`;
-  }
-  await writeFile(DOC, `${doc.trimEnd()}\n`);
-}
-
 const handle = await startRedis();
 const prefix = `bench-${randomUUID()}`;
 const dataDir = await mkdtemp(join(tmpdir(), 'cb-bench-api-'));
@@ -250,7 +237,7 @@ try {
   const text = section([plain, keyed], raw);
   process.stdout.write(`${text}\n`);
   if (!values['no-write']) {
-    await writeSection(text);
+    await writeSection('## API submission', text);
   }
 } finally {
   agent.destroy();

@@ -9,7 +9,6 @@
  * `--calls` is the total per run, split evenly over the processes.
  */
 import { randomUUID } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -17,6 +16,7 @@ import { hashApiKey } from '@clore-batch/clore';
 import { startSimulator } from '@clore-batch/clore-sim';
 import { captureOutput, spawnTracked, startRedis, stopChild } from '@clore-batch/testing';
 import { Redis } from 'ioredis';
+import { writeSection } from './lib/doc';
 import type { BenchChildConfig, BenchChildResult } from './limiter-child';
 
 const { values } = parseArgs({
@@ -33,7 +33,6 @@ const { values } = parseArgs({
 
 const CHILD = fileURLToPath(new URL('./limiter-child.ts', import.meta.url));
 const HERE = fileURLToPath(new URL('.', import.meta.url));
-const DOC = fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url));
 const KEY = 'bench-limiter-key';
 const totalCalls = Number(values.calls);
 const general = Number(values.general);
@@ -192,23 +191,6 @@ function section(results: RunResult[]): string {
   ].join('\n');
 }
 
-async function writeSection(text: string): Promise<void> {
-  let doc = "# Benchmarks\n\nFigures measured on this project's machine; each section names its command.\n\n";
-  try {
-    doc = await readFile(DOC, 'utf8');
-  } catch {
-    // first section
-  }
-  const start = doc.indexOf('## Rate limiter');
-  if (start === -1) {
-    doc = `${doc.trimEnd()}\n\n${text}`;
-  } else {
-    const next = doc.indexOf('\n## ', start + 1);
-    doc = `${doc.slice(0, start)}${text}${next === -1 ? '' : `\n${doc.slice(next + 1)}`}`;
-  }
-  await writeFile(DOC, `${doc.trimEnd()}\n`);
-}
-
 const redis = await startRedis();
 const results: RunResult[] = [];
 try {
@@ -223,5 +205,5 @@ try {
 const text = section(results);
 process.stdout.write(`\n${text}\n`);
 if (!values['no-write']) {
-  await writeSection(text);
+  await writeSection('## Rate limiter', text);
 }

@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { startSimulator } from '@clore-batch/clore-sim';
 import { generateKeyPair, waitFor } from '@clore-batch/testing';
-import { Client } from 'ssh2';
+import { sshExec } from './baseline/ssh-exec';
 
 const KEY = 'bench-key';
 
@@ -21,26 +21,9 @@ async function statusKb(pid: number, field: string, file = 'status'): Promise<nu
   }
 }
 
-function sshExit(port: number, privateKey: string, command: string): Promise<number | null> {
-  return new Promise((resolve, reject) => {
-    const client = new Client();
-    client.once('error', reject);
-    client.once('ready', () => {
-      client.exec(command, (error, stream) => {
-        if (error) {
-          reject(error);
-          return;
-        }
-        stream.resume();
-        stream.stderr.resume();
-        stream.once('close', (code: number | null) => {
-          client.end();
-          resolve(code);
-        });
-      });
-    });
-    client.connect({ host: '127.0.0.1', port, username: 'root', privateKey, readyTimeout: 20_000 });
-  });
+async function sshExit(port: number, privateKey: string, command: string): Promise<number | null> {
+  const { exitCode } = await sshExec({ host: '127.0.0.1', port, user: 'root' }, privateKey, command);
+  return exitCode;
 }
 
 async function measure(target: number): Promise<Record<string, unknown>> {

@@ -30,6 +30,11 @@ export function sandboxCommand(program: Command, io: Io, setCode: (code: number)
   program
     .command('sandbox')
     .description('start Redis, a Clore simulator with real SSH hosts, the API and a worker on this machine')
+    .addHelpText(
+      'after',
+      '\nREDIS_URL is used when it answers PING (under a fresh key prefix, deleted at exit); otherwise a\n' +
+        'private redis-server is started. CLORE_API_KEY set = the REAL Clore API (real money).',
+    )
     .option('--port <port>', 'API port (default $PORT or 8080; a free one if taken; 0 = any)', portNumber)
     .option('--provisioning-ms <min-max>', 'simulated server start-up time (default 2000-5000)', range)
     .option(
@@ -41,11 +46,6 @@ export function sandboxCommand(program: Command, io: Io, setCode: (code: number)
       '--sim-create-ms <ms>',
       'simulated Clore limit between create_order calls (default 5000)',
       positiveInt,
-    )
-    .addHelpText(
-      'after',
-      '\nREDIS_URL is used when it answers PING (under a fresh key prefix, deleted at exit); otherwise a\n' +
-        'private redis-server is started. CLORE_API_KEY set = the REAL Clore API (real money).',
     )
     .action(async (flags: SandboxFlags) => {
       setCode(await runSandbox(io, flags));

@@ -250,15 +250,3 @@ export function endpoints(context: EndpointContext): Record<string, EndpointHand
     renter_fees: renterFees,
   };
 }
-
-export const ENDPOINT_NAMES = [
-  'marketplace',
-  'wallets',
-  'my_orders',
-  'create_order',
-  'cancel_order',
-  'cancel_orders',
-  'spot_marketplace',
-  'set_spot_price',
-  'renter_fees',
-] as const;

@@ -9,46 +9,45 @@ export interface GpuModel {
   cuda: readonly string[];
 }
 
-export const GPU_MODELS: readonly GpuModel[] = [
-  {
-    name: 'NVIDIA GeForce GTX 1080 Ti',
-    vramGb: 11,
-    usdPerHour: [0.04, 0.08],
-    weight: 2,
-    cuda: ['11.8', '12.2'],
-  },
-  {
-    name: 'NVIDIA GeForce RTX 3060',
-    vramGb: 12,
-    usdPerHour: [0.05, 0.11],
-    weight: 6,
-    cuda: ['12.2', '12.4'],
-  },
-  { name: 'NVIDIA GeForce RTX 3070', vramGb: 8, usdPerHour: [0.07, 0.14], weight: 4, cuda: ['12.2', '12.4'] },
-  { name: 'NVIDIA GeForce RTX 3080', vramGb: 10, usdPerHour: [0.1, 0.18], weight: 5, cuda: ['12.2', '12.4'] },
-  {
-    name: 'NVIDIA GeForce RTX 3090',
-    vramGb: 24,
-    usdPerHour: [0.14, 0.3],
-    weight: 12,
-    cuda: ['12.2', '12.4', '12.6'],
-  },
-  { name: 'NVIDIA GeForce RTX 4070', vramGb: 12, usdPerHour: [0.12, 0.2], weight: 4, cuda: ['12.4', '12.6'] },
-  { name: 'NVIDIA GeForce RTX 4080', vramGb: 16, usdPerHour: [0.2, 0.35], weight: 4, cuda: ['12.4', '12.6'] },
-  {
-    name: 'NVIDIA GeForce RTX 4090',
-    vramGb: 24,
-    usdPerHour: [0.3, 0.6],
-    weight: 14,
-    cuda: ['12.4', '12.6', '12.8'],
-  },
-  { name: 'NVIDIA GeForce RTX 5090', vramGb: 32, usdPerHour: [0.55, 1.1], weight: 5, cuda: ['12.8'] },
-  { name: 'NVIDIA RTX A4000', vramGb: 16, usdPerHour: [0.12, 0.22], weight: 3, cuda: ['12.2', '12.4'] },
-  { name: 'NVIDIA RTX A5000', vramGb: 24, usdPerHour: [0.18, 0.32], weight: 3, cuda: ['12.2', '12.4'] },
-  { name: 'NVIDIA RTX A6000', vramGb: 48, usdPerHour: [0.35, 0.7], weight: 3, cuda: ['12.4', '12.6'] },
-  { name: 'NVIDIA A100 80GB PCIe', vramGb: 80, usdPerHour: [0.9, 1.6], weight: 3, cuda: ['12.4', '12.6'] },
-  { name: 'NVIDIA H100 80GB HBM3', vramGb: 80, usdPerHour: [1.8, 2.9], weight: 2, cuda: ['12.6', '12.8'] },
-];
+/**
+ * The catalogue as a table (one row a model): name | VRAM GB | USD/h per GPU (low-high) | weight |
+ * CUDA versions. Parsed once at load; a malformed row throws at start-up.
+ */
+const GPU_TABLE = `
+  NVIDIA GeForce GTX 1080 Ti  |  11 | 0.04-0.08 |   2 | 11.8 12.2
+  NVIDIA GeForce RTX 3060     |  12 | 0.05-0.11 |   6 | 12.2 12.4
+  NVIDIA GeForce RTX 3070     |   8 | 0.07-0.14 |   4 | 12.2 12.4
+  NVIDIA GeForce RTX 3080     |  10 |  0.1-0.18 |   5 | 12.2 12.4
+  NVIDIA GeForce RTX 3090     |  24 | 0.14-0.3  |  12 | 12.2 12.4 12.6
+  NVIDIA GeForce RTX 4070     |  12 | 0.12-0.2  |   4 | 12.4 12.6
+  NVIDIA GeForce RTX 4080     |  16 |  0.2-0.35 |   4 | 12.4 12.6
+  NVIDIA GeForce RTX 4090     |  24 |  0.3-0.6  |  14 | 12.4 12.6 12.8
+  NVIDIA GeForce RTX 5090     |  32 | 0.55-1.1  |   5 | 12.8
+  NVIDIA RTX A4000            |  16 | 0.12-0.22 |   3 | 12.2 12.4
+  NVIDIA RTX A5000            |  24 | 0.18-0.32 |   3 | 12.2 12.4
+  NVIDIA RTX A6000            |  48 | 0.35-0.7  |   3 | 12.4 12.6
+  NVIDIA A100 80GB PCIe       |  80 |  0.9-1.6  |   3 | 12.4 12.6
+  NVIDIA H100 80GB HBM3       |  80 |  1.8-2.9  |   2 | 12.6 12.8
+`;
+
+function parseGpuRow(row: string): GpuModel {
+  const [name, vram, price, weight, cuda] = row.split('|').map((cell) => cell.trim());
+  const [low, high] = (price ?? '').split('-').map(Number);
+  const model: GpuModel = {
+    name: name ?? '',
+    vramGb: Number(vram),
+    usdPerHour: [low ?? Number.NaN, high ?? Number.NaN],
+    weight: Number(weight),
+    cuda: (cuda ?? '').split(' ').filter(Boolean),
+  };
+  const numbers = [model.vramGb, model.weight, ...model.usdPerHour];
+  if (!model.name || model.cuda.length === 0 || numbers.some((n) => !Number.isFinite(n))) {
+    throw new Error(`gpu-models.ts: malformed GPU table row: ${row}`);
+  }
+  return model;
+}
+
+export const GPU_MODELS: readonly GpuModel[] = GPU_TABLE.trim().split('\n').map(parseGpuRow);
 
 /** GPU counts and how often each appears (most servers have 1 or 2 GPUs). */
 export const GPU_COUNTS: readonly (readonly [number, number])[] = [

@@ -49,17 +49,9 @@ export const humanErrorMap: z.core.$ZodErrorMap = (issue) => {
     case 'invalid_value':
       return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
     case 'too_small':
-      return issue.origin === 'array'
-        ? `must have at least ${issue.minimum} item(s)`
-        : issue.origin === 'string'
-          ? `must be at least ${issue.minimum} character(s) long`
-          : `must be ${issue.inclusive ? 'at least' : 'greater than'} ${issue.minimum}`;
+      return bound(issue.origin, issue.minimum, issue.inclusive, ['at least', 'greater than']);
     case 'too_big':
-      return issue.origin === 'array'
-        ? `must have at most ${issue.maximum} item(s)`
-        : issue.origin === 'string'
-          ? `must be at most ${issue.maximum} character(s) long`
-          : `must be ${issue.inclusive ? 'at most' : 'less than'} ${issue.maximum}`;
+      return bound(issue.origin, issue.maximum, issue.inclusive, ['at most', 'less than']);
     default:
       return undefined;
   }
@@ -110,4 +102,21 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, wha
 export function issuesOf(schema: z.ZodType, input: unknown): ValidationIssue[] {
   const result = schema.safeParse(input, { error: humanErrorMap });
   return result.success ? [] : toValidationIssues(result.error.issues);
+}
+
+/** `too_small` / `too_big` in words: `words` is [inclusive, exclusive] ("at least", "greater than"). */
+function bound(
+  origin: string,
+  limit: number | bigint,
+  inclusive: boolean | undefined,
+  words: readonly [string, string],
+): string {
+  const [inclusiveWord, exclusiveWord] = words;
+  if (origin === 'array') {
+    return `must have ${inclusiveWord} ${limit} item(s)`;
+  }
+  if (origin === 'string') {
+    return `must be ${inclusiveWord} ${limit} character(s) long`;
+  }
+  return `must be ${inclusive ? inclusiveWord : exclusiveWord} ${limit}`;
 }
