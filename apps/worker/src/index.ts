@@ -11,7 +11,7 @@ export { type Decision, decide } from './lifecycle/outcome';
 export { runJob } from './lifecycle/run-job';
 export { type Candidate, gpuNameMatches, type Selection, selectServers } from './lifecycle/select-server';
 export { countingFetch } from './worker/counting-fetch';
-export { createWorker, type LifecycleWorker, type WorkerDeps, webhookNotifier } from './worker/create-worker';
+export { createWorker, type LifecycleWorker, type WorkerDeps } from './worker/create-worker';
 export {
   lifecycleSettings,
   type RunningWorker,

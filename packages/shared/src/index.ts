@@ -109,6 +109,7 @@ export {
 } from './state/transitions';
 export type { AttemptEndFields, AttemptReadyFields } from './store/attempt-writes';
 export type { FollowItem, FollowOptions } from './store/follow';
+export { jobDir, logFilePath, outputsDir } from './store/job-files';
 export { isJobId, JOB_ID_PATTERN, newJobId } from './store/job-id';
 export type { AcquireLeaseOptions, JobLease, LeaseCheck } from './store/job-lease';
 export {
@@ -136,9 +137,9 @@ export {
 } from './store/job-record';
 export { createJobStore, type JobStore, type JobStoreOptions } from './store/job-store';
 export type { LiveMessage } from './store/live-message';
-export { jobDir, logFilePath } from './store/log-files';
 export { type LogChunk, READ_LOG_DEFAULT_MAX } from './store/logs';
 export { attemptsUsed, type JobPatch, MAX_INFO_EVENTS, type TransitionOptions } from './store/next-record';
+export type { OutboxEntry } from './store/outbox';
 export {
   type CreateJobInput,
   type CreateJobResult,

@@ -1,5 +1,5 @@
 import type { CloreClient } from '@clore-batch/clore';
-import type { JobRecord, JobStore, Logger, SecretKey, TelemetryCounters } from '@clore-batch/shared';
+import type { JobStore, Logger, SecretKey, TelemetryCounters } from '@clore-batch/shared';
 import type { Redis } from 'ioredis';
 import type { Intents, MarketplaceView, OrderBook, Releases, ServerClaims } from '../fleet/fleet-types';
 
@@ -93,8 +93,6 @@ export interface LifecycleDeps {
   cancelNow?: (orderId: number) => Promise<void>;
   /** The provider's creation fees for the pre-rent cost check; without it the fee is estimated. */
   fees?: CreationFees;
-  /** Called after each terminal transition (webhooks). Must not throw. */
-  onTerminal?: (job: JobRecord) => Promise<void>;
 }
 
 export const DEFAULT_SETTINGS: Omit<

@@ -13,6 +13,7 @@ import {
   attemptSpent,
 } from './attempt-writes';
 import { type FollowItem, type FollowOptions, followJob } from './follow';
+import { jobDir, logFilePath, outputsDir } from './job-files';
 import {
   type AcquireLeaseOptions,
   acquireLease,
@@ -26,9 +27,9 @@ import { addAttempt, addInfo, recordStrayOrder, requestCancel, transitionJob, up
 import { storeKeys } from './keys';
 import { LiveHub } from './live-hub';
 import { type LiveMessage, parseLiveMessage } from './live-message';
-import { jobDir, logFilePath } from './log-files';
 import { appendLog, type LogChunk, logSize, readLog, readLogChunk } from './logs';
 import type { TransitionOptions } from './next-record';
+import { type OutboxEntry, outboxDone, readOutbox, watchOutbox } from './outbox';
 import {
   type CreateJobInput,
   type CreateJobResult,
@@ -122,11 +123,21 @@ export interface JobStore {
   logSize(id: string): Promise<number>;
   logFilePath(id: string): string;
   jobDir(id: string): string;
+  /** Where the job's collected output files are (`<jobDir>/outputs/<container path>`). */
+  outputsDir(id: string): string;
 
   /** Log chunks and history events in order, without gaps or repeats, until the job ends. */
   follow(id: string, options?: FollowOptions): AsyncGenerator<FollowItem, void, undefined>;
   /** Raw live notifications of one job (e.g. a cancel watcher); resolves once subscribed. */
   subscribe(id: string, listener: (message: LiveMessage) => void): Promise<() => Promise<void>>;
+
+  // The terminal-effects outbox (outbox.ts): an entry per terminal state of a job with a webhookUrl.
+  /** The oldest entries, oldest first (at most `limit`, default 100). */
+  outboxEntries(limit?: number): Promise<OutboxEntry[]>;
+  /** Remove an entry once its effect was handed on (idempotent). */
+  outboxDone(entry: Pick<OutboxEntry, 'jobId' | 'state'>): Promise<void>;
+  /** Called on each new entry (best effort: a drainer also polls); resolves once subscribed. */
+  watchOutbox(listener: () => void): Promise<() => Promise<void>>;
   /** Closes the store's own subscriber connection (not the given client). */
   close(): Promise<void>;
 }
@@ -184,6 +195,7 @@ function storeOver(deps: StoreDeps, close: () => Promise<void>): JobStore {
     logSize: (id) => logSize(deps, id),
     logFilePath: (id) => logFilePath(deps.dataDir, id),
     jobDir: (id) => jobDir(deps.dataDir, id),
+    outputsDir: (id) => outputsDir(deps.dataDir, id),
     follow: (id, followOptions) => followJob(deps, id, followOptions),
     subscribe: (id, listener) =>
       live.subscribe(deps.keys.channel(id), (text) => {
@@ -192,6 +204,9 @@ function storeOver(deps: StoreDeps, close: () => Promise<void>): JobStore {
           listener(message);
         }
       }),
+    outboxEntries: (limit = 100) => readOutbox(deps, limit),
+    outboxDone: (entry) => outboxDone(deps, entry),
+    watchOutbox: (listener) => watchOutbox(deps, listener),
     close,
   };
 }
