@@ -1,5 +1,5 @@
 import { classifyCloreError } from '@clore-batch/clore';
-import { abortableSleep } from '@clore-batch/shared';
+import { abortableSleep, backoffMs, CREATE_ORDER_TRIES, CREATE_RETRY_BASE_MS } from '@clore-batch/shared';
 import { fleetNow } from '../fleet/fleet-clock';
 import type { OrdersSnapshot } from '../fleet/fleet-types';
 import { AttemptOver, NextServer } from './control';
@@ -14,8 +14,6 @@ export interface PlaceOrderInput {
   /** The spec's registryAuth in clear (a secret: never logged). */
   registryAuth?: string;
 }
-
-const CREATE_TRIES = 3;
 
 /** Where a create_order may have made an order: the server, and when its intent was written (Redis time). */
 export interface OrderTry {
@@ -196,8 +194,8 @@ export async function placeOrder(run: JobRun, input: PlaceOrderInput): Promise<n
       }
       switch (cls.action) {
         case 'retry_later':
-          if (tries < CREATE_TRIES) {
-            await abortableSleep(cls.retryAfterMs ?? 1_000 * tries, run.stopSignal);
+          if (tries < CREATE_ORDER_TRIES) {
+            await abortableSleep(cls.retryAfterMs ?? backoffMs(tries, CREATE_RETRY_BASE_MS), run.stopSignal);
             continue;
           }
           await forget();

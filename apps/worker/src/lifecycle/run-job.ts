@@ -1,4 +1,11 @@
-import { type Attempt, isRetryableReason, isTerminal, type JobRecord, METRICS } from '@clore-batch/shared';
+import {
+  type Attempt,
+  afterProvisionFailure,
+  CONFLICT_REREADS,
+  isTerminal,
+  type JobRecord,
+  METRICS,
+} from '@clore-batch/shared';
 import { awaitReady } from './await-ready';
 import { collect } from './collect';
 import { WorkerStopping } from './control';
@@ -77,11 +84,7 @@ const SERVER_ALIVE: ReadonlySet<string> = new Set([
 const STOP_BILLING_FIRST: ReadonlySet<string> = new Set(['budget_exceeded', 'spend_unverified']);
 
 /** Handle an error of the attempt phase; returns when the job can go on (the loop re-reads it). */
-async function afterError(
-  run: JobRun,
-  error: unknown,
-  failuresWithoutAttempt: { count: number; conflicts: number },
-): Promise<void> {
+async function afterError(run: JobRun, error: unknown, round: { conflicts: number }): Promise<void> {
   // A lost lease or a vanished record is never the attempt's failure: nothing is written for it.
   run.note(error);
   if (run.stopping) {
@@ -100,8 +103,8 @@ async function afterError(
     throw error;
   }
   if (decision.kind === 'reread') {
-    failuresWithoutAttempt.conflicts += 1;
-    if (failuresWithoutAttempt.conflicts > 5) {
+    round.conflicts += 1;
+    if (round.conflicts > CONFLICT_REREADS) {
       throw error;
     }
     run.log.warn({ error: decision.message }, 'the job changed under this worker; re-reading it');
@@ -143,10 +146,10 @@ async function afterError(
     await endAttempt(run, decided, decision.reason, decision.message);
     return;
   }
-  // No attempt was recorded (no server, balance, an order that never showed up).
-  failuresWithoutAttempt.count += 1;
-  if (isRetryableReason(decision.reason) && failuresWithoutAttempt.count < run.job.spec.maxAttempts) {
-    await run.deps.store.addInfo(
+  // No attempt was recorded (no server, balance, an order that never showed up): counted in the
+  // record, so a restart does not reset the count.
+  if (afterProvisionFailure(run.job, decision.reason) === 'retry') {
+    run.job = await run.deps.store.provisionFailed(
       run.id,
       `provisioning failed (${decision.reason}): ${decision.message}; trying again`,
     );
@@ -200,7 +203,7 @@ export async function runJob(
 
 /** The driver's loop: one turn per step, re-reading the job each time. */
 async function drive(run: JobRun): Promise<JobRecord> {
-  const failures = { count: 0, conflicts: 0 };
+  const round = { conflicts: 0 };
   for (;;) {
     if (run.stopping) {
       run.throwIfStopped();
@@ -235,7 +238,7 @@ async function drive(run: JobRun): Promise<JobRecord> {
       const attempt = openAttempt(run.job) ?? (await provisionAttempt(run));
       await runAttempt(run, attempt);
     } catch (error) {
-      await afterError(run, error, failures);
+      await afterError(run, error, round);
     }
   }
 }

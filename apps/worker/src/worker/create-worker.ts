@@ -1,6 +1,9 @@
 import {
   abortableSleep,
+  backoffMs,
   bullPrefix,
+  DRIVER_RETRY_BASE_MS,
+  DRIVER_ROUNDS,
   forComponent,
   JOBS_QUEUE,
   type RunJobPayload,
@@ -12,9 +15,6 @@ import { WorkerStopping } from '../lifecycle/control';
 import type { LifecycleDeps } from '../lifecycle/deps';
 import { isOwnershipLost, isRecordLost } from '../lifecycle/ownership';
 import { runJob } from '../lifecycle/run-job';
-
-/** How many times the processor runs the (resumable) driver after unexpected errors before giving up. */
-const RUN_ROUNDS = 5;
 
 export interface WorkerDeps extends LifecycleDeps {
   /** A connection for BullMQ (`maxRetriesPerRequest: null`); the worker duplicates it, never closes it. */
@@ -107,9 +107,9 @@ export function createWorker(deps: WorkerDeps): LifecycleWorker {
           const message = (error as Error).message;
           log.error(
             { jobId, round, error: message, stack: (error as Error).stack },
-            `the job lifecycle failed (round ${round} of ${RUN_ROUNDS})`,
+            `the job lifecycle failed (round ${round} of ${DRIVER_ROUNDS})`,
           );
-          if (round >= RUN_ROUNDS) {
+          if (round >= DRIVER_ROUNDS) {
             await abandonJob(lifecycle, jobId, error, controller.signal).catch((abandonError: unknown) => {
               log.error(
                 { jobId, error: (abandonError as Error).message },
@@ -120,7 +120,7 @@ export function createWorker(deps: WorkerDeps): LifecycleWorker {
           }
           // The driver resumes from the store: run it again after a pause.
           try {
-            await abortableSleep(1_000 * 2 ** (round - 1), controller.signal);
+            await abortableSleep(backoffMs(round, DRIVER_RETRY_BASE_MS), controller.signal);
           } catch {
             return await leave();
           }

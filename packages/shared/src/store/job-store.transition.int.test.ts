@@ -1,7 +1,7 @@
 import { waitFor } from '@clore-batch/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AppError } from '../errors/app-error';
-import type { Attempt } from './job-record';
+import { type Attempt, toPublicJob } from './job-record';
 import { storeKeys } from './keys';
 import type { LiveMessage } from './live-message';
 import { openStore, type StoreFixture, type StoreServer, startStoreServer, testSpec } from './store-fixture';
@@ -203,6 +203,15 @@ describe('update', () => {
         .sort(),
     ).toEqual(Array.from({ length: 25 }, (_, i) => `message ${i}`).sort());
     expect(stored.version).toBe(26);
+  });
+
+  it('counts provisioning failures with their info event, concurrently too; the public view drops the count', async () => {
+    const job = await newJob();
+    await Promise.all([1, 2, 3].map((i) => f.store.provisionFailed(job.id, `provisioning failed ${i}`)));
+    const stored = await f.store.get(job.id);
+    expect(stored.provisionFailures).toBe(3);
+    expect(stored.events.filter((e) => e.message.startsWith('provisioning failed'))).toHaveLength(3);
+    expect(toPublicJob(stored)).not.toHaveProperty('provisionFailures');
   });
 
   it('refuses to change the state or rewrite history', async () => {

@@ -23,7 +23,15 @@ import {
   renewLease,
 } from './job-lease';
 import type { Attempt, AttemptEndReason, JobRecord, StrayOrder } from './job-record';
-import { addAttempt, addInfo, recordStrayOrder, requestCancel, transitionJob, updateJob } from './job-writes';
+import {
+  addAttempt,
+  addInfo,
+  provisionFailed,
+  recordStrayOrder,
+  requestCancel,
+  transitionJob,
+  updateJob,
+} from './job-writes';
 import { storeKeys } from './keys';
 import { LiveHub } from './live-hub';
 import { type LiveMessage, parseLiveMessage } from './live-message';
@@ -74,6 +82,8 @@ export interface JobStore {
   /** Non-state changes (attempts, outputs, webhook deliveries, info events), retried on conflict. */
   update(id: string, mutate: (draft: JobRecord) => void): Promise<JobRecord>;
   addInfo(id: string, message: string): Promise<JobRecord>;
+  /** A retryable provisioning failure before any attempt was recorded: `provisionFailures` + 1 and an info event. */
+  provisionFailed(id: string, message: string): Promise<JobRecord>;
   /**
    * Appends attempt number `attempts.length + 1`, in phase intent or bound, once the previous
    * attempt has ended; else JOB_INVALID_TRANSITION.
@@ -173,6 +183,7 @@ function storeOver(deps: StoreDeps, close: () => Promise<void>): JobStore {
     transition: (id, event, transitionOptions) => transitionJob(deps, id, event, transitionOptions),
     update: (id, mutate) => updateJob(deps, id, mutate),
     addInfo: (id, message) => addInfo(deps, id, message),
+    provisionFailed: (id, message) => provisionFailed(deps, id, message),
     addAttempt: (id, attempt) => addAttempt(deps, id, attempt),
     attemptBound: (id, n, orderId) => attemptBound(deps, id, n, orderId),
     attemptReady: (id, n, fields) => attemptReady(deps, id, n, fields),
