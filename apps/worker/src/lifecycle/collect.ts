@@ -1,7 +1,7 @@
 import type { Attempt, OutputFile } from '@clore-batch/shared';
 import { collectOutputs } from '../remote/collect-outputs';
 import { readStatus } from '../remote/read-status';
-import { connectAttempt } from './await-ready';
+import { connectAttempt } from './connect-attempt';
 import type { JobRun } from './job-run';
 
 export interface Collected {

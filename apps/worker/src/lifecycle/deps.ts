@@ -88,7 +88,7 @@ export interface LifecycleDeps {
   settings: LifecycleSettings;
   /**
    * Cancel an order straight at the provider, without Redis (no cancel queue, no shared limiter):
-   * only for a money stop whose decision cannot be stored (release.ts, docs/decisions/0124).
+   * only for a money stop whose decision cannot be stored (end-attempt.ts, docs/decisions/0124).
    */
   cancelNow?: (orderId: number) => Promise<void>;
   /** The provider's creation fees for the pre-rent cost check; without it the fee is estimated. */

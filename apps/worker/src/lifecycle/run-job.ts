@@ -7,14 +7,14 @@ import {
   METRICS,
 } from '@clore-batch/shared';
 import { awaitReady } from './await-ready';
+import { classifyError } from './classify-error';
 import { collect } from './collect';
 import { WorkerStopping } from './control';
 import type { LifecycleDeps } from './deps';
+import { endAttempt, MONEY_STOPS, recordEndReason } from './end-attempt';
 import { JobRun } from './job-run';
-import { decide } from './outcome';
 import { cancelOrdersOfVanishedJob, isRecordLost, OwnershipLost, RecordLost } from './ownership';
 import { provisionAttempt } from './provision';
-import { decideAttempt, endAttempt } from './release';
 import { runCommand } from './run-command';
 import { settle } from './settle';
 import { removeRemote, stopRemote } from './stop-remote';
@@ -56,7 +56,7 @@ async function runAttempt(run: JobRun, attempt: Attempt): Promise<void> {
     const collected = await collect(run, current);
     run.signal.throwIfAborted();
     await watch.stop();
-    const decided = await decideAttempt(
+    const decided = await recordEndReason(
       run,
       current,
       collected.timedOut ? 'timeout' : 'completed',
@@ -80,9 +80,6 @@ const SERVER_ALIVE: ReadonlySet<string> = new Set([
   'timeout',
 ]);
 
-/** Attempt end reasons whose point is to stop the bill: the order's cancel goes out first. */
-const STOP_BILLING_FIRST: ReadonlySet<string> = new Set(['budget_exceeded', 'spend_unverified']);
-
 /** Handle an error of the attempt phase; returns when the job can go on (the loop re-reads it). */
 async function afterError(run: JobRun, error: unknown, round: { conflicts: number }): Promise<void> {
   // A lost lease or a vanished record is never the attempt's failure: nothing is written for it.
@@ -93,7 +90,7 @@ async function afterError(run: JobRun, error: unknown, round: { conflicts: numbe
   if (run.recordLost) {
     throw new RecordLost();
   }
-  const decision = decide(
+  const decision = classifyError(
     run.signal.aborted && run.signal.reason instanceof Error ? pickReason(run, error) : error,
   );
   if (decision.kind === 'leave') {
@@ -114,7 +111,7 @@ async function afterError(run: JobRun, error: unknown, round: { conflicts: numbe
   const open = openAttempt(run.job);
   if (decision.kind === 'cancel') {
     if (open !== undefined) {
-      const decided = await decideAttempt(run, open, 'cancelled', 'cancelled by its owner');
+      const decided = await recordEndReason(run, open, 'cancelled', 'cancelled by its owner');
       await stopRemote(run, decided);
       await removeRemote(run, decided);
       await endAttempt(run, decided, 'cancelled', 'cancelled by its owner');
@@ -128,8 +125,8 @@ async function afterError(run: JobRun, error: unknown, round: { conflicts: numbe
     `attempt failed (${decision.reason}): ${decision.message}`,
   );
   if (open !== undefined) {
-    const decided = await decideAttempt(run, open, decision.reason, decision.message);
-    if (decided.orderId !== undefined && STOP_BILLING_FIRST.has(decision.reason)) {
+    const decided = await recordEndReason(run, open, decision.reason, decision.message);
+    if (decided.orderId !== undefined && MONEY_STOPS.has(decision.reason)) {
       // A money stop: the cancel is asked for before the command is stopped (stopping it over SSH
       // takes up to the kill grace and more, billed all the while). The rest of the log is saved if
       // the server still answers within 2 s; its directory goes with the cancelled container.
