@@ -90,26 +90,26 @@ async function afterError(run: JobRun, error: unknown, round: { conflicts: numbe
   if (run.recordLost) {
     throw new RecordLost();
   }
-  const decision = classifyError(
+  const action = classifyError(
     run.signal.aborted && run.signal.reason instanceof Error ? pickReason(run, error) : error,
   );
-  if (decision.kind === 'leave') {
-    throw new WorkerStopping(decision.message);
+  if (action.kind === 'leave') {
+    throw new WorkerStopping(action.message);
   }
-  if (decision.kind === 'rethrow') {
+  if (action.kind === 'rethrow') {
     throw error;
   }
-  if (decision.kind === 'reread') {
+  if (action.kind === 'reread') {
     round.conflicts += 1;
     if (round.conflicts > CONFLICT_REREADS) {
       throw error;
     }
-    run.log.warn({ error: decision.message }, 'the job changed under this worker; re-reading it');
+    run.log.warn({ error: action.message }, 'the job changed under this worker; re-reading it');
     return;
   }
   await run.refresh();
   const open = openAttempt(run.job);
-  if (decision.kind === 'cancel') {
+  if (action.kind === 'cancel') {
     if (open !== undefined) {
       const decided = await recordEndReason(run, open, 'cancelled', 'cancelled by its owner');
       await stopRemote(run, decided);
@@ -121,38 +121,38 @@ async function afterError(run: JobRun, error: unknown, round: { conflicts: numbe
     return;
   }
   run.log.warn(
-    { reason: decision.reason, attempt: open?.n },
-    `attempt failed (${decision.reason}): ${decision.message}`,
+    { reason: action.reason, attempt: open?.n },
+    `attempt failed (${action.reason}): ${action.message}`,
   );
   if (open !== undefined) {
-    const decided = await recordEndReason(run, open, decision.reason, decision.message);
-    if (decided.orderId !== undefined && MONEY_STOPS.has(decision.reason)) {
+    const decided = await recordEndReason(run, open, action.reason, action.message);
+    if (decided.orderId !== undefined && MONEY_STOPS.has(action.reason)) {
       // A money stop: the cancel is asked for before the command is stopped (stopping it over SSH
       // takes up to the kill grace and more, billed all the while). The rest of the log is saved if
       // the server still answers within 2 s; its directory goes with the cancelled container.
       await run.deps.fleet.releases.request(decided.orderId, {
         jobId: run.id,
-        reason: `${decision.reason}: ${decision.message}`.slice(0, 500),
+        reason: `${action.reason}: ${action.message}`.slice(0, 500),
       });
       await stopRemote(run, decided, { connectMs: 2_000 });
-    } else if (SERVER_ALIVE.has(decision.reason)) {
+    } else if (SERVER_ALIVE.has(action.reason)) {
       // The server still answers for these: stop the command, clean up its directory.
       await stopRemote(run, decided);
       await removeRemote(run, decided);
     }
-    await endAttempt(run, decided, decision.reason, decision.message);
+    await endAttempt(run, decided, action.reason, action.message);
     return;
   }
   // No attempt was recorded (no server, balance, an order that never showed up): counted in the
   // record, so a restart does not reset the count.
-  if (afterProvisionFailure(run.job, decision.reason) === 'retry') {
+  if (afterProvisionFailure(run.job, action.reason) === 'retry') {
     run.job = await run.deps.store.provisionFailed(
       run.id,
-      `provisioning failed (${decision.reason}): ${decision.message}; trying again`,
+      `provisioning failed (${action.reason}): ${action.message}; trying again`,
     );
     return;
   }
-  await run.transition('fail', { reason: decision.reason, message: `the job failed: ${decision.message}` });
+  await run.transition('fail', { reason: action.reason, message: `the job failed: ${action.message}` });
 }
 
 /** When the attempt's signal fired, its reason (cancel, stop, budget, order ended) explains the error. */
