@@ -5,7 +5,6 @@ export { type RunningApi, type StartApiOptions, startApi } from './start-api';
 export { enqueueRun } from './submission/enqueue';
 export { type EnqueueSweep, startEnqueueSweep } from './submission/enqueue-sweep';
 export { isRefusedAddress, webhookTargetProblem } from './webhooks/address-policy';
-export { enqueueWebhook, webhookJobId } from './webhooks/enqueue-webhook';
 export {
   SIGNATURE_HEADER,
   signWebhook,
@@ -13,4 +12,5 @@ export {
   verifyWebhook,
   webhookKey,
 } from './webhooks/signature';
+export { startWebhookOutbox, type WebhookOutbox } from './webhooks/webhook-outbox';
 export { createWebhookWorker } from './webhooks/webhook-worker';

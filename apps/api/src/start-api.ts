@@ -15,6 +15,7 @@ import { buildApp } from './app';
 import type { ApiPlugin } from './deps';
 import { type EnqueueSweep, startEnqueueSweep } from './submission/enqueue-sweep';
 import type { Resolver } from './webhooks/address-policy';
+import { startWebhookOutbox, type WebhookOutbox } from './webhooks/webhook-outbox';
 import { createWebhookWorker } from './webhooks/webhook-worker';
 
 export interface StartApiOptions {
@@ -23,7 +24,7 @@ export interface StartApiOptions {
   host?: string;
   port?: number;
   plugins?: ReadonlyArray<ApiPlugin>;
-  /** Start the webhook delivery worker (default true). */
+  /** Start the webhook sender: the outbox drainer and the delivery worker (default true). */
   webhooks?: boolean;
   /** DNS for webhook checks (tests). */
   resolve?: Resolver;
@@ -34,13 +35,14 @@ export interface RunningApi {
   /** `http://host:port` it listens on. */
   url: string;
   sweep: EnqueueSweep;
-  /** Stops listening, the webhook worker and the sweep, and closes every connection it opened. */
+  /** Stops listening, the webhook sender and the sweep, and closes every connection it opened. */
   close(): Promise<void>;
 }
 
 /**
  * The API with everything it needs, listening: Redis clients, the job store, the queues, the
- * webhook worker and the enqueue sweep. main.ts and the CLI's sandbox use this.
+ * webhook sender (the outbox drainer that raises every terminal state's webhook, and the delivery
+ * worker) and the enqueue sweep. main.ts and the CLI's sandbox use this.
  */
 export async function startApi(
   config: DeepReadonly<Config>,
@@ -60,11 +62,13 @@ export async function startApi(
   const queue = new Queue(JOBS_QUEUE, { connection: bull, prefix });
   const webhookQueue = new Queue(WEBHOOKS_QUEUE, { connection: bull, prefix });
   let worker: Worker | undefined;
+  let outbox: WebhookOutbox | undefined;
   let app: FastifyInstance | undefined;
   let sweep: EnqueueSweep | undefined;
   const close = async () => {
     await app?.close();
     await sweep?.stop();
+    await outbox?.stop();
     await worker?.close();
     await queue.close();
     await webhookQueue.close();
@@ -92,6 +96,7 @@ export async function startApi(
         connection: workerConnection,
         ...(options.resolve ? { resolve: options.resolve } : {}),
       });
+      outbox = await startWebhookOutbox({ store, webhookQueue, logger });
     }
     sweep = startEnqueueSweep({ store, queue, logger, intervalMs: config.API_ENQUEUE_SWEEP_MS });
     const url = await app.listen({ host: options.host ?? config.HOST, port: options.port ?? config.PORT });

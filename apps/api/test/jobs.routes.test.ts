@@ -244,7 +244,7 @@ describe('POST /v1/jobs/:id/cancel', () => {
     expect(res.json()).toMatchObject({ id, state: 'provisioning', cancelRequestedAt: expect.any(String) });
   });
 
-  it('enqueues the cancelled webhook for a queued job that has a webhookUrl', async () => {
+  it('owes the cancelled webhook of a queued job that has a webhookUrl (the outbox entry)', async () => {
     const app2 = await openApi(server, { WEBHOOK_ALLOW_PRIVATE: 'true' });
     try {
       const created = await app2.app.inject({
@@ -255,8 +255,9 @@ describe('POST /v1/jobs/:id/cancel', () => {
       });
       const id = created.json().id;
       await app2.app.inject({ method: 'POST', url: `/v1/jobs/${id}/cancel`, headers: auth('alice') });
-      const hook = await app2.webhookQueue.getJob(`${id}.cancelled`);
-      expect(hook?.data).toMatchObject({ jobId: id, state: 'cancelled' });
+      expect(await app2.store.outboxEntries()).toEqual([
+        { jobId: id, state: 'cancelled', at: expect.any(String) },
+      ]);
     } finally {
       await app2.close();
     }

@@ -1,18 +1,19 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { parseJobSpec, silentLogger, toStoredSpec } from '@clore-batch/shared';
+import { type JobStore, parseJobSpec, silentLogger, toStoredSpec } from '@clore-batch/shared';
 import { trackRedis, waitFor } from '@clore-batch/testing';
 import type { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { enqueueWebhook } from '../src/webhooks/enqueue-webhook';
 import { verifyWebhook, webhookKey } from '../src/webhooks/signature';
+import { startWebhookOutbox, type WebhookOutbox } from '../src/webhooks/webhook-outbox';
 import { createWebhookWorker } from '../src/webhooks/webhook-worker';
 import { auth, openApi, type RedisServer, startRedisServer, type TestApi, validSpec } from './api-harness';
 
 let server: RedisServer;
 let api: TestApi;
 let worker: Worker;
+let outbox: WebhookOutbox | undefined;
 let connection: Redis;
 let receiver: Server;
 let hookUrl: string;
@@ -42,6 +43,8 @@ afterAll(async () => {
   await server.stop();
 });
 afterEach(async () => {
+  await outbox?.stop();
+  outbox = undefined;
   await worker.close();
   await connection.quit();
   await api.close();
@@ -62,6 +65,12 @@ async function setUp(env: Record<string, string>, resolve?: (host: string) => Pr
   });
 }
 
+/** The webhook sender's drainer, over `store` (the API's unless a test wraps it). */
+async function drainOutbox(store: JobStore = api.store): Promise<WebhookOutbox> {
+  outbox = await startWebhookOutbox({ store, webhookQueue: api.webhookQueue, logger: silentLogger() });
+  return outbox;
+}
+
 async function finishedJob(webhookUrl: string): Promise<string> {
   const spec = parseJobSpec(validSpec({ webhookUrl }), { currency: 'CLORE-Blockchain' });
   const { job } = await api.store.create({ spec: toStoredSpec(spec), owner: 'alice' });
@@ -79,7 +88,7 @@ describe('webhook delivery', () => {
     await setUp({ WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_SECRET: 'webhook-secret-for-tests' });
     answers = [500, 503];
     const id = await finishedJob(hookUrl);
-    await enqueueWebhook(api.webhookQueue, { jobId: id, state: 'cancelled' });
+    await drainOutbox();
     const job = await waitFor(async () => {
       const j = await api.store.get(id);
       return j.webhookDeliveries.length === 3 ? j : undefined;
@@ -107,7 +116,7 @@ describe('webhook delivery', () => {
     await setUp({ WEBHOOK_ALLOW_PRIVATE: 'true' });
     answers = [500, 500, 500, 500, 500];
     const id = await finishedJob(hookUrl);
-    await enqueueWebhook(api.webhookQueue, { jobId: id, state: 'cancelled' });
+    await drainOutbox();
     await waitFor(async () => (await api.store.get(id)).webhookDeliveries.length === 3);
     await waitFor(queueIdle);
     expect(received).toHaveLength(3);
@@ -119,7 +128,7 @@ describe('webhook delivery', () => {
     await setUp({ WEBHOOK_MAX_ATTEMPTS: '1' }, async () => answer);
     const id = await finishedJob('https://rebind.example/hook');
     answer = ['127.0.0.1'];
-    await enqueueWebhook(api.webhookQueue, { jobId: id, state: 'cancelled' });
+    await drainOutbox();
     const job = await waitFor(async () => {
       const j = await api.store.get(id);
       return j.webhookDeliveries.length === 1 ? j : undefined;
@@ -130,6 +139,7 @@ describe('webhook delivery', () => {
 
   it('delivers the cancelled hook of a queued job cancelled through the API', async () => {
     await setUp({ WEBHOOK_ALLOW_PRIVATE: 'true' });
+    await drainOutbox();
     const created = await api.app.inject({
       method: 'POST',
       url: '/v1/jobs',
@@ -140,5 +150,54 @@ describe('webhook delivery', () => {
     await api.app.inject({ method: 'POST', url: `/v1/jobs/${id}/cancel`, headers: auth('alice') });
     await waitFor(() => received.length === 1);
     expect(JSON.parse(received[0]?.body ?? '{}').job).toMatchObject({ id, state: 'cancelled' });
+  });
+
+  it('a terminal write yields exactly one delivery, however often the outbox is drained', async () => {
+    await setUp({ WEBHOOK_ALLOW_PRIVATE: 'true' });
+    const drainer = await drainOutbox();
+    const id = await finishedJob(hookUrl);
+    await waitFor(() => received.length === 1);
+    expect(await drainer.drain()).toBe(0);
+    await waitFor(queueIdle);
+    expect(await api.store.outboxEntries()).toEqual([]);
+    expect(await api.webhookQueue.getJobCounts('completed', 'waiting', 'delayed')).toEqual({
+      completed: 1,
+      waiting: 0,
+      delayed: 0,
+    });
+    expect(received).toHaveLength(1);
+    expect((await api.store.get(id)).webhookDeliveries.map((d) => d.status)).toEqual([200]);
+  });
+
+  it('a crash between the queue add and the outbox removal re-adds under the same id: delivered once', async () => {
+    await setUp({ WEBHOOK_ALLOW_PRIVATE: 'true' });
+    const id = await finishedJob(hookUrl);
+    let crashes = 0;
+    // The first removal fails as a process dying right after the add would leave it.
+    const crashing: JobStore = {
+      ...api.store,
+      outboxDone: async (entry) => {
+        if (crashes === 0) {
+          crashes += 1;
+          throw new Error('crashed after the add');
+        }
+        return api.store.outboxDone(entry);
+      },
+    };
+    const drainer = await drainOutbox(crashing);
+    await waitFor(() => crashes === 1);
+    expect((await api.store.outboxEntries()).map((e) => e.jobId)).toEqual([id]);
+    await waitFor(() => received.length === 1);
+    // The next pass adds `<id>.cancelled` again (BullMQ keeps the first) and only then removes the entry.
+    expect(await drainer.drain()).toBe(1);
+    expect(await api.store.outboxEntries()).toEqual([]);
+    await waitFor(queueIdle);
+    expect((await api.webhookQueue.getJob(`${id}.cancelled`))?.data).toMatchObject({
+      jobId: id,
+      state: 'cancelled',
+    });
+    expect(await api.webhookQueue.getJobCounts('completed')).toEqual({ completed: 1 });
+    expect(received).toHaveLength(1);
+    expect((await api.store.get(id)).webhookDeliveries).toHaveLength(1);
   });
 });

@@ -1,5 +1,6 @@
 export { attemptLiveness } from './lifecycle/attempt-liveness';
 export { checkBudget, finalCostUsd, verifiedCostUsd } from './lifecycle/budget';
+export { classifyError, type ErrorAction } from './lifecycle/classify-error';
 export { AttemptOver, CancelRequested, NextServer, WorkerStopping } from './lifecycle/control';
 export {
   DEFAULT_SETTINGS,
@@ -7,11 +8,10 @@ export {
   type LifecycleDeps,
   type LifecycleSettings,
 } from './lifecycle/deps';
-export { type Decision, decide } from './lifecycle/outcome';
 export { runJob } from './lifecycle/run-job';
-export { type Candidate, gpuNameMatches, type Selection, selectServers } from './lifecycle/select-server';
+export { type Candidate, type Selection, selectServers } from './lifecycle/select-server';
 export { countingFetch } from './worker/counting-fetch';
-export { createWorker, type LifecycleWorker, type WorkerDeps, webhookNotifier } from './worker/create-worker';
+export { createWorker, type LifecycleWorker, type WorkerDeps } from './worker/create-worker';
 export {
   lifecycleSettings,
   type RunningWorker,

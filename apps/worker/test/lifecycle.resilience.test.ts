@@ -129,6 +129,24 @@ describe('resilience', () => {
     expect(await kit.orders()).toHaveLength(1);
   }, 90_000);
 
+  it('provisioning failures before any attempt count in the record: a restarted worker does not start over', async () => {
+    // Every listing is stale (older than 1 ms): each provisioning try fails `provider_error` at its
+    // deadline without an order, so no attempt is ever recorded (docs/decisions/0128).
+    kit = await startKit(redis.url, { settings: { marketplaceMaxAgeMs: 1, provisionTimeoutMs: 3_000 } });
+    const k = kit;
+    const job = await k.submit({ command: 'echo never', maxAttempts: 2 });
+    await k.waitFor(job.id, (j) => j.provisionFailures === 1, 20_000);
+    // The first worker leaves (as a restart would) before its second try ends; the next one resumes.
+    await k.worker?.close();
+    await k.startWorker();
+    const done = await k.waitDone(job.id, 30_000);
+    expect(done).toMatchObject({ state: 'failed', reason: 'provider_error', provisionFailures: 1 });
+    expect(done.attempts).toEqual([]);
+    const retried = done.events.filter((e) => e.message.startsWith('provisioning failed'));
+    expect(retried).toHaveLength(1);
+    expect(await k.orders()).toEqual([]);
+  });
+
   it('a spot order outbid mid-run is re-run on another server', async () => {
     kit = await startKit(redis.url);
     const job = await kit.submit({ orderType: 'spot', command: 'echo run; sleep 2; echo finished' });

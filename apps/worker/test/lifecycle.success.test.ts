@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { bullPrefix, createTelemetryCounters, METRICS, WEBHOOKS_QUEUE } from '@clore-batch/shared';
+import { createTelemetryCounters, METRICS } from '@clore-batch/shared';
 import { type RedisHandle, startRedis } from '@clore-batch/testing';
-import { Queue } from 'bullmq';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Kit, startKit } from './e2e-kit';
 
@@ -54,7 +53,7 @@ describe('the job lifecycle, happy path and command failure', () => {
           { path: `${dir}/sub/blob.bin`, size: 5000 },
         ]),
       );
-      const local = join(kit.store.jobDir(job.id), 'outputs', dir, 'out.txt');
+      const local = join(kit.store.outputsDir(job.id), dir, 'out.txt');
       expect(await readFile(local, 'utf8')).toBe('hi s3cret-value\n');
       expect(done.attempts).toHaveLength(1);
       const attempt = done.attempts[0];
@@ -72,11 +71,10 @@ describe('the job lifecycle, happy path and command failure', () => {
       // The secret never reached the record or the simulator's view of the order.
       expect(JSON.stringify(done)).not.toContain('s3cret-value');
       await kit.noActiveOrders();
-      // The terminal state is handed to the webhook queue, once per job and state.
-      const webhooks = new Queue(WEBHOOKS_QUEUE, { connection: kit.redis, prefix: bullPrefix(kit.prefix) });
-      const hook = await webhooks.getJob(`${job.id}.succeeded`);
-      await webhooks.close();
-      expect(hook?.data).toEqual({ jobId: job.id, state: 'succeeded', attempt: 1 });
+      // The terminal write left the webhook it owes in the store's outbox (the API's drainer sends it).
+      expect(await kit.store.outboxEntries()).toEqual([
+        { jobId: job.id, state: 'succeeded', at: expect.any(String) },
+      ]);
       // Telemetry the API's /metrics reads: Clore calls by endpoint and code, dollars, durations.
       const telemetry = createTelemetryCounters(kit.redis, kit.prefix);
       const calls = await telemetry.read(METRICS.cloreCalls);

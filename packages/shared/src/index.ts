@@ -90,7 +90,6 @@ export {
   isAttemptOpen,
 } from './state/attempt-phase';
 export {
-  afterAttemptFailure,
   FAILURE_REASONS,
   type FailureReason,
   isFailureReason,
@@ -98,6 +97,19 @@ export {
   REASON_TEXT,
 } from './state/failure-reason';
 export { isJobState, isTerminal, JOB_STATES, JobState, TERMINAL_STATES } from './state/job-state';
+export {
+  afterAttemptFailure,
+  afterProvisionFailure,
+  attemptsLeft,
+  attemptsUsed,
+  backoffMs,
+  CONFLICT_REREADS,
+  CREATE_ORDER_TRIES,
+  CREATE_RETRY_BASE_MS,
+  DRIVER_RETRY_BASE_MS,
+  DRIVER_ROUNDS,
+  type RetryFacts,
+} from './state/retry-policy';
 export {
   allowedEvents,
   canTransition,
@@ -109,6 +121,7 @@ export {
 } from './state/transitions';
 export type { AttemptEndFields, AttemptReadyFields } from './store/attempt-writes';
 export type { FollowItem, FollowOptions } from './store/follow';
+export { jobDir, logFilePath, outputsDir } from './store/job-files';
 export { isJobId, JOB_ID_PATTERN, newJobId } from './store/job-id';
 export type { AcquireLeaseOptions, JobLease, LeaseCheck } from './store/job-lease';
 export {
@@ -136,9 +149,9 @@ export {
 } from './store/job-record';
 export { createJobStore, type JobStore, type JobStoreOptions } from './store/job-store';
 export type { LiveMessage } from './store/live-message';
-export { jobDir, logFilePath } from './store/log-files';
 export { type LogChunk, READ_LOG_DEFAULT_MAX } from './store/logs';
-export { attemptsUsed, type JobPatch, MAX_INFO_EVENTS, type TransitionOptions } from './store/next-record';
+export { type JobPatch, MAX_INFO_EVENTS, type TransitionOptions } from './store/next-record';
+export type { OutboxEntry } from './store/outbox';
 export {
   type CreateJobInput,
   type CreateJobResult,

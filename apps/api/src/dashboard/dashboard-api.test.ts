@@ -1,3 +1,5 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { createTelemetryCounters, fleetKeys, METRICS, newJobId } from '@clore-batch/shared';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -166,6 +168,23 @@ describe('dashboard JSON API', () => {
     expect(none.data).toBe('');
     expect((await get(`/admin/api/jobs/${newJobId()}/log`)).statusCode).toBe(404);
     expect((await get('/admin/api/jobs/not-an-id/log')).statusCode).toBe(400);
+  });
+
+  it('downloads an output file as the REST API does: attachment with a safe name, nosniff', async () => {
+    await open();
+    const id = await createTestJob(fx.store);
+    const name = 'résumé "1".txt';
+    await mkdir(join(fx.store.outputsDir(id), 'work'), { recursive: true });
+    await writeFile(join(fx.store.outputsDir(id), 'work', name), 'bytes');
+    const res = await get(`/admin/api/jobs/${id}/outputs/work/${encodeURIComponent(name)}`);
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toBe('bytes');
+    expect(res.headers['content-type']).toBe('application/octet-stream');
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['content-disposition']).toBe(
+      `attachment; filename="r_sum_ _1_.txt"; filename*=UTF-8''${encodeURIComponent(name)}`,
+    );
+    expect((await get(`/admin/api/jobs/${id}/outputs/work/..%2F..%2Foutput.log`)).statusCode).toBe(400);
   });
 
   it('joins active orders to jobs and marks orphans and foreign orders', async () => {

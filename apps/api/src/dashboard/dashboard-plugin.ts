@@ -67,7 +67,7 @@ export function createDashboardPlugin(options: DashboardOptions = {}): ApiPlugin
     const pages = loadStaticPages();
     await loginRoutes(app, { sessions, pages, ttlSeconds });
     await pageRoutes(app, { pages });
-    await jobsApiRoutes(app, { store: deps.store, webhookQueue: deps.webhookQueue, now });
+    await jobsApiRoutes(app, { store: deps.store, now });
     await fleetApiRoutes(app, {
       redis: deps.redis,
       store: deps.store,

@@ -1,11 +1,6 @@
 import { lstat, realpath, stat } from 'node:fs/promises';
-import { join, resolve, sep } from 'node:path';
+import { resolve, sep } from 'node:path';
 import { AppError } from '@clore-batch/shared';
-
-/** Where the worker puts a job's collected files: `<jobDir>/outputs/<container path without leading />`. */
-export function outputsDir(jobDir: string): string {
-  return join(jobDir, 'outputs');
-}
 
 function refused(why: string): AppError {
   return new AppError('OUTPUT_PATH_INVALID', `output path refused: ${why}`, {
@@ -14,13 +9,14 @@ function refused(why: string): AppError {
 }
 
 /**
- * The real path of a requested output file, checked to stay inside the job's outputs directory.
+ * The real path of a requested output file, checked to stay inside the job's outputs directory
+ * (`store.outputsDir(id)`: the worker collects `<container path>` to `<that>/<container path>`).
  * `requested` is the already URL-decoded path after `/outputs/`. Refused: NUL bytes, `..` or `.`
  * segments, backslashes, and anything whose real path (symlinks resolved) leaves the directory.
  * A path that does not exist or is not a regular file is JOB_NOT_FOUND-like 404 (NOT_FOUND).
  */
 export async function resolveOutputFile(
-  jobDir: string,
+  base: string,
   requested: string,
 ): Promise<{ path: string; size: number }> {
   if (requested.includes('\0')) {
@@ -36,7 +32,6 @@ export async function resolveOutputFile(
   if (segments.some((s) => s === '..' || s === '.')) {
     throw refused("contains a '.' or '..' segment");
   }
-  const base = outputsDir(jobDir);
   const candidate = resolve(base, ...segments);
   if (!candidate.startsWith(base + sep)) {
     throw refused('leaves the output directory');

@@ -1,13 +1,10 @@
-import { constants, createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
-import { posix } from 'node:path';
 import type { JobStore } from '@clore-batch/shared';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { jobFor } from '../http/job-access';
 import { errorResponses, JobIdParamsSchema, OutputListSchema } from '../http/schemas';
-import { resolveOutputFile } from '../outputs/safe-output-path';
+import { sendOutputFile } from '../outputs/send-output-file';
 
 const encodePath = (path: string) =>
   path
@@ -15,16 +12,6 @@ const encodePath = (path: string) =>
     .filter((s) => s !== '')
     .map(encodeURIComponent)
     .join('/');
-
-/** `attachment` with an ASCII fallback name and the exact UTF-8 name (RFC 6266 / 5987). */
-function contentDisposition(name: string): string {
-  const ascii = name.replace(/[^\x20-\x7e]|["\\]/g, '_');
-  const exact = encodeURIComponent(name).replace(
-    /['()*]/g,
-    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
-  );
-  return `attachment; filename="${ascii}"; filename*=UTF-8''${exact}`;
-}
 
 /** GET /v1/jobs/:id/outputs (the list) and GET /v1/jobs/:id/outputs/<path> (one file, streamed). */
 export async function jobOutputRoutes(root: FastifyInstance, deps: { store: JobStore }): Promise<void> {
@@ -67,22 +54,7 @@ export async function jobOutputRoutes(root: FastifyInstance, deps: { store: JobS
     },
     async (request, reply) => {
       const job = await jobFor(store, request.principal, request.params.id);
-      const file = await resolveOutputFile(store.jobDir(job.id), request.params['*']);
-      // Open first, then stream from the descriptor: the checked file is the one sent.
-      const handle = await open(file.path, constants.O_RDONLY | constants.O_NOFOLLOW);
-      const stream = createReadStream('', {
-        fd: handle,
-        autoClose: true,
-        start: 0,
-        end: Math.max(0, file.size - 1),
-      });
-      const name = posix.basename(request.params['*']);
-      return reply
-        .type('application/octet-stream')
-        .header('content-length', String(file.size))
-        .header('content-disposition', contentDisposition(name))
-        .header('x-content-type-options', 'nosniff')
-        .send(stream as unknown as string); // a stream; the schema documents the bytes
+      return sendOutputFile(reply, store.outputsDir(job.id), request.params['*']);
     },
   );
 }

@@ -1,4 +1,4 @@
-import { toPublicJob, type WebhookPayload } from '@clore-batch/shared';
+import { toPublicJob } from '@clore-batch/shared';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { ApiDeps } from '../deps';
@@ -14,7 +14,6 @@ import {
 } from '../http/schemas';
 import type { SubmitDeps } from '../submission/submit-job';
 import { submitJob } from '../submission/submit-job';
-import { enqueueWebhook } from '../webhooks/enqueue-webhook';
 
 /** POST /v1/jobs, GET /v1/jobs/:id, GET /v1/jobs, POST /v1/jobs/:id/cancel. */
 export async function jobRoutes(
@@ -109,11 +108,8 @@ export async function jobRoutes(
     },
     async (request, reply) => {
       const job = await jobFor(store, request.principal, request.params.id);
+      // A queued job is cancelled by this write, which also owes its webhook (the store's outbox).
       const next = await store.requestCancel(job.id);
-      if (next.state === 'cancelled' && next.spec.webhookUrl !== undefined) {
-        const payload: WebhookPayload = { jobId: next.id, state: next.state };
-        await enqueueWebhook(deps.webhookQueue, payload);
-      }
       request.log.info({ jobId: job.id, state: next.state }, 'cancel requested');
       return reply.code(202).send(toPublicJob(next));
     },

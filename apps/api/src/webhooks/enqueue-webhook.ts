@@ -2,10 +2,11 @@ import type { WebhookPayload } from '@clore-batch/shared';
 import type { Queue } from 'bullmq';
 
 /**
- * Ask for a webhook delivery of one terminal state. The BullMQ jobId `<id>.<state>` makes it
- * once per job and state, whoever asks (the worker on each terminal state, the API on the cancel
- * of a queued job). Retries are chained by the delivery processor itself (`<id>.<state>.<n>`).
- * (Not `<id>:<state>`: BullMQ refuses custom ids with one colon.)
+ * Ask for a webhook delivery of one terminal state. Only the webhook sender calls it: the outbox
+ * drainer (webhook-outbox.ts) for the first attempt, the delivery processor for its retries
+ * (`<id>.<state>.<n>`). The BullMQ jobId `<id>.<state>` makes the first attempt once per job and
+ * state however often the drainer adds it. (Not `<id>:<state>`: BullMQ refuses custom ids with one
+ * colon.)
  */
 export function webhookJobId(jobId: string, state: string, attempt = 1): string {
   return attempt === 1 ? `${jobId}.${state}` : `${jobId}.${state}.${attempt}`;

@@ -1,4 +1,5 @@
 import {
+  backoffMs,
   bullPrefix,
   type Config,
   type DeepReadonly,
@@ -31,10 +32,8 @@ export interface WebhookWorkerDeps {
 
 type DeliverPayload = WebhookPayload & { attempt?: number };
 
-/** Delay before attempt `n + 1` after attempt `n` failed: base × 2^(n-1), at most an hour. */
-export function webhookBackoffMs(baseMs: number, attempt: number): number {
-  return Math.min(baseMs * 2 ** (attempt - 1), 3_600_000);
-}
+/** The longest pause between two delivery attempts. */
+const MAX_BACKOFF_MS = 3_600_000;
 
 /**
  * Delivers `{ jobId, state }` requests from WEBHOOKS_QUEUE: POSTs the public job JSON to its
@@ -88,7 +87,7 @@ export function createWebhookWorker(deps: WebhookWorkerDeps): Worker {
         deps.webhookQueue,
         { jobId, state },
         attempt + 1,
-        webhookBackoffMs(config.WEBHOOK_BACKOFF_MS, attempt),
+        backoffMs(attempt, config.WEBHOOK_BACKOFF_MS, MAX_BACKOFF_MS),
       );
     }
     await store.update(jobId, (draft) => {

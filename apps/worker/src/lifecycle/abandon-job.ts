@@ -1,7 +1,7 @@
 import { isTerminal } from '@clore-batch/shared';
 import type { LifecycleDeps } from './deps';
+import { endAttempt } from './end-attempt';
 import { JobRun } from './job-run';
-import { endAttempt } from './release';
 
 /**
  * The last resort after the driver kept failing on something it cannot map (Redis errors, a bug):

@@ -2,36 +2,10 @@ import type { Order } from '@clore-batch/clore';
 import type { Attempt } from '@clore-batch/shared';
 import { sshErrorReason } from '../remote/ssh-error';
 import type { SshSession } from '../remote/ssh-session';
-import { waitForSsh } from '../remote/wait-for-ssh';
+import { connectAttempt } from './connect-attempt';
 import { AttemptOver } from './control';
 import type { JobRun } from './job-run';
-import { jobKeyPair } from './job-secrets';
 import { OrderTracker, watchOrders } from './order-views';
-
-/** Connect to the attempt's server with the job's key, the pinned host key and a deadline. */
-export async function connectAttempt(
-  run: JobRun,
-  attempt: Attempt,
-  deadline: number,
-  signal: AbortSignal,
-): Promise<SshSession> {
-  if (attempt.host === undefined || attempt.sshPort === undefined) {
-    throw new AttemptOver('internal', `attempt ${attempt.n} has no SSH address`);
-  }
-  const keys = await jobKeyPair(run.deps, run.id);
-  const { sshRetryMs } = run.deps.settings;
-  return waitForSsh({
-    host: attempt.host,
-    port: attempt.sshPort,
-    privateKey: keys.privateKey,
-    ...(attempt.hostKey === undefined ? {} : { pinnedHostKey: attempt.hostKey }),
-    deadline,
-    signal,
-    initialDelayMs: sshRetryMs.initial,
-    maxDelayMs: sshRetryMs.max,
-    readyTimeoutMs: 20_000,
-  });
-}
 
 /**
  * What a failed SSH wait at the provisioning deadline means for the attempt (clore-api.md Part A 7,

@@ -1,8 +1,7 @@
-import { join } from 'node:path';
 import type { Attempt, OutputFile } from '@clore-batch/shared';
 import { collectOutputs } from '../remote/collect-outputs';
 import { readStatus } from '../remote/read-status';
-import { connectAttempt } from './await-ready';
+import { connectAttempt } from './connect-attempt';
 import type { JobRun } from './job-run';
 
 export interface Collected {
@@ -31,7 +30,7 @@ export async function collect(run: JobRun, attempt: Attempt): Promise<Collected>
     }
     const result = await collectOutputs(session, {
       paths: spec.outputs,
-      destDir: join(deps.store.jobDir(run.id), 'outputs'),
+      destDir: deps.store.outputsDir(run.id),
       maxBytes: deps.settings.outputsMaxBytes,
     });
     const outputs = result.files.map((f) => ({ path: f.path, size: f.size }));

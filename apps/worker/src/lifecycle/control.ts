@@ -2,16 +2,25 @@ import type { FailureReason } from '@clore-batch/shared';
 
 /**
  * Typed control flow inside the lifecycle (style.md 6). Thrown by the systems, mapped to what
- * happens to the attempt and the job in one place: outcome.ts.
+ * happens to the attempt and the job in one place: classify-error.ts.
  */
 
-/** The current attempt is over for `reason` (e.g. the server never came up, the spot order ended). */
-export class AttemptOver extends Error {
-  override readonly name = 'AttemptOver';
-  readonly reason: FailureReason;
-  constructor(reason: FailureReason, message: string, options: { cause?: unknown } = {}) {
+/** Control flow that carries the one fact its catcher acts on, and the error that led to it. */
+abstract class ControlFlow<T> extends Error {
+  constructor(
+    protected readonly fact: T,
+    message: string,
+    options: ErrorOptions = {},
+  ) {
     super(message, options);
-    this.reason = reason;
+  }
+}
+
+/** The current attempt is over for `reason` (e.g. the server never came up, the spot order ended). */
+export class AttemptOver extends ControlFlow<FailureReason> {
+  override readonly name = 'AttemptOver';
+  get reason(): FailureReason {
+    return this.fact;
   }
 }
 
@@ -35,11 +44,9 @@ export class WorkerStopping extends Error {
 }
 
 /** Within provisioning: this server cannot be used; try the next one (same attempt number). */
-export class NextServer extends Error {
+export class NextServer extends ControlFlow<number> {
   override readonly name = 'NextServer';
-  readonly serverId: number;
-  constructor(serverId: number, message: string, options: { cause?: unknown } = {}) {
-    super(message, options);
-    this.serverId = serverId;
+  get serverId(): number {
+    return this.fact;
   }
 }

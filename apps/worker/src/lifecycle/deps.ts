@@ -1,5 +1,5 @@
 import type { CloreClient } from '@clore-batch/clore';
-import type { JobRecord, JobStore, Logger, SecretKey, TelemetryCounters } from '@clore-batch/shared';
+import type { JobStore, Logger, SecretKey, TelemetryCounters } from '@clore-batch/shared';
 import type { Redis } from 'ioredis';
 import type { Intents, MarketplaceView, OrderBook, Releases, ServerClaims } from '../fleet/fleet-types';
 
@@ -88,13 +88,11 @@ export interface LifecycleDeps {
   settings: LifecycleSettings;
   /**
    * Cancel an order straight at the provider, without Redis (no cancel queue, no shared limiter):
-   * only for a money stop whose decision cannot be stored (release.ts, docs/decisions/0124).
+   * only for a money stop whose decision cannot be stored (end-attempt.ts, docs/decisions/0124).
    */
   cancelNow?: (orderId: number) => Promise<void>;
   /** The provider's creation fees for the pre-rent cost check; without it the fee is estimated. */
   fees?: CreationFees;
-  /** Called after each terminal transition (webhooks). Must not throw. */
-  onTerminal?: (job: JobRecord) => Promise<void>;
 }
 
 export const DEFAULT_SETTINGS: Omit<

@@ -244,7 +244,6 @@ export class JobRun {
       if (Number.isFinite(seconds)) {
         await this.deps.telemetry?.observe(METRICS.jobDuration, seconds, { state: this.job.state });
       }
-      await this.deps.onTerminal?.(this.job);
     }
     return this.job;
   }

@@ -2,11 +2,14 @@ import { type Server, serverUsdPerHour } from '@clore-batch/clore';
 import type { Attempt } from '@clore-batch/shared';
 import { abortableSleep } from '@clore-batch/shared';
 import type { OrderIntent } from '../fleet/fleet-types';
+import type { FirstCost } from './budget';
 import { AttemptOver, NextServer } from './control';
 import type { JobRun } from './job-run';
 import { jobKeyPair, openRegistryAuth } from './job-secrets';
-import { lookUpOrder, placeOrder } from './place-order';
-import { type Candidate, type FirstCost, type Selection, selectServers } from './select-server';
+import { lookUpOrder } from './look-up-order';
+import { placeOrder } from './place-order';
+import { priceUnitProblem } from './price-guard';
+import { type Candidate, type Selection, selectServers } from './select-server';
 
 export function remoteDirOf(run: JobRun, attempt: number): string {
   return `${run.deps.settings.remoteRoot}/${run.id}-${attempt}`;
@@ -67,21 +70,6 @@ function estimateText(first: FirstCost | undefined, firstCheckSeconds: number): 
     ? `creation fee $${first.feeUsd.toFixed(4)} (the provider's)`
     : `creation fee about $${first.feeUsd.toFixed(4)} (estimated at 1 % of a day's price: the provider's fee is not known)`;
   return `at least $${first.totalUsd.toFixed(4)}: ${fee} + $${first.firstCheckUsd.toFixed(4)} of billing until the first budget check (${firstCheckSeconds} s)`;
-}
-
-/**
- * The unit of the marketplace's `price.usd` quotes is a setting (CLORE_PRICE_UNIT, clore-api.md
- * Part A 5, not certain): a wrong one makes every USD figure 24 times off, consistently, so prices,
- * budgets and spend would all agree with each other and nothing else would notice. A USD-Blockchain
- * unit is worth one dollar: a rate derived from the quotes that says otherwise means the setting is
- * wrong, and nothing is rented (docs/decisions/0117).
- */
-export function priceUnitProblem(rates: Readonly<Record<string, number>>): string | undefined {
-  const usd = rates['USD-Blockchain'];
-  if (usd === undefined || (usd > 0.5 && usd < 2)) {
-    return undefined;
-  }
-  return `the marketplace's USD quotes put one USD-Blockchain at $${usd.toPrecision(3)}: CLORE_PRICE_UNIT (the unit of price.usd) looks wrong, so every USD price, budget and spend would be off by the same factor`;
 }
 
 function describe(selection: Selection): string {

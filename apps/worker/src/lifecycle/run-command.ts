@@ -2,7 +2,7 @@ import type { Attempt } from '@clore-batch/shared';
 import { followCommand } from '../remote/follow-command';
 import { startCommand } from '../remote/start-command';
 import type { CommandResult } from '../remote/stream-log';
-import { connectAttempt } from './await-ready';
+import { connectAttempt } from './connect-attempt';
 import type { JobRun } from './job-run';
 import { openSecretEnv } from './job-secrets';
 

@@ -1,13 +1,20 @@
-import { type Attempt, isRetryableReason, isTerminal, type JobRecord, METRICS } from '@clore-batch/shared';
+import {
+  type Attempt,
+  afterProvisionFailure,
+  CONFLICT_REREADS,
+  isTerminal,
+  type JobRecord,
+  METRICS,
+} from '@clore-batch/shared';
 import { awaitReady } from './await-ready';
+import { classifyError } from './classify-error';
 import { collect } from './collect';
 import { WorkerStopping } from './control';
 import type { LifecycleDeps } from './deps';
+import { endAttempt, MONEY_STOPS, recordEndReason } from './end-attempt';
 import { JobRun } from './job-run';
-import { decide } from './outcome';
 import { cancelOrdersOfVanishedJob, isRecordLost, OwnershipLost, RecordLost } from './ownership';
 import { provisionAttempt } from './provision';
-import { decideAttempt, endAttempt } from './release';
 import { runCommand } from './run-command';
 import { settle } from './settle';
 import { removeRemote, stopRemote } from './stop-remote';
@@ -49,7 +56,7 @@ async function runAttempt(run: JobRun, attempt: Attempt): Promise<void> {
     const collected = await collect(run, current);
     run.signal.throwIfAborted();
     await watch.stop();
-    const decided = await decideAttempt(
+    const decided = await recordEndReason(
       run,
       current,
       collected.timedOut ? 'timeout' : 'completed',
@@ -73,15 +80,8 @@ const SERVER_ALIVE: ReadonlySet<string> = new Set([
   'timeout',
 ]);
 
-/** Attempt end reasons whose point is to stop the bill: the order's cancel goes out first. */
-const STOP_BILLING_FIRST: ReadonlySet<string> = new Set(['budget_exceeded', 'spend_unverified']);
-
 /** Handle an error of the attempt phase; returns when the job can go on (the loop re-reads it). */
-async function afterError(
-  run: JobRun,
-  error: unknown,
-  failuresWithoutAttempt: { count: number; conflicts: number },
-): Promise<void> {
+async function afterError(run: JobRun, error: unknown, round: { conflicts: number }): Promise<void> {
   // A lost lease or a vanished record is never the attempt's failure: nothing is written for it.
   run.note(error);
   if (run.stopping) {
@@ -90,28 +90,28 @@ async function afterError(
   if (run.recordLost) {
     throw new RecordLost();
   }
-  const decision = decide(
+  const action = classifyError(
     run.signal.aborted && run.signal.reason instanceof Error ? pickReason(run, error) : error,
   );
-  if (decision.kind === 'leave') {
-    throw new WorkerStopping(decision.message);
+  if (action.kind === 'leave') {
+    throw new WorkerStopping(action.message);
   }
-  if (decision.kind === 'rethrow') {
+  if (action.kind === 'rethrow') {
     throw error;
   }
-  if (decision.kind === 'reread') {
-    failuresWithoutAttempt.conflicts += 1;
-    if (failuresWithoutAttempt.conflicts > 5) {
+  if (action.kind === 'reread') {
+    round.conflicts += 1;
+    if (round.conflicts > CONFLICT_REREADS) {
       throw error;
     }
-    run.log.warn({ error: decision.message }, 'the job changed under this worker; re-reading it');
+    run.log.warn({ error: action.message }, 'the job changed under this worker; re-reading it');
     return;
   }
   await run.refresh();
   const open = openAttempt(run.job);
-  if (decision.kind === 'cancel') {
+  if (action.kind === 'cancel') {
     if (open !== undefined) {
-      const decided = await decideAttempt(run, open, 'cancelled', 'cancelled by its owner');
+      const decided = await recordEndReason(run, open, 'cancelled', 'cancelled by its owner');
       await stopRemote(run, decided);
       await removeRemote(run, decided);
       await endAttempt(run, decided, 'cancelled', 'cancelled by its owner');
@@ -121,38 +121,38 @@ async function afterError(
     return;
   }
   run.log.warn(
-    { reason: decision.reason, attempt: open?.n },
-    `attempt failed (${decision.reason}): ${decision.message}`,
+    { reason: action.reason, attempt: open?.n },
+    `attempt failed (${action.reason}): ${action.message}`,
   );
   if (open !== undefined) {
-    const decided = await decideAttempt(run, open, decision.reason, decision.message);
-    if (decided.orderId !== undefined && STOP_BILLING_FIRST.has(decision.reason)) {
+    const decided = await recordEndReason(run, open, action.reason, action.message);
+    if (decided.orderId !== undefined && MONEY_STOPS.has(action.reason)) {
       // A money stop: the cancel is asked for before the command is stopped (stopping it over SSH
       // takes up to the kill grace and more, billed all the while). The rest of the log is saved if
       // the server still answers within 2 s; its directory goes with the cancelled container.
       await run.deps.fleet.releases.request(decided.orderId, {
         jobId: run.id,
-        reason: `${decision.reason}: ${decision.message}`.slice(0, 500),
+        reason: `${action.reason}: ${action.message}`.slice(0, 500),
       });
       await stopRemote(run, decided, { connectMs: 2_000 });
-    } else if (SERVER_ALIVE.has(decision.reason)) {
+    } else if (SERVER_ALIVE.has(action.reason)) {
       // The server still answers for these: stop the command, clean up its directory.
       await stopRemote(run, decided);
       await removeRemote(run, decided);
     }
-    await endAttempt(run, decided, decision.reason, decision.message);
+    await endAttempt(run, decided, action.reason, action.message);
     return;
   }
-  // No attempt was recorded (no server, balance, an order that never showed up).
-  failuresWithoutAttempt.count += 1;
-  if (isRetryableReason(decision.reason) && failuresWithoutAttempt.count < run.job.spec.maxAttempts) {
-    await run.deps.store.addInfo(
+  // No attempt was recorded (no server, balance, an order that never showed up): counted in the
+  // record, so a restart does not reset the count.
+  if (afterProvisionFailure(run.job, action.reason) === 'retry') {
+    run.job = await run.deps.store.provisionFailed(
       run.id,
-      `provisioning failed (${decision.reason}): ${decision.message}; trying again`,
+      `provisioning failed (${action.reason}): ${action.message}; trying again`,
     );
     return;
   }
-  await run.transition('fail', { reason: decision.reason, message: `the job failed: ${decision.message}` });
+  await run.transition('fail', { reason: action.reason, message: `the job failed: ${action.message}` });
 }
 
 /** When the attempt's signal fired, its reason (cancel, stop, budget, order ended) explains the error. */
@@ -200,7 +200,7 @@ export async function runJob(
 
 /** The driver's loop: one turn per step, re-reading the job each time. */
 async function drive(run: JobRun): Promise<JobRecord> {
-  const failures = { count: 0, conflicts: 0 };
+  const round = { conflicts: 0 };
   for (;;) {
     if (run.stopping) {
       run.throwIfStopped();
@@ -235,7 +235,7 @@ async function drive(run: JobRun): Promise<JobRecord> {
       const attempt = openAttempt(run.job) ?? (await provisionAttempt(run));
       await runAttempt(run, attempt);
     } catch (error) {
-      await afterError(run, error, failures);
+      await afterError(run, error, round);
     }
   }
 }

@@ -1,7 +1,8 @@
 import type { Server } from '@clore-batch/clore';
-import { parseJobSpec, toStoredSpec } from '@clore-batch/shared';
+import { gpuModelMatches, parseJobSpec, toStoredSpec } from '@clore-batch/shared';
 import { describe, expect, it } from 'vitest';
-import { firstCostUsd, gpuNameMatches, selectServers } from './select-server';
+import { firstCostUsd } from './budget';
+import { selectServers } from './select-server';
 
 const rates = { 'CLORE-Blockchain': 0.02, bitcoin: 60_000, 'USD-Blockchain': 1 };
 
@@ -41,14 +42,14 @@ function spec(overrides: Record<string, unknown> = {}) {
   );
 }
 
-describe('gpuNameMatches', () => {
+describe('gpuModelMatches', () => {
   it('matches whole model names, case-insensitively (gpu-model.test.ts has the rules)', () => {
-    expect(gpuNameMatches('RTX 4090', 'NVIDIA GeForce RTX 4090')).toBe(true);
-    expect(gpuNameMatches('rtx 4090', 'NVIDIA GeForce RTX 4090')).toBe(true);
-    expect(gpuNameMatches('RTX 409', 'NVIDIA GeForce RTX 4090')).toBe(false);
-    expect(gpuNameMatches('A100', 'NVIDIA A100 80GB PCIe')).toBe(true);
-    expect(gpuNameMatches('RTX 3090', 'NVIDIA GeForce RTX 3090 Ti')).toBe(false);
-    expect(gpuNameMatches('', 'anything')).toBe(false);
+    expect(gpuModelMatches('RTX 4090', 'NVIDIA GeForce RTX 4090')).toBe(true);
+    expect(gpuModelMatches('rtx 4090', 'NVIDIA GeForce RTX 4090')).toBe(true);
+    expect(gpuModelMatches('RTX 409', 'NVIDIA GeForce RTX 4090')).toBe(false);
+    expect(gpuModelMatches('A100', 'NVIDIA A100 80GB PCIe')).toBe(true);
+    expect(gpuModelMatches('RTX 3090', 'NVIDIA GeForce RTX 3090 Ti')).toBe(false);
+    expect(gpuModelMatches('', 'anything')).toBe(false);
   });
 });
 

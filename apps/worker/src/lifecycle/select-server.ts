@@ -1,5 +1,6 @@
 import { type Server, serverUsdPerHour, type UsdRates } from '@clore-batch/clore';
 import { gpuModelMatches, type StoredJobSpec } from '@clore-batch/shared';
+import { type FirstCost, firstCost } from './budget';
 
 /** A server that matches a spec, with what renting it costs. */
 export interface Candidate {
@@ -42,7 +43,7 @@ export interface SelectOptions {
    */
   mrlMarginSeconds?: number;
   /**
-   * What the job may still spend. A server whose unavoidable first cost (see `firstCostUsd`) is
+   * What the job may still spend. A server whose unavoidable first cost (budget.ts `firstCostUsd`) is
    * more is left out: renting it would pass the budget before the first budget check could stop it.
    */
   remainingBudgetUsd?: number;
@@ -50,7 +51,7 @@ export interface SelectOptions {
   firstCheckSeconds?: number;
   /**
    * The provider's creation fee for one order of the spec's currency and order type, in USD (the
-   * fee book, Part A 11). Undefined: estimated at CREATION_FEE_DAY_FRACTION of a day's price.
+   * fee book, Part A 11). Undefined: estimated at budget.ts CREATION_FEE_DAY_FRACTION of a day's price.
    */
   creationFeeUsd?: number;
   /**
@@ -61,37 +62,6 @@ export interface SelectOptions {
   maxListingAgeMs?: number;
 }
 
-/**
- * The creation fee per order as a fraction of one day's price, used only when the provider's own
- * fee is not known (no fee book): clore-api.md §11 quotes per-currency creation fees of this order
- * (the simulator charged 0.5 %). Taken at 1 %, on the safe side.
- */
-export const CREATION_FEE_DAY_FRACTION = 0.01;
-
-/** What renting a server costs before the first budget check can stop it. */
-export interface FirstCost {
-  /** The creation fee (USD): the provider's, or the estimate. */
-  feeUsd: number;
-  /** Whether `feeUsd` is the provider's figure (false: CREATION_FEE_DAY_FRACTION of a day's price). */
-  feeKnown: boolean;
-  /** Billing until the first check (USD). */
-  firstCheckUsd: number;
-  totalUsd: number;
-}
-
-/** The least an order on this server costs: its creation fee plus billing until the first check. */
-export function firstCost(usdPerHour: number, firstCheckSeconds = 60, creationFeeUsd?: number): FirstCost {
-  const feeKnown = creationFeeUsd !== undefined && Number.isFinite(creationFeeUsd) && creationFeeUsd >= 0;
-  const feeUsd = feeKnown ? (creationFeeUsd as number) : usdPerHour * 24 * CREATION_FEE_DAY_FRACTION;
-  const firstCheckUsd = (usdPerHour * firstCheckSeconds) / 3_600;
-  return { feeUsd, feeKnown, firstCheckUsd, totalUsd: feeUsd + firstCheckUsd };
-}
-
-/** `firstCost(...).totalUsd`. */
-export function firstCostUsd(usdPerHour: number, firstCheckSeconds = 60, creationFeeUsd?: number): number {
-  return firstCost(usdPerHour, firstCheckSeconds, creationFeeUsd).totalUsd;
-}
-
 export interface Selection {
   /** Matching servers, cheapest first (ties: more reliable first, then lower id). */
   candidates: Candidate[];
@@ -100,9 +70,6 @@ export interface Selection {
   /** The cheapest first cost among the servers left out for `budget` (for the refusal message). */
   cheapestRefused?: FirstCost;
 }
-
-/** Whether a spec's GPU model names a server's GPU: whole model names (shared spec/gpu-model.ts). */
-export const gpuNameMatches = gpuModelMatches;
 
 function rejection(
   server: Server,
@@ -118,7 +85,7 @@ function rejection(
   if (server.online === false) {
     return 'offline';
   }
-  const matching = server.gpus.filter((gpu) => spec.gpu.model.some((model) => gpuNameMatches(model, gpu)));
+  const matching = server.gpus.filter((gpu) => spec.gpu.model.some((model) => gpuModelMatches(model, gpu)));
   if (matching.length === 0) {
     return 'gpu_model';
   }

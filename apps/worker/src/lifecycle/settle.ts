@@ -9,8 +9,8 @@ function retriedAfter(run: JobRun, attempt: Attempt): boolean {
 
 /**
  * After an attempt has ended and its order is released: the job's next state, from the attempt's
- * persisted end reason (so a resumed worker decides the same). Returns true when the job goes on
- * with a new attempt.
+ * persisted end reason and the retry policy over the record (so a resumed worker decides the same).
+ * Returns true when the job goes on with a new attempt.
  */
 export async function settle(run: JobRun, attempt: Attempt): Promise<boolean> {
   const { job } = run;
@@ -31,11 +31,12 @@ export async function settle(run: JobRun, attempt: Attempt): Promise<boolean> {
     await run.transition('cancel', { message: 'cancelled by its owner; the server was released' });
     return false;
   }
+  if (retriedAfter(run, attempt)) {
+    return true; // decided and written before a restart
+  }
   const failure: FailureReason = reason !== undefined && isFailureReason(reason) ? reason : 'internal';
-  if (afterAttemptFailure(failure, job.attempts.length, job.spec.maxAttempts) === 'retry') {
-    if (!retriedAfter(run, attempt)) {
-      await run.transition('retry', { reason: failure });
-    }
+  if (afterAttemptFailure(job, failure) === 'retry') {
+    await run.transition('retry', { reason: failure });
     return true;
   }
   const last = [...job.events]

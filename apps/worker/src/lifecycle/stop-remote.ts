@@ -3,7 +3,7 @@ import { readStatus } from '../remote/read-status';
 import { removeJobDir } from '../remote/remove-job-dir';
 import { stopCommand } from '../remote/stop-command';
 import { streamLog } from '../remote/stream-log';
-import { connectAttempt } from './await-ready';
+import { connectAttempt } from './connect-attempt';
 import type { JobRun } from './job-run';
 import { logBaseKey } from './run-command';
 

@@ -1,12 +1,14 @@
 import {
   abortableSleep,
+  backoffMs,
   bullPrefix,
+  DRIVER_RETRY_BASE_MS,
+  DRIVER_ROUNDS,
   forComponent,
   JOBS_QUEUE,
-  type JobRecord,
   type RunJobPayload,
 } from '@clore-batch/shared';
-import { type Job, type Queue, Worker } from 'bullmq';
+import { type Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { abandonJob } from '../lifecycle/abandon-job';
 import { WorkerStopping } from '../lifecycle/control';
@@ -14,18 +16,13 @@ import type { LifecycleDeps } from '../lifecycle/deps';
 import { isOwnershipLost, isRecordLost } from '../lifecycle/ownership';
 import { runJob } from '../lifecycle/run-job';
 
-/** How many times the processor runs the (resumable) driver after unexpected errors before giving up. */
-const RUN_ROUNDS = 5;
-
-export interface WorkerDeps extends Omit<LifecycleDeps, 'onTerminal'> {
+export interface WorkerDeps extends LifecycleDeps {
   /** A connection for BullMQ (`maxRetriesPerRequest: null`); the worker duplicates it, never closes it. */
   connection: Redis;
   /** WORKER_CONCURRENCY. */
   concurrency: number;
   /** WORKER_LOCK_DURATION_MS: a dead worker's jobs are picked up about this long after it died. */
   lockDurationMs: number;
-  /** The WEBHOOKS_QUEUE queue (bullPrefix); terminal states of jobs with a webhookUrl are added to it. */
-  webhooks?: Queue;
 }
 
 export interface LifecycleWorker {
@@ -41,31 +38,6 @@ export interface LifecycleWorker {
   close(): Promise<void>;
 }
 
-/** Webhook job ids `<jobId>.<state>` (BullMQ refuses `<a>:<b>`), the same as the API's enqueueWebhook. */
-export function webhookNotifier(queue: Queue | undefined, deps: Pick<LifecycleDeps, 'logger'>) {
-  return async (job: JobRecord): Promise<void> => {
-    if (queue === undefined || job.spec.webhookUrl === undefined) {
-      return;
-    }
-    try {
-      await queue.add(
-        'deliver',
-        { jobId: job.id, state: job.state, attempt: 1 },
-        {
-          jobId: `${job.id}.${job.state}`,
-          removeOnComplete: { age: 24 * 3_600 },
-          removeOnFail: { age: 7 * 24 * 3_600 },
-        },
-      );
-    } catch (error) {
-      deps.logger.error(
-        { jobId: job.id, error: (error as Error).message },
-        'could not enqueue the webhook delivery',
-      );
-    }
-  };
-}
-
 /**
  * The worker: a BullMQ Worker on JOBS_QUEUE (`bullPrefix(REDIS_PREFIX)`) whose processor runs the
  * job lifecycle. The processor is idempotent: a job taken over from a dead worker resumes from what
@@ -79,7 +51,6 @@ export function createWorker(deps: WorkerDeps): LifecycleWorker {
   const lifecycle: LifecycleDeps = {
     ...deps,
     settings: { ...deps.settings, leaseMs: deps.lockDurationMs },
-    onTerminal: webhookNotifier(deps.webhooks, deps),
   };
   const processor = async (job: Job<RunJobPayload>, token?: string) => {
     const { jobId } = job.data;
@@ -136,9 +107,9 @@ export function createWorker(deps: WorkerDeps): LifecycleWorker {
           const message = (error as Error).message;
           log.error(
             { jobId, round, error: message, stack: (error as Error).stack },
-            `the job lifecycle failed (round ${round} of ${RUN_ROUNDS})`,
+            `the job lifecycle failed (round ${round} of ${DRIVER_ROUNDS})`,
           );
-          if (round >= RUN_ROUNDS) {
+          if (round >= DRIVER_ROUNDS) {
             await abandonJob(lifecycle, jobId, error, controller.signal).catch((abandonError: unknown) => {
               log.error(
                 { jobId, error: (abandonError as Error).message },
@@ -149,7 +120,7 @@ export function createWorker(deps: WorkerDeps): LifecycleWorker {
           }
           // The driver resumes from the store: run it again after a pause.
           try {
-            await abortableSleep(1_000 * 2 ** (round - 1), controller.signal);
+            await abortableSleep(backoffMs(round, DRIVER_RETRY_BASE_MS), controller.signal);
           } catch {
             return await leave();
           }

@@ -7,7 +7,6 @@ import {
 } from '@clore-batch/clore';
 import {
   AppError,
-  bullPrefix,
   type Config,
   createJobStore,
   createTelemetryCounters,
@@ -17,9 +16,7 @@ import {
   type JobStore,
   type Logger,
   METRICS,
-  WEBHOOKS_QUEUE,
 } from '@clore-batch/shared';
-import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { createFleet, type Fleet } from '../fleet/create-fleet';
 import type { FleetSettings } from '../fleet/fleet-settings';
@@ -73,7 +70,7 @@ export function lifecycleSettings(
 /**
  * Build and start a whole worker process from config: Redis, the Clore client with the shared
  * limiter and call counting, the job store, the fleet (leader election, order watcher, reaper),
- * the webhook queue and the BullMQ worker. main.ts uses it; so can tests, the CLI's sandbox and
+ * and the BullMQ worker. main.ts uses it; so can tests, the CLI's sandbox and
  * the benchmarks, to run workers in-process.
  */
 export async function startWorker(options: StartWorkerOptions): Promise<RunningWorker> {
@@ -136,7 +133,6 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     },
   });
   await fleet.start();
-  const webhooks = new Queue(WEBHOOKS_QUEUE, { connection: redis, prefix: bullPrefix(prefix) });
   const worker = createWorker({
     store: options.wrapStore?.(store) ?? store,
     client,
@@ -169,7 +165,6 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     connection: redis,
     concurrency: config.WORKER_CONCURRENCY,
     lockDurationMs: config.WORKER_LOCK_DURATION_MS,
-    webhooks,
   });
   log.info({ concurrency: config.WORKER_CONCURRENCY, fleetId: fleet.id }, 'worker started');
   let closing: Promise<void> | undefined;
@@ -181,7 +176,6 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       closing ??= (async () => {
         await worker.close();
         await fleet.stop();
-        await webhooks.close();
         await limiter.close();
         await store.close();
         await redis.quit().catch(() => redis.disconnect());

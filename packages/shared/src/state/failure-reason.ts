@@ -37,18 +37,6 @@ export function isRetryableReason(reason: FailureReason): boolean {
   return RETRYABLE.has(reason);
 }
 
-/**
- * The retry policy in one place: after an attempt ended for `reason`, with `attemptsStarted`
- * attempts made so far out of `maxAttempts`, does the job get another attempt (`retry`) or fail?
- */
-export function afterAttemptFailure(
-  reason: FailureReason,
-  attemptsStarted: number,
-  maxAttempts: number,
-): 'retry' | 'fail' {
-  return isRetryableReason(reason) && attemptsStarted < maxAttempts ? 'retry' : 'fail';
-}
-
 /** One line a person reads in the job's history. */
 export const REASON_TEXT: Record<FailureReason, string> = {
   command_failed: 'the command exited with a non-zero code',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../errors/app-error';
-import { afterAttemptFailure, FAILURE_REASONS, isRetryableReason } from './failure-reason';
+import { FAILURE_REASONS, isRetryableReason } from './failure-reason';
 import { isTerminal, JOB_STATES, JobState, TERMINAL_STATES } from './job-state';
 import { allowedEvents, JOB_EVENTS, type JobEvent, TRANSITIONS, transition } from './transitions';
 
@@ -79,13 +79,5 @@ describe('terminal states', () => {
 describe('failure reasons', () => {
   it('retries only infrastructure reasons', () => {
     expect(FAILURE_REASONS.filter(isRetryableReason)).toEqual(['provider_error', 'ssh_error', 'preempted']);
-  });
-
-  it('retries while attempts remain, then fails', () => {
-    expect(afterAttemptFailure('preempted', 1, 3)).toBe('retry');
-    expect(afterAttemptFailure('ssh_error', 2, 3)).toBe('retry');
-    expect(afterAttemptFailure('ssh_error', 3, 3)).toBe('fail');
-    expect(afterAttemptFailure('command_failed', 1, 3)).toBe('fail');
-    expect(afterAttemptFailure('budget_exceeded', 1, 10)).toBe('fail');
   });
 });

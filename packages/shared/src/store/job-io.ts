@@ -2,6 +2,7 @@ import { AppError } from '../errors/app-error';
 import { isJobId } from './job-id';
 import { type JobRecord, jobSummary } from './job-record';
 import type { LiveMessage } from './live-message';
+import { outboxMember } from './outbox';
 import { runScript, WRITE_JOB } from './scripts';
 import type { StoreDeps } from './store-deps';
 
@@ -68,7 +69,9 @@ export function throwIfGone(outcome: WriteOutcome, id: string, what: string): vo
 
 /**
  * Compare-and-set `next` over `prev` (same id): succeeds only if Redis still holds `prev.state` at
- * `prev.version` and, on a fenced view, the job's lease still holds this worker's token. Publishes one message per event appended since `prev` (or an `update`).
+ * `prev.version` and, on a fenced view, the job's lease still holds this worker's token. A terminal
+ * write adds its outbox entry in the same script (outbox.ts). Publishes one message per event
+ * appended since `prev` (or an `update`).
  */
 export async function writeJob(deps: StoreDeps, prev: JobRecord, next: JobRecord): Promise<WriteOutcome> {
   const { keys } = deps;
@@ -89,6 +92,7 @@ export async function writeJob(deps: StoreDeps, prev: JobRecord, next: JobRecord
       keys.byOwnerState(prev.owner, prev.state),
       keys.byOwnerState(prev.owner, next.state),
       keys.lease(prev.id),
+      keys.outbox(),
     ],
     [
       prev.state,
@@ -99,6 +103,9 @@ export async function writeJob(deps: StoreDeps, prev: JobRecord, next: JobRecord
       prev.id,
       keys.channel(prev.id),
       fenceToken(deps, prev.id),
+      outboxMember(prev, next),
+      Date.parse(next.updatedAt),
+      keys.outboxChannel(),
       ...messages.map((m) => JSON.stringify(m)),
     ],
   )) as [WriteOutcome, ...string[]];

@@ -122,17 +122,26 @@ const recordFields = {
   version: z.number().int().min(1),
 };
 
-export const JobRecordSchema = z.object({ ...recordFields, attempts: z.array(AttemptSchema) });
+export const JobRecordSchema = z.object({
+  ...recordFields,
+  attempts: z.array(AttemptSchema),
+  /**
+   * Retryable provisioning failures before an attempt was recorded (the store's `provisionFailed`);
+   * the retry policy reads it (state/retry-policy.ts). Worker-only: `toPublicJob` drops it.
+   */
+  provisionFailures: z.number().int().min(1).optional(),
+});
 export type JobRecord = z.infer<typeof JobRecordSchema>;
 
 /** The job as the API returns it (OpenAPI: `z.toJSONSchema(PublicJobSchema, { io: 'output' })`). */
 export const PublicJobSchema = z.object({ ...recordFields, attempts: z.array(PublicAttemptSchema) });
 export type PublicJob = z.infer<typeof PublicJobSchema>;
 
-/** The job without worker-private fields (server address, host key, remote dir, log offset). */
+/** The job without worker-private fields (server address, host key, remote dir, log offset, provisionFailures). */
 export function toPublicJob(job: JobRecord): PublicJob {
+  const { provisionFailures, ...rest } = job;
   return {
-    ...job,
+    ...rest,
     attempts: job.attempts.map((attempt) => {
       const copy: Record<string, unknown> = { ...attempt };
       for (const key of PRIVATE_ATTEMPT_KEYS) {

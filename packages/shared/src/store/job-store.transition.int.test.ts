@@ -1,7 +1,8 @@
 import { waitFor } from '@clore-batch/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AppError } from '../errors/app-error';
-import type { Attempt } from './job-record';
+import { type Attempt, toPublicJob } from './job-record';
+import { storeKeys } from './keys';
 import type { LiveMessage } from './live-message';
 import { openStore, type StoreFixture, type StoreServer, startStoreServer, testSpec } from './store-fixture';
 
@@ -204,6 +205,15 @@ describe('update', () => {
     expect(stored.version).toBe(26);
   });
 
+  it('counts provisioning failures with their info event, concurrently too; the public view drops the count', async () => {
+    const job = await newJob();
+    await Promise.all([1, 2, 3].map((i) => f.store.provisionFailed(job.id, `provisioning failed ${i}`)));
+    const stored = await f.store.get(job.id);
+    expect(stored.provisionFailures).toBe(3);
+    expect(stored.events.filter((e) => e.message.startsWith('provisioning failed'))).toHaveLength(3);
+    expect(toPublicJob(stored)).not.toHaveProperty('provisionFailures');
+  });
+
   it('refuses to change the state or rewrite history', async () => {
     const job = await newJob();
     const error = await rejection(
@@ -270,5 +280,64 @@ describe('requestCancel', () => {
     await f.store.transition(job.id, 'fail', { reason: 'no_matching_server' });
     const error = await rejection(f.store.requestCancel(job.id));
     expect(error.code).toBe('JOB_ALREADY_TERMINAL');
+  });
+});
+
+const hook = { webhookUrl: 'https://hooks.example.com/done' };
+
+describe('the terminal-effects outbox', () => {
+  it('gets one entry from the write that makes a job with a webhookUrl terminal, none before', async () => {
+    const job = await newJob(hook);
+    await f.store.transition(job.id, 'dispatch');
+    await f.store.addInfo(job.id, 'not terminal');
+    expect(await f.store.outboxEntries()).toEqual([]);
+    const failed = await f.store.transition(job.id, 'fail', { reason: 'internal' });
+    expect(await f.store.outboxEntries()).toEqual([{ jobId: job.id, state: 'failed', at: failed.updatedAt }]);
+    // Later writes of the terminal job (webhook deliveries) add nothing.
+    await f.store.update(job.id, (draft) => {
+      draft.webhookDeliveries.push({ at: failed.updatedAt, attempt: 1, status: 200 });
+    });
+    expect(await f.store.outboxEntries()).toHaveLength(1);
+  });
+
+  it('gets an entry from the cancel of a queued job; none for a job without a webhookUrl', async () => {
+    const plain = await newJob();
+    await f.store.requestCancel(plain.id);
+    const hooked = await newJob(hook);
+    await f.store.requestCancel(hooked.id);
+    expect((await f.store.outboxEntries()).map((e) => [e.jobId, e.state])).toEqual([
+      [hooked.id, 'cancelled'],
+    ]);
+  });
+
+  it('gets nothing from a terminal write that lost its compare-and-set', async () => {
+    const job = await newJob(hook);
+    await f.store.transition(job.id, 'dispatch');
+    await expect(
+      f.store.transition(job.id, 'fail', { reason: 'internal', expectedState: 'queued' }),
+    ).rejects.toMatchObject({ code: 'JOB_STATE_CONFLICT' });
+    expect(await f.store.outboxEntries()).toEqual([]);
+  });
+
+  it('lists oldest first, removes by entry (idempotent), wakes watchers, and drops a malformed member', async () => {
+    let woken = 0;
+    const unwatch = await f.store.watchOutbox(() => {
+      woken += 1;
+    });
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i += 1) {
+      const job = await newJob(hook);
+      await f.store.requestCancel(job.id);
+      ids.push(job.id);
+    }
+    await waitFor(() => woken === 3);
+    await unwatch();
+    await server.redis.zadd(storeKeys(f.prefix).outbox(), Date.now() + 3_600_000, 'not-an-entry');
+    expect((await f.store.outboxEntries()).map((e) => e.jobId)).toEqual(ids);
+    expect(await server.redis.zscore(storeKeys(f.prefix).outbox(), 'not-an-entry')).toBeNull();
+    expect((await f.store.outboxEntries(2)).map((e) => e.jobId)).toEqual(ids.slice(0, 2));
+    await f.store.outboxDone({ jobId: ids[0] as string, state: 'cancelled' });
+    await f.store.outboxDone({ jobId: ids[0] as string, state: 'cancelled' });
+    expect((await f.store.outboxEntries()).map((e) => e.jobId)).toEqual(ids.slice(1));
   });
 });

@@ -13,6 +13,7 @@ import {
   attemptSpent,
 } from './attempt-writes';
 import { type FollowItem, type FollowOptions, followJob } from './follow';
+import { jobDir, logFilePath, outputsDir } from './job-files';
 import {
   type AcquireLeaseOptions,
   acquireLease,
@@ -22,13 +23,21 @@ import {
   renewLease,
 } from './job-lease';
 import type { Attempt, AttemptEndReason, JobRecord, StrayOrder } from './job-record';
-import { addAttempt, addInfo, recordStrayOrder, requestCancel, transitionJob, updateJob } from './job-writes';
+import {
+  addAttempt,
+  addInfo,
+  provisionFailed,
+  recordStrayOrder,
+  requestCancel,
+  transitionJob,
+  updateJob,
+} from './job-writes';
 import { storeKeys } from './keys';
 import { LiveHub } from './live-hub';
 import { type LiveMessage, parseLiveMessage } from './live-message';
-import { jobDir, logFilePath } from './log-files';
 import { appendLog, type LogChunk, logSize, readLog, readLogChunk } from './logs';
 import type { TransitionOptions } from './next-record';
+import { type OutboxEntry, outboxDone, readOutbox, watchOutbox } from './outbox';
 import {
   type CreateJobInput,
   type CreateJobResult,
@@ -73,6 +82,8 @@ export interface JobStore {
   /** Non-state changes (attempts, outputs, webhook deliveries, info events), retried on conflict. */
   update(id: string, mutate: (draft: JobRecord) => void): Promise<JobRecord>;
   addInfo(id: string, message: string): Promise<JobRecord>;
+  /** A retryable provisioning failure before any attempt was recorded: `provisionFailures` + 1 and an info event. */
+  provisionFailed(id: string, message: string): Promise<JobRecord>;
   /**
    * Appends attempt number `attempts.length + 1`, in phase intent or bound, once the previous
    * attempt has ended; else JOB_INVALID_TRANSITION.
@@ -122,11 +133,21 @@ export interface JobStore {
   logSize(id: string): Promise<number>;
   logFilePath(id: string): string;
   jobDir(id: string): string;
+  /** Where the job's collected output files are (`<jobDir>/outputs/<container path>`). */
+  outputsDir(id: string): string;
 
   /** Log chunks and history events in order, without gaps or repeats, until the job ends. */
   follow(id: string, options?: FollowOptions): AsyncGenerator<FollowItem, void, undefined>;
   /** Raw live notifications of one job (e.g. a cancel watcher); resolves once subscribed. */
   subscribe(id: string, listener: (message: LiveMessage) => void): Promise<() => Promise<void>>;
+
+  // The terminal-effects outbox (outbox.ts): an entry per terminal state of a job with a webhookUrl.
+  /** The oldest entries, oldest first (at most `limit`, default 100). */
+  outboxEntries(limit?: number): Promise<OutboxEntry[]>;
+  /** Remove an entry once its effect was handed on (idempotent). */
+  outboxDone(entry: Pick<OutboxEntry, 'jobId' | 'state'>): Promise<void>;
+  /** Called on each new entry (best effort: a drainer also polls); resolves once subscribed. */
+  watchOutbox(listener: () => void): Promise<() => Promise<void>>;
   /** Closes the store's own subscriber connection (not the given client). */
   close(): Promise<void>;
 }
@@ -162,6 +183,7 @@ function storeOver(deps: StoreDeps, close: () => Promise<void>): JobStore {
     transition: (id, event, transitionOptions) => transitionJob(deps, id, event, transitionOptions),
     update: (id, mutate) => updateJob(deps, id, mutate),
     addInfo: (id, message) => addInfo(deps, id, message),
+    provisionFailed: (id, message) => provisionFailed(deps, id, message),
     addAttempt: (id, attempt) => addAttempt(deps, id, attempt),
     attemptBound: (id, n, orderId) => attemptBound(deps, id, n, orderId),
     attemptReady: (id, n, fields) => attemptReady(deps, id, n, fields),
@@ -184,6 +206,7 @@ function storeOver(deps: StoreDeps, close: () => Promise<void>): JobStore {
     logSize: (id) => logSize(deps, id),
     logFilePath: (id) => logFilePath(deps.dataDir, id),
     jobDir: (id) => jobDir(deps.dataDir, id),
+    outputsDir: (id) => outputsDir(deps.dataDir, id),
     follow: (id, followOptions) => followJob(deps, id, followOptions),
     subscribe: (id, listener) =>
       live.subscribe(deps.keys.channel(id), (text) => {
@@ -192,6 +215,9 @@ function storeOver(deps: StoreDeps, close: () => Promise<void>): JobStore {
           listener(message);
         }
       }),
+    outboxEntries: (limit = 100) => readOutbox(deps, limit),
+    outboxDone: (entry) => outboxDone(deps, entry),
+    watchOutbox: (listener) => watchOutbox(deps, listener),
     close,
   };
 }

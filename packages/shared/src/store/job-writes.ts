@@ -84,6 +84,19 @@ export function addInfo(deps: StoreDeps, id: string, message: string): Promise<J
 }
 
 /**
+ * Count a retryable provisioning failure that came before an attempt was recorded, with its info
+ * event, in one write: the retry policy reads the count (`provisionFailures`, state/retry-policy.ts),
+ * so a restarted worker goes on counting where the last one stopped.
+ */
+export function provisionFailed(deps: StoreDeps, id: string, message: string): Promise<JobRecord> {
+  const at = deps.now().toISOString();
+  return updateJob(deps, id, (job) => {
+    job.provisionFailures = (job.provisionFailures ?? 0) + 1;
+    job.events.push({ at, type: 'info', message });
+  });
+}
+
+/**
  * Count an order the reaper cancelled for the job that no attempt holds (docs/decisions/0123):
  * idempotent per order id (a later call with a newer bill replaces the figure, never lowering it),
  * with an info event the first time. Not a worker write: the fleet leader makes it, unfenced.

@@ -28,6 +28,15 @@ export interface StoreKeys {
   byOwnerState(owner: string, state: JobState): string;
   /** STRING `<jobId>\n<requestHash>`, expiring after 24 h. */
   idempotency(owner: string, key: string): string;
+  /**
+   * ZSET: the terminal-effects outbox (outbox.ts). Member `<jobId>.<state>`, score the terminal
+   * write's time (ms). The write script that puts a job with a webhookUrl into a terminal state adds
+   * the member in the same step; the API's drainer (apps/api/src/webhooks/webhook-outbox.ts) hands it
+   * to the webhook queue and only then removes it (docs/decisions/0063).
+   */
+  outbox(): string;
+  /** Pub/sub channel: the member, each time the outbox gets one (drainers wake on it; they also poll). */
+  outboxChannel(): string;
 }
 
 /** Owner names and idempotency keys are user text: hash them into fixed, separator-free key parts. */
@@ -49,5 +58,7 @@ export function storeKeys(prefix: string): StoreKeys {
     byState: (state) => `${p}:index:state:${state}`,
     byOwnerState: (owner, state) => `${p}:index:owner:${part(owner)}:state:${state}`,
     idempotency: (owner, key) => `${p}:idem:${part(`${owner}\n${key}`)}`,
+    outbox: () => `${p}:outbox`,
+    outboxChannel: () => `${p}:outbox:added`,
   };
 }

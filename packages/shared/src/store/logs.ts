@@ -2,9 +2,9 @@ import { constants } from 'node:fs';
 import { mkdir, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { AppError } from '../errors/app-error';
+import { logFilePath } from './job-files';
 import { assertJobId, fenceToken, ownershipLost } from './job-io';
 import type { LiveMessage } from './live-message';
-import { logFilePath } from './log-files';
 import { APPEND_LOG, runScript } from './scripts';
 import { CAS_RETRIES, type StoreDeps } from './store-deps';
 

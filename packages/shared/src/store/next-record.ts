@@ -2,6 +2,7 @@ import { AppError } from '../errors/app-error';
 import { ATTEMPT_PHASES, attemptPhaseOf } from '../state/attempt-phase';
 import { type FailureReason, isRetryableReason, REASON_TEXT } from '../state/failure-reason';
 import { isTerminal } from '../state/job-state';
+import { attemptsLeft, attemptsUsed } from '../state/retry-policy';
 import { type JobEvent, transition } from '../state/transitions';
 import { totalCost } from './job-io';
 import { type JobRecord, JobRecordSchema } from './job-record';
@@ -55,16 +56,6 @@ function defaultMessage(job: JobRecord, event: JobEvent, options: TransitionOpti
   }
 }
 
-/**
- * Attempts started so far: the recorded attempts, or one more than the retries when a retry came
- * before any attempt was recorded (e.g. the offer vanished before the order), so retries are
- * bounded by maxAttempts even if the worker records no attempt.
- */
-export function attemptsUsed(job: JobRecord): number {
-  const retries = job.events.filter((event) => event.event === 'retry').length;
-  return Math.max(job.attempts.length, retries + 1);
-}
-
 function check(job: JobRecord, event: JobEvent, options: TransitionOptions): void {
   if (event === 'fail' && options.reason === undefined) {
     throw invalid(job, event, 'a failure needs a reason');
@@ -73,7 +64,7 @@ function check(job: JobRecord, event: JobEvent, options: TransitionOptions): voi
     if (options.reason === undefined || !isRetryableReason(options.reason)) {
       throw invalid(job, event, `retry needs a retryable reason (got ${options.reason ?? 'none'})`);
     }
-    if (attemptsUsed(job) >= job.spec.maxAttempts) {
+    if (attemptsLeft(job) === 0) {
       throw invalid(job, event, `all ${job.spec.maxAttempts} attempts are used`);
     }
   }

@@ -3,10 +3,10 @@ import { AppError } from '../errors/app-error';
 import { type StoredJobSpec, StoredJobSpecSchema } from '../spec/job-spec';
 import { parseOrThrow } from '../spec/validation-issues';
 import { JOB_STATES, type JobState } from '../state/job-state';
+import { jobDir } from './job-files';
 import { isJobId, newJobId } from './job-id';
 import { assertJobId, mustReadJob, readJob } from './job-io';
 import type { JobRecord } from './job-record';
-import { jobDir } from './log-files';
 import { CREATE_JOB, DELETE_JOB, runScript } from './scripts';
 import { CAS_RETRIES, type StoreDeps } from './store-deps';
 

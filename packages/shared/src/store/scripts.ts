@@ -56,11 +56,14 @@ return {'created', ARGV[1]}
 /**
  * The compare-and-set of a job record: writes only if the stored state and version are the expected
  * ones and, for a worker's write (a fence token given), only while the job's lease holds that token;
- * moves the id between state index sets when the state changes, then publishes.
+ * moves the id between state index sets when the state changes; adds the terminal-effects outbox
+ * entry when one is given (a terminal state of a job with a webhookUrl: written with the state or not
+ * at all), then publishes.
  * KEYS: 1 job, 2 index:state(from), 3 index:state(to), 4 index:owner:state(from), 5 index:owner:state(to),
- *       6 lease.
+ *       6 lease, 7 outbox.
  * ARGV: 1 expected state, 2 expected version, 3 new state, 4 new version, 5 json, 6 id, 7 channel,
- *       8 fence token ('' = not fenced: the API's writes), 9.. messages to publish on the channel, in order.
+ *       8 fence token ('' = not fenced: the API's writes), 9 outbox member ('' = none),
+ *       10 outbox score (ms), 11 outbox channel, 12.. messages to publish on the channel, in order.
  * Returns {'ok'} | {'missing'} | {'lost'} (the lease is gone or another's) | {'conflict', state, version}.
  */
 export const WRITE_JOB = script(
@@ -83,8 +86,14 @@ if ARGV[1] ~= ARGV[3] then
   redis.call('ZREM', KEYS[4], ARGV[6])
   redis.call('ZADD', KEYS[5], 0, ARGV[6])
 end
-for i = 9, #ARGV do
+if ARGV[9] ~= '' then
+  redis.call('ZADD', KEYS[7], 'NX', ARGV[10], ARGV[9])
+end
+for i = 12, #ARGV do
   redis.call('PUBLISH', ARGV[7], ARGV[i])
+end
+if ARGV[9] ~= '' then
+  redis.call('PUBLISH', ARGV[11], ARGV[9])
 end
 return {'ok'}
 `,

@@ -1,20 +1,8 @@
-import { constants, createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
-import { posix } from 'node:path';
-import {
-  AppError,
-  isJobId,
-  JobState,
-  type JobStore,
-  toPublicJob,
-  type WebhookPayload,
-} from '@clore-batch/shared';
-import type { Queue } from 'bullmq';
+import { AppError, isJobId, JobState, type JobStore, toPublicJob } from '@clore-batch/shared';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { resolveOutputFile } from '../../outputs/safe-output-path';
-import { enqueueWebhook } from '../../webhooks/enqueue-webhook';
+import { sendOutputFile } from '../../outputs/send-output-file';
 import { findJobs } from '../views/job-rows';
 
 /** The log view reads at most this much per poll; the first read shows the last LOG_TAIL_VIEW bytes. */
@@ -41,7 +29,7 @@ async function getJob(store: JobStore, id: string) {
  */
 export async function jobsApiRoutes(
   root: FastifyInstance,
-  deps: { store: JobStore; webhookQueue: Queue; now: () => Date },
+  deps: { store: JobStore; now: () => Date },
 ): Promise<void> {
   const app = root.withTypeProvider<ZodTypeProvider>();
   const { store } = deps;
@@ -92,20 +80,7 @@ export async function jobsApiRoutes(
     { ...api, schema: { params: IdParams.extend({ '*': z.string() }) } },
     async (request, reply) => {
       const job = await getJob(store, request.params.id);
-      const file = await resolveOutputFile(store.jobDir(job.id), request.params['*']);
-      const handle = await open(file.path, constants.O_RDONLY | constants.O_NOFOLLOW);
-      const stream = createReadStream('', {
-        fd: handle,
-        autoClose: true,
-        start: 0,
-        end: Math.max(0, file.size - 1),
-      });
-      const name = posix.basename(request.params['*']).replace(/["\\\r\n]/g, '_');
-      return reply
-        .type('application/octet-stream')
-        .header('content-length', String(file.size))
-        .header('content-disposition', `attachment; filename="${name}"`)
-        .send(stream);
+      return sendOutputFile(reply, store.outputsDir(job.id), request.params['*']);
     },
   );
 
@@ -114,11 +89,8 @@ export async function jobsApiRoutes(
     if (admin === undefined) {
       throw new AppError('UNAUTHORIZED', 'no admin session');
     }
+    // A queued job is cancelled by this write, which also owes its webhook (the store's outbox).
     const next = await store.requestCancel(request.params.id);
-    if (next.state === 'cancelled' && next.spec.webhookUrl !== undefined) {
-      const payload: WebhookPayload = { jobId: next.id, state: next.state };
-      await enqueueWebhook(deps.webhookQueue, payload);
-    }
     request.log.info({ jobId: next.id, state: next.state, admin }, 'cancel requested from the dashboard');
     return reply.code(202).send({ job: toPublicJob(next) });
   });

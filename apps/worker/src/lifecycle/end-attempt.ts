@@ -28,8 +28,11 @@ export async function releaseOrder(run: JobRun, orderId: number, reason: string)
   }
 }
 
-/** Reasons that stop an attempt to stop its billing: the order must end even if nothing can be recorded. */
-const MONEY_STOPS: ReadonlySet<AttemptEndReason> = new Set(['budget_exceeded', 'spend_unverified']);
+/**
+ * Reasons that stop an attempt to stop its billing: the order's cancel goes out first, and it must
+ * end even if nothing can be recorded.
+ */
+export const MONEY_STOPS: ReadonlySet<AttemptEndReason> = new Set(['budget_exceeded', 'spend_unverified']);
 const cancelledNow = new WeakMap<JobRun, Set<number>>();
 
 /**
@@ -75,8 +78,11 @@ async function cancelWhenUnrecordable(
   }
 }
 
-/** Persist why the attempt ends (once), before anything is released. Returns the attempt as stored. */
-export async function decideAttempt(
+/**
+ * Record why the attempt ends (phase decided, once), before anything is released: a resumed worker
+ * ends it the same way. Returns the attempt as stored.
+ */
+export async function recordEndReason(
   run: JobRun,
   attempt: Attempt,
   endReason: AttemptEndReason,
@@ -109,7 +115,7 @@ export async function endAttempt(
   message: string,
 ): Promise<Attempt> {
   const { deps } = run;
-  await decideAttempt(run, attempt, endReason, message);
+  await recordEndReason(run, attempt, endReason, message);
   let spentUsd = attempt.spentUsd;
   if (attempt.orderId !== undefined) {
     const final = await releaseOrder(run, attempt.orderId, `${endReason}: ${message}`.slice(0, 500));

@@ -3,7 +3,7 @@ import { errorCodeOf, type FailureReason } from '@clore-batch/shared';
 import { AttemptOver, CancelRequested, NextServer, WorkerStopping } from './control';
 
 /** What happens after an error inside an attempt (style.md 5: one exhaustive mapping). */
-export type Decision =
+export type ErrorAction =
   /** Leave the job, its order and its command alone: another worker resumes it. */
   | { kind: 'leave'; message: string }
   /** The record changed under this worker: re-read it and go on from what it says. */
@@ -82,8 +82,8 @@ function isRedisFailure(error: unknown): boolean {
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
-/** Map an error thrown inside an attempt to what the lifecycle does next. */
-export function decide(error: unknown): Decision {
+/** Classify an error thrown inside an attempt: what the lifecycle does next. */
+export function classifyError(error: unknown): ErrorAction {
   const kind = kindOf(error);
   const message = messageOf(error);
   switch (kind) {
