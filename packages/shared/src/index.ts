@@ -7,6 +7,7 @@ export {
 } from './config/api-tokens';
 export { type DeepReadonly, loadConfig } from './config/load-config';
 export { type Config, type ConfigEnvName, ConfigSchema, CURRENCIES, type Currency } from './config/schema';
+export { TrustProxySchema } from './config/trust-proxy';
 export {
   deriveSecretKey,
   fingerprint,
@@ -109,6 +110,7 @@ export {
 } from './state/transitions';
 export type { AttemptEndFields, AttemptReadyFields } from './store/attempt-writes';
 export type { FollowItem, FollowOptions } from './store/follow';
+export { idempotentJobId } from './store/idempotency-lookup';
 export { isJobId, JOB_ID_PATTERN, newJobId } from './store/job-id';
 export type { AcquireLeaseOptions, JobLease, LeaseCheck } from './store/job-lease';
 export {
@@ -148,3 +150,31 @@ export {
   type ListJobsQuery,
 } from './store/records';
 export { canonicalJson, requestHash } from './store/request-hash';
+export { EDGE_KEY_ENTRIES, edgeKeys } from './tenants/edge-keys';
+export {
+  hasSpendCap,
+  needsUsage,
+  perJobRefusal,
+  queueRefusal,
+  spendRefusal,
+  usd,
+} from './tenants/tenant-admission';
+export {
+  DEFAULT_TENANT,
+  limitsFor,
+  TENANT_LIMIT_FIELDS,
+  type TenantLimit,
+  type TenantLimitField,
+  TenantLimitSchema,
+  type TenantLimits,
+  TenantLimitsSchema,
+  unknownTenantNames,
+} from './tenants/tenant-limits';
+export {
+  periodLabel,
+  periodStart,
+  type SpendPeriod,
+  type TenantUsage,
+  tenantUsage,
+  type UsageJob,
+} from './tenants/tenant-usage';
