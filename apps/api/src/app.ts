@@ -14,6 +14,7 @@ import { jobLogRoutes } from './routes/job-logs';
 import { jobOutputRoutes } from './routes/job-outputs';
 import { jobRoutes } from './routes/jobs';
 import { metricsRoutes } from './routes/metrics';
+import { createUsageReader } from './submission/read-usage';
 
 /**
  * The API as a Fastify instance, not listening (tests use `inject()` or `listen()` it themselves).
@@ -51,7 +52,8 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await registerOpenApi(app);
 
   const secretKey = deriveSecretKey(config.SECRETS_KEY);
-  const submit = { config, store: deps.store, queue: deps.queue, redis: deps.redis, secretKey };
+  const usage = createUsageReader({ store: deps.store, redis: deps.redis, prefix: config.REDIS_PREFIX });
+  const submit = { config, store: deps.store, queue: deps.queue, redis: deps.redis, usage, secretKey };
   const metrics = createApiMetrics({ redis: deps.redis, prefix: config.REDIS_PREFIX, store: deps.store });
   app.addHook('onResponse', async (request, reply) => {
     metrics.observeRequest(

@@ -18,6 +18,7 @@ beforeAll(async () => {
     TENANT_LIMITS: JSON.stringify({
       alice: { dailySpendUsd: 20, monthlySpendUsd: 30 },
       bob: { dailySpendUsd: 10 },
+      root: { dailySpendUsd: 10 },
     }),
   });
 });
@@ -128,5 +129,21 @@ describe('TENANT_LIMITS at submit: spend caps', () => {
       await first.close();
       await second.close();
     }
+  });
+
+  it('sees a bill counted on a finished job after it was read (a stray order reaped later)', async () => {
+    const submit = submitter(api);
+    const a = (await submit('root', { budgetUsd: 2 })).json().id;
+    await bill(api.store, a, 2, true);
+    const b = await submit('root', { budgetUsd: 1 }); // reads (and keeps) job a's $2
+    expect(b.statusCode).toBe(201);
+    await api.store.requestCancel(b.json().id);
+    await api.store.recordStrayOrder(a, { orderId: 99, serverId: 7, attempt: 1, costUsd: 6 });
+    const refused = await submit('root', { budgetUsd: 2.5 });
+    expect(refused.json()).toMatchObject({
+      code: 'TENANT_DAILY_SPEND_CAP',
+      details: { billedUsd: 8, unspentUsd: 0, totalUsd: 10.5 },
+    });
+    expect((await submit('root', { budgetUsd: 2 })).statusCode).toBe(201);
   });
 });

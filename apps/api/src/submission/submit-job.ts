@@ -16,6 +16,7 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { type Resolver, webhookTargetProblem } from '../webhooks/address-policy';
 import { enqueueRun } from './enqueue';
+import type { UsageReader } from './read-usage';
 import { admitSubmission } from './tenant-admission';
 import type { TenantLockOptions } from './tenant-lock';
 
@@ -25,6 +26,7 @@ export interface SubmitDeps {
   queue: Queue;
   /** The tenant lock and the idempotency lookup of TENANT_LIMITS. */
   redis: Redis;
+  usage: UsageReader;
   secretKey: SecretKey;
   resolve?: Resolver;
   now?: () => Date;

@@ -13,13 +13,15 @@ import {
   spendRefusal,
 } from '@clore-batch/shared';
 import type { Redis } from 'ioredis';
-import { readTenantUsage } from './read-usage';
+import type { UsageReader } from './read-usage';
 import { type TenantLockOptions, withTenantLock } from './tenant-lock';
 
 export interface AdmissionDeps {
   config: DeepReadonly<Config>;
   store: JobStore;
   redis: Redis;
+  /** The tenant's spend usage (one reader per process: it keeps finished jobs' figures). */
+  usage: UsageReader;
   now?: () => Date;
   lock?: TenantLockOptions;
 }
@@ -60,7 +62,7 @@ export async function admitSubmission<T>(
     }
     const now = (deps.now ?? (() => new Date()))();
     if (hasSpendCap(limits)) {
-      const usage = await readTenantUsage(deps.store, tenant, now);
+      const usage = await deps.usage.read(tenant, now);
       const overCap = spendRefusal(tenant, limits, spec.budgetUsd, usage, now);
       if (overCap !== undefined) {
         return overCap;
