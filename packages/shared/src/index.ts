@@ -141,7 +141,7 @@ export type { LiveMessage } from './store/live-message';
 export { jobDir, logFilePath } from './store/log-files';
 export { type LogChunk, READ_LOG_DEFAULT_MAX } from './store/logs';
 export { attemptsUsed, type JobPatch, MAX_INFO_EVENTS, type TransitionOptions } from './store/next-record';
-export { jobIdFloor, ownerJobVersionsSince } from './store/owner-jobs-since';
+export { jobIdFloor, type OwnerJobVersion, ownerJobVersions } from './store/owner-jobs-since';
 export {
   type CreateJobInput,
   type CreateJobResult,

@@ -1,11 +1,10 @@
 import {
   hasErrorCode,
-  isTerminal,
   JOB_STATES,
   type JobRecord,
   type JobState,
   type JobStore,
-  ownerJobVersionsSince,
+  ownerJobVersions,
   periodStart,
   TERMINAL_STATES,
   type TenantUsage,
@@ -15,7 +14,8 @@ import {
 import type { Redis } from 'ioredis';
 
 const LIVE_STATES: readonly JobState[] = JOB_STATES.filter((state) => !TERMINAL_STATES.includes(state));
-const PAGE = 500;
+/** Records fetched at once when many are new (the first read of a busy tenant). */
+const BATCH = 500;
 /**
  * Ids sort by their creator's clock; API processes' clocks may differ a little, so the month's ids
  * are taken from this much before its start (tenantUsage counts only jobs created in the period).
@@ -27,6 +27,11 @@ export interface UsageReader {
   read(tenant: string, now: Date): Promise<TenantUsage>;
 }
 
+interface Known {
+  version: number;
+  job: UsageJob;
+}
+
 const slim = (job: JobRecord): UsageJob => ({
   id: job.id,
   state: job.state,
@@ -36,19 +41,19 @@ const slim = (job: JobRecord): UsageJob => ({
 });
 
 /**
- * Reads the tenant's jobs of the UTC month from its owner index and its live jobs of any age.
- * A finished job's figures are kept in memory by record version: each read fetches the month's ids
- * with their versions (one script, one round trip) and only the records that are new or changed (a
- * finished job still changes when a stray order's bill is counted). docs/decisions/0129 has the figures.
+ * Reads the tenant's jobs submitted this UTC month and its live jobs of any age. One script lists
+ * their ids with each record's version; the figures of every job read before are kept in memory by
+ * version (every write of a record raises it, so a bill counted on a finished job later, e.g. a
+ * stray order's, is seen), and only new or changed records are fetched. docs/decisions/0129.
  */
 export function createUsageReader(deps: { store: JobStore; redis: Redis; prefix: string }): UsageReader {
-  const settled = new Map<string, Map<string, { version: number; job: UsageJob }>>();
+  const known = new Map<string, Map<string, Known>>();
 
-  async function records(ids: readonly string[]): Promise<JobRecord[]> {
+  async function fetch(ids: readonly string[]): Promise<JobRecord[]> {
     const found: JobRecord[] = [];
-    for (let i = 0; i < ids.length; i += PAGE) {
-      const page = await Promise.all(
-        ids.slice(i, i + PAGE).map((id) =>
+    for (let i = 0; i < ids.length; i += BATCH) {
+      const batch = await Promise.all(
+        ids.slice(i, i + BATCH).map((id) =>
           deps.store.get(id).catch((error: unknown) => {
             if (hasErrorCode(error) && error.code === 'JOB_NOT_FOUND') {
               return undefined; // deleted meanwhile
@@ -57,50 +62,39 @@ export function createUsageReader(deps: { store: JobStore; redis: Redis; prefix:
           }),
         ),
       );
-      found.push(...page.filter((job): job is JobRecord => job !== undefined));
+      found.push(...batch.filter((job): job is JobRecord => job !== undefined));
     }
     return found;
   }
 
   return {
     async read(tenant, now) {
-      const since = periodStart(now, 'month').getTime() - CLOCK_SKEW_MS;
-      const rows = await ownerJobVersionsSince(deps.redis, deps.prefix, tenant, since);
-      const known = settled.get(tenant) ?? new Map();
-      const kept = new Map<string, { version: number; job: UsageJob }>();
-      const jobs: UsageJob[] = [];
-      const missing: string[] = [];
+      const rows = await ownerJobVersions(deps.redis, deps.prefix, tenant, {
+        sinceMs: periodStart(now, 'month').getTime() - CLOCK_SKEW_MS,
+        states: LIVE_STATES,
+      });
+      const before = known.get(tenant) ?? new Map<string, Known>();
+      const kept = new Map<string, Known>();
+      const missing = new Set<string>();
       for (const { id, version } of rows) {
-        const hit = known.get(id);
+        const hit = before.get(id);
+        if (version === undefined || kept.has(id)) {
+          continue;
+        }
         if (hit !== undefined && hit.version === version) {
           kept.set(id, hit);
-          jobs.push(hit.job);
-        } else if (version !== undefined) {
-          missing.push(id);
+        } else {
+          missing.add(id);
         }
       }
-      for (const record of await records(missing)) {
-        const job = slim(record);
-        jobs.push(job);
-        if (isTerminal(job.state)) {
-          kept.set(job.id, { version: record.version, job });
-        }
+      for (const record of await fetch([...missing])) {
+        kept.set(record.id, { version: record.version, job: slim(record) });
       }
-      settled.set(tenant, kept);
-      for (const state of LIVE_STATES) {
-        let cursor: string | undefined;
-        do {
-          const page = await deps.store.list({
-            owner: tenant,
-            state,
-            limit: PAGE,
-            ...(cursor ? { cursor } : {}),
-          });
-          jobs.push(...page.jobs.map(slim));
-          cursor = page.nextCursor;
-        } while (cursor !== undefined);
-      }
-      return tenantUsage(jobs, now);
+      known.set(tenant, kept);
+      return tenantUsage(
+        [...kept.values()].map((entry) => entry.job),
+        now,
+      );
     },
   };
 }
