@@ -12,91 +12,90 @@ const BoolEnv = z
   .transform((v) => ['true', '1', 'yes'].includes(v));
 const Url = z.url({ protocol: /^(https?|rediss?)$/ });
 
+/** The variables one by one; ConfigSchema adds the rules across them. */
+const ConfigFields = z.object({
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATA_DIR: z.string().min(1).default('./.data'),
+  SECRETS_KEY: z.string().min(32, 'must be at least 32 characters (e.g. `openssl rand -hex 32`)'),
+
+  REDIS_URL: Url.default('redis://127.0.0.1:6379'),
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/)
+    .default('cb'),
+
+  CLORE_API_URL: Url.default('https://api.clore.ai'),
+  CLORE_API_KEY: z.string().min(1).optional(),
+  CLORE_CURRENCY: z.enum(CURRENCIES).default('CLORE-Blockchain'),
+  CLORE_PRICE_UNIT: z.enum(['day', 'hour']).default('day'),
+  CLORE_TIMEOUT_MS: int(100, 300_000).default(30_000),
+  CLORE_GENERAL_SPACING_MS: int(1, 60_000).default(1_100),
+  CLORE_CREATE_SPACING_MS: int(1, 600_000).default(5_200),
+
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: int(0, 65_535).default(8080),
+  API_TOKENS: ApiTokensSchema.default([]),
+  API_BODY_LIMIT_BYTES: int(1_024, 64 * 1024 * 1024).default(1024 * 1024),
+  API_RATE_LIMIT_PER_MINUTE: int(1, 1_000_000).default(600),
+  /** Failed authentications (a wrong token) per client address in AUTH_FAILURE_WINDOW_SECONDS; then 429 before any token check. */
+  AUTH_FAILURE_LIMIT: int(1, 1_000_000).default(30),
+  AUTH_FAILURE_WINDOW_SECONDS: int(1, 86_400).default(900),
+  /** Peers allowed to set X-Forwarded-* (config/trust-proxy.ts); default none. */
+  TRUST_PROXY: TrustProxySchema.default(false),
+  /** Per-tenant quotas and spend caps, JSON by token name (tenants/tenant-limits.ts, docs/decisions/0129). */
+  TENANT_LIMITS: TenantLimitsSchema.default({}),
+  WEBHOOK_SECRET: z.string().min(16).optional(),
+  WEBHOOK_ALLOW_PRIVATE: BoolEnv.default(false),
+  WEBHOOK_MAX_ATTEMPTS: int(1, 20).default(5),
+  WEBHOOK_BACKOFF_MS: int(1, 3_600_000).default(2_000),
+  WEBHOOK_TIMEOUT_MS: int(100, 120_000).default(10_000),
+  API_ENQUEUE_SWEEP_MS: int(100, 3_600_000).default(30_000),
+
+  WORKER_CONCURRENCY: int(1, 1_000).default(8),
+  ORDER_POLL_INTERVAL_MS: int(10, 600_000).default(3_000),
+  /** my_orders cadence while jobs only watch budgets (docs/decisions/0055); unset: 5 × ORDER_POLL_INTERVAL_MS. */
+  ORDER_IDLE_POLL_INTERVAL_MS: int(10, 600_000).optional(),
+  /** my_orders safety cadence when nothing is watched (docs/decisions/0055); unset: 20 × ORDER_POLL_INTERVAL_MS. */
+  ORDER_QUIET_POLL_INTERVAL_MS: int(10, 3_600_000).optional(),
+  MARKETPLACE_REFRESH_MS: int(10, 3_600_000).default(15_000),
+  /** Selection refuses a marketplace snapshot older than this (its prices may be gone). */
+  MARKETPLACE_MAX_AGE_SECONDS: int(1, 86_400).default(120),
+  /**
+   * How long a rented order's spend may go unverified (my_orders failing, the order missing from the
+   * answers, the watch failing) before the job is stopped with `spend_unverified` and its order
+   * cancelled. Keep it a few times ORDER_IDLE_POLL_INTERVAL_MS.
+   */
+  SPEND_UNVERIFIED_MAX_SECONDS: int(1, 86_400).default(60),
+  PROVISION_TIMEOUT_SECONDS: int(1, 86_400).default(600),
+  REAPER_GRACE_SECONDS: int(1, 86_400).default(120),
+  /**
+   * The Clore API key belongs to this deployment alone: any active order no live job attempt owns is
+   * cancelled after REAPER_GRACE_SECONDS, intents or not (docs/decisions/0112). Recommended in
+   * production when nothing else uses the key. Default false: orders no intent explains are left alone.
+   */
+  CLORE_KEY_EXCLUSIVE: BoolEnv.default(false),
+  SERVER_CLAIM_TTL_SECONDS: int(1, 3_600).default(60),
+  LOG_TAIL_BYTES: int(1_024, 256 * 1024 * 1024).default(1024 * 1024),
+  OUTPUTS_MAX_BYTES: int(0, Number.MAX_SAFE_INTEGER).default(1024 * 1024 * 1024),
+  WORKER_LOCK_DURATION_MS: int(1_000, 600_000).default(30_000),
+  WORKER_KILL_GRACE_SECONDS: int(1, 600).default(10),
+});
+
 /**
  * Every environment variable clore-batch reads, with its default. `.env.example` lists them all (a
- * test keeps the two in step). Apps call `loadConfig(process.env)` once at start.
+ * test keeps the two in step). Apps call `loadConfig(process.env)` once at start. Across variables:
+ * every TENANT_LIMITS name is a token name of API_TOKENS (when tokens are configured; decision 0129).
  */
-export const ConfigSchema = z
-  .object({
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    DATA_DIR: z.string().min(1).default('./.data'),
-    SECRETS_KEY: z.string().min(32, 'must be at least 32 characters (e.g. `openssl rand -hex 32`)'),
-
-    REDIS_URL: Url.default('redis://127.0.0.1:6379'),
-    REDIS_PREFIX: z
-      .string()
-      .regex(/^[A-Za-z0-9_-]+$/)
-      .default('cb'),
-
-    CLORE_API_URL: Url.default('https://api.clore.ai'),
-    CLORE_API_KEY: z.string().min(1).optional(),
-    CLORE_CURRENCY: z.enum(CURRENCIES).default('CLORE-Blockchain'),
-    CLORE_PRICE_UNIT: z.enum(['day', 'hour']).default('day'),
-    CLORE_TIMEOUT_MS: int(100, 300_000).default(30_000),
-    CLORE_GENERAL_SPACING_MS: int(1, 60_000).default(1_100),
-    CLORE_CREATE_SPACING_MS: int(1, 600_000).default(5_200),
-
-    HOST: z.string().min(1).default('127.0.0.1'),
-    PORT: int(0, 65_535).default(8080),
-    API_TOKENS: ApiTokensSchema.default([]),
-    API_BODY_LIMIT_BYTES: int(1_024, 64 * 1024 * 1024).default(1024 * 1024),
-    API_RATE_LIMIT_PER_MINUTE: int(1, 1_000_000).default(600),
-    /** Failed authentications (a wrong token) per client address in AUTH_FAILURE_WINDOW_SECONDS; then 429 before any token check. */
-    AUTH_FAILURE_LIMIT: int(1, 1_000_000).default(30),
-    AUTH_FAILURE_WINDOW_SECONDS: int(1, 86_400).default(900),
-    /** Peers allowed to set X-Forwarded-* (config/trust-proxy.ts); default none. */
-    TRUST_PROXY: TrustProxySchema.default(false),
-    /** Per-tenant quotas and spend caps, JSON by token name (tenants/tenant-limits.ts, docs/decisions/0129). */
-    TENANT_LIMITS: TenantLimitsSchema.default({}),
-    WEBHOOK_SECRET: z.string().min(16).optional(),
-    WEBHOOK_ALLOW_PRIVATE: BoolEnv.default(false),
-    WEBHOOK_MAX_ATTEMPTS: int(1, 20).default(5),
-    WEBHOOK_BACKOFF_MS: int(1, 3_600_000).default(2_000),
-    WEBHOOK_TIMEOUT_MS: int(100, 120_000).default(10_000),
-    API_ENQUEUE_SWEEP_MS: int(100, 3_600_000).default(30_000),
-
-    WORKER_CONCURRENCY: int(1, 1_000).default(8),
-    ORDER_POLL_INTERVAL_MS: int(10, 600_000).default(3_000),
-    /** my_orders cadence while jobs only watch budgets (docs/decisions/0055); unset: 5 × ORDER_POLL_INTERVAL_MS. */
-    ORDER_IDLE_POLL_INTERVAL_MS: int(10, 600_000).optional(),
-    /** my_orders safety cadence when nothing is watched (docs/decisions/0055); unset: 20 × ORDER_POLL_INTERVAL_MS. */
-    ORDER_QUIET_POLL_INTERVAL_MS: int(10, 3_600_000).optional(),
-    MARKETPLACE_REFRESH_MS: int(10, 3_600_000).default(15_000),
-    /** Selection refuses a marketplace snapshot older than this (its prices may be gone). */
-    MARKETPLACE_MAX_AGE_SECONDS: int(1, 86_400).default(120),
-    /**
-     * How long a rented order's spend may go unverified (my_orders failing, the order missing from the
-     * answers, the watch failing) before the job is stopped with `spend_unverified` and its order
-     * cancelled. Keep it a few times ORDER_IDLE_POLL_INTERVAL_MS.
-     */
-    SPEND_UNVERIFIED_MAX_SECONDS: int(1, 86_400).default(60),
-    PROVISION_TIMEOUT_SECONDS: int(1, 86_400).default(600),
-    REAPER_GRACE_SECONDS: int(1, 86_400).default(120),
-    /**
-     * The Clore API key belongs to this deployment alone: any active order no live job attempt owns is
-     * cancelled after REAPER_GRACE_SECONDS, intents or not (docs/decisions/0112). Recommended in
-     * production when nothing else uses the key. Default false: orders no intent explains are left alone.
-     */
-    CLORE_KEY_EXCLUSIVE: BoolEnv.default(false),
-    SERVER_CLAIM_TTL_SECONDS: int(1, 3_600).default(60),
-    LOG_TAIL_BYTES: int(1_024, 256 * 1024 * 1024).default(1024 * 1024),
-    OUTPUTS_MAX_BYTES: int(0, Number.MAX_SAFE_INTEGER).default(1024 * 1024 * 1024),
-    WORKER_LOCK_DURATION_MS: int(1_000, 600_000).default(30_000),
-    WORKER_KILL_GRACE_SECONDS: int(1, 600).default(10),
-  })
-  .superRefine((config, ctx) => {
-    const unknown = unknownTenantNames(
-      config.TENANT_LIMITS,
-      config.API_TOKENS.map((t) => t.name),
-    );
-    for (const name of unknown) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['TENANT_LIMITS'],
-        message: `entry "${name}" is not a token name of API_TOKENS (a typo would leave that tenant on "*"); remove it or add the token`,
-      });
-    }
-  });
+export const ConfigSchema = ConfigFields.superRefine((config, ctx) => {
+  const tokenNames = config.API_TOKENS.map((t) => t.name);
+  for (const name of unknownTenantNames(config.TENANT_LIMITS, tokenNames)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['TENANT_LIMITS'],
+      message: `entry "${name}" is not a token name of API_TOKENS (a typo would leave that tenant on "*"); remove it or add the token`,
+    });
+  }
+});
 
 export type Config = z.infer<typeof ConfigSchema>;
 export type ConfigEnvName = keyof typeof ConfigSchema.shape;
