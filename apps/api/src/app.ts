@@ -1,6 +1,7 @@
 import { deriveSecretKey } from '@clore-batch/shared';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { serializerCompiler } from 'fastify-type-provider-zod';
+import { createAuthFailures } from './auth/auth-failures';
 import { registerAuth } from './auth/auth-hook';
 import type { ApiDeps } from './deps';
 import { registerErrorHandling } from './errors/error-handler';
@@ -13,10 +14,13 @@ import { jobLogRoutes } from './routes/job-logs';
 import { jobOutputRoutes } from './routes/job-outputs';
 import { jobRoutes } from './routes/jobs';
 import { metricsRoutes } from './routes/metrics';
+import { createUsageReader } from './submission/read-usage';
 
 /**
  * The API as a Fastify instance, not listening (tests use `inject()` or `listen()` it themselves).
- * Registers, in order: error handling, auth (first onRequest hook), the per-token rate limit,
+ * Behind a proxy, `TRUST_PROXY` names the peers whose X-Forwarded-* headers count (request.ip,
+ * protocol, host). Registers, in order: error handling, auth (first onRequest hook, after the
+ * failed-authentication check of the client address), the per-token rate limit,
  * OpenAPI, the routes, then `deps.plugins` (the dashboard). Closing the app closes none of the
  * deps: their owner (startApi, main.ts, a test) does.
  */
@@ -26,13 +30,20 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: config.API_BODY_LIMIT_BYTES,
     logController: new LogController({ disableRequestLogging: true }),
-    trustProxy: false,
+    trustProxy: typeof config.TRUST_PROXY === 'boolean' ? config.TRUST_PROXY : [...config.TRUST_PROXY],
     return503OnClosing: true,
   });
   app.setValidatorCompiler(zodValidatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandling(app);
-  registerAuth(app, config.API_TOKENS);
+  const authFailures = createAuthFailures({
+    redis: deps.redis,
+    prefix: config.REDIS_PREFIX,
+    limit: config.AUTH_FAILURE_LIMIT,
+    windowSeconds: config.AUTH_FAILURE_WINDOW_SECONDS,
+    logger: deps.logger,
+  });
+  registerAuth(app, config.API_TOKENS, authFailures);
   await registerRateLimit(app, {
     redis: deps.redis,
     prefix: config.REDIS_PREFIX,
@@ -41,7 +52,8 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await registerOpenApi(app);
 
   const secretKey = deriveSecretKey(config.SECRETS_KEY);
-  const submit = { config, store: deps.store, queue: deps.queue, secretKey };
+  const usage = createUsageReader({ store: deps.store, redis: deps.redis, prefix: config.REDIS_PREFIX });
+  const submit = { config, store: deps.store, queue: deps.queue, redis: deps.redis, usage, secretKey };
   const metrics = createApiMetrics({ redis: deps.redis, prefix: config.REDIS_PREFIX, store: deps.store });
   app.addHook('onResponse', async (request, reply) => {
     metrics.observeRequest(

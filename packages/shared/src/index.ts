@@ -7,6 +7,7 @@ export {
 } from './config/api-tokens';
 export { type DeepReadonly, loadConfig } from './config/load-config';
 export { type Config, type ConfigEnvName, ConfigSchema, CURRENCIES, type Currency } from './config/schema';
+export { TrustProxySchema } from './config/trust-proxy';
 export {
   deriveSecretKey,
   fingerprint,
@@ -121,6 +122,7 @@ export {
 } from './state/transitions';
 export type { AttemptEndFields, AttemptReadyFields } from './store/attempt-writes';
 export type { FollowItem, FollowOptions } from './store/follow';
+export { idempotentJobId } from './store/idempotency-lookup';
 export { jobDir, logFilePath, outputsDir } from './store/job-files';
 export { isJobId, JOB_ID_PATTERN, newJobId } from './store/job-id';
 export type { AcquireLeaseOptions, JobLease, LeaseCheck } from './store/job-lease';
@@ -152,6 +154,7 @@ export type { LiveMessage } from './store/live-message';
 export { type LogChunk, READ_LOG_DEFAULT_MAX } from './store/logs';
 export { type JobPatch, MAX_INFO_EVENTS, type TransitionOptions } from './store/next-record';
 export type { OutboxEntry } from './store/outbox';
+export { jobIdFloor, type OwnerJobVersion, ownerJobVersions } from './store/owner-jobs-since';
 export {
   type CreateJobInput,
   type CreateJobResult,
@@ -161,3 +164,31 @@ export {
   type ListJobsQuery,
 } from './store/records';
 export { canonicalJson, requestHash } from './store/request-hash';
+export { EDGE_KEY_ENTRIES, edgeKeys } from './tenants/edge-keys';
+export {
+  hasSpendCap,
+  needsUsage,
+  perJobRefusal,
+  queueRefusal,
+  spendRefusal,
+  usd,
+} from './tenants/tenant-admission';
+export {
+  DEFAULT_TENANT,
+  limitsFor,
+  TENANT_LIMIT_FIELDS,
+  type TenantLimit,
+  type TenantLimitField,
+  TenantLimitSchema,
+  type TenantLimits,
+  TenantLimitsSchema,
+  unknownTenantNames,
+} from './tenants/tenant-limits';
+export {
+  periodLabel,
+  periodStart,
+  type SpendPeriod,
+  type TenantUsage,
+  tenantUsage,
+  type UsageJob,
+} from './tenants/tenant-usage';

@@ -6,23 +6,34 @@ import { errorResponses, HealthSchema, ReadySchema } from '../http/schemas';
 
 const READY_TIMEOUT_MS = 2_000;
 
-/** GET /healthz (no token: the process answers) and GET /readyz (any token: Redis answers PING). */
+/**
+ * GET /healthz (the process answers) and GET /readyz (Redis answers PING), both without a token:
+ * load balancers and orchestrators probe them with none. Neither says more than ok / not ok.
+ * `/readyz` stays under the per-address request rate limit (it costs a Redis round trip).
+ */
 export async function healthRoutes(root: FastifyInstance, deps: { redis: Redis }): Promise<void> {
   const app = root.withTypeProvider<ZodTypeProvider>();
   app.get(
     '/healthz',
     {
       config: { access: 'public', rateLimit: false },
-      schema: { tags: ['health'], summary: 'Liveness (no token needed)', response: { 200: HealthSchema } },
+      schema: {
+        tags: ['health'],
+        summary: 'Liveness (no token needed)',
+        security: [],
+        response: { 200: HealthSchema },
+      },
     },
     async () => ({ status: 'ok' as const }),
   );
   app.get(
     '/readyz',
     {
+      config: { access: 'public' },
       schema: {
         tags: ['health'],
-        summary: 'Readiness: Redis reachable',
+        summary: 'Readiness: Redis reachable (no token needed)',
+        security: [],
         response: { 200: ReadySchema, 503: errorResponses[500] },
       },
     },

@@ -30,10 +30,10 @@ export async function jobRoutes(
         tags: ['jobs'],
         summary: 'Submit a job',
         description:
-          'Validates the spec, stores the job and queues it. With an `Idempotency-Key` header, a repeat of the same body returns the same job (200); the same key with another body is a 409.',
+          "Validates the spec, checks the tenant's limits (TENANT_LIMITS), stores the job and queues it. With an `Idempotency-Key` header, a repeat of the same body returns the same job (200); the same key with another body is a 409. Over a per-job limit: 403 `TENANT_JOB_BUDGET_LIMIT` / `TENANT_PRICE_LIMIT`; over a spend cap (budget + billed in the UTC day/month + unspent budgets of live jobs): 403 `TENANT_DAILY_SPEND_CAP` / `TENANT_MONTHLY_SPEND_CAP`; `maxQueuedJobs` reached: 429 `TENANT_QUEUE_FULL`. `details` carries the numbers. A repeat is never refused by the limits.",
         headers: JobSubmitHeadersSchema,
         body: JobSpecBody,
-        response: { 200: PublicJob, 201: PublicJob, ...errorResponses },
+        response: { 200: PublicJob, 201: PublicJob, ...errorResponses, 503: errorResponses[500] },
       },
     },
     async (request, reply) => {

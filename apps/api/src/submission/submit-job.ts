@@ -13,15 +13,24 @@ import {
   toStoredSpec,
 } from '@clore-batch/shared';
 import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { type Resolver, webhookTargetProblem } from '../webhooks/address-policy';
 import { enqueueRun } from './enqueue';
+import type { UsageReader } from './read-usage';
+import { admitSubmission } from './tenant-admission';
+import type { TenantLockOptions } from './tenant-lock';
 
 export interface SubmitDeps {
   config: DeepReadonly<Config>;
   store: JobStore;
   queue: Queue;
+  /** The tenant lock and the idempotency lookup of TENANT_LIMITS. */
+  redis: Redis;
+  usage: UsageReader;
   secretKey: SecretKey;
   resolve?: Resolver;
+  now?: () => Date;
+  lock?: TenantLockOptions;
 }
 
 export interface Submission {
@@ -33,8 +42,9 @@ export interface Submission {
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 
 /**
- * Submit a validated spec: apply the deployment's currency, refuse private webhook targets, seal
- * secretEnv, store the job (idempotent per owner and key), then enqueue it. The enqueue runs on a
+ * Submit a validated spec: apply the deployment's currency, refuse private webhook targets, check
+ * the owner's TENANT_LIMITS (tenant-admission.ts), seal secretEnv, store the job (idempotent per
+ * owner and key), then enqueue it. The enqueue runs on a
  * repeat as well while the job is still queued: BullMQ's jobId is ours, so an earlier enqueue is not
  * doubled, and a submission whose first try died between store and enqueue is completed by its
  * retry (or by the sweep, docs/decisions/0060-api-submission.md).
@@ -61,17 +71,23 @@ export async function submitJob(
     }
   }
   const secretNames = Object.keys(spec.secretEnv);
-  const result = await deps.store.create({
-    spec: toStoredSpec(spec),
-    ...(secretNames.length > 0 ? { secretEnvSealed: sealJson(deps.secretKey, spec.secretEnv) } : {}),
-    ...(spec.registryAuth === undefined
-      ? {}
-      : { registryAuthSealed: sealSecret(deps.secretKey, spec.registryAuth) }),
-    owner: submission.owner,
-    ...(idempotencyKey === undefined
-      ? {}
-      : { idempotencyKey, requestHash: requestHash(submission.spec, deps.secretKey) }),
-  });
+  const create = () =>
+    deps.store.create({
+      spec: toStoredSpec(spec),
+      ...(secretNames.length > 0 ? { secretEnvSealed: sealJson(deps.secretKey, spec.secretEnv) } : {}),
+      ...(spec.registryAuth === undefined
+        ? {}
+        : { registryAuthSealed: sealSecret(deps.secretKey, spec.registryAuth) }),
+      owner: submission.owner,
+      ...(idempotencyKey === undefined
+        ? {}
+        : { idempotencyKey, requestHash: requestHash(submission.spec, deps.secretKey) }),
+    });
+  const result = await admitSubmission(
+    deps,
+    { tenant: submission.owner, spec, ...(idempotencyKey === undefined ? {} : { idempotencyKey }) },
+    create,
+  );
   if (result.created || result.job.state === 'queued') {
     await enqueueRun(deps.queue, result.job.id);
   }

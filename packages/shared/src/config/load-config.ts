@@ -19,6 +19,8 @@ function deepFreeze<T>(value: T): T {
 
 /** Values are never echoed back for these: an error message must not carry a secret. */
 const SECRET_VARIABLES = new Set(['SECRETS_KEY', 'CLORE_API_KEY', 'API_TOKENS', 'WEBHOOK_SECRET']);
+/** Their messages name the bad entry and value themselves: the whole JSON is not repeated. */
+const SELF_DESCRIBED = new Set(['TENANT_LIMITS']);
 
 /** Zod's wording, said for people who set environment variables. */
 function plainMessage(
@@ -52,7 +54,8 @@ export function loadConfig(env: Record<string, string | undefined>): DeepReadonl
     const issues = result.error.issues.map((issue) => {
       const variable = String(issue.path[0] ?? '(environment)');
       const given = input[variable];
-      const shown = SECRET_VARIABLES.has(variable) || given === undefined ? '' : ` (got "${given}")`;
+      const quiet = SECRET_VARIABLES.has(variable) || SELF_DESCRIBED.has(variable) || given === undefined;
+      const shown = quiet ? '' : ` (got "${given}")`;
       return { variable, message: `${plainMessage(issue, given)}${shown}` };
     });
     const lines = issues.map((i) => `  ${i.variable}: ${i.message}`).join('\n');

@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { TenantLimitsSchema, unknownTenantNames } from '../tenants/tenant-limits';
 import { ApiTokensSchema } from './api-tokens';
+import { TrustProxySchema } from './trust-proxy';
 
 export const CURRENCIES = ['CLORE-Blockchain', 'bitcoin', 'USD-Blockchain'] as const;
 export type Currency = (typeof CURRENCIES)[number];
@@ -10,11 +12,8 @@ const BoolEnv = z
   .transform((v) => ['true', '1', 'yes'].includes(v));
 const Url = z.url({ protocol: /^(https?|rediss?)$/ });
 
-/**
- * Every environment variable clore-batch reads, with its default. `.env.example` lists them all (a
- * test keeps the two in step). Apps call `loadConfig(process.env)` once at start.
- */
-export const ConfigSchema = z.object({
+/** The variables one by one; ConfigSchema adds the rules across them. */
+const ConfigFields = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DATA_DIR: z.string().min(1).default('./.data'),
   SECRETS_KEY: z.string().min(32, 'must be at least 32 characters (e.g. `openssl rand -hex 32`)'),
@@ -38,6 +37,13 @@ export const ConfigSchema = z.object({
   API_TOKENS: ApiTokensSchema.default([]),
   API_BODY_LIMIT_BYTES: int(1_024, 64 * 1024 * 1024).default(1024 * 1024),
   API_RATE_LIMIT_PER_MINUTE: int(1, 1_000_000).default(600),
+  /** Failed authentications (a wrong token) per client address in AUTH_FAILURE_WINDOW_SECONDS; then 429 before any token check. */
+  AUTH_FAILURE_LIMIT: int(1, 1_000_000).default(30),
+  AUTH_FAILURE_WINDOW_SECONDS: int(1, 86_400).default(900),
+  /** Peers allowed to set X-Forwarded-* (config/trust-proxy.ts); default none. */
+  TRUST_PROXY: TrustProxySchema.default(false),
+  /** Per-tenant quotas and spend caps, JSON by token name (tenants/tenant-limits.ts, docs/decisions/0129). */
+  TENANT_LIMITS: TenantLimitsSchema.default({}),
   WEBHOOK_SECRET: z.string().min(16).optional(),
   WEBHOOK_ALLOW_PRIVATE: BoolEnv.default(false),
   WEBHOOK_MAX_ATTEMPTS: int(1, 20).default(5),
@@ -73,6 +79,22 @@ export const ConfigSchema = z.object({
   OUTPUTS_MAX_BYTES: int(0, Number.MAX_SAFE_INTEGER).default(1024 * 1024 * 1024),
   WORKER_LOCK_DURATION_MS: int(1_000, 600_000).default(30_000),
   WORKER_KILL_GRACE_SECONDS: int(1, 600).default(10),
+});
+
+/**
+ * Every environment variable clore-batch reads, with its default. `.env.example` lists them all (a
+ * test keeps the two in step). Apps call `loadConfig(process.env)` once at start. Across variables:
+ * every TENANT_LIMITS name is a token name of API_TOKENS (when tokens are configured; decision 0129).
+ */
+export const ConfigSchema = ConfigFields.superRefine((config, ctx) => {
+  const tokenNames = config.API_TOKENS.map((t) => t.name);
+  for (const name of unknownTenantNames(config.TENANT_LIMITS, tokenNames)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['TENANT_LIMITS'],
+      message: `entry "${name}" is not a token name of API_TOKENS (a typo would leave that tenant on "*"); remove it or add the token`,
+    });
+  }
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

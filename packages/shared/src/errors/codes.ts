@@ -43,6 +43,14 @@ export const ERROR_CODES = {
   // infrastructure
   REDIS_UNAVAILABLE: { status: 503, retryable: true },
   INTERNAL: { status: 500, retryable: false },
+  // tenant limits at submit (TENANT_LIMITS, docs/decisions/0129) and failed authentication
+  TENANT_JOB_BUDGET_LIMIT: { status: 403, retryable: false },
+  TENANT_PRICE_LIMIT: { status: 403, retryable: false },
+  TENANT_DAILY_SPEND_CAP: { status: 403, retryable: true },
+  TENANT_MONTHLY_SPEND_CAP: { status: 403, retryable: true },
+  TENANT_QUEUE_FULL: { status: 429, retryable: true },
+  TENANT_BUSY: { status: 503, retryable: true },
+  AUTH_RATE_LIMITED: { status: 429, retryable: true },
 } as const satisfies Record<string, ErrorDefinition>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { assertAddressAllowed } from '../../auth/auth-hook';
 import { type AdminSessions, SESSION_COOKIE } from '../session/admin-sessions';
 import { assertSameOrigin } from '../session/dashboard-access';
 import type { StaticPages } from './static-pages';
@@ -12,6 +13,7 @@ const known = (next: unknown): next is string =>
 const targetOf = (next: unknown) => (known(next) ? LOGIN_TARGETS[next] : undefined) ?? '/admin';
 const nextOf = (next: unknown) => (known(next) ? next : '');
 
+/** `Secure` when the request came over https (behind a trusted proxy: its X-Forwarded-Proto, TRUST_PROXY). */
 function cookieOptions(request: FastifyRequest, maxAgeSeconds: number) {
   return {
     path: '/admin',
@@ -32,7 +34,9 @@ function loginPage(reply: FastifyReply, pages: StaticPages, status: number, mess
 /**
  * GET /admin/login (the form), POST /admin/login (form body `token`), POST /admin/logout. Login
  * sets the session cookie for an admin token only: a submit token gets a 403 "admin role required"
- * page, an unknown one a 401 page; neither says anything about the token itself.
+ * page, an unknown one a 401 page (and counts as a failed authentication of the client address;
+ * over AUTH_FAILURE_LIMIT the login is refused 429 before the token is looked at); neither says
+ * anything about the token itself.
  */
 export async function loginRoutes(
   app: FastifyInstance,
@@ -54,9 +58,18 @@ export async function loginRoutes(
   app.post('/admin/login', { config: { dashboard: 'login' } }, async (request, reply) => {
     assertSameOrigin(request);
     const body = (request.body ?? {}) as Record<string, unknown>;
+    try {
+      await assertAddressAllowed(request, reply);
+    } catch (error) {
+      request.log.info('dashboard login refused: too many failed logins from this address');
+      return loginPage(reply, pages, 429, (error as Error).message, body.next);
+    }
     const token = typeof body.token === 'string' ? body.token.trim() : '';
     const principal = token === '' ? undefined : sessions.verify(token);
     if (principal === undefined) {
+      if (token !== '') {
+        await request.server.authFailures.record(request.ip);
+      }
       request.log.info('dashboard login refused: unknown token');
       return loginPage(reply, pages, 401, 'Unknown token.', body.next);
     }

@@ -1,5 +1,6 @@
 import { AppError } from '@clore-batch/shared';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { assertAddressAllowed } from '../../auth/auth-hook';
 import { bearerToken } from '../../auth/token-verifier';
 import { toErrorResponse } from '../../errors/error-body';
 import { type AdminSession, type AdminSessions, SESSION_COOKIE } from './admin-sessions';
@@ -25,7 +26,10 @@ declare module 'fastify' {
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-/** `https://host:port` of the request itself (what a same-origin page sends as Origin). */
+/**
+ * `https://host:port` of the request itself (what a same-origin page sends as Origin). Behind a
+ * trusted proxy (TRUST_PROXY) the scheme and host are the forwarded ones: the browser's origin.
+ */
 export function ownOrigin(request: FastifyRequest): string {
   return `${request.protocol}://${request.host}`;
 }
@@ -82,8 +86,10 @@ export function createDashboardGuard(sessions: AdminSessions) {
     }
     const token = bearerToken(request.headers.authorization);
     if (token !== undefined) {
+      await assertAddressAllowed(request, reply);
       const principal = sessions.verify(token);
       if (principal === undefined) {
+        await request.server.authFailures.record(request.ip);
         throw new AppError('UNAUTHORIZED', 'unknown or revoked API token');
       }
       if (principal.role !== 'admin') {
