@@ -1,5 +1,5 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { ApiToken } from '@clore-batch/shared';
+import { type ApiToken, redisKeys } from '@clore-batch/shared';
 import type { Redis } from 'ioredis';
 
 /** The cookie that carries the admin session id (httpOnly, SameSite=Strict, Path=/admin). */
@@ -64,8 +64,9 @@ export function createAdminSessions(options: AdminSessionsOptions): AdminSession
   const adminMacs = new Map(
     options.tokens.filter((t) => t.role === 'admin').map((t) => [mac('token', t.token), t.name] as const),
   );
+  const keys = redisKeys(options.prefix);
   const keyOf = (sessionId: string) =>
-    `${options.prefix}:admin:session:${createHash('sha256').update(sessionId).digest('hex')}`;
+    keys.adminSession(createHash('sha256').update(sessionId).digest('hex'));
 
   const csrfTokenOf = (sessionId: string) => mac('csrf', sessionId);
 
