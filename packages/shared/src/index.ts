@@ -188,6 +188,6 @@ export {
   parseFleetRecord,
   readFleetRecord,
 } from './fleet/read-fleet-record';
-export { describeKey, type KeyEntry, patternRegExp, type RedisKeyType } from './keys/key-entry';
+export type { KeyEntry, RedisKeyType } from './keys/key-entry';
 export { REDIS_KEY_ENTRIES, type RedisKeys, redisKeys } from './keys/redis-keys';
 export { type CloreLimiterKeys, cloreLimiterKeys } from './keys/service-keys';
