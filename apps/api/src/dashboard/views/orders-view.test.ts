@@ -41,20 +41,10 @@ beforeEach(async () => {
   store = createJobStore({ redis, prefix, dataDir, logTailBytes: 1_024 });
 });
 
-const ORDER: Order = {
-  id: 12,
-  serverId: 102,
-  currency: 'USD-Blockchain',
-  pricePerDay: 24,
-  creationFee: 0,
-  expired: false,
-  active: true,
-  online: true,
-  containerUp: true,
-  deployed: true,
-  ready: true,
-  spot: false,
-};
+/** Listed, up and ready. */
+const UP = { expired: false, active: true, online: true, containerUp: true, deployed: true, ready: true };
+const PRICE = { currency: 'USD-Blockchain', pricePerDay: 24, creationFee: 0, spot: false };
+const ORDER: Order = { id: 12, serverId: 102, ...PRICE, ...UP };
 const ORPHAN: OrphanRecord = {
   orderId: 12,
   serverId: 102,
