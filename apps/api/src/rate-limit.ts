@@ -1,4 +1,4 @@
-import { AppError } from '@clore-batch/shared';
+import { AppError, redisKeys } from '@clore-batch/shared';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
@@ -16,7 +16,7 @@ export async function registerRateLimit(
     max: options.perMinute,
     timeWindow: 60_000,
     redis: options.redis,
-    nameSpace: `${options.prefix}:api-rate:`,
+    nameSpace: redisKeys(options.prefix).apiRateNamespace,
     skipOnError: true,
     keyGenerator: (request) => (request.principal ? `token:${request.principal.name}` : `ip:${request.ip}`),
     errorResponseBuilder: (_request, context) =>

@@ -1,3 +1,4 @@
+export { type CloreConfig, cloreClientFromConfig, cloreLimiterFromConfig } from './client/client-from-config';
 export {
   type CallOptions,
   CloreClient,

@@ -192,3 +192,46 @@ export {
   tenantUsage,
   type UsageJob,
 } from './tenants/tenant-usage';
+
+// --- Redis key registry and fleet records (docs/decisions/0127) ---
+
+export {
+  type CancelInfo,
+  CancelInfoSchema,
+  FLEET_RECORDS,
+  type FleetRecord,
+  type FleetRecordName,
+  type ForeignOrderRecord,
+  ForeignOrderRecordSchema,
+  type MarketplaceSnapshot,
+  MarketplaceSnapshotSchema,
+  type MissingOrder,
+  MissingOrderSchema,
+  type OrderIntent,
+  OrderIntentSchema,
+  type OrdersSnapshot,
+  OrdersSnapshotSchema,
+  type OrphanRecord,
+  OrphanRecordSchema,
+  orphanReapableAt,
+} from './fleet/fleet-records';
+export {
+  type Order,
+  OrderSchema,
+  type Server,
+  ServerSchema,
+  type ServerSpecs,
+  ServerSpecsSchema,
+  type SshEndpoint,
+  SshEndpointSchema,
+  UsdRatesSchema,
+} from './fleet/provider-model';
+export {
+  fleetRecordJson,
+  parseFleetHash,
+  parseFleetRecord,
+  readFleetRecord,
+} from './fleet/read-fleet-record';
+export type { KeyEntry, RedisKeyType } from './keys/key-entry';
+export { REDIS_KEY_ENTRIES, type RedisKeys, redisKeys } from './keys/redis-keys';
+export { type CloreLimiterKeys, cloreLimiterKeys } from './keys/service-keys';

@@ -203,6 +203,7 @@ describe('dashboard JSON API', () => {
       active: true,
       online: true,
       containerUp: true,
+      deployed: true,
       ready: true,
       spot: false,
     });
@@ -238,7 +239,14 @@ describe('dashboard JSON API', () => {
     await server.redis.hset(
       keys.orphans,
       '12',
-      JSON.stringify({ orderId: 12, jobId: id, attempt: 0, firstSeen: 1_000 }),
+      JSON.stringify({
+        orderId: 12,
+        serverId: 102,
+        jobId: id,
+        attempt: 0,
+        firstSeen: 1_000,
+        lastSeen: 1_000,
+      }),
     );
     await server.redis.hset(
       keys.foreignOrders,

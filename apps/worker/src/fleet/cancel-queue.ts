@@ -1,29 +1,10 @@
-import type { FleetKeys } from '@clore-batch/shared';
+import { type CancelInfo, type FleetKeys, parseFleetRecord } from '@clore-batch/shared';
 import type { Redis } from 'ioredis';
 import type { OrdersSnapshot } from './fleet-types';
 import { endedIn } from './orders-snapshot';
 
-/** What the fleet remembers about one pending cancel (fleetKeys.cancelInfo). */
-export interface CancelInfo {
-  orderId: number;
-  jobId?: string;
-  reason: string;
-  /** Redis time (fleetNow) of the first request: the order was known to exist then. */
-  requestedAt: number;
-  /** cancel_orders calls that included this order so far. */
-  sends: number;
-  lastSentAt?: number;
-  /**
-   * Redis time of the answer by which the provider accepted our cancel (cancel_orders without it in
-   * `failed_to_cancel`, or cancel_order OK). Answers without the order whose calls began after it
-   * count toward proof of its end (docs/decisions/0110).
-   */
-  acceptedAt?: number;
-  /** Redis time when a cancel answer proved the order ended (`order_not_active`, `you_dont_own_this_order`). */
-  provenEndedAt?: number;
-  /** The provider's answer that proved it. */
-  provenBy?: string;
-}
+/** What the fleet remembers about one pending cancel (fleetKeys.cancelInfo; its schema is in @clore-batch/shared). */
+export type { CancelInfo };
 
 export async function pendingCancelIds(redis: Redis, keys: FleetKeys): Promise<number[]> {
   return (await redis.zrange(keys.cancels, '0', '-1')).map(Number);
@@ -43,9 +24,9 @@ export async function readCancelInfos(
     const id = ids[index];
     if (raw !== null && raw !== undefined && id !== undefined) {
       try {
-        infos.set(id, JSON.parse(raw) as CancelInfo);
+        infos.set(id, parseFleetRecord('cancelInfo', raw));
       } catch {
-        // A malformed entry is rewritten by the sender.
+        // A malformed entry is read as none: the sender still sends the cancel (with default info).
       }
     }
   });

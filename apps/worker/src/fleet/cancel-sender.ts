@@ -1,7 +1,7 @@
 import { CloreApiError, type CloreClient } from '@clore-batch/clore';
-import type { FleetKeys, Logger } from '@clore-batch/shared';
+import { type CancelInfo, type FleetKeys, fleetRecordJson, type Logger } from '@clore-batch/shared';
 import type { Redis } from 'ioredis';
-import { type CancelInfo, finishCancels, readCancelInfos } from './cancel-queue';
+import { finishCancels, readCancelInfos } from './cancel-queue';
 import { fleetNow } from './fleet-clock';
 import { HSET_IF_EXISTS } from './fleet-scripts';
 import { readOrdersSnapshot } from './order-book';
@@ -157,9 +157,9 @@ export function cancelSendRound(deps: CancelSenderDeps) {
       // XX / if-exists: an id the watcher settled meanwhile is not brought back.
       batch.zadd(keys.cancels, 'XX', sentAt + delay, String(id));
       if (known.has(id)) {
-        batch.eval(HSET_IF_EXISTS, 1, keys.cancelInfo, String(id), JSON.stringify(next));
+        batch.eval(HSET_IF_EXISTS, 1, keys.cancelInfo, String(id), fleetRecordJson('cancelInfo', next));
       } else {
-        batch.hsetnx(keys.cancelInfo, String(id), JSON.stringify(next));
+        batch.hsetnx(keys.cancelInfo, String(id), fleetRecordJson('cancelInfo', next));
       }
     }
     await batch.exec();

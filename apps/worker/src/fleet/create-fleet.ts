@@ -19,7 +19,7 @@ import { LeaderTask } from './leader-task';
 import { createMarketplaceView, marketplaceRefreshRound } from './marketplace-view';
 import { createOrderBook } from './order-book';
 import { orderWatchRound } from './order-watcher';
-import { demandKeys, PollDemand } from './poll-demand';
+import { PollDemand } from './poll-demand';
 import { createReaper, type ReaperDeps } from './reaper';
 import { createReleases } from './releases';
 import { createServerClaims } from './server-claims';
@@ -72,7 +72,7 @@ export function createFleet(deps: FleetDeps): Fleet {
   const log = forComponent(deps.logger, 'fleet', { fleetId: id });
   const { redis } = deps;
   const hub = new ChannelHub({ redis, subscriber: deps.subscriber, logger: log });
-  const demandNames = demandKeys(keys);
+  const demandNames = keys.demand;
   const channels = [
     demandNames.changed,
     keys.ordersChanged,

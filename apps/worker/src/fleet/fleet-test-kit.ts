@@ -110,7 +110,7 @@ export async function startFleetKit(options: FleetKitOptions = {}): Promise<Flee
     const limiter: RateLimiter = createRateLimiter({
       redis: connection('limiter redis'),
       keyHash,
-      prefix: `${prefix}:limiter`,
+      prefix,
       ...(options.realLimits ? {} : LIMITER_SPACING),
     });
     closers.unshift(() => limiter.close());

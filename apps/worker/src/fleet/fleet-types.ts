@@ -1,4 +1,5 @@
-import type { Order, Server, UsdRates } from '@clore-batch/clore';
+import type { Order } from '@clore-batch/clore';
+import type { MarketplaceSnapshot, OrderIntent, OrdersSnapshot } from '@clore-batch/shared';
 
 /**
  * The contract between the deployment-wide fleet services (one leader, elected in Redis, talks to
@@ -7,69 +8,10 @@ import type { Order, Server, UsdRates } from '@clore-batch/clore';
  */
 
 /**
- * An order we knew (listed active before, or with a cancel of ours pending) that the latest
- * answer(s) did not list, or listed unreadably, and that is NOT proven ended (clore-api.md Part A 7,
- * 16; docs/decisions/0110). It is kept with its last known figures until evidence comes.
+ * The records the fleet stores in Redis (the orders and marketplace snapshots, intents) are zod
+ * schemas in @clore-batch/shared (fleet/fleet-records.ts), read with its one reader.
  */
-export interface MissingOrder {
-  id: number;
-  /** Last known figures; undefined for an order no snapshot ever listed (a pending cancel's). */
-  order?: Order;
-  /** Redis time (ms) of the first answer that missed it (this stretch). */
-  sinceMs: number;
-  /** Consecutive answers without it whose call began after our cancel for it was accepted. */
-  missesAfterCancel: number;
-  /** Consecutive answers without it (readable or not). */
-  misses: number;
-  /** The latest answer listed it but it could not be read. */
-  unreadable?: boolean;
-}
-
-export interface OrdersSnapshot {
-  /**
-   * Grows with every answer the leader stores and never restarts: `max(previous + 1, startedAt)`,
-   * so a snapshot written after Redis lost or rolled back its data is still newer than any a waiter
-   * saw (docs/decisions/0113). Never assume steps of one.
-   */
-  version: number;
-  /** When my_orders answered (ms since epoch, the leader's clock; for display). */
-  at: number;
-  /**
-   * Redis server time (ms) taken just before the my_orders request was sent. Undefined only in
-   * snapshots written by an older leader.
-   */
-  startedAt?: number;
-  /** Redis time (ms) taken right after the answer came. */
-  answeredAt?: number;
-  /** The API key's active orders, as this answer listed them (readable ones only). */
-  orders: Order[];
-  /** Known orders absent from (or unreadable in) the latest answer, not proven ended. */
-  missing?: MissingOrder[];
-  /**
-   * Order id → Redis time of the answer that FIRST listed it (`answeredAt`), for every order in
-   * `orders` and `missing`. Matching an intent to an order uses this, never the provider's `ct`
-   * nor a worker clock (docs/decisions/0111).
-   */
-  firstSeenAt?: Record<string, number>;
-  /**
-   * For each order in `orders`/`missing`: the Redis time when the last stored answer that did NOT
-   * list it began (the previous snapshot's `startedAt` when it was first listed). The order was made
-   * after that; an answer that never came (my_orders failing) does not move it.
-   */
-  absentBefore?: Record<string, number>;
-  /** Orders proven ended (seen expired, or absent after our accepted cancel), newest last, with the final figures known. */
-  ended: Order[];
-  /** Orders proven ended whose figures are unknown (a cancel of ours was answered `order_not_active`). */
-  endedIds?: number[];
-  /** Orders ended on the evidence of our own cancel (not seen expired): one listed active again is re-cancelled. */
-  endedByCancel?: number[];
-  /**
-   * The longest the leader will wait from this poll's start to the next one (docs/decisions/0055:
-   * fast while someone waits urgently, slower otherwise). Undefined in snapshots of an older leader
-   * (which polled every ORDER_POLL_INTERVAL_MS).
-   */
-  nextPollInMs?: number;
-}
+export type { MarketplaceSnapshot, MissingOrder, OrderIntent, OrdersSnapshot } from '@clore-batch/shared';
 
 /** How a waiter needs the next snapshot: `urgent` (default) keeps polls fast; `background` allows the idle cadence. */
 export interface OrderWaitOptions {
@@ -90,12 +32,6 @@ export interface OrderBook {
   requestPoll(): Promise<void>;
 }
 
-export interface MarketplaceSnapshot {
-  at: number;
-  servers: Server[];
-  usdRates: UsdRates;
-}
-
 export interface MarketplaceView {
   /** The latest marketplace snapshot; waits for the first one. */
   get(signal?: AbortSignal): Promise<MarketplaceSnapshot>;
@@ -108,30 +44,6 @@ export interface ServerClaims {
   claim(serverId: number, jobId: string, ttlMs: number): Promise<boolean>;
   /** Release a claim this job holds (a no-op otherwise). */
   release(serverId: number, jobId: string): Promise<void>;
-}
-
-/**
- * Written BEFORE create_order on a server, so the reaper can tell our orphans from someone else's
- * orders. One per (job, attempt, server): an attempt that tries several servers keeps one intent
- * per server it tried, because a create whose answer was lost may have made an order on any of them
- * (docs/decisions/0054).
- */
-export interface OrderIntent {
-  jobId: string;
-  attempt: number;
-  serverId: number;
-  /** When the intent was written: Redis time (ms), taken by `record` (docs/decisions/0111). */
-  at: number;
-  /**
-   * Redis time (ms) when the latest create_order try on this server returned or failed. An unbound
-   * intent explains only an order first seen within `intentMatchWindowMs` after it (unset: the
-   * create is still in flight, or its worker died in it).
-   */
-  settledAt?: number;
-  /** Set once the order is known. */
-  orderId?: number;
-  /** When bindOrder ran (Redis time, ms); set by bindOrder. */
-  boundAt?: number;
 }
 
 /** What a caller gives `Intents.record`; the time is taken from Redis. */

@@ -1,4 +1,10 @@
-import type { FleetKeys, Logger } from '@clore-batch/shared';
+import {
+  type FleetKeys,
+  fleetRecordJson,
+  type Logger,
+  parseFleetHash,
+  parseFleetRecord,
+} from '@clore-batch/shared';
 import type { Redis } from 'ioredis';
 import { fleetNow } from './fleet-clock';
 import { HSET_IF_EXISTS } from './fleet-scripts';
@@ -14,27 +20,19 @@ function legacyField(jobId: string, attempt: number): string {
   return `${jobId}:${attempt}`;
 }
 
-function isIntent(value: unknown): value is OrderIntent {
-  const v = value as Partial<OrderIntent> | null;
-  return (
-    typeof v?.jobId === 'string' &&
-    typeof v.attempt === 'number' &&
-    typeof v.serverId === 'number' &&
-    typeof v.at === 'number'
-  );
-}
-
+/** One stored intent; a malformed one reads as none (it is rewritten by record/bindOrder, skipped by list). */
 function parse(raw: string | null): OrderIntent | undefined {
   if (raw === null) {
     return undefined;
   }
   try {
-    const parsed: unknown = JSON.parse(raw);
-    return isIntent(parsed) ? parsed : undefined;
+    return parseFleetRecord('intent', raw);
   } catch {
     return undefined;
   }
 }
+
+const json = (intent: OrderIntent) => fleetRecordJson('intent', intent);
 
 /**
  * Order intents (docs/decisions/0047, 0054): one hash field per (job, attempt, server), written
@@ -55,7 +53,7 @@ export function createIntents(redis: Redis, keys: FleetKeys, logger: Logger): In
         at: await now(),
       };
       // Never replaces an intent already written for this server (its earlier time, its binding).
-      if ((await redis.hsetnx(keys.intents, field, JSON.stringify(intent))) === 1) {
+      if ((await redis.hsetnx(keys.intents, field, json(intent))) === 1) {
         return intent;
       }
       return parse(await redis.hget(keys.intents, field)) ?? intent;
@@ -65,7 +63,7 @@ export function createIntents(redis: Redis, keys: FleetKeys, logger: Logger): In
       const current = parse(await redis.hget(keys.intents, field));
       if (current !== undefined && current.orderId === undefined) {
         const settled: OrderIntent = { ...current, settledAt: await now() };
-        await redis.eval(HSET_IF_EXISTS, 1, keys.intents, field, JSON.stringify(settled));
+        await redis.eval(HSET_IF_EXISTS, 1, keys.intents, field, json(settled));
       }
     },
     async bindOrder(jobId, attempt, serverId, orderId) {
@@ -73,13 +71,13 @@ export function createIntents(redis: Redis, keys: FleetKeys, logger: Logger): In
       const current = parse(await redis.hget(keys.intents, field));
       if (current !== undefined) {
         const bound: OrderIntent = { ...current, orderId, boundAt: await now() };
-        await redis.eval(HSET_IF_EXISTS, 1, keys.intents, field, JSON.stringify(bound));
+        await redis.eval(HSET_IF_EXISTS, 1, keys.intents, field, json(bound));
         return;
       }
       const legacy = parse(await redis.hget(keys.intents, legacyField(jobId, attempt)));
       if (legacy?.serverId === serverId) {
         // Written by an older worker: moved to this server's field, bound.
-        await redis.hset(keys.intents, field, JSON.stringify({ ...legacy, orderId, boundAt: await now() }));
+        await redis.hset(keys.intents, field, json({ ...legacy, orderId, boundAt: await now() }));
         await redis.hdel(keys.intents, legacyField(jobId, attempt));
         return;
       }
@@ -90,7 +88,7 @@ export function createIntents(redis: Redis, keys: FleetKeys, logger: Logger): In
       );
       const at = await now();
       const intent: OrderIntent = { jobId, attempt, serverId, at, orderId, boundAt: at };
-      await redis.hset(keys.intents, field, JSON.stringify(intent));
+      await redis.hset(keys.intents, field, json(intent));
     },
     async remove(jobId, attempt, serverId) {
       const fields = new Set<string>();
@@ -112,17 +110,11 @@ export function createIntents(redis: Redis, keys: FleetKeys, logger: Logger): In
       }
     },
     async list() {
-      const all = await redis.hgetall(keys.intents);
-      const intents: OrderIntent[] = [];
-      for (const [field, raw] of Object.entries(all)) {
-        const intent = parse(raw);
-        if (intent === undefined) {
-          logger.warn({ field }, 'ignoring a malformed order intent');
-          continue;
-        }
-        intents.push(intent);
+      const { records, malformed } = parseFleetHash('intent', await redis.hgetall(keys.intents));
+      for (const field of malformed) {
+        logger.warn({ field }, 'ignoring a malformed order intent');
       }
-      return intents;
+      return [...records.values()];
     },
   };
 }

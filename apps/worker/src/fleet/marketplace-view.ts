@@ -1,5 +1,5 @@
 import type { CloreClient } from '@clore-batch/clore';
-import type { FleetKeys, Logger } from '@clore-batch/shared';
+import { type FleetKeys, fleetRecordJson, type Logger, parseFleetRecord } from '@clore-batch/shared';
 import type { Redis } from 'ioredis';
 import type { ChannelHub } from './channel-hub';
 import { FENCED_SET_PUBLISH } from './fleet-scripts';
@@ -37,7 +37,7 @@ export function createMarketplaceView(options: MarketplaceViewOptions): Marketpl
         if (raw === null) {
           return undefined;
         }
-        const snapshot = JSON.parse(raw) as MarketplaceSnapshot;
+        const snapshot = parseFleetRecord('marketplace', raw);
         cached = { snapshot, readAt: Date.now() };
         return snapshot;
       } finally {
@@ -90,7 +90,7 @@ export function marketplaceRefreshRound(deps: MarketplaceRefreshDeps) {
       deps.keys.leader,
       deps.keys.marketplace,
       deps.leaseId,
-      JSON.stringify(snapshot),
+      fleetRecordJson('marketplace', snapshot),
       deps.keys.marketplaceChanged,
       String(snapshot.at),
     );

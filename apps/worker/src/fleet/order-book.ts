@@ -1,4 +1,4 @@
-import type { FleetKeys } from '@clore-batch/shared';
+import { type FleetKeys, readFleetRecord } from '@clore-batch/shared';
 import type { Redis } from 'ioredis';
 import type { ChannelHub } from './channel-hub';
 import type { OrderBook, OrdersSnapshot, OrderWaitOptions } from './fleet-types';
@@ -19,9 +19,13 @@ function waitOptions(options: AbortSignal | OrderWaitOptions | undefined): Order
   return options instanceof AbortSignal ? { signal: options } : (options ?? {});
 }
 
+/**
+ * The stored snapshot; undefined only when there is none yet. An unreadable one throws
+ * FLEET_RECORD_MALFORMED (fail closed: the watcher, the spend watch and the cancel settling stop on
+ * it; it is never taken for "no orders").
+ */
 export async function readOrdersSnapshot(redis: Redis, keys: FleetKeys): Promise<OrdersSnapshot | undefined> {
-  const raw = await redis.get(keys.ordersSnapshot);
-  return raw === null ? undefined : (JSON.parse(raw) as OrdersSnapshot);
+  return readFleetRecord('ordersSnapshot', await redis.get(keys.ordersSnapshot));
 }
 
 /**

@@ -1,8 +1,8 @@
 import type { CloreClient } from '@clore-batch/clore';
-import type { FleetKeys, Logger, TelemetryCounters } from '@clore-batch/shared';
-import { METRICS } from '@clore-batch/shared';
+import type { CancelInfo, FleetKeys, Logger, TelemetryCounters } from '@clore-batch/shared';
+import { fleetRecordJson, METRICS } from '@clore-batch/shared';
 import type { Redis } from 'ioredis';
-import { type CancelInfo, pendingCancelIds, readCancelInfos, settleCancels } from './cancel-queue';
+import { pendingCancelIds, readCancelInfos, settleCancels } from './cancel-queue';
 import { fleetNow } from './fleet-clock';
 import { FENCED_SET_PUBLISH, REQUEST_CANCEL } from './fleet-scripts';
 import type { OrdersSnapshot } from './fleet-types';
@@ -114,7 +114,7 @@ export function orderWatchRound(deps: OrderWatcherDeps) {
         keys.cancelInfo,
         String(id),
         startedAt,
-        JSON.stringify(info),
+        fleetRecordJson('cancelInfo', info),
         keys.cancelRequests,
       );
       logger.warn(
@@ -136,7 +136,7 @@ export function orderWatchRound(deps: OrderWatcherDeps) {
       keys.leader,
       keys.ordersSnapshot,
       deps.leaseId,
-      JSON.stringify(snapshot),
+      fleetRecordJson('ordersSnapshot', snapshot),
       keys.ordersChanged,
       String(snapshot.version),
     );

@@ -8,18 +8,6 @@ import type { Redis } from 'ioredis';
  */
 export type PollUrgency = 'urgent' | 'background';
 
-/** The Redis names of the poll demand, under the fleet's orders snapshot key. */
-export function demandKeys(keys: FleetKeys) {
-  return {
-    /** Sorted set: member = a process (fleet id), score = Redis time (ms) its urgent demand expires. */
-    urgent: `${keys.ordersSnapshot}:demand:urgent`,
-    /** The same for background demand. */
-    background: `${keys.ordersSnapshot}:demand:background`,
-    /** Pub/sub channel: a kind of demand appeared where there was none (message = the kind). */
-    changed: `${keys.ordersSnapshot}:demand:changed`,
-  };
-}
-
 /**
  * KEYS[1] the demand set, KEYS[2] the `changed` channel. ARGV[1] member, ARGV[2] ttl ms, ARGV[3] kind.
  * Drops expired members, adds or refreshes this one (Redis time + ttl), and announces the kind when
@@ -64,7 +52,7 @@ export interface DemandReading {
 
 /** The leader's view of the deployment's demand for fresh order state (one round trip). */
 export async function readPollDemand(redis: Redis, keys: FleetKeys): Promise<DemandReading> {
-  const names = demandKeys(keys);
+  const names = keys.demand;
   const [urgent, background, intents, cancels] = (await redis.eval(
     READ_DEMAND,
     4,
@@ -104,10 +92,10 @@ export class PollDemand {
   private readonly counts: Record<PollUrgency, number> = { urgent: 0, background: 0 };
   private readonly withdraws: Partial<Record<PollUrgency, NodeJS.Timeout>> = {};
   private refresher: NodeJS.Timeout | undefined;
-  private readonly names: ReturnType<typeof demandKeys>;
+  private readonly names: FleetKeys['demand'];
 
   constructor(private readonly options: PollDemandOptions) {
-    this.names = demandKeys(options.keys);
+    this.names = options.keys.demand;
   }
 
   enter(kind: PollUrgency): () => void {

@@ -1,6 +1,12 @@
 import type { Order } from '@clore-batch/clore';
-import type { FleetKeys, Logger, TelemetryCounters } from '@clore-batch/shared';
-import { METRICS } from '@clore-batch/shared';
+import type {
+  FleetKeys,
+  ForeignOrderRecord,
+  Logger,
+  OrphanRecord,
+  TelemetryCounters,
+} from '@clore-batch/shared';
+import { fleetRecordJson, METRICS, orphanReapableAt, parseFleetHash } from '@clore-batch/shared';
 import type { Redis } from 'ioredis';
 import { pendingCancelIds } from './cancel-queue';
 import { absentBeforeOf, explainOrder, firstSeenOf } from './explain-order';
@@ -34,43 +40,11 @@ export interface ReaperDeps {
   };
 }
 
-/** fleetKeys.orphans entry. */
-export interface OrphanRecord {
-  orderId: number;
-  serverId: number;
-  /** '' for an order no intent explains (exclusive-key mode, docs/decisions/0112). */
-  jobId: string;
-  attempt: number;
-  /** Redis time when the attempt was first seen not live (this continuous stretch). */
-  firstSeen: number;
-  /** Redis time of the answer that first listed the order (when the snapshot knew it): its bill runs from about then. */
-  orderFirstSeen?: number;
-  lastSeen: number;
-  reapedAt?: number;
-  endedAt?: number;
-}
-
-/** fleetKeys.foreignOrders entry. */
-export interface ForeignOrderRecord {
-  orderId: number;
-  serverId: number;
-  firstSeen: number;
-}
+/** fleetKeys.orphans and fleetKeys.foreignOrders entries (schemas in @clore-batch/shared). */
+export type { ForeignOrderRecord, OrphanRecord };
 
 /** The owner of an order no intent explains, in exclusive-key mode: no job, never live. */
 const UNOWNED = (serverId: number) => ({ jobId: '', attempt: 0, serverId });
-
-function parseAll<T>(all: Record<string, string>): Map<number, T> {
-  const map = new Map<number, T>();
-  for (const [field, raw] of Object.entries(all)) {
-    try {
-      map.set(Number(field), JSON.parse(raw) as T);
-    } catch {
-      // A malformed record is rewritten or dropped below.
-    }
-  }
-  return map;
-}
 
 /**
  * The reaper (leader, after each stored snapshot; docs/decisions/0049). For every active order
@@ -104,10 +78,19 @@ export function createReaper(deps: ReaperDeps) {
     );
   }
 
+  /** A record hash by order id. A malformed entry is left out (logged): rewritten when its order is seen again. */
+  async function readRecords<N extends 'orphan' | 'foreignOrder'>(name: N, key: string) {
+    const { records, malformed } = parseFleetHash(name, await redis.hgetall(key));
+    if (malformed.length > 0) {
+      logger.warn({ key, fields: malformed }, `ignoring ${malformed.length} malformed ${name} record(s)`);
+    }
+    return new Map([...records].map(([field, record]) => [Number(field), record] as const));
+  }
+
   async function sweepOrders(snapshot: OrdersSnapshot, intents: OrderIntent[], now: number): Promise<void> {
     const pending = new Set(await pendingCancelIds(redis, keys));
-    const orphans = parseAll<OrphanRecord>(await redis.hgetall(keys.orphans));
-    const foreign = parseAll<ForeignOrderRecord>(await redis.hgetall(keys.foreignOrders));
+    const orphans = await readRecords('orphan', keys.orphans);
+    const foreign = await readRecords('foreignOrder', keys.foreignOrders);
     // Not proven ended: listed active, missing from the answers, or bound to an intent of ours and
     // never seen (docs/decisions/0110). The orphan rule applies to all of them: an order of ours whose
     // attempt is not live for longer than the grace gets a cancel, whose answer is the evidence.
@@ -144,7 +127,7 @@ export function createReaper(deps: ReaperDeps) {
       if (intent === undefined) {
         if (order.listed && !foreign.has(order.id)) {
           const record: ForeignOrderRecord = { orderId: order.id, serverId: order.serverId, firstSeen: now };
-          await redis.hset(keys.foreignOrders, String(order.id), JSON.stringify(record));
+          await redis.hset(keys.foreignOrders, String(order.id), fleetRecordJson('foreignOrder', record));
           logger.warn(
             { orderId: order.id, serverId: order.serverId },
             `order ${order.id} on server ${order.serverId} matches no intent: made by someone else with this API key; left alone`,
@@ -178,14 +161,14 @@ export function createReaper(deps: ReaperDeps) {
       if (next.orderFirstSeen === undefined && orderFirstSeen !== undefined) {
         next.orderFirstSeen = orderFirstSeen;
       }
-      if (next.reapedAt === undefined && now - next.firstSeen > settings.graceMs) {
+      if (next.reapedAt === undefined && now > orphanReapableAt(next, settings.graceMs)) {
         await reap(next, now);
         if (explained !== undefined && intent.orderId === undefined) {
           // The lost-create case: the intent now names its order, so it is pruned when that ends.
           await deps.intents.bindOrder(intent.jobId, intent.attempt, intent.serverId, order.id);
         }
       }
-      await redis.hset(keys.orphans, String(order.id), JSON.stringify(next));
+      await redis.hset(keys.orphans, String(order.id), fleetRecordJson('orphan', next));
     }
     for (const [id, record] of foreign) {
       if (!active.has(id)) {
@@ -216,7 +199,7 @@ export function createReaper(deps: ReaperDeps) {
             continue;
           }
         }
-        await redis.hset(keys.orphans, String(id), JSON.stringify({ ...record, endedAt: now }));
+        await redis.hset(keys.orphans, String(id), fleetRecordJson('orphan', { ...record, endedAt: now }));
       }
     }
   }

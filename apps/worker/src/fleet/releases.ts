@@ -1,6 +1,5 @@
-import type { FleetKeys } from '@clore-batch/shared';
+import { type CancelInfo, type FleetKeys, fleetRecordJson } from '@clore-batch/shared';
 import type { Redis } from 'ioredis';
-import type { CancelInfo } from './cancel-queue';
 import type { ChannelHub } from './channel-hub';
 import { fleetNow } from './fleet-clock';
 import { REQUEST_CANCEL } from './fleet-scripts';
@@ -38,7 +37,7 @@ export function createReleases(options: ReleasesOptions): Releases {
         keys.cancelInfo,
         String(orderId),
         now,
-        JSON.stringify(info),
+        fleetRecordJson('cancelInfo', info),
         keys.cancelRequests,
       );
     },

@@ -1,4 +1,4 @@
-import type { Attempt } from '@clore-batch/shared';
+import { type Attempt, redisKeys } from '@clore-batch/shared';
 import { followCommand } from '../remote/follow-command';
 import { startCommand } from '../remote/start-command';
 import type { CommandResult } from '../remote/stream-log';
@@ -10,7 +10,7 @@ const LOG_BASE_TTL_SECONDS = 30 * 24 * 3_600;
 
 /** The Redis key of attempt `n`'s log base (see logBase). */
 export function logBaseKey(prefix: string, jobId: string, n: number): string {
-  return `${prefix}:worker:logbase:${jobId}:${n}`;
+  return redisKeys(prefix).logBase(jobId, n);
 }
 
 /**

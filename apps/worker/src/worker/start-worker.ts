@@ -1,9 +1,8 @@
 import {
-  CloreClient,
   classifyCloreError,
+  cloreClientFromConfig,
+  cloreLimiterFromConfig,
   createFeeBook,
-  createRateLimiter,
-  hashApiKey,
 } from '@clore-batch/clore';
 import {
   AppError,
@@ -75,8 +74,7 @@ export function lifecycleSettings(
  */
 export async function startWorker(options: StartWorkerOptions): Promise<RunningWorker> {
   const { config } = options;
-  const apiKey = config.CLORE_API_KEY;
-  if (apiKey === undefined) {
+  if (config.CLORE_API_KEY === undefined) {
     throw new AppError('CONFIG_INVALID', 'CLORE_API_KEY is required to run a worker');
   }
   const log = forComponent(options.logger, 'worker');
@@ -84,24 +82,16 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   redis.on('error', (error) => log.warn({ error: error.message }, 'Redis connection error'));
   const prefix = config.REDIS_PREFIX;
   const telemetry = createTelemetryCounters(redis, prefix);
-  const limiter = createRateLimiter({
+  const limiter = cloreLimiterFromConfig(config, {
     redis,
-    keyHash: hashApiKey(apiKey),
-    generalSpacingMs: config.CLORE_GENERAL_SPACING_MS,
-    createSpacingMs: config.CLORE_CREATE_SPACING_MS,
-    prefix: `${prefix}:clore-limiter`,
     logger: options.logger,
     onAcquire: ({ lane, waitedMs }) => {
       void telemetry.add(METRICS.limiterWait, { lane }, waitedMs / 1000);
     },
   });
-  const client = new CloreClient({
-    baseUrl: config.CLORE_API_URL,
-    apiKey,
+  const client = cloreClientFromConfig(config, {
     limiter,
     logger: options.logger,
-    timeoutMs: config.CLORE_TIMEOUT_MS,
-    priceUnit: config.CLORE_PRICE_UNIT === 'hour' ? 'per_hour' : 'per_day',
     fetch: countingFetch(telemetry),
   });
   const store = createJobStore({
@@ -140,11 +130,8 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     // A money stop that Redis cannot record cancels its order straight away (decision 0124): a
     // client without the shared limiter (which lives in Redis too), one call, its own retries.
     cancelNow: async (orderId: number) => {
-      const direct = new CloreClient({
-        baseUrl: config.CLORE_API_URL,
-        apiKey,
+      const direct = cloreClientFromConfig(config, {
         logger: options.logger,
-        timeoutMs: config.CLORE_TIMEOUT_MS,
         fetch: countingFetch(telemetry),
       });
       await direct.cancelOrder({ id: orderId, issue: 'clore-batch: budget stop' }).catch((error: unknown) => {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { cloreLimiterKeys } from '@clore-batch/shared';
 import { type RedisHandle, startRedis, trackRedis, waitFor } from '@clore-batch/testing';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -104,7 +105,7 @@ describe('createRateLimiter', () => {
       onAcquire: () => (order.length === 1 ? queueCancel() : undefined),
     });
     const canceller = limiterFor({ ...ids, generalSpacingMs: 150 });
-    const room = `${ids.prefix}:{${ids.keyHash}}:wait`;
+    const room = cloreLimiterKeys(ids.prefix, ids.keyHash).wait;
     let waitingWhenQueued = 0;
     const cancelDone = new Promise<void>((resolve, reject) => {
       queueCancel = () => {
@@ -158,15 +159,15 @@ describe('createRateLimiter', () => {
   it('drops the ticket of a process that died while waiting', async () => {
     const ids = unique();
     const { limiter, redis } = limiterFor({ ...ids, generalSpacingMs: 50, aliveMs: 600 });
-    const base = `${ids.prefix}:{${ids.keyHash}}`;
+    const names = cloreLimiterKeys(ids.prefix, ids.keyHash);
     const now = Date.now();
     // A dead process's cancel ticket at the head of the room, last refreshed just now.
-    await redis.zadd(`${base}:wait`, 0, 'g:dead:1');
-    await redis.zadd(`${base}:alive`, now + 600, 'g:dead:1');
+    await redis.zadd(names.wait, 0, 'g:dead:1');
+    await redis.zadd(names.alive, now + 600, 'g:dead:1');
     const started = Date.now();
     await limiter.acquire({ lane: 'reads', isCreate: false });
     expect(Date.now() - started).toBeGreaterThanOrEqual(500);
-    expect(await redis.zscore(`${base}:wait`, 'g:dead:1')).toBeNull();
+    expect(await redis.zscore(names.wait, 'g:dead:1')).toBeNull();
   });
 
   it('leaves the waiting room when the caller aborts', async () => {
@@ -175,7 +176,7 @@ describe('createRateLimiter', () => {
     await limiter.acquire({ lane: 'reads', isCreate: false });
     const controller = new AbortController();
     const pending = limiter.acquire({ lane: 'reads', isCreate: false, signal: controller.signal });
-    const room = `${ids.prefix}:{${ids.keyHash}}:wait`;
+    const room = cloreLimiterKeys(ids.prefix, ids.keyHash).wait;
     await waitFor(async () => (await redis.zcard(room)) === 1, { message: 'the ticket in the room' });
     controller.abort(new Error('caller gave up'));
     await expect(pending).rejects.toThrow('caller gave up');
@@ -209,7 +210,7 @@ describe('the send gate', () => {
     await early.limiter.acquire({ lane: 'reads', isCreate: false });
     const sentAt = Date.now();
     // The schedule as a process that reserved its slot before that call went out (late) would see it.
-    const stateKey = `${ids.prefix}:{${ids.keyHash}}:state`;
+    const stateKey = cloreLimiterKeys(ids.prefix, ids.keyHash).state;
     await early.redis.hset(stateKey, 'g', 0);
     await next.limiter.acquire({ lane: 'reads', isCreate: false });
     expect(Date.now() - sentAt).toBeGreaterThanOrEqual(spacing - 5);
@@ -221,7 +222,7 @@ describe('the send gate', () => {
     const second = limiterFor({ ...ids, generalSpacingMs: 50, createSpacingMs: 400 });
     await first.limiter.acquire({ lane: 'create', isCreate: true });
     const sentAt = Date.now();
-    await first.redis.hset(`${ids.prefix}:{${ids.keyHash}}:state`, 'g', 0, 'c', 0);
+    await first.redis.hset(cloreLimiterKeys(ids.prefix, ids.keyHash).state, 'g', 0, 'c', 0);
     await second.limiter.acquire({ lane: 'create', isCreate: true });
     expect(Date.now() - sentAt).toBeGreaterThanOrEqual(400 - 5);
   });

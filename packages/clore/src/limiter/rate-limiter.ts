@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type Logger, silentLogger } from '@clore-batch/shared';
+import { cloreLimiterKeys, type Logger, silentLogger } from '@clore-batch/shared';
 import type { Redis } from 'ioredis';
 import { LANES, type Lane, lanePriority } from '../endpoints';
 import type { AcquireRequest, AcquireResult, CallLimiter } from './limiter-types';
@@ -15,8 +15,8 @@ export interface RateLimiterOptions {
   generalSpacingMs?: number;
   /** Minimum time between two create_order calls (default 5 200 ms; the API allows 1 per 5 s). */
   createSpacingMs?: number;
-  /** Redis key prefix (default "clore-limiter"). */
-  prefix?: string;
+  /** The deployment's REDIS_PREFIX: the keys are `cloreLimiterKeys(prefix, keyHash)` (the key registry). */
+  prefix: string;
   /** A slot may be reserved this long before it starts (default min(100, general / 4) ms). */
   lookaheadMs?: number;
   /** A waiting ticket not refreshed for this long is dropped (its process died; default 5 000 ms). */
@@ -67,9 +67,9 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const aliveMs = options.aliveMs ?? 5_000;
   const pollMs = Math.max(50, Math.floor(aliveMs / 3));
   const keyTtlMs = Math.max(3_600_000, create * 10);
-  const base = `${options.prefix ?? 'clore-limiter'}:{${options.keyHash}}`;
-  const keys = [`${base}:state`, `${base}:wait`, `${base}:alive`, `${base}:seq`];
-  const channel = `${base}:wake`;
+  const names = cloreLimiterKeys(options.prefix, options.keyHash);
+  const keys = [names.state, names.wait, names.alive, names.seq];
+  const channel = names.wake;
   const redis = options.redis;
   const log = (options.logger ?? silentLogger()).child({
     component: 'rate-limiter',

@@ -2,7 +2,7 @@
  * The limiter's Lua scripts. All keys of one API key share a hash tag, so they live in one
  * cluster slot. Times are Redis's own clock (TIME), so processes need not agree on theirs.
  *
- * Keys (base = `<prefix>:{<keyHash>}`):
+ * Keys (cloreLimiterKeys(prefix, keyHash) in the key registry, base = `<prefix>:clore-limiter:{<keyHash>}`):
  *   KEYS[1] <base>:state  hash  g = earliest time (ms) of the next general slot,
  *                               c = earliest time (ms) of the next create slot,
  *                               sg / sc = when the last call / create_order was actually sent

@@ -1,53 +1,13 @@
+import type { Order } from '@clore-batch/shared';
 import { toUsd, type UsdRates } from '../money/usd-rates';
 import type { RawOrder } from '../schema/orders';
-import { type SshEndpoint, sshEndpointOf } from './ssh-endpoint';
+import { sshEndpointOf } from './ssh-endpoint';
 
-/** An order (a rental), in the one internal model (both response shapes normalise to this). */
-export interface Order {
-  id: number;
-  serverId: number;
-  currency: string;
-  /** Per-day price in `currency` (for spot orders: the bid). */
-  pricePerDay: number;
-  /** One-off fee in `currency`; 0 when the API did not say. */
-  creationFee: number;
-  /** What the provider has billed so far, in `currency`; undefined when the API did not say. */
-  spend?: number;
-  /** Creation time, unix seconds; undefined when the API did not say (the simulator's seeds shape). */
-  createdAt?: number;
-  expired: boolean;
-  /** Still running or coming up (not expired). */
-  active: boolean;
-  online: boolean;
-  /** `mon_container` as sent (0 created, 1 deploying, 2 deployed; Part A §7). */
-  monContainer?: number;
-  /** The container runs (mon_container >= 1), possibly still deploying. */
-  containerUp: boolean;
-  /** Deployed: mon_container >= 2, or the seeds' status "running". */
-  deployed: boolean;
-  /** active && online && deployed. SSH may still refuse the key for a while (Part A §7). */
-  ready: boolean;
-  /** The SSH endpoint; never set for an expired order (its address may already be another's). */
-  ssh?: SshEndpoint;
-  spot: boolean;
-  image?: string;
-  mrlHours?: number;
-  /** Unix seconds when the order ends by its maximum rental length (`order_end`). */
-  orderEnd?: number;
-  /** The renter fee field (`fee`); absent when null, as on USD-Blockchain orders. */
-  fee?: number;
-  gpuCount?: number;
-  totalGpus?: number;
-  gpuArray?: string[];
-  /** The host's user id. */
-  ownerId?: number;
-  rating?: { avg?: number; cnt?: number };
-  /** 0..1 (Part A §6: a value above 1 is read as a percentage). */
-  reliability?: number;
-  cudaVersion?: string;
-  /** The seeds' `status` string, when the API sent one. */
-  providerStatus?: string;
-}
+/**
+ * An order (a rental), in the one internal model (both response shapes normalise to this). Its
+ * shape is `OrderSchema` in @clore-batch/shared, which the fleet's stored snapshots are parsed with.
+ */
+export type { Order };
 
 const ENDED_STATUSES = new Set(['expired', 'cancelled', 'canceled', 'completed', 'terminated', 'outbid']);
 

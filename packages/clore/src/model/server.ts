@@ -1,49 +1,13 @@
+import type { Server, ServerSpecs } from '@clore-batch/shared';
 import { type PriceUnit, perDayToUsdPerHour, toUsdPerHour } from '../money/price-unit';
 import { USD_KEY_BY_CURRENCY, type UsdRates } from '../money/usd-rates';
 import type { RawServer } from '../schema/marketplace';
 
-/** A marketplace server, in the one internal model (both response shapes normalise to this). */
-export interface Server {
-  id: number;
-  ownerId?: number;
-  /** One entry per GPU, e.g. `["NVIDIA GeForce RTX 4090", "NVIDIA GeForce RTX 4090"]`. */
-  gpus: string[];
-  gpuCount: number;
-  /** The host's GPU text, e.g. "2x NVIDIA GeForce RTX 4090". */
-  gpuModel: string;
-  /** Memory per GPU, GB. */
-  vramGb?: number;
-  /** 0..1 (a value above 1 was read as a percentage; missing reads as 0). */
-  reliability: number;
-  rented: boolean;
-  online?: boolean;
-  /** GigaSPOT machines refuse normal orders. */
-  gigaspot: boolean;
-  allowedCurrencies: string[];
-  /** Maximum rental length, hours. */
-  mrlHours?: number;
-  /** Per-day prices in each currency: on-demand, and the minimum spot bid. */
-  pricePerDay: { onDemand: Record<string, number>; spot: Record<string, number> };
-  /**
-   * USD per hour: on-demand per payment currency (from `price.usd`, else converted with the
-   * marketplace's rates), and the minimum spot bid.
-   */
-  usdPerHour: { onDemand: Record<string, number>; spot?: number };
-  rating?: { average: number; count: number };
-  cudaVersion?: string;
-  specs: ServerSpecs;
-}
-
-export interface ServerSpecs {
-  cpu?: string;
-  cpuThreads?: string;
-  ramGb?: number;
-  disk?: string;
-  diskSpeedMbps?: number;
-  netUpMbps?: number;
-  netDownMbps?: number;
-  country?: string;
-}
+/**
+ * A marketplace server, in the one internal model (both response shapes normalise to this). Its
+ * shape is `ServerSchema` in @clore-batch/shared, which the fleet's stored marketplace is parsed with.
+ */
+export type { Server, ServerSpecs };
 
 const COUNT_PREFIX = /^\s*(\d+)\s*x\s+(.+)$/i;
 

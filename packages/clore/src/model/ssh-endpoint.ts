@@ -1,10 +1,8 @@
+import type { SshEndpoint } from '@clore-batch/shared';
 import type { RawOrder } from '../schema/orders';
 
-export interface SshEndpoint {
-  host: string;
-  port: number;
-  user: string;
-}
+/** Where to reach an order's SSH (`SshEndpointSchema` in @clore-batch/shared). */
+export type { SshEndpoint };
 
 const SSH_STRING = /^\s*ssh\s+(?:(\S+)@)?(\S+?)(?:\s+-p\s*(\d+))?\s*$/;
 

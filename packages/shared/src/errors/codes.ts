@@ -42,6 +42,7 @@ export const ERROR_CODES = {
   SECRET_DECRYPT_FAILED: { status: 500, retryable: false },
   // infrastructure
   REDIS_UNAVAILABLE: { status: 503, retryable: true },
+  FLEET_RECORD_MALFORMED: { status: 500, retryable: false },
   INTERNAL: { status: 500, retryable: false },
   // tenant limits at submit (TENANT_LIMITS, docs/decisions/0129) and failed authentication
   TENANT_JOB_BUDGET_LIMIT: { status: 403, retryable: false },

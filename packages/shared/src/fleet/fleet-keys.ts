@@ -1,3 +1,5 @@
+import type { KeyEntry } from '../keys/key-entry';
+
 /**
  * Redis keys of the fleet services (the worker's leader writes them; the API and the dashboard read
  * some). One place, so a reader never guesses a writer's key.
@@ -5,28 +7,32 @@
 export function fleetKeys(prefix: string) {
   const base = `${prefix}:fleet`;
   return {
-    /** The leader lease: `SET NX PX`, value = the holder's id. */
+    /** STRING, the leader lease: `SET NX PX`, value = the holder's id. */
     leader: `${base}:leader`,
     /**
-     * JSON OrdersSnapshot `{ version, at, startedAt, answeredAt, orders, missing, firstSeenAt, ended,
-     * endedIds, nextPollInMs }` (the worker's fleet-types.ts). `version` never restarts (an epoch:
-     * max(previous + 1, startedAt)); an order in `missing` is NOT ended (docs/decisions/0110).
+     * STRING, JSON OrdersSnapshot (fleet-records.ts) `{ version, at, startedAt, answeredAt, orders,
+     * missing, firstSeenAt, absentBefore, ended, endedIds, endedByCancel, nextPollInMs }`. `version`
+     * never restarts (an epoch: max(previous + 1, startedAt)); an order in `missing` is NOT ended
+     * (docs/decisions/0110).
      */
     ordersSnapshot: `${base}:orders`,
     /** Pub/sub channel: a new orders snapshot was stored (message = its version). */
     ordersChanged: `${base}:orders:changed`,
-    /** JSON MarketplaceSnapshot `{ at, servers, usdRates }`. */
+    /** STRING, JSON MarketplaceSnapshot (fleet-records.ts) `{ at, servers, usdRates }`. */
     marketplace: `${base}:marketplace`,
     /**
-     * Hash `<jobId>:<attempt>:<serverId>` → JSON OrderIntent `{ jobId, attempt, serverId, at, settledAt?,
-     * orderId?, boundAt? }` (Redis times), written before create_order.
+     * HASH `<jobId>:<attempt>:<serverId>` → JSON OrderIntent (fleet-records.ts) `{ jobId, attempt,
+     * serverId, at, settledAt?, orderId?, boundAt? }` (Redis times), written before create_order.
      */
     intents: `${base}:intents`,
-    /** Sorted set of order ids to cancel, scored by when the next try is due (ms). */
+    /** ZSET of order ids to cancel, scored by when the next try is due (ms). */
     cancels: `${base}:cancels`,
-    /** Hash order id → JSON `{ orderId, serverId, firstSeen }` of active orders no intent explains. */
+    /** HASH order id → JSON ForeignOrderRecord `{ orderId, serverId, firstSeen }` of active orders no intent explains. */
     foreignOrders: `${base}:foreign`,
-    /** Hash order id → JSON `{ orderId, jobId, attempt, firstSeen, reapedAt? }` of our orphans. */
+    /**
+     * HASH order id → JSON OrphanRecord `{ orderId, serverId, jobId, attempt, firstSeen,
+     * orderFirstSeen?, lastSeen, reapedAt?, endedAt? }` of our orphans.
+     */
     orphans: `${base}:orphans`,
     /** Pub/sub channel: someone asked the leader for an early my_orders poll. */
     pollRequests: `${base}:orders:poll`,
@@ -35,15 +41,57 @@ export function fleetKeys(prefix: string) {
     /** Pub/sub channel: someone asked the leader for an early marketplace refresh. */
     marketplaceRequests: `${base}:marketplace:refresh`,
     /**
-     * Hash order id → JSON `{ orderId, jobId?, reason, requestedAt, sends, lastSentAt?, acceptedAt?,
-     * provenEndedAt?, provenBy? }` of pending cancels.
+     * HASH order id → JSON CancelInfo `{ orderId, jobId?, reason, requestedAt, sends, lastSentAt?,
+     * acceptedAt?, provenEndedAt?, provenBy? }` of pending cancels.
      */
     cancelInfo: `${base}:cancels:info`,
     /** Pub/sub channel: a cancel was requested (message = the order id). */
     cancelRequests: `${base}:cancels:requested`,
-    /** `claim:<serverId>` = jobId, with a TTL. */
+    /** `claim:<serverId>` = the job id holding the server (`refused:<jobId>` after a refusal), with a TTL. */
     claim: (serverId: number) => `${base}:claim:${serverId}`,
+    /** How soon waiters need the next orders snapshot (the worker's poll-demand.ts, docs/decisions/0055). */
+    demand: {
+      /** Sorted set: member = a process (fleet id), score = Redis time (ms) its urgent demand expires. */
+      urgent: `${base}:orders:demand:urgent`,
+      /** The same for background demand. */
+      background: `${base}:orders:demand:background`,
+      /** Pub/sub channel: a kind of demand appeared where there was none (message = the kind). */
+      changed: `${base}:orders:demand:changed`,
+    },
   };
 }
 
 export type FleetKeys = ReturnType<typeof fleetKeys>;
+
+/** The registry lines of the fleet's keys (builders above; see keys/key-entry.ts). */
+export const FLEET_KEY_ENTRIES: readonly KeyEntry[] = [
+  { pattern: 'fleet:leader', type: 'string', content: "the leader lease: the holder's id (PX)" },
+  { pattern: 'fleet:orders', type: 'string', content: 'JSON OrdersSnapshot (fleet-records.ts)' },
+  { pattern: 'fleet:orders:changed', type: 'channel', content: 'a new orders snapshot (its version)' },
+  { pattern: 'fleet:orders:poll', type: 'channel', content: 'a request for an early my_orders poll' },
+  {
+    pattern: 'fleet:orders:demand:urgent',
+    type: 'zset',
+    content: 'fleet id → when its urgent demand expires',
+  },
+  {
+    pattern: 'fleet:orders:demand:background',
+    type: 'zset',
+    content: 'fleet id → when its background demand expires',
+  },
+  { pattern: 'fleet:orders:demand:changed', type: 'channel', content: 'a kind of demand appeared' },
+  { pattern: 'fleet:marketplace', type: 'string', content: 'JSON MarketplaceSnapshot (fleet-records.ts)' },
+  { pattern: 'fleet:marketplace:changed', type: 'channel', content: 'a new marketplace snapshot (its at)' },
+  {
+    pattern: 'fleet:marketplace:refresh',
+    type: 'channel',
+    content: 'a request for an early marketplace refresh',
+  },
+  { pattern: 'fleet:intents', type: 'hash', content: '<jobId>:<attempt>:<serverId> → JSON OrderIntent' },
+  { pattern: 'fleet:cancels', type: 'zset', content: 'order id → when its next cancel try is due (ms)' },
+  { pattern: 'fleet:cancels:info', type: 'hash', content: 'order id → JSON CancelInfo' },
+  { pattern: 'fleet:cancels:requested', type: 'channel', content: 'a cancel was requested (the order id)' },
+  { pattern: 'fleet:foreign', type: 'hash', content: 'order id → JSON ForeignOrderRecord' },
+  { pattern: 'fleet:orphans', type: 'hash', content: 'order id → JSON OrphanRecord' },
+  { pattern: 'fleet:claim:<int>', type: 'string', content: 'the job id claiming a server (TTL)' },
+];

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { KeyEntry } from '../keys/key-entry';
 
 /**
  * Cross-process metrics in Redis: the worker counts Clore API calls, limiter waits, dollars and
@@ -25,6 +26,20 @@ export function parseLabelKey(key: string): Record<string, string> {
   return labels;
 }
 
+/** HASH of one metric: label key (`endpoint=marketplace,code=0`) → value. */
+export function metricKey(prefix: string, metric: string): string {
+  return `${prefix}:metrics:${metric}`;
+}
+
+/** The registry line of the metrics' keys (see keys/key-entry.ts). */
+export const METRIC_KEY_ENTRIES: readonly KeyEntry[] = [
+  {
+    pattern: 'metrics:<id>',
+    type: 'hash',
+    content: 'one metric: label key → value (METRICS, `_sum`, `_count`)',
+  },
+];
+
 export interface TelemetryCounters {
   /** Add `by` (default 1) to a counter. Never throws: metrics must not break the work they count. */
   add(metric: string, labels?: Labels, by?: number): Promise<void>;
@@ -37,7 +52,7 @@ export interface TelemetryCounters {
 }
 
 export function createTelemetryCounters(redis: Redis, prefix: string): TelemetryCounters {
-  const key = (metric: string) => `${prefix}:metrics:${metric}`;
+  const key = (metric: string) => metricKey(prefix, metric);
   return {
     async add(metric, labels = {}, by = 1) {
       await redis.hincrbyfloat(key(metric), labelKey(labels), by).catch(() => undefined);

@@ -1,6 +1,7 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { ApiToken } from '@clore-batch/shared';
+import { type ApiToken, redisKeys } from '@clore-batch/shared';
 import type { Redis } from 'ioredis';
+import { z } from 'zod';
 
 /** The cookie that carries the admin session id (httpOnly, SameSite=Strict, Path=/admin). */
 export const SESSION_COOKIE = 'cb_admin';
@@ -15,11 +16,23 @@ export interface AdminSession {
   createdAt: string;
 }
 
-interface StoredSession {
-  name: string;
+/** The value of `redisKeys(prefix).adminSession(sha256(id))`. */
+const StoredSessionSchema = z.object({
+  name: z.string(),
   /** HMAC of the token that logged in: a session outlives neither its token's removal nor rotation. */
-  tokenMac: string;
-  createdAt: string;
+  tokenMac: z.string(),
+  createdAt: z.string(),
+});
+
+type StoredSession = z.infer<typeof StoredSessionSchema>;
+
+/** A stored session, or undefined when it is not one (an unreadable value opens nothing). */
+function parseStored(raw: string): StoredSession | undefined {
+  try {
+    return StoredSessionSchema.parse(JSON.parse(raw));
+  } catch {
+    return undefined;
+  }
 }
 
 export interface AdminSessions {
@@ -64,8 +77,9 @@ export function createAdminSessions(options: AdminSessionsOptions): AdminSession
   const adminMacs = new Map(
     options.tokens.filter((t) => t.role === 'admin').map((t) => [mac('token', t.token), t.name] as const),
   );
+  const keys = redisKeys(options.prefix);
   const keyOf = (sessionId: string) =>
-    `${options.prefix}:admin:session:${createHash('sha256').update(sessionId).digest('hex')}`;
+    keys.adminSession(createHash('sha256').update(sessionId).digest('hex'));
 
   const csrfTokenOf = (sessionId: string) => mac('csrf', sessionId);
 
@@ -100,8 +114,8 @@ export function createAdminSessions(options: AdminSessionsOptions): AdminSession
       if (raw === null) {
         return undefined;
       }
-      const stored = JSON.parse(raw) as StoredSession;
-      if (adminMacs.get(stored.tokenMac) !== stored.name) {
+      const stored = parseStored(raw);
+      if (stored === undefined || adminMacs.get(stored.tokenMac) !== stored.name) {
         return undefined; // the token was removed, rotated or demoted since the login
       }
       return { name: stored.name, createdAt: stored.createdAt, csrfToken: csrfTokenOf(sessionId) };

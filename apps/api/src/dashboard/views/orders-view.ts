@@ -1,5 +1,13 @@
 import { type Order, orderSpendUsd, type UsdRates } from '@clore-batch/clore';
-import { fleetKeys, type JobRecord, type JobStore } from '@clore-batch/shared';
+import {
+  fleetKeys,
+  type JobRecord,
+  type JobStore,
+  type OrderIntent,
+  orphanReapableAt,
+  parseFleetHash,
+  readFleetRecord,
+} from '@clore-batch/shared';
 import type { Redis } from 'ioredis';
 
 /** What an active order is to us. */
@@ -40,47 +48,11 @@ export interface OrdersView {
   ended: OrderRow[];
 }
 
-interface Snapshot {
-  version: number;
-  at: number;
-  orders: Order[];
-  ended: Order[];
-  missing?: { id: number; order?: Order; sinceMs: number }[];
-}
-
-interface IntentLike {
-  jobId: string;
-  attempt: number;
-  orderId?: number;
-}
-
-interface OrphanLike {
-  orderId: number;
-  jobId?: string;
-  attempt?: number;
-  firstSeen: number;
-  reapedAt?: number;
-}
+/** What ties an order to a job attempt: an intent, or an attempt record naming the order. */
+type OrderLink = Pick<OrderIntent, 'jobId' | 'attempt' | 'orderId'>;
 
 /** How many of the newest jobs are searched for the orders no intent or live job explains. */
 export const RECENT_JOBS = 500;
-
-function parseJson<T>(raw: string | null | undefined): T | undefined {
-  if (raw === null || raw === undefined) {
-    return undefined;
-  }
-  try {
-    return JSON.parse(raw) as T;
-  } catch {
-    return undefined;
-  }
-}
-
-function values<T>(hash: Record<string, string>): T[] {
-  return Object.values(hash)
-    .map((raw) => parseJson<T>(raw))
-    .filter((v): v is T => v !== undefined);
-}
 
 async function jobsById(store: JobStore, ids: Iterable<string>): Promise<Map<string, JobRecord>> {
   const found = new Map<string, JobRecord>();
@@ -98,7 +70,10 @@ async function jobsById(store: JobStore, ids: Iterable<string>): Promise<Map<str
 /**
  * The leader's last my_orders snapshot joined to jobs: through the order intents (written before
  * each create_order, bound to the order id), and through the attempts of live jobs. Orders the
- * reaper holds as orphans or as foreign (no intent explains them) are marked as such.
+ * reaper holds as orphans or as foreign (no intent explains them) are marked as such. Every record
+ * is read with the fleet's own schemas (@clore-batch/shared): an unreadable snapshot or marketplace
+ * fails the view with FLEET_RECORD_MALFORMED (never shown as "no orders"); a malformed intent or
+ * orphan entry is left out, as the worker's reaper leaves it out.
  */
 export async function readOrdersView(
   deps: { redis: Redis; store: JobStore; prefix: string; reaperGraceSeconds: number },
@@ -113,21 +88,23 @@ export async function readOrdersView(
     deps.redis.hgetall(keys.orphans),
     deps.redis.hgetall(keys.cancelInfo),
   ]);
-  const snapshot = parseJson<Snapshot>(snapshotRaw);
-  const rates: UsdRates = parseJson<{ usdRates?: UsdRates }>(marketRaw)?.usdRates ?? { 'USD-Blockchain': 1 };
-  const intentByOrder = new Map<number, IntentLike>();
-  for (const intent of values<IntentLike>(intentsHash)) {
+  const snapshot = readFleetRecord('ordersSnapshot', snapshotRaw);
+  const rates: UsdRates = readFleetRecord('marketplace', marketRaw)?.usdRates ?? { 'USD-Blockchain': 1 };
+  const intentByOrder = new Map<number, OrderLink>();
+  for (const intent of parseFleetHash('intent', intentsHash).records.values()) {
     if (intent.orderId !== undefined) {
       intentByOrder.set(intent.orderId, intent);
     }
   }
-  const orphans = new Map(values<OrphanLike>(orphansHash).map((o) => [o.orderId, o] as const));
+  const orphans = new Map(
+    [...parseFleetHash('orphan', orphansHash).records.values()].map((o) => [o.orderId, o] as const),
+  );
   const foreign = new Set(Object.keys(foreignHash).map(Number));
   const cancelling = new Set(Object.keys(cancelsHash).map(Number));
 
   // Jobs' attempts name their orders too: live jobs first (an intent may already be pruned), then,
   // for orders still unexplained (ended ones lose their intent), the newest RECENT_JOBS jobs.
-  const attemptByOrder = new Map<number, IntentLike>();
+  const attemptByOrder = new Map<number, OrderLink>();
   const addAttempts = (jobs: JobRecord[]) => {
     for (const job of jobs) {
       for (const attempt of job.attempts) {
@@ -201,7 +178,7 @@ export async function readOrdersView(
     if (orphan !== undefined) {
       result.orphan = {
         firstSeen: orphan.firstSeen,
-        reapableAt: orphan.firstSeen + deps.reaperGraceSeconds * 1_000,
+        reapableAt: orphanReapableAt(orphan, deps.reaperGraceSeconds * 1_000),
         ...(orphan.reapedAt === undefined ? {} : { reapedAt: orphan.reapedAt }),
       };
     }

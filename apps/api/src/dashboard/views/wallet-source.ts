@@ -1,7 +1,7 @@
 import {
-  CloreClient,
-  createRateLimiter,
-  hashApiKey,
+  type CloreClient,
+  cloreClientFromConfig,
+  cloreLimiterFromConfig,
   type RateLimiter,
   type Wallet,
 } from '@clore-batch/clore';
@@ -42,25 +42,11 @@ export function createWalletSource(deps: {
   let cached: { view: WalletView; until: number } | undefined;
   let inflight: Promise<WalletView> | undefined;
 
-  const fetchWallets = async (apiKey: string): Promise<WalletView> => {
+  const fetchWallets = async (): Promise<WalletView> => {
     if (client === undefined) {
-      limiter = createRateLimiter({
-        redis: deps.redis,
-        keyHash: hashApiKey(apiKey),
-        generalSpacingMs: config.CLORE_GENERAL_SPACING_MS,
-        createSpacingMs: config.CLORE_CREATE_SPACING_MS,
-        // The workers' schedule (apps/worker start-worker.ts): one queue for this key in this deployment.
-        prefix: `${config.REDIS_PREFIX}:clore-limiter`,
-        logger: deps.logger,
-      });
-      client = new CloreClient({
-        baseUrl: config.CLORE_API_URL,
-        apiKey,
-        limiter,
-        logger: deps.logger,
-        timeoutMs: config.CLORE_TIMEOUT_MS,
-        retry: { maxAttempts: 1 },
-      });
+      // The workers' schedule (the same factory as start-worker.ts): one queue for this key in this deployment.
+      limiter = cloreLimiterFromConfig(config, { redis: deps.redis, logger: deps.logger });
+      client = cloreClientFromConfig(config, { limiter, logger: deps.logger, retry: { maxAttempts: 1 } });
     }
     try {
       const wallets = await client.wallets({ lane: 'reads' });
@@ -82,14 +68,13 @@ export function createWalletSource(deps: {
 
   return {
     async get() {
-      const apiKey = config.CLORE_API_KEY;
-      if (apiKey === undefined) {
+      if (config.CLORE_API_KEY === undefined) {
         return { status: 'unknown', message: 'unknown: the API has no CLORE_API_KEY' };
       }
       if (cached !== undefined && cached.until > now()) {
         return cached.view;
       }
-      inflight ??= fetchWallets(apiKey).finally(() => {
+      inflight ??= fetchWallets().finally(() => {
         inflight = undefined;
       });
       return inflight;

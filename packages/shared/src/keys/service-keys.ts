@@ -1,0 +1,63 @@
+import type { KeyEntry } from './key-entry';
+
+/**
+ * The keys of the Clore rate limiter (packages/clore, docs/decisions/0030) for one API key. All
+ * share the hash tag `{<keyHash>}`, so they live in one cluster slot; every process using the same
+ * API key in a deployment shares one schedule.
+ */
+export function cloreLimiterKeys(prefix: string, keyHash: string) {
+  const base = `${prefix}:clore-limiter:{${keyHash}}`;
+  return {
+    /** HASH: `g` / `c` = earliest time (ms) of the next general / create slot; `sg` / `sc` = last sent. */
+    state: `${base}:state`,
+    /** ZSET: the waiting room, ticket → lane priority × 1e13 + arrival seq. */
+    wait: `${base}:wait`,
+    /** ZSET: ticket → time (ms) after which the ticket counts as abandoned. */
+    alive: `${base}:alive`,
+    /** STRING: the arrival counter. */
+    seq: `${base}:seq`,
+    /** Pub/sub channel: a slot may be free (wakes the waiters). */
+    wake: `${base}:wake`,
+  };
+}
+
+export type CloreLimiterKeys = ReturnType<typeof cloreLimiterKeys>;
+
+/** The keys written by the API and the worker processes themselves (not by a shared service). */
+export function serviceKeys(prefix: string) {
+  return {
+    /**
+     * The API's per-token request counters (@fastify/rate-limit's Redis store appends
+     * `token:<name>` or `ip:<address>` to this namespace): STRING counters with a TTL.
+     */
+    apiRateNamespace: `${prefix}:api-rate:`,
+    /** STRING, JSON `{ name, tokenMac, createdAt }` with a TTL: one admin session, by SHA-256 (hex) of its id. */
+    adminSession: (sessionIdSha256: string) => `${prefix}:admin:session:${sessionIdSha256}`,
+    /** STRING (30 days): where byte 0 of attempt `n`'s remote log sits in the job's log (worker run-command.ts). */
+    logBase: (jobId: string, n: number) => `${prefix}:worker:logbase:${jobId}:${n}`,
+  };
+}
+
+/** The registry lines of the limiter's and the processes' own keys. */
+export const SERVICE_KEY_ENTRIES: readonly KeyEntry[] = [
+  { pattern: 'clore-limiter:{<hex>}:state', type: 'hash', content: "the limiter's schedule for one API key" },
+  { pattern: 'clore-limiter:{<hex>}:wait', type: 'zset', content: "the limiter's waiting room" },
+  {
+    pattern: 'clore-limiter:{<hex>}:alive',
+    type: 'zset',
+    content: "the limiter's waiting tickets' deadlines",
+  },
+  { pattern: 'clore-limiter:{<hex>}:seq', type: 'string', content: "the limiter's arrival counter" },
+  { pattern: 'clore-limiter:{<hex>}:wake', type: 'channel', content: 'a limiter slot may be free' },
+  {
+    pattern: 'api-rate:<rest>',
+    type: 'string',
+    content: "the API's request counter of one token or address",
+  },
+  { pattern: 'admin:session:<hex>', type: 'string', content: 'JSON of one dashboard session (TTL)' },
+  {
+    pattern: 'worker:logbase:<id>:<int>',
+    type: 'string',
+    content: "the job log offset of an attempt's remote log",
+  },
+];
