@@ -1,5 +1,5 @@
+import { spawnTracked, stopChild } from '@clore-batch/runtime';
 import { describe, expect, it } from 'vitest';
-import { spawnTracked, stopChild } from './child';
 import { assertNoLeaks, leaksSince, snapshotResources, track } from './leak-check';
 
 describe('leak check', () => {

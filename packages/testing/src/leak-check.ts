@@ -1,4 +1,4 @@
-import { liveChildren } from './child';
+import { liveChildren } from '@clore-batch/runtime';
 
 /**
  * Resources a test may not leave behind: child processes and listening servers (counted from

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { startRedis } from '@clore-batch/testing';
+import { startRedisServer } from '@clore-batch/runtime';
 import { Redis } from 'ioredis';
 
 export interface SandboxRedis {
@@ -22,7 +22,7 @@ export async function chooseRedis(givenUrl: string | undefined): Promise<Sandbox
     const prefix = `sandbox-${randomBytes(4).toString('hex')}`;
     return { url: givenUrl, via: 'given', prefix, stop: () => deletePrefix(givenUrl, prefix) };
   }
-  const handle = await startRedis({ private: true, tryContainers: false });
+  const handle = await startRedisServer();
   return { url: handle.url, via: 'spawned', prefix: 'sandbox', stop: () => handle.stop() };
 }
 
