@@ -1,21 +1,15 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { type SimHandle, startSimulator } from './start';
-import { availableServer, callApi } from './test-helpers';
+import { describe, expect } from 'vitest';
+import { availableServer, callApi } from '../test/sim-api';
+import { it } from '../test/sim-fixture';
 
 const KEY = 'key-real-limits';
-let sim: SimHandle | undefined;
-
-afterEach(async () => {
-  await sim?.close();
-  sim = undefined;
-});
-
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('the real limits: 1 request/s, 1 create_order per 5 s', () => {
-  it('a burst is limited, calls 1.1 s apart never are, a create 1.1 s after a create is limited', async () => {
-    sim = await startSimulator({ keys: [{ key: KEY }], provisioningMs: [10_000, 10_000] });
-    const handle = sim;
+  it('a burst is limited, calls 1.1 s apart never are, a create 1.1 s after a create is limited', async ({
+    startSim,
+  }) => {
+    const handle = await startSim({ keys: [{ key: KEY }], provisioningMs: [10_000, 10_000] });
     const burst = await Promise.all(Array.from({ length: 5 }, () => callApi(handle, KEY, 'wallets')));
     expect(burst.filter((r) => r.status === 429)).toHaveLength(4);
     const statuses: number[] = [];

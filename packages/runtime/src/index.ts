@@ -8,6 +8,7 @@ export {
   readEnvirons,
   readParents,
 } from './proc-table';
+export { deleteKeysUnder } from './redis-keys';
 export { type RedisServerHandle, type StartRedisServerOptions, startRedisServer } from './redis-server';
 export {
   generateKeyPair,

@@ -4,6 +4,7 @@ export {
   canConnect,
   captureOutput,
   coalesced,
+  deleteKeysUnder,
   descendantsOf,
   findProcessesWithEnv,
   freePort,
@@ -29,6 +30,7 @@ export {
 } from '@clore-batch/runtime';
 export {
   assertNoLeaks,
+  holdAcrossTests,
   leaksSince,
   type ResourceSnapshot,
   snapshotResources,
@@ -36,3 +38,4 @@ export {
   trackRedis,
 } from './leak-check';
 export { type RedisHandle, type StartRedisOptions, startRedis } from './redis';
+export { rejectionOf } from './rejection';

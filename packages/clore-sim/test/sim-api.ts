@@ -1,6 +1,6 @@
-import type { SimHandle } from './start';
+import type { SimHandle } from '../src/start';
 
-/** Test-only helpers (not exported from the package). */
+/** Test support: calls to a running simulator over HTTP, as a client would make them. */
 export interface CallResult {
   status: number;
   body: Record<string, unknown> & { code?: number };
