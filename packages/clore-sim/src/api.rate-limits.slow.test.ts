@@ -1,5 +1,5 @@
 import { describe, expect } from 'vitest';
-import { availableServer, callApi } from '../test/sim-api';
+import { availableServer, callApi, orderBody } from '../test/sim-api';
 import { it } from '../test/sim-fixture';
 
 const KEY = 'key-real-limits';
@@ -20,18 +20,14 @@ describe('the real limits: 1 request/s, 1 create_order per 5 s', () => {
     expect(statuses).toEqual([200, 200, 200, 200]);
     const first = availableServer(handle);
     const second = availableServer(handle, 'CLORE-Blockchain', [first]);
-    const body = (id: number) => ({
-      renting_server: id,
-      type: 'on-demand',
-      currency: 'CLORE-Blockchain',
-      image: 'x',
+    await pause(1100);
+    expect((await callApi(handle, KEY, 'create_order', { body: orderBody(first) })).status).toBe(200);
+    await pause(1100);
+    expect((await callApi(handle, KEY, 'create_order', { body: orderBody(second) })).body).toEqual({
+      code: 5,
     });
-    await pause(1100);
-    expect((await callApi(handle, KEY, 'create_order', { body: body(first) })).status).toBe(200);
-    await pause(1100);
-    expect((await callApi(handle, KEY, 'create_order', { body: body(second) })).body).toEqual({ code: 5 });
     await pause(4000);
-    expect((await callApi(handle, KEY, 'create_order', { body: body(second) })).status).toBe(200);
+    expect((await callApi(handle, KEY, 'create_order', { body: orderBody(second) })).status).toBe(200);
     expect(handle.orders()).toHaveLength(2);
   });
 });

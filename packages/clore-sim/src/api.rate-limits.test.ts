@@ -1,5 +1,5 @@
 import { describe, expect } from 'vitest';
-import { availableServer, callApi } from '../test/sim-api';
+import { availableServer, callApi, orderBody } from '../test/sim-api';
 import { it as simIt } from '../test/sim-fixture';
 
 const KEY = 'key-limits';
@@ -56,21 +56,15 @@ describe('per-key rate limits (scaled: 100 ms general, 1 s create)', () => {
     const handle = await startSim();
     const first = availableServer(handle);
     const second = availableServer(handle, 'CLORE-Blockchain', [first]);
-    const body = (id: number) => ({
-      renting_server: id,
-      type: 'on-demand',
-      currency: 'CLORE-Blockchain',
-      image: 'x',
-    });
-    expect((await callApi(handle, KEY, 'create_order', { body: body(first) })).status).toBe(200);
+    expect((await callApi(handle, KEY, 'create_order', { body: orderBody(first) })).status).toBe(200);
     await pause(150);
-    const limited = await callApi(handle, KEY, 'create_order', { body: body(second) });
+    const limited = await callApi(handle, KEY, 'create_order', { body: orderBody(second) });
     expect(limited).toEqual({ status: 429, body: { code: 5 } });
     expect(handle.orders()).toHaveLength(1);
     // Other endpoints are still allowed between creates.
     expect((await callApi(handle, KEY, 'my_orders')).status).toBe(200);
     await pause(900);
-    expect((await callApi(handle, KEY, 'create_order', { body: body(second) })).status).toBe(200);
+    expect((await callApi(handle, KEY, 'create_order', { body: orderBody(second) })).status).toBe(200);
     expect(handle.orders()).toHaveLength(2);
   });
 

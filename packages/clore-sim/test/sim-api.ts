@@ -68,6 +68,11 @@ export function availableServer(
   throw new Error(`no available server for ${currency}`);
 }
 
+/** A create_order body: an on-demand order on `serverId` paid in CLORE, image `x`; `extra` on top. */
+export function orderBody(serverId: number, extra: Record<string, unknown> = {}) {
+  return { renting_server: serverId, type: 'on-demand', currency: 'CLORE-Blockchain', image: 'x', ...extra };
+}
+
 /**
  * Options for fast tests: no rate limits, quick provisioning (the first half at mon_container 0,
  * long enough for a my_orders right after create_order to see it).

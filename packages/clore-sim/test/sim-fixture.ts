@@ -35,4 +35,4 @@ export function withSim<C extends object>(base: TestAPI<C>) {
 export const test = withSim(redisTest);
 export const it = test;
 
-export { availableServer, type CallResult, callApi, FAST, simGet, simSend } from './sim-api';
+export { availableServer, type CallResult, callApi, FAST, orderBody, simGet, simSend } from './sim-api';

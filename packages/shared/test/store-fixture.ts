@@ -2,7 +2,7 @@ import { rejectionOf } from '@clore-batch/testing';
 import { test as redisTest } from '@clore-batch/testing/fixtures';
 import type { AppError } from '../src/errors/app-error';
 import { parseJobSpec, type StoredJobSpec, toStoredSpec } from '../src/spec/job-spec';
-import type { JobRecord } from '../src/store/job-record';
+import type { Attempt, JobRecord } from '../src/store/job-record';
 import { createJobStore, type JobStore } from '../src/store/job-store';
 
 /** What a test may set for its store (`test.override('storeOptions', {...})`). */
@@ -27,6 +27,17 @@ export const test = redisTest
   });
 
 export const it = test;
+
+/** An attempt bound to order 7 on server 42 (an RTX 4090 at $0.50/h), for `store.addAttempt`. */
+export const BOUND_ATTEMPT: Omit<Attempt, 'n'> = {
+  serverId: 42,
+  orderId: 7,
+  gpu: 'NVIDIA GeForce RTX 4090',
+  pricePerHourUsd: 0.5,
+  currency: 'CLORE-Blockchain',
+  startedAt: '2026-11-24T12:00:00.000Z',
+  spentUsd: 0,
+};
 
 /** A new queued job (owner alice) with `testSpec(overrides)`. */
 export async function createJob(

@@ -1,18 +1,10 @@
 import { describe, expect } from 'vitest';
-import { createJob, it, rejection } from '../../test/store-fixture';
+import { BOUND_ATTEMPT, createJob, it, rejection } from '../../test/store-fixture';
 import { attemptPhaseOf } from '../state/attempt-phase';
 import type { Attempt } from './job-record';
 import type { JobStore } from './job-store';
 
-const bound: Omit<Attempt, 'n'> = {
-  serverId: 42,
-  orderId: 7,
-  gpu: 'NVIDIA GeForce RTX 4090',
-  pricePerHourUsd: 0.5,
-  currency: 'CLORE-Blockchain',
-  startedAt: '2026-11-24T12:00:00.000Z',
-  spentUsd: 0,
-};
+const bound = BOUND_ATTEMPT;
 const ready = { host: '127.0.0.1', sshPort: 2222, hostKey: 'ssh-ed25519 AAAA' };
 
 async function dispatched(store: JobStore) {

@@ -1,17 +1,8 @@
 import type { Redis } from 'ioredis';
 import { describe, expect } from 'vitest';
-import { createJob, it, rejection } from '../../test/store-fixture';
-import type { Attempt } from './job-record';
+import { BOUND_ATTEMPT, createJob, it, rejection } from '../../test/store-fixture';
 
-const attempt: Omit<Attempt, 'n'> = {
-  serverId: 42,
-  orderId: 7,
-  gpu: 'NVIDIA GeForce RTX 4090',
-  pricePerHourUsd: 0.5,
-  currency: 'CLORE-Blockchain',
-  startedAt: '2026-11-24T12:00:00.000Z',
-  spentUsd: 0,
-};
+const attempt = BOUND_ATTEMPT;
 
 /** Let a lease run out as a paused worker's would (no renewal), without sleeping a whole TTL. */
 async function expire(redis: Redis, prefix: string, id: string): Promise<void> {

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { describe, expect } from 'vitest';
-import { it } from '../../test/store-fixture';
+import { createJob, it } from '../../test/store-fixture';
 import { deriveSecretKey, openJson, openSecret, sealJson, sealSecret } from '../crypto/secret-box';
 import { parseJobSpec, toStoredSpec } from '../spec/job-spec';
 import { toPublicJob } from './job-record';
@@ -105,15 +105,7 @@ describe('secrets', () => {
   });
 
   it('refuses to store an unsealed value and forgets secrets with the job', async ({ store }) => {
-    const { job } = await store.create({
-      spec: toStoredSpec(
-        parseJobSpec(
-          { gpu: { model: 'A100' }, image: 'u', command: 'c', maxPricePerHourUsd: 1, budgetUsd: 1 },
-          { currency: 'bitcoin' },
-        ),
-      ),
-      owner: 'alice',
-    });
+    const job = await createJob(store);
     await expect(store.setSecret(job.id, 'sshPrivateKey', SSH_KEY)).rejects.toMatchObject({
       code: 'INTERNAL',
     });
@@ -123,15 +115,7 @@ describe('secrets', () => {
   });
 
   it('drops the worker-only attempt fields from the public job', async ({ store }) => {
-    const { job } = await store.create({
-      spec: toStoredSpec(
-        parseJobSpec(
-          { gpu: { model: 'A100' }, image: 'u', command: 'c', maxPricePerHourUsd: 1, budgetUsd: 1 },
-          { currency: 'bitcoin' },
-        ),
-      ),
-      owner: 'alice',
-    });
+    const job = await createJob(store);
     await store.addAttempt(job.id, {
       serverId: 1,
       gpu: 'A100',

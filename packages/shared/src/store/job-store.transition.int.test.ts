@@ -1,22 +1,11 @@
 import { waitFor } from '@clore-batch/testing';
 import { describe, expect } from 'vitest';
-import { createJob, it, rejection } from '../../test/store-fixture';
+import { BOUND_ATTEMPT, createJob, it, rejection } from '../../test/store-fixture';
 import type { AppError } from '../errors/app-error';
 import type { Attempt } from './job-record';
 import type { LiveMessage } from './live-message';
 
-const attempt: Omit<Attempt, 'n'> = {
-  serverId: 42,
-  orderId: 7,
-  gpu: 'NVIDIA GeForce RTX 4090',
-  gpuCount: 1,
-  pricePerHourUsd: 0.5,
-  currency: 'CLORE-Blockchain',
-  startedAt: '2026-11-24T12:00:00.000Z',
-  spentUsd: 0,
-  host: '127.0.0.1',
-  sshPort: 2222,
-};
+const attempt: Omit<Attempt, 'n'> = { ...BOUND_ATTEMPT, gpuCount: 1, host: '127.0.0.1', sshPort: 2222 };
 
 describe('transition', () => {
   it('walks the happy path, recording events, exit code, times and versions', async ({ store }) => {
