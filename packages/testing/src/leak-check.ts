@@ -1,4 +1,5 @@
-import { liveChildren } from '@clore-batch/runtime';
+// The child table only: this module is loaded by every test file's setup, so it stays light.
+import { liveChildren } from '@clore-batch/runtime/child';
 
 /**
  * Resources a test may not leave behind: child processes and listening servers (counted from
