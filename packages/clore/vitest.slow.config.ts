@@ -1,12 +1,3 @@
-import { defineConfig } from 'vitest/config';
+import { slowSuite } from '@clore-batch/testing/vitest-config';
 
-export default defineConfig({
-  test: {
-    include: ['src/**/*.slow.test.ts', 'test/**/*.slow.test.ts'],
-    setupFiles: ['@clore-batch/testing/leak-check-setup'],
-    reporters: ['default', 'json'],
-    outputFile: { json: '.vitest/results-slow.json' },
-    testTimeout: 300_000,
-    hookTimeout: 60_000,
-  },
-});
+export default slowSuite();

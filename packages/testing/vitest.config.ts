@@ -1,13 +1,3 @@
-import { defineConfig } from 'vitest/config';
+import { defaultSuite } from './vitest-config.mjs';
 
-export default defineConfig({
-  test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    exclude: ['**/*.slow.test.ts', '**/node_modules/**'],
-    setupFiles: ['./src/leak-check.setup.ts'],
-    reporters: ['default', 'json'],
-    outputFile: { json: '.vitest/results.json' },
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
-  },
-});
+export default defaultSuite({ setupFiles: ['./src/leak-check.setup.ts'] });

@@ -1,12 +1,3 @@
-import { defineConfig } from 'vitest/config';
+import { slowSuite } from './vitest-config.mjs';
 
-export default defineConfig({
-  test: {
-    include: ['src/**/*.slow.test.ts', 'test/**/*.slow.test.ts'],
-    setupFiles: ['./src/leak-check.setup.ts'],
-    reporters: ['default', 'json'],
-    outputFile: { json: '.vitest/results-slow.json' },
-    testTimeout: 300_000,
-    hookTimeout: 60_000,
-  },
-});
+export default slowSuite({ setupFiles: ['./src/leak-check.setup.ts'] });

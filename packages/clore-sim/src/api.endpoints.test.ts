@@ -1,23 +1,13 @@
 import { waitFor } from '@clore-batch/testing';
-import { afterEach, describe, expect, it } from 'vitest';
-import { type SimHandle, startSimulator } from './start';
-import { availableServer, callApi, FAST } from './test-helpers';
+import { describe, expect } from 'vitest';
+import { availableServer, callApi, FAST } from '../test/sim-api';
+import { it as simIt } from '../test/sim-fixture';
 
 // biome-ignore lint/suspicious/noExplicitAny: API bodies are checked field by field
 type Json = Record<string, any>;
 
 const KEY = 'key-endpoints';
-let sim: SimHandle | undefined;
-
-afterEach(async () => {
-  await sim?.close();
-  sim = undefined;
-});
-
-async function start(shape: 'real' | 'seed'): Promise<SimHandle> {
-  sim = await startSimulator({ ...FAST, shape, keys: [{ key: KEY }], seed: 7 });
-  return sim;
-}
+const it = simIt.extend('simOptions', { ...FAST, keys: [{ key: KEY }], seed: 7 });
 
 function createBody(serverId: number, extra: Record<string, unknown> = {}) {
   return {
@@ -30,8 +20,8 @@ function createBody(serverId: number, extra: Record<string, unknown> = {}) {
 }
 
 describe.each(['real', 'seed'] as const)('every endpoint, %s shape', (shape) => {
-  it('marketplace lists servers with prices per day, usd, specs and coins', async () => {
-    const handle = await start(shape);
+  it('marketplace lists servers with prices per day, usd, specs and coins', async ({ startSim }) => {
+    const handle = await startSim({ shape });
     const res = await callApi(handle, KEY, 'marketplace');
     expect(res.status).toBe(200);
     expect(res.body.code).toBe(0);
@@ -68,8 +58,8 @@ describe.each(['real', 'seed'] as const)('every endpoint, %s shape', (shape) => 
     }
   });
 
-  it('wallets shows each currency with its balance', async () => {
-    const handle = await start(shape);
+  it('wallets shows each currency with its balance', async ({ startSim }) => {
+    const handle = await startSim({ shape });
     const res = await callApi(handle, KEY, 'wallets');
     expect(res.body.code).toBe(0);
     const wallets = res.body.wallets as Array<{
@@ -82,8 +72,10 @@ describe.each(['real', 'seed'] as const)('every endpoint, %s shape', (shape) => 
     expect(wallets[0]!.balance).toBe(50_000);
   });
 
-  it('create_order, my_orders (active and completed), cancel_order and cancel_orders', async () => {
-    const handle = await start(shape);
+  it('create_order, my_orders (active and completed), cancel_order and cancel_orders', async ({
+    startSim,
+  }) => {
+    const handle = await startSim({ shape });
     const serverId = availableServer(handle);
     const created = await callApi(handle, KEY, 'create_order', {
       body: createBody(serverId, { ports: { '22': 'tcp', '8888': 'http' } }),
@@ -158,8 +150,8 @@ describe.each(['real', 'seed'] as const)('every endpoint, %s shape', (shape) => 
     expect(handle.orders().map((o) => o.endReason)).toEqual(['cancelled', 'cancelled']);
   });
 
-  it('spot_marketplace shows offers, set_spot_price raises and lowers a bid', async () => {
-    const handle = await start(shape);
+  it('spot_marketplace shows offers, set_spot_price raises and lowers a bid', async ({ startSim }) => {
+    const handle = await startSim({ shape });
     const serverId = availableServer(handle);
     const server = handle.sim.servers.get(serverId)!;
     const min = server.spotMin['CLORE-Blockchain']!;

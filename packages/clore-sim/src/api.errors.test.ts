@@ -1,20 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { type SimHandle, startSimulator } from './start';
-import { availableServer, callApi, FAST } from './test-helpers';
+import { describe, expect } from 'vitest';
+import { availableServer, callApi, FAST } from '../test/sim-api';
+import { it as simIt } from '../test/sim-fixture';
+import type { SimHandle } from './start';
 
 const KEY = 'key-errors';
 const OTHER = 'key-errors-other';
-let sim: SimHandle | undefined;
-
-afterEach(async () => {
-  await sim?.close();
-  sim = undefined;
-});
-
-async function start(): Promise<SimHandle> {
-  sim = await startSimulator({ ...FAST, seed: 11, keys: [{ key: KEY }, { key: OTHER }] });
-  return sim;
-}
+const it = simIt.extend('simOptions', { ...FAST, seed: 11, keys: [{ key: KEY }, { key: OTHER }] });
 
 function body(serverId: number, extra: Record<string, unknown> = {}) {
   return {
@@ -38,20 +29,20 @@ function find(
 }
 
 describe('API codes 2, 3 and 4', () => {
-  it('a missing or unknown key gets code 3 with HTTP 401, on any endpoint', async () => {
-    const handle = await start();
+  it('a missing or unknown key gets code 3 with HTTP 401, on any endpoint', async ({ startSim }) => {
+    const handle = await startSim();
     expect(await callApi(handle, undefined, 'marketplace')).toEqual({ status: 401, body: { code: 3 } });
     expect(await callApi(handle, 'nope', 'wallets')).toEqual({ status: 401, body: { code: 3 } });
     expect(await callApi(handle, 'nope', 'no_such_endpoint')).toEqual({ status: 401, body: { code: 3 } });
   });
 
-  it('an unknown endpoint gets code 4 with HTTP 404', async () => {
-    const handle = await start();
+  it('an unknown endpoint gets code 4 with HTTP 404', async ({ startSim }) => {
+    const handle = await startSim();
     expect(await callApi(handle, KEY, 'no_such_endpoint')).toEqual({ status: 404, body: { code: 4 } });
   });
 
-  it('invalid input gets code 2 with HTTP 400', async () => {
-    const handle = await start();
+  it('invalid input gets code 2 with HTTP 400', async ({ startSim }) => {
+    const handle = await startSim();
     const id = availableServer(handle);
     const invalid: Array<[string, { body?: unknown; rawBody?: string; query?: Record<string, string> }]> = [
       ['create_order', { rawBody: '{not json' }],
@@ -85,8 +76,8 @@ describe('API codes 2, 3 and 4', () => {
 });
 
 describe('code 6 error strings', () => {
-  it('create_order: every documented refusal', async () => {
-    const handle = await start();
+  it('create_order: every documented refusal', async ({ startSim }) => {
+    const handle = await startSim();
     const gigaspot = find(handle, (s) => s.gigaspot);
     const offline = find(handle, (s) => !s.online && !s.gigaspot);
     const rented = find(handle, (s) => s.rentedExternally && s.online && !s.gigaspot);
@@ -135,8 +126,8 @@ describe('code 6 error strings', () => {
     expect(handle.orders()).toHaveLength(1);
   });
 
-  it('concurrent creates of two keys on one server: exactly one wins', async () => {
-    const handle = await start();
+  it('concurrent creates of two keys on one server: exactly one wins', async ({ startSim }) => {
+    const handle = await startSim();
     const serverId = availableServer(handle);
     const results = await Promise.all(
       [KEY, OTHER, KEY, OTHER].map((key) => callApi(handle, key, 'create_order', { body: body(serverId) })),
@@ -146,8 +137,8 @@ describe('code 6 error strings', () => {
     expect(handle.orders()).toHaveLength(1);
   });
 
-  it('a higher spot bid from another key outbids the running spot order', async () => {
-    const handle = await start();
+  it('a higher spot bid from another key outbids the running spot order', async ({ startSim }) => {
+    const handle = await startSim();
     const serverId = availableServer(handle);
     const minSpot = handle.sim.servers.get(serverId)!.spotMin['CLORE-Blockchain']!;
     await callApi(handle, KEY, 'create_order', {
@@ -163,8 +154,10 @@ describe('code 6 error strings', () => {
     ]);
   });
 
-  it('cancel_order: you_dont_own_this_order, order_not_active, issue_description_too_long', async () => {
-    const handle = await start();
+  it('cancel_order: you_dont_own_this_order, order_not_active, issue_description_too_long', async ({
+    startSim,
+  }) => {
+    const handle = await startSim();
     await callApi(handle, KEY, 'create_order', { body: body(availableServer(handle)) });
     const id = handle.orders()[0]!.id;
     expect((await callApi(handle, OTHER, 'cancel_order', { body: { id } })).body).toEqual({
@@ -190,14 +183,10 @@ describe('code 6 error strings', () => {
     });
   });
 
-  it('set_spot_price: order_dont_exist, amount_too_low, can_lower_every_600_seconds, exceeded_max_step', async () => {
-    sim = await startSimulator({
-      ...FAST,
-      seed: 11,
-      keys: [{ key: KEY }, { key: OTHER }],
-      limits: { generalMs: 0, createMs: 0, spotLowerMs: 60_000 },
-    });
-    const handle = sim;
+  it('set_spot_price: order_dont_exist, amount_too_low, can_lower_every_600_seconds, exceeded_max_step', async ({
+    startSim,
+  }) => {
+    const handle = await startSim({ limits: { generalMs: 0, createMs: 0, spotLowerMs: 60_000 } });
     const serverId = availableServer(handle);
     const minSpot = handle.sim.servers.get(serverId)!.spotMin['CLORE-Blockchain']!;
     const bid = minSpot + 10;

@@ -1,11 +1,11 @@
 import { waitFor } from '@clore-batch/testing';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
+import { availableServer, callApi, FAST, simGet, simSend } from '../test/sim-api';
+import { it as simIt } from '../test/sim-fixture';
 import { USD_RATES } from './currencies';
 import { keyHash } from './key-hash';
-import type { SimOptions } from './options';
 import { REQUIRED_PRICE_ERROR } from './orders/create-checks';
-import { type SimHandle, startSimulator } from './start';
-import { availableServer, callApi, FAST, simGet, simSend } from './test-helpers';
+import type { SimHandle } from './start';
 
 // biome-ignore lint/suspicious/noExplicitAny: API bodies are checked field by field
 type Json = Record<string, any>;
@@ -13,17 +13,7 @@ type Json = Record<string, any>;
 const KEY = 'key-fidelity';
 const OTHER = 'key-fidelity-other';
 const DAY_MS = 86_400_000;
-let sim: SimHandle | undefined;
-
-afterEach(async () => {
-  await sim?.close();
-  sim = undefined;
-});
-
-async function start(options: SimOptions = {}): Promise<SimHandle> {
-  sim = await startSimulator({ ...FAST, seed: 11, keys: [{ key: KEY }, { key: OTHER }], ...options });
-  return sim;
-}
+const it = simIt.extend('simOptions', { ...FAST, seed: 11, keys: [{ key: KEY }, { key: OTHER }] });
 
 async function create(
   handle: SimHandle,
@@ -50,8 +40,8 @@ async function myOrders(handle: SimHandle, key = KEY, completed = false): Promis
 }
 
 describe('creation fee (Part A 11)', () => {
-  it('charges 0.10 USD per order at create, in the order currency, on top of spend', async () => {
-    const handle = await start();
+  it('charges 0.10 USD per order at create, in the order currency, on top of spend', async ({ startSim }) => {
+    const handle = await startSim();
     const startUsd = handle.sim.balancesOf(KEY)['USD-Blockchain'];
     const startClore = handle.sim.balancesOf(KEY)['CLORE-Blockchain'];
     const usdServer = availableServer(handle, 'USD-Blockchain');
@@ -75,8 +65,8 @@ describe('creation fee (Part A 11)', () => {
     expect(listed.spend).toBeLessThan(0.1);
   });
 
-  it('takes the fee model from a setting, per order type', async () => {
-    const handle = await start({ provider: { creationFeeUsd: { onDemand: 0.2, spot: 0.05 } } });
+  it('takes the fee model from a setting, per order type', async ({ startSim }) => {
+    const handle = await startSim({ provider: { creationFeeUsd: { onDemand: 0.2, spot: 0.05 } } });
     const server = availableServer(handle, 'USD-Blockchain');
     const min = handle.sim.servers.get(server)!.spotMin['USD-Blockchain']!;
     expect(await create(handle, server, { type: 'spot', spotprice: min })).toEqual({ code: 0 });
@@ -85,8 +75,8 @@ describe('creation fee (Part A 11)', () => {
     expect(handle.sim.ordersOf(KEY).map((o) => o.creationFee)).toEqual([0.05, 0.2]);
   });
 
-  it('GET /v1/renter_fees answers the creation fees the simulator charges', async () => {
-    const handle = await start({ provider: { creationFeeUsd: { onDemand: 0.1, spot: 0.04 } } });
+  it('GET /v1/renter_fees answers the creation fees the simulator charges', async ({ startSim }) => {
+    const handle = await startSim({ provider: { creationFeeUsd: { onDemand: 0.1, spot: 0.04 } } });
     const res = await callApi(handle, KEY, 'renter_fees');
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
@@ -111,8 +101,10 @@ describe('creation fee (Part A 11)', () => {
 });
 
 describe('my_orders fields (Part A 16, 17)', () => {
-  it('sends order_end, gpu_count, total_gpus, and fee null on a USD-Blockchain order', async () => {
-    const handle = await start();
+  it('sends order_end, gpu_count, total_gpus, and fee null on a USD-Blockchain order', async ({
+    startSim,
+  }) => {
+    const handle = await startSim();
     const usdServer = availableServer(handle, 'USD-Blockchain');
     await create(handle, usdServer);
     const cloreServer = availableServer(handle, 'CLORE-Blockchain', [usdServer]);
@@ -124,8 +116,10 @@ describe('my_orders fields (Part A 16, 17)', () => {
     expect(clore!.fee).toBe(0);
   });
 
-  it('the nullFields fault sends display fields of our own orders as null, never spend or the address', async () => {
-    const handle = await start({ faults: { nullFields: 1 } });
+  it('the nullFields fault sends display fields of our own orders as null, never spend or the address', async ({
+    startSim,
+  }) => {
+    const handle = await startSim({ faults: { nullFields: 1 } });
     await create(handle, availableServer(handle, 'USD-Blockchain'));
     const [order] = await myOrders(handle);
     for (const field of ['http_pub', 'owner', 'rating', 'gpu_array', 'order_end', 'fee', 'cuda_version']) {
@@ -135,8 +129,10 @@ describe('my_orders fields (Part A 16, 17)', () => {
     expect(order!.tcp_ports).toHaveLength(1);
   });
 
-  it('injects malformed foreign orders on a key, listed with nulls, cancellable, and cleared', async () => {
-    const handle = await start();
+  it('injects malformed foreign orders on a key, listed with nulls, cancellable, and cleared', async ({
+    startSim,
+  }) => {
+    const handle = await startSim();
     await create(handle, availableServer(handle, 'USD-Blockchain'));
     const added = await simSend<{ ok: boolean; ids: number[] }>(
       handle,
@@ -188,9 +184,11 @@ describe('my_orders fields (Part A 16, 17)', () => {
 });
 
 describe('provider clock offset (Part A 18)', () => {
-  it('stamps ct and order_end with the provider clock, settable at start and at runtime', async () => {
+  it('stamps ct and order_end with the provider clock, settable at start and at runtime', async ({
+    startSim,
+  }) => {
     const behind = -3_600_000;
-    const handle = await start({ provider: { clockOffsetMs: behind } });
+    const handle = await startSim({ provider: { clockOffsetMs: behind } });
     const before = Date.now();
     await create(handle, availableServer(handle, 'USD-Blockchain'));
     const after = Date.now();
@@ -216,8 +214,8 @@ describe('provider clock offset (Part A 18)', () => {
     expect((await simGet<Json>(handle, '/_sim/foreign-orders')).orders).toEqual([]);
   });
 
-  it('a jump of the provider clock bills the jump; a jump back pauses billing', async () => {
-    const handle = await start({ clockSpeed: 1 });
+  it('a jump of the provider clock bills the jump; a jump back pauses billing', async ({ startSim }) => {
+    const handle = await startSim({ clockSpeed: 1 });
     await create(handle, availableServer(handle, 'USD-Blockchain'));
     const order = handle.sim.ordersOf(KEY)[0]!;
     handle.sim.tick();
@@ -244,8 +242,10 @@ describe('my_orders answers empty or short', () => {
     }
   }
 
-  it('by probability: empty, or some active orders left out, and the call log says so', async () => {
-    const handle = await start();
+  it('by probability: empty, or some active orders left out, and the call log says so', async ({
+    startSim,
+  }) => {
+    const handle = await startSim();
     await threeOrders(handle);
     handle.setFaults({ myOrdersEmpty: 1 });
     expect(await myOrders(handle)).toEqual([]);
@@ -271,8 +271,8 @@ describe('my_orders answers empty or short', () => {
     ]);
   });
 
-  it('as a runtime switch for a time window, per key or for every key', async () => {
-    const handle = await start();
+  it('as a runtime switch for a time window, per key or for every key', async ({ startSim }) => {
+    const handle = await startSim();
     await threeOrders(handle);
     const window = await simSend<Json>(handle, 'POST', '/_sim/my-orders-fault', {
       mode: 'empty',
@@ -297,8 +297,10 @@ describe('my_orders answers empty or short', () => {
 });
 
 describe('required_price and repricing hosts (Part A 14)', () => {
-  it('refuses a required_price below the booked price (code 6, our assumption), accepts it at or above', async () => {
-    const handle = await start();
+  it('refuses a required_price below the booked price (code 6, our assumption), accepts it at or above', async ({
+    startSim,
+  }) => {
+    const handle = await startSim();
     const server = availableServer(handle, 'USD-Blockchain');
     const price = handle.sim.servers.get(server)!.onDemand['USD-Blockchain']!;
     const balance = handle.sim.balancesOf(KEY)['USD-Blockchain'];
@@ -320,8 +322,10 @@ describe('required_price and repricing hosts (Part A 14)', () => {
     expect(handle.orders()[0]).toMatchObject({ price, requiredPrice: price });
   });
 
-  it('a host that reprices between listing and create books a renter without required_price above the listing', async () => {
-    const handle = await start({ provider: { repriceChance: 1, repriceFactor: 1.2 } });
+  it('a host that reprices between listing and create books a renter without required_price above the listing', async ({
+    startSim,
+  }) => {
+    const handle = await startSim({ provider: { repriceChance: 1, repriceFactor: 1.2 } });
     const first = availableServer(handle, 'USD-Blockchain');
     const listed = handle.sim.servers.get(first)!.onDemand['USD-Blockchain']!;
     expect(await create(handle, first)).toEqual({ code: 0 });
@@ -340,8 +344,8 @@ describe('required_price and repricing hosts (Part A 14)', () => {
     );
   });
 
-  it('with enforceRequiredPrice off, a low required_price is ignored', async () => {
-    const handle = await start({ provider: { enforceRequiredPrice: false } });
+  it('with enforceRequiredPrice off, a low required_price is ignored', async ({ startSim }) => {
+    const handle = await startSim({ provider: { enforceRequiredPrice: false } });
     expect(
       await create(handle, availableServer(handle, 'USD-Blockchain'), { required_price: 0.0001 }),
     ).toEqual({
@@ -351,8 +355,10 @@ describe('required_price and repricing hosts (Part A 14)', () => {
 });
 
 describe('dockerhub_auth (Part A 15)', () => {
-  it('is accepted and recorded; /_sim/ shows only that it is set and a hash, never the value', async () => {
-    const handle = await start();
+  it('is accepted and recorded; /_sim/ shows only that it is set and a hash, never the value', async ({
+    startSim,
+  }) => {
+    const handle = await startSim();
     const secret = 'robot:dckr_pat_FIDELITY-SECRET-123';
     expect(
       await create(handle, availableServer(handle, 'USD-Blockchain'), { dockerhub_auth: secret }),

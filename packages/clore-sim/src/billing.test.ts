@@ -1,28 +1,18 @@
 import { waitFor } from '@clore-batch/testing';
-import { afterEach, describe, expect, it } from 'vitest';
-import { type SimHandle, startSimulator } from './start';
-import { availableServer, callApi, simSend } from './test-helpers';
+import { describe, expect } from 'vitest';
+import { availableServer, callApi, simSend } from '../test/sim-api';
+import { it as simIt } from '../test/sim-fixture';
+import type { SimHandle } from './start';
 
 const KEY = 'key-billing';
 const DAY_MS = 86_400_000;
-let sim: SimHandle | undefined;
-
-afterEach(async () => {
-  await sim?.close();
-  sim = undefined;
+const it = simIt.extend('simOptions', {
+  seed: 5,
+  keys: [{ key: KEY, balances: { 'CLORE-Blockchain': 100_000 } }],
+  limits: { generalMs: 0, createMs: 0 },
+  provisioningMs: [10_000, 10_000],
+  tickMs: 50,
 });
-
-async function start(clockSpeed: number): Promise<SimHandle> {
-  sim = await startSimulator({
-    seed: 5,
-    keys: [{ key: KEY, balances: { 'CLORE-Blockchain': 100_000 } }],
-    limits: { generalMs: 0, createMs: 0 },
-    provisioningMs: [10_000, 10_000],
-    clockSpeed,
-    tickMs: 50,
-  });
-  return sim;
-}
 
 async function order(handle: SimHandle, serverId: number) {
   const res = await callApi(handle, KEY, 'create_order', {
@@ -39,8 +29,10 @@ async function balance(handle: SimHandle): Promise<number> {
 }
 
 describe('billing', () => {
-  it('spend grows as price per day × elapsed sim days, and the balance pays it plus the creation fee', async () => {
-    const handle = await start(DAY_MS / 1000); // one sim day per real second
+  it('spend grows as price per day × elapsed sim days, and the balance pays it plus the creation fee', async ({
+    startSim,
+  }) => {
+    const handle = await startSim({ clockSpeed: DAY_MS / 1000 }); // one sim day per real second
     const serverId = availableServer(handle);
     const listPrice = handle.sim.servers.get(serverId)!.onDemand['CLORE-Blockchain']!;
     const created = await order(handle, serverId);
@@ -71,8 +63,10 @@ describe('billing', () => {
     expect(wallet).toBeGreaterThanOrEqual(100_000 - created.creationFee - internal.spend - 1e-6);
   });
 
-  it('an order whose balance runs out ends with reason balance; the balance stops at 0', async () => {
-    const handle = await start(DAY_MS / 1000);
+  it('an order whose balance runs out ends with reason balance; the balance stops at 0', async ({
+    startSim,
+  }) => {
+    const handle = await startSim({ clockSpeed: DAY_MS / 1000 });
     const serverId = availableServer(handle);
     const listPrice = handle.sim.servers.get(serverId)!.onDemand['CLORE-Blockchain']!;
     handle.setBalance(KEY, 'CLORE-Blockchain', listPrice * 0.2);
@@ -84,8 +78,8 @@ describe('billing', () => {
     expect(handle.sim.isRented(handle.sim.servers.get(serverId)!)).toBe(false);
   });
 
-  it('an order ends at its mrl, billed for exactly mrl hours', async () => {
-    const handle = await start(1);
+  it('an order ends at its mrl, billed for exactly mrl hours', async ({ startSim }) => {
+    const handle = await startSim({ clockSpeed: 1 });
     const serverId = availableServer(handle);
     const server = handle.sim.servers.get(serverId)!;
     const created = await order(handle, serverId);
@@ -99,8 +93,8 @@ describe('billing', () => {
     expect(ended.spend).toBeCloseTo((created.price * server.mrl) / 24, 6);
   });
 
-  it('a raised spot bid is billed at the new price from then on', async () => {
-    const handle = await start(1);
+  it('a raised spot bid is billed at the new price from then on', async ({ startSim }) => {
+    const handle = await startSim({ clockSpeed: 1 });
     const serverId = availableServer(handle);
     const min = handle.sim.servers.get(serverId)!.spotMin['CLORE-Blockchain']!;
     await callApi(handle, KEY, 'create_order', {

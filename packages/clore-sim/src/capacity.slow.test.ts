@@ -1,29 +1,23 @@
 import { canConnect, generateKeyPair, waitFor } from '@clore-batch/testing';
-import { afterEach, describe, expect, it } from 'vitest';
-import { sshExec } from './ssh-client.test-support';
-import { type SimHandle, startSimulator } from './start';
-import { callApi } from './test-helpers';
+import { describe, expect } from 'vitest';
+import { callApi } from '../test/sim-api';
+import { it } from '../test/sim-fixture';
+import { sshExec } from '../test/ssh-client';
 
 const KEY = 'key-capacity';
 const ORDERS = 100;
-let sim: SimHandle | undefined;
-
-afterEach(async () => {
-  await sim?.close();
-  sim = undefined;
-});
-
 describe('capacity', () => {
-  it(`holds ${ORDERS} concurrently active orders, each with its own sshd answering a key login`, async () => {
+  it(`holds ${ORDERS} concurrently active orders, each with its own sshd answering a key login`, async ({
+    startSim,
+  }) => {
     const keys = await generateKeyPair();
-    sim = await startSimulator({
+    const handle = await startSim({
       seed: 42,
       servers: 200,
       keys: [{ key: KEY, balances: { 'CLORE-Blockchain': 1e12 } }],
       limits: { generalMs: 0, createMs: 0 },
       provisioningMs: [100, 1000],
     });
-    const handle = sim;
     const free = [...handle.sim.servers.values()].filter(
       (s) => s.online && !s.gigaspot && !s.rentedExternally && s.allowedCoins.includes('CLORE-Blockchain'),
     );
@@ -60,7 +54,6 @@ describe('capacity', () => {
     }
     const ports = orders.map((o) => o.sshPort);
     await handle.close();
-    sim = undefined;
     for (const port of ports) {
       expect(await canConnect(port)).toBe(false);
     }

@@ -1,22 +1,11 @@
 import { waitFor } from '@clore-batch/testing';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { FaultSettings } from './faults';
-import { type SimHandle, startSimulator } from './start';
-import { availableServer, callApi, FAST, simGet, simSend } from './test-helpers';
+import { describe, expect } from 'vitest';
+import { availableServer, callApi, FAST, simGet, simSend } from '../test/sim-api';
+import { it as simIt } from '../test/sim-fixture';
+import type { SimHandle } from './start';
 
 const KEY = 'key-faults';
-let sims: SimHandle[] = [];
-
-afterEach(async () => {
-  await Promise.all(sims.map((s) => s.close()));
-  sims = [];
-});
-
-async function start(faults: FaultSettings, extra: Record<string, unknown> = {}): Promise<SimHandle> {
-  const sim = await startSimulator({ ...FAST, seed: 21, keys: [{ key: KEY }], faults, ...extra });
-  sims.push(sim);
-  return sim;
-}
+const it = simIt.extend('simOptions', { ...FAST, seed: 21, keys: [{ key: KEY }] });
 
 async function raw(handle: SimHandle, endpoint: string, body?: unknown, timeoutMs = 2_000) {
   const response = await fetch(`${handle.url}/v1/${endpoint}`, {
@@ -36,13 +25,13 @@ const createBody = (handle: SimHandle) => ({
 });
 
 describe('endpoint faults', () => {
-  it('http500, http502 and nonJson answer without performing the call', async () => {
+  it('http500, http502 and nonJson answer without performing the call', async ({ startSim }) => {
     for (const [kind, status, pattern] of [
       ['http500', 500, /Internal Server Error/],
       ['http502', 502, /502 Bad Gateway/],
       ['nonJson', 200, /<html>/],
     ] as const) {
-      const handle = await start({ endpoints: { create_order: { [kind]: 1 } } });
+      const handle = await startSim({ faults: { endpoints: { create_order: { [kind]: 1 } } } });
       const res = await raw(handle, 'create_order', createBody(handle));
       expect(res.status).toBe(status);
       expect(res.text).toMatch(pattern);
@@ -57,19 +46,21 @@ describe('endpoint faults', () => {
     }
   });
 
-  it("'*' applies to every endpoint; a named endpoint overrides it", async () => {
-    const handle = await start({ endpoints: { '*': { http502: 1 }, wallets: { http502: 0 } } });
+  it("'*' applies to every endpoint; a named endpoint overrides it", async ({ startSim }) => {
+    const handle = await startSim({
+      faults: { endpoints: { '*': { http502: 1 }, wallets: { http502: 0 } } },
+    });
     expect((await raw(handle, 'marketplace')).status).toBe(502);
     expect((await raw(handle, 'wallets')).status).toBe(200);
   });
 
-  it('reset destroys the connection', async () => {
-    const handle = await start({ endpoints: { my_orders: { reset: 1 } } });
+  it('reset destroys the connection', async ({ startSim }) => {
+    const handle = await startSim({ faults: { endpoints: { my_orders: { reset: 1 } } } });
     await expect(raw(handle, 'my_orders')).rejects.toThrow();
   });
 
-  it('hang never answers, and close() still finishes promptly', async () => {
-    const handle = await start({ endpoints: { marketplace: { hang: 1 } } });
+  it('hang never answers, and close() still finishes promptly', async ({ startSim }) => {
+    const handle = await startSim({ faults: { endpoints: { marketplace: { hang: 1 } } } });
     await expect(raw(handle, 'marketplace', undefined, 300)).rejects.toThrow(/timeout|abort/i);
     const pending = raw(handle, 'marketplace', undefined, 20_000).catch((error: Error) => error);
     await waitFor(() => handle.sim.calls.list().length === 2, { message: 'second call arrived' });
@@ -79,8 +70,8 @@ describe('endpoint faults', () => {
     expect(await pending).toBeInstanceOf(Error);
   });
 
-  it('code1 on create_order answers {"code":1} and creates nothing', async () => {
-    const handle = await start({ endpoints: { create_order: { code1: 1 } } });
+  it('code1 on create_order answers {"code":1} and creates nothing', async ({ startSim }) => {
+    const handle = await startSim({ faults: { endpoints: { create_order: { code1: 1 } } } });
     expect(await callApi(handle, KEY, 'create_order', { body: createBody(handle) })).toEqual({
       status: 500,
       body: { code: 1 },
@@ -88,11 +79,13 @@ describe('endpoint faults', () => {
     expect(handle.orders()).toEqual([]);
   });
 
-  it('lostResponse: the order is created but the answer is lost (reset, or hang)', async () => {
+  it('lostResponse: the order is created but the answer is lost (reset, or hang)', async ({ startSim }) => {
     for (const mode of ['reset', 'hang'] as const) {
-      const handle = await start({
-        endpoints: { create_order: { lostResponse: 1 } },
-        lostResponseMode: mode,
+      const handle = await startSim({
+        faults: {
+          endpoints: { create_order: { lostResponse: 1 } },
+          lostResponseMode: mode,
+        },
       });
       const body = createBody(handle);
       await expect(raw(handle, 'create_order', body, 500)).rejects.toThrow();
@@ -103,9 +96,9 @@ describe('endpoint faults', () => {
     }
   });
 
-  it('fault rolls are reproducible for a seed', async () => {
+  it('fault rolls are reproducible for a seed', async ({ startSim }) => {
     const pattern = async () => {
-      const handle = await start({ endpoints: { wallets: { http500: 0.5 } } });
+      const handle = await startSim({ faults: { endpoints: { wallets: { http500: 0.5 } } } });
       const statuses: number[] = [];
       for (let i = 0; i < 16; i += 1) {
         statuses.push((await raw(handle, 'wallets')).status);
@@ -118,16 +111,16 @@ describe('endpoint faults', () => {
     expect(await pattern()).toEqual(first);
   });
 
-  it('latencyMs delays every answer', async () => {
-    const handle = await start({ latencyMs: [150, 200] });
+  it('latencyMs delays every answer', async ({ startSim }) => {
+    const handle = await startSim({ faults: { latencyMs: [150, 200] } });
     const started = performance.now();
     expect((await raw(handle, 'wallets')).status).toBe(200);
     expect(performance.now() - started).toBeGreaterThanOrEqual(150);
     expect(handle.sim.calls.list()[0]!.durationMs).toBeGreaterThanOrEqual(149);
   });
 
-  it('PUT /_sim/faults replaces the settings at runtime and rejects bad ones', async () => {
-    const handle = await start({});
+  it('PUT /_sim/faults replaces the settings at runtime and rejects bad ones', async ({ startSim }) => {
+    const handle = await startSim();
     expect((await raw(handle, 'wallets')).status).toBe(200);
     expect(
       (await simSend(handle, 'PUT', '/_sim/faults', { endpoints: { wallets: { http502: 1 } } })).status,
@@ -142,13 +135,15 @@ describe('endpoint faults', () => {
 });
 
 describe('order faults', () => {
-  it('neverUp and neverUpServers: the order is provisioned but never comes up and never answers SSH', async () => {
-    const handle = await start({ neverUp: 1 });
+  it('neverUp and neverUpServers: the order is provisioned but never comes up and never answers SSH', async ({
+    startSim,
+  }) => {
+    const handle = await startSim({ faults: { neverUp: 1 } });
     await callApi(handle, KEY, 'create_order', { body: createBody(handle) });
     await waitFor(() => handle.orders()[0]!.provisionedAt !== undefined, { message: 'provisioned' });
     expect(handle.orders()[0]).toMatchObject({ neverUp: true, monContainer: 0, sshdRunning: false });
 
-    const targeted = await start({});
+    const targeted = await startSim();
     const doomed = availableServer(targeted);
     targeted.setFaults({ neverUpServers: [doomed] });
     await callApi(targeted, KEY, 'create_order', {
@@ -160,8 +155,10 @@ describe('order faults', () => {
     expect(targeted.orders()[0]!.monContainer).toBe(0);
   });
 
-  it('a running spot order is outbid by rate, or on demand through /_sim/orders/:id/outbid', async () => {
-    const handle = await start({ spotOutbidPerHour: 50 }, { clockSpeed: 3600, tickMs: 20 });
+  it('a running spot order is outbid by rate, or on demand through /_sim/orders/:id/outbid', async ({
+    startSim,
+  }) => {
+    const handle = await startSim({ faults: { spotOutbidPerHour: 50 }, clockSpeed: 3600, tickMs: 20 });
     const spot = (h: SimHandle, exclude: number[] = []) => {
       const id = availableServer(h, 'CLORE-Blockchain', exclude);
       const min = h.sim.servers.get(id)!.spotMin['CLORE-Blockchain']!;
@@ -171,7 +168,7 @@ describe('order faults', () => {
     const outbid = await waitFor(() => handle.orders().find((o) => !o.active), { message: 'outbid by rate' });
     expect(outbid.endReason).toBe('outbid');
 
-    const manual = await start({});
+    const manual = await startSim();
     const body = spot(manual);
     await callApi(manual, KEY, 'create_order', { body });
     await callApi(manual, KEY, 'create_order', {

@@ -3,17 +3,16 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { canConnect, generateKeyPair, type KeyPair, waitFor } from '@clore-batch/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { SimHostOptions } from './host/host-options';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { availableServer, callApi } from '../test/sim-api';
+import { it as simIt } from '../test/sim-fixture';
+import { sshExec } from '../test/ssh-client';
 import { namespacesWork } from './host/isolation';
 import type { OrderSummary } from './orders/order-summary';
-import { sshExec } from './ssh-client.test-support';
-import { type SimHandle, startSimulator } from './start';
-import { availableServer, callApi } from './test-helpers';
+import type { SimHandle } from './start';
 
 /** The rented servers' behaviour (clore-api.md Part A 7, 10, 12, 13) and per-order isolation, with real sshds. */
 const KEY = 'key-host';
-let sim: SimHandle | undefined;
 let keys: KeyPair;
 let dir: string;
 let keyFile: string;
@@ -29,21 +28,12 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-afterEach(async () => {
-  await sim?.close();
-  sim = undefined;
+const it = simIt.extend('simOptions', {
+  seed: 5,
+  keys: [{ key: KEY }],
+  limits: { generalMs: 0, createMs: 0 },
+  provisioningMs: [60, 60],
 });
-
-async function start(orderHost: SimHostOptions, provisioningMs: [number, number] = [60, 60]) {
-  sim = await startSimulator({
-    seed: 5,
-    keys: [{ key: KEY }],
-    limits: { generalMs: 0, createMs: 0 },
-    provisioningMs,
-    orderHost,
-  });
-  return sim;
-}
 
 async function createOrder(handle: SimHandle, extra: Record<string, unknown> = {}): Promise<OrderSummary> {
   const taken = handle.orders().map((o) => o.serverId);
@@ -90,8 +80,13 @@ const usable = (handle: SimHandle, id: number) =>
   waitFor(() => summary(handle, id).sshReady, { message: `order ${id} usable` });
 
 describe('staged readiness', () => {
-  it('mon_container goes 0 (created) -> 1 (deploying) -> 2 (deployed), as my_orders shows it', async () => {
-    const handle = await start({ keyRefusalAfterDeployedMs: [0, 0] }, [900, 900]);
+  it('mon_container goes 0 (created) -> 1 (deploying) -> 2 (deployed), as my_orders shows it', async ({
+    startSim,
+  }) => {
+    const handle = await startSim({
+      orderHost: { keyRefusalAfterDeployedMs: [0, 0] },
+      provisioningMs: [900, 900],
+    });
     const order = await createOrder(handle);
     const seen: unknown[] = [];
     await waitFor(
@@ -108,8 +103,13 @@ describe('staged readiness', () => {
     expect(summary(handle, order.id)).toMatchObject({ stage: 'deployed', sshReady: true });
   });
 
-  it('the sshd refuses the order key while deploying and for a while after deployed, then accepts it', async () => {
-    const handle = await start({ keyRefusalAfterDeployedMs: [1500, 1500] }, [600, 600]);
+  it('the sshd refuses the order key while deploying and for a while after deployed, then accepts it', async ({
+    startSim,
+  }) => {
+    const handle = await startSim({
+      orderHost: { keyRefusalAfterDeployedMs: [1500, 1500] },
+      provisioningMs: [600, 600],
+    });
     const order = await createOrder(handle);
     await waitFor(async () => (await myOrder(handle, order.id))?.mon_container === 1, {
       message: 'deploying',
@@ -137,8 +137,10 @@ describe('staged readiness', () => {
 });
 
 describe('autossh', () => {
-  it('an image without its own sshd deploys, but answers SSH only with autossh_entrypoint', async () => {
-    const handle = await start({ keyRefusalAfterDeployedMs: [0, 0] });
+  it('an image without its own sshd deploys, but answers SSH only with autossh_entrypoint', async ({
+    startSim,
+  }) => {
+    const handle = await startSim({ orderHost: { keyRefusalAfterDeployedMs: [0, 0] } });
     const plain = await createOrder(handle, { image: 'ubuntu:22.04' });
     const withAutossh = await createOrder(handle, { image: 'ubuntu:22.04', autossh_entrypoint: true });
     const asString = await createOrder(handle, { image: 'python:3.12', autossh_entrypoint: 'true' });
@@ -161,8 +163,10 @@ describe('autossh', () => {
 });
 
 describe('ended orders and reused endpoints', () => {
-  it('an ended order has no pub_cluster and empty tcp_ports but keeps online and mon_container', async () => {
-    const handle = await start({ keyRefusalAfterDeployedMs: [0, 0] });
+  it('an ended order has no pub_cluster and empty tcp_ports but keeps online and mon_container', async ({
+    startSim,
+  }) => {
+    const handle = await startSim({ orderHost: { keyRefusalAfterDeployedMs: [0, 0] } });
     const order = await createOrder(handle);
     await usable(handle, order.id);
     expect(await myOrder(handle, order.id)).toMatchObject({
@@ -177,8 +181,8 @@ describe('ended orders and reused endpoints', () => {
     expect(ended).not.toHaveProperty('pub_cluster');
   });
 
-  it('a later order may get the same port as an ended one, with a new host key', async () => {
-    const handle = await start({ keyRefusalAfterDeployedMs: [0, 0], portReuse: 1 });
+  it('a later order may get the same port as an ended one, with a new host key', async ({ startSim }) => {
+    const handle = await startSim({ orderHost: { keyRefusalAfterDeployedMs: [0, 0], portReuse: 1 } });
     const first = await createOrder(handle);
     await usable(handle, first.id);
     const firstKey = summary(handle, first.id).hostKeyFingerprint;
@@ -196,11 +200,13 @@ describe('ended orders and reused endpoints', () => {
 });
 
 describe('isolation', () => {
-  it("two orders do not see each other's /tmp and home files", async (context) => {
+  it("two orders do not see each other's /tmp and home files", async ({ startSim, skip }) => {
     if (!(await namespacesWork())) {
-      context.skip();
+      skip();
     }
-    const handle = await start({ keyRefusalAfterDeployedMs: [0, 0], isolation: 'namespace' });
+    const handle = await startSim({
+      orderHost: { keyRefusalAfterDeployedMs: [0, 0], isolation: 'namespace' },
+    });
     const marker = `clore-sim-iso-${process.pid}-${Date.now()}`;
     const a = await createOrder(handle, { command: `echo from-command > /tmp/${marker}.cmd` });
     const b = await createOrder(handle);

@@ -1,32 +1,24 @@
 import { waitFor } from '@clore-batch/testing';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
+import { availableServer, callApi, simGet, simSend } from '../test/sim-api';
+import { it as simIt } from '../test/sim-fixture';
 import type { CallRecord } from './call-log';
 import { keyHash } from './key-hash';
 import type { OrderSummary } from './orders/order-summary';
-import { type SimHandle, startSimulator } from './start';
-import { availableServer, callApi, simGet, simSend } from './test-helpers';
 
 const KEY = 'key-routes';
-let sim: SimHandle | undefined;
-
-afterEach(async () => {
-  await sim?.close();
-  sim = undefined;
+const it = simIt.extend('simOptions', {
+  seed: 13,
+  keys: [{ key: KEY }],
+  limits: { generalMs: 0, createMs: 0 },
+  provisioningMs: [30, 60],
 });
 
-async function start(limits = { generalMs: 0, createMs: 0 }): Promise<SimHandle> {
-  sim = await startSimulator({
-    seed: 13,
-    keys: [{ key: KEY }],
-    limits,
-    provisioningMs: [30, 60],
-  });
-  return sim;
-}
-
 describe('/_sim control routes', () => {
-  it('/_sim/calls logs every /v1 call, including 429s, auth failures and unknown endpoints', async () => {
-    const handle = await start({ generalMs: 60_000, createMs: 60_000 });
+  it('/_sim/calls logs every /v1 call, including 429s, auth failures and unknown endpoints', async ({
+    startSim,
+  }) => {
+    const handle = await startSim({ limits: { generalMs: 60_000, createMs: 60_000 } });
     await callApi(handle, KEY, 'wallets');
     await callApi(handle, KEY, 'wallets');
     await callApi(handle, undefined, 'marketplace');
@@ -49,8 +41,10 @@ describe('/_sim control routes', () => {
     expect(filtered.calls).toEqual([calls[1]]);
   });
 
-  it('/_sim/orders lists every order with its key hash, times, spend, end and sshd state', async () => {
-    const handle = await start();
+  it('/_sim/orders lists every order with its key hash, times, spend, end and sshd state', async ({
+    startSim,
+  }) => {
+    const handle = await startSim();
     const serverId = availableServer(handle);
     await callApi(handle, KEY, 'create_order', {
       body: {
@@ -79,8 +73,8 @@ describe('/_sim control routes', () => {
     expect(JSON.stringify(orders)).not.toContain('pw-secret');
   });
 
-  it('balance, clock, rent and marketplace routes', async () => {
-    const handle = await start();
+  it('balance, clock, rent and marketplace routes', async ({ startSim }) => {
+    const handle = await startSim();
     expect(
       (await simSend(handle, 'POST', '/_sim/balance', { key: KEY, currency: 'bitcoin', amount: 0.5 })).status,
     ).toBe(200);
@@ -126,15 +120,10 @@ describe('/_sim control routes', () => {
     expect((await simSend(handle, 'POST', '/_sim/servers/1/rent')).status).toBe(404);
   });
 
-  it('/_sim/orders shows the deploy stage, autossh, key window and host key; key-refusal refuses the key again', async () => {
-    sim = await startSimulator({
-      seed: 13,
-      keys: [{ key: KEY }],
-      limits: { generalMs: 0, createMs: 0 },
-      provisioningMs: [30, 60],
-      orderHost: { keyRefusalAfterDeployedMs: [0, 0] },
-    });
-    const handle = sim;
+  it('/_sim/orders shows the deploy stage, autossh, key window and host key; key-refusal refuses the key again', async ({
+    startSim,
+  }) => {
+    const handle = await startSim({ orderHost: { keyRefusalAfterDeployedMs: [0, 0] } });
     await callApi(handle, KEY, 'create_order', {
       body: {
         renting_server: availableServer(handle),
@@ -174,8 +163,10 @@ describe('/_sim control routes', () => {
     expect((await simSend(handle, 'POST', '/_sim/orders/1/key-refusal', { ms: 0 })).status).toBe(404);
   });
 
-  it('/_sim/servers/:id/online takes a server offline: its orders show online false, new orders are refused', async () => {
-    const handle = await start();
+  it('/_sim/servers/:id/online takes a server offline: its orders show online false, new orders are refused', async ({
+    startSim,
+  }) => {
+    const handle = await startSim();
     const serverId = availableServer(handle);
     const create = () =>
       callApi(handle, KEY, 'create_order', {
@@ -198,8 +189,8 @@ describe('/_sim control routes', () => {
     expect((await simSend(handle, 'POST', '/_sim/servers/1/online', { online: true })).status).toBe(404);
   });
 
-  it('/_sim/state and GET /_sim/faults report the current settings', async () => {
-    const handle = await start();
+  it('/_sim/state and GET /_sim/faults report the current settings', async ({ startSim }) => {
+    const handle = await startSim();
     handle.setFaults({ neverUp: 0.25 });
     expect(await simGet(handle, '/_sim/faults')).toEqual({ neverUp: 0.25 });
     const state = await simGet<Record<string, unknown>>(handle, '/_sim/state');
@@ -218,8 +209,10 @@ describe('/_sim control routes', () => {
     expect(JSON.stringify(state)).not.toContain(KEY);
   });
 
-  it('/_sim/reset ends every order, clears the logs and restores balances and the marketplace', async () => {
-    const handle = await start({ generalMs: 60_000, createMs: 60_000 });
+  it('/_sim/reset ends every order, clears the logs and restores balances and the marketplace', async ({
+    startSim,
+  }) => {
+    const handle = await startSim({ limits: { generalMs: 60_000, createMs: 60_000 } });
     const before = await simGet<unknown>(handle, '/_sim/marketplace');
     await callApi(handle, KEY, 'create_order', {
       body: {

@@ -1,13 +1,13 @@
 import { join } from 'node:path';
 import { canConnect, generateKeyPair, type KeyPair, waitFor } from '@clore-batch/testing';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect } from 'vitest';
+import { availableServer, callApi, simSend } from '../test/sim-api';
+import { it as simIt } from '../test/sim-fixture';
+import { connectSsh, exec, sshExec } from '../test/ssh-client';
 import { findMarkedPids } from './host/kill-processes';
-import { connectSsh, exec, sshExec } from './ssh-client.test-support';
-import { type SimHandle, startSimulator } from './start';
-import { availableServer, callApi, simSend } from './test-helpers';
+import type { SimHandle } from './start';
 
 const KEY = 'key-sshd';
-let sim: SimHandle | undefined;
 let keys: KeyPair;
 let stranger: KeyPair;
 
@@ -15,24 +15,15 @@ beforeAll(async () => {
   [keys, stranger] = await Promise.all([generateKeyPair(), generateKeyPair()]);
 });
 
-afterEach(async () => {
-  await sim?.close();
-  sim = undefined;
+const it = simIt.extend('simOptions', {
+  seed: 9,
+  keys: [{ key: KEY }],
+  limits: { generalMs: 0, createMs: 0 },
+  provisioningMs: [30, 60],
+  // These tests are about the sshd itself: the key is accepted as soon as the order is deployed
+  // (the refusal window has its own tests in order-host.behaviour.test.ts).
+  orderHost: { keyRefusalAfterDeployedMs: [0, 0] },
 });
-
-async function start(provisioningMs: [number, number] = [30, 60], sshRefuseMs?: number): Promise<SimHandle> {
-  sim = await startSimulator({
-    seed: 9,
-    keys: [{ key: KEY }],
-    limits: { generalMs: 0, createMs: 0 },
-    provisioningMs,
-    faults: sshRefuseMs ? { sshRefuseMs } : undefined,
-    // These tests are about the sshd itself: the key is accepted as soon as the order is deployed
-    // (the refusal window has its own tests in order-host.behaviour.test.ts).
-    orderHost: { keyRefusalAfterDeployedMs: [0, 0] },
-  });
-  return sim;
-}
 
 async function createOrder(handle: SimHandle, extra: Record<string, unknown> = {}) {
   const res = await callApi(handle, KEY, 'create_order', {
@@ -57,8 +48,8 @@ const ready = (handle: SimHandle, id: number) =>
   });
 
 describe('per-order sshd', () => {
-  it('refuses connections before the order is provisioned, accepts them after', async () => {
-    const handle = await start([1500, 1500]);
+  it('refuses connections before the order is provisioned, accepts them after', async ({ startSim }) => {
+    const handle = await startSim({ provisioningMs: [1500, 1500] });
     const order = await createOrder(handle);
     expect(await canConnect(order.sshPort)).toBe(false);
     expect(handle.orders()[0]!.monContainer).toBe(0);
@@ -67,8 +58,10 @@ describe('per-order sshd', () => {
     expect(handle.orders()[0]!.hostPublicKey).toMatch(/^ssh-ed25519 /);
   });
 
-  it("a login with the order's key runs a command with the order's env and returns its exit code", async () => {
-    const handle = await start();
+  it("a login with the order's key runs a command with the order's env and returns its exit code", async ({
+    startSim,
+  }) => {
+    const handle = await startSim();
     const order = await createOrder(handle);
     await ready(handle, order.id);
     const result = await sshExec(
@@ -85,8 +78,8 @@ describe('per-order sshd', () => {
     await expect(sshExec(order.sshPort, stranger.privateKey, 'true')).rejects.toThrow(/authentication/i);
   });
 
-  it("serves SFTP, so a client can collect files from the order's host", async () => {
-    const handle = await start();
+  it("serves SFTP, so a client can collect files from the order's host", async ({ startSim }) => {
+    const handle = await startSim();
     const order = await createOrder(handle);
     await ready(handle, order.id);
     const client = await connectSsh(order.sshPort, keys.privateKey);
@@ -109,8 +102,10 @@ describe('per-order sshd', () => {
     }
   });
 
-  it('the connection drops when the order is cancelled, and every process of the order is killed', async () => {
-    const handle = await start();
+  it('the connection drops when the order is cancelled, and every process of the order is killed', async ({
+    startSim,
+  }) => {
+    const handle = await startSim();
     const order = await createOrder(handle);
     await ready(handle, order.id);
     const client = await connectSsh(order.sshPort, keys.privateKey);
@@ -135,8 +130,8 @@ describe('per-order sshd', () => {
     expect(summary).not.toContain('tok en');
   });
 
-  it("runs the order's startup command with its env and records the exit code", async () => {
-    const handle = await start();
+  it("runs the order's startup command with its env and records the exit code", async ({ startSim }) => {
+    const handle = await startSim();
     const order = await createOrder(handle, {
       command: 'echo "$OTHER-$CLORE_SIM_ORDER" > "$HOME/started"; exit 4',
     });
@@ -149,8 +144,8 @@ describe('per-order sshd', () => {
     expect(handle.orders()[0]!.command).toContain('exit 4');
   });
 
-  it('/_sim/orders/:id/stop-sshd drops connections but leaves the order active', async () => {
-    const handle = await start();
+  it('/_sim/orders/:id/stop-sshd drops connections but leaves the order active', async ({ startSim }) => {
+    const handle = await startSim();
     const order = await createOrder(handle);
     await ready(handle, order.id);
     const client = await connectSsh(order.sshPort, keys.privateKey);
@@ -166,8 +161,10 @@ describe('per-order sshd', () => {
     expect(handle.orders()[0]).toMatchObject({ active: true, sshdRunning: false, monContainer: 2 });
   });
 
-  it('with sshRefuseMs the order shows deployed but SSH refuses connections for that long', async () => {
-    const handle = await start([30, 60], 1500);
+  it('with sshRefuseMs the order shows deployed but SSH refuses connections for that long', async ({
+    startSim,
+  }) => {
+    const handle = await startSim({ faults: { sshRefuseMs: 1500 } });
     const order = await createOrder(handle);
     await waitFor(() => handle.orders()[0]!.monContainer === 2, { message: 'mon_container 2' });
     expect(await canConnect(order.sshPort)).toBe(false);
@@ -177,8 +174,8 @@ describe('per-order sshd', () => {
     expect((await sshExec(order.sshPort, keys.privateKey, 'exit 0')).code).toBe(0);
   });
 
-  it('close() stops every sshd and kills every process of every order', async () => {
-    const handle = await start();
+  it('close() stops every sshd and kills every process of every order', async ({ startSim }) => {
+    const handle = await startSim();
     const orders: Awaited<ReturnType<typeof createOrder>>[] = [];
     for (let i = 0; i < 3; i += 1) {
       orders.push(await createOrder(handle, { command: 'sleep 600' }));
@@ -191,7 +188,6 @@ describe('per-order sshd', () => {
       message: 'startup command running',
     });
     await handle.close();
-    sim = undefined;
     for (const o of orders) {
       expect(await findMarkedPids(instance, o.id)).toEqual([]);
       expect(await canConnect(o.sshPort)).toBe(false);

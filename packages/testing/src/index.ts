@@ -1,31 +1,41 @@
-export { captureOutput, liveChildren, spawnTracked, stopChild } from './child';
-export { freePort } from './free-port';
+// The processes a test runs live in @clore-batch/runtime (the sandbox and the simulator run them
+// too); they are re-exported here so a test imports everything from one place.
+export {
+  canConnect,
+  captureOutput,
+  coalesced,
+  deleteKeysUnder,
+  descendantsOf,
+  findProcessesWithEnv,
+  freePort,
+  generateKeyPair,
+  type KeyPair,
+  killProcessesWithEnv,
+  liveChildren,
+  type RedisServerHandle,
+  readEnvirons,
+  readParents,
+  SSHD_MARKER,
+  SSHD_PATH,
+  type SshdHandle,
+  type StartRedisServerOptions,
+  type StartSshdOptions,
+  spawnTracked,
+  sshdConfig,
+  startRedisServer,
+  startSshd,
+  stopChild,
+  type WaitForOptions,
+  waitFor,
+} from '@clore-batch/runtime';
 export {
   assertNoLeaks,
+  holdAcrossTests,
   leaksSince,
   type ResourceSnapshot,
   snapshotResources,
   track,
   trackRedis,
 } from './leak-check';
-export {
-  coalesced,
-  descendantsOf,
-  findProcessesWithEnv,
-  killProcessesWithEnv,
-  readEnvirons,
-  readParents,
-} from './proc-table';
 export { type RedisHandle, type StartRedisOptions, startRedis } from './redis';
-export {
-  canConnect,
-  generateKeyPair,
-  type KeyPair,
-  SSHD_MARKER,
-  SSHD_PATH,
-  type SshdHandle,
-  type StartSshdOptions,
-  sshdConfig,
-  startSshd,
-} from './sshd';
-export { type WaitForOptions, waitFor } from './wait-for';
+export { rejectionOf } from './rejection';

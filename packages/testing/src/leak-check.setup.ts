@@ -1,26 +1,23 @@
 /**
- * A vitest setup file: fails any test, and any file's beforeAll/afterAll pair, that leaves child
- * processes, listening servers or tracked clients open. Use with
- * `setupFiles: ['@clore-batch/testing/leak-check-setup']`.
+ * A vitest setup file: fails any test, and any file, that leaves child processes, listening servers
+ * or tracked clients open. Use with `setupFiles: ['@clore-batch/testing/leak-check-setup']`.
+ *
+ * Around hooks, not before/after ones: a test's check runs after its test-scoped fixtures are torn
+ * down, and a file's check after its file-scoped fixtures are (vitest tears those down after the
+ * file's afterAll hooks). What a file-scoped fixture opened during a test is not that test's leak
+ * (`holdAcrossTests`).
  */
-import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
-import { assertNoLeaks, type ResourceSnapshot, snapshotResources } from './leak-check';
+import { aroundAll, aroundEach } from 'vitest';
+import { assertNoLeaks, snapshotResources } from './leak-check';
 
-let fileBaseline: ResourceSnapshot;
-let testBaseline: ResourceSnapshot;
-
-beforeAll(() => {
-  fileBaseline = snapshotResources();
+aroundAll(async (runSuite) => {
+  const baseline = snapshotResources();
+  await runSuite();
+  await assertNoLeaks(baseline);
 });
 
-beforeEach(() => {
-  testBaseline = snapshotResources();
-});
-
-afterEach(async () => {
-  await assertNoLeaks(testBaseline);
-});
-
-afterAll(async () => {
-  await assertNoLeaks(fileBaseline);
+aroundEach(async (runTest) => {
+  const baseline = snapshotResources();
+  await runTest();
+  await assertNoLeaks(baseline);
 });

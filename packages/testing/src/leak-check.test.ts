@@ -1,6 +1,6 @@
+import { spawnTracked, stopChild } from '@clore-batch/runtime';
 import { describe, expect, it } from 'vitest';
-import { spawnTracked, stopChild } from './child';
-import { assertNoLeaks, leaksSince, snapshotResources, track } from './leak-check';
+import { assertNoLeaks, holdAcrossTests, leaksSince, snapshotResources, track } from './leak-check';
 
 describe('leak check', () => {
   it('names a child process left running, and clears once it is stopped', async () => {
@@ -18,6 +18,17 @@ describe('leak check', () => {
     expect(leaksSince(baseline)).toEqual(['queue "q1" not closed']);
     resource.closed = true;
     expect(leaksSince(baseline)).toEqual([]);
+  });
+});
+
+describe('holdAcrossTests', () => {
+  it('does not count what a scoped fixture opened as the leak of the test that asked for it', async () => {
+    const baseline = snapshotResources();
+    const { value: child, release } = await holdAcrossTests(async () => spawnTracked('sleep', ['30']));
+    expect(leaksSince(baseline)).toEqual([]);
+    await stopChild(child);
+    release();
+    await expect(assertNoLeaks(baseline, 1_000)).resolves.toBeUndefined();
   });
 });
 

@@ -1,4 +1,5 @@
-import { liveChildren } from './child';
+// The child table only: this module is loaded by every test file's setup, so it stays light.
+import { liveChildren } from '@clore-batch/runtime/child';
 
 /**
  * Resources a test may not leave behind: child processes and listening servers (counted from
@@ -28,17 +29,60 @@ export function trackRedis<T extends { status: string }>(client: T, name = 'redi
   return track(client, name, (c) => c.status === 'end');
 }
 
-export type ResourceSnapshot = Record<(typeof COUNTED)[number], number> & { trackedSeq: number };
+type Counts = Record<(typeof COUNTED)[number], number>;
 
-export function snapshotResources(): ResourceSnapshot {
-  const info = process.getActiveResourcesInfo();
-  const counts = { ProcessWrap: 0, TCPServerWrap: 0, trackedSeq: nextSeq - 1 };
-  for (const kind of info) {
+export type ResourceSnapshot = Counts & { trackedSeq: number };
+
+/** What file- and worker-scoped fixtures hold open across tests (see `holdAcrossTests`). */
+const held: Counts = { ProcessWrap: 0, TCPServerWrap: 0 };
+
+function activeCounts(): Counts {
+  const counts: Counts = { ProcessWrap: 0, TCPServerWrap: 0 };
+  for (const kind of process.getActiveResourcesInfo()) {
     if (kind === 'ProcessWrap' || kind === 'TCPServerWrap') {
       counts[kind] += 1;
     }
   }
   return counts;
+}
+
+/** Open resources, less what scoped fixtures hold, and the registration count of `track()`. */
+export function snapshotResources(): ResourceSnapshot {
+  const active = activeCounts();
+  return {
+    ProcessWrap: active.ProcessWrap - held.ProcessWrap,
+    TCPServerWrap: active.TCPServerWrap - held.TCPServerWrap,
+    trackedSeq: nextSeq - 1,
+  };
+}
+
+/**
+ * For a file- or worker-scoped fixture: run its `open`, and count the processes and servers it
+ * opened as held (not the leak of the test that first asked for the fixture) until `release()`,
+ * which its teardown calls after closing them. The file's own check still catches a teardown that
+ * leaves them open: it runs after the fixture teardowns.
+ */
+export async function holdAcrossTests<T>(open: () => Promise<T>): Promise<{ value: T; release(): void }> {
+  const before = activeCounts();
+  const value = await open();
+  const after = activeCounts();
+  const opened: Counts = { ProcessWrap: 0, TCPServerWrap: 0 };
+  for (const kind of COUNTED) {
+    opened[kind] = Math.max(0, after[kind] - before[kind]);
+    held[kind] += opened[kind];
+  }
+  let released = false;
+  return {
+    value,
+    release() {
+      if (!released) {
+        released = true;
+        for (const kind of COUNTED) {
+          held[kind] -= opened[kind];
+        }
+      }
+    },
+  };
 }
 
 /** What is open now that was not open at `baseline`; empty when nothing leaked. */

@@ -1,10 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Redis } from 'ioredis';
-import { captureOutput, spawnTracked, stopChild } from './child';
-import { freePort } from './free-port';
-import { waitFor } from './wait-for';
+import { startRedisServer } from '@clore-batch/runtime';
 
 export interface RedisHandle {
   url: string;
@@ -26,8 +20,9 @@ export interface StartRedisOptions {
 }
 
 /**
- * A real Redis for a test or the sandbox: REDIS_URL when given; else testcontainers when a Docker
- * engine answers; else `redis-server` spawned on a free port. See docs/decisions/0003-test-helpers.md.
+ * A real Redis for a test: REDIS_URL when given; else testcontainers when a Docker engine answers;
+ * else `redis-server` spawned on a free port (@clore-batch/runtime's `startRedisServer`, which is
+ * what the sandbox runs). See docs/decisions/0003-test-helpers.md and 0126.
  */
 export async function startRedis(options: StartRedisOptions = {}): Promise<RedisHandle> {
   const given = process.env.REDIS_URL;
@@ -40,7 +35,8 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
       return container;
     }
   }
-  return spawnRedis(options.appendOnly ?? false);
+  const server = await startRedisServer({ appendOnly: options.appendOnly ?? false });
+  return { url: server.url, via: 'redis-server', stop: server.stop, restart: server.restart };
 }
 
 async function tryContainer(): Promise<RedisHandle | undefined> {
@@ -56,48 +52,4 @@ async function tryContainer(): Promise<RedisHandle | undefined> {
   } catch {
     return undefined;
   }
-}
-
-async function spawnRedis(appendOnly: boolean): Promise<RedisHandle> {
-  const port = await freePort();
-  const dir = await mkdtemp(join(tmpdir(), 'cb-redis-'));
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', ''];
-  args.push('--appendonly', appendOnly ? 'yes' : 'no', '--appendfsync', 'always');
-  let child = spawnTracked('redis-server', args);
-  let output = captureOutput(child);
-  const url = `redis://127.0.0.1:${port}`;
-  const ready = () => waitUntilPing(url, output);
-  await ready();
-  return {
-    url,
-    via: 'redis-server',
-    async stop() {
-      await stopChild(child);
-      await rm(dir, { recursive: true, force: true });
-    },
-    async restart() {
-      await stopChild(child);
-      child = spawnTracked('redis-server', args);
-      output = captureOutput(child);
-      await ready();
-    },
-  };
-}
-
-async function waitUntilPing(url: string, output: () => string): Promise<void> {
-  await waitFor(
-    async () => {
-      const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-      probe.on('error', () => {});
-      try {
-        await probe.connect();
-        return (await probe.ping()) === 'PONG';
-      } finally {
-        probe.disconnect();
-      }
-    },
-    { timeoutMs: 10_000, message: `redis-server at ${url} answering PING` },
-  ).catch((error: Error) => {
-    throw new Error(`${error.message}\n${output()}`);
-  });
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { startRedis } from '@clore-batch/testing';
+import { deleteKeysUnder, startRedisServer } from '@clore-batch/runtime';
 import { Redis } from 'ioredis';
 
 export interface SandboxRedis {
@@ -22,7 +22,7 @@ export async function chooseRedis(givenUrl: string | undefined): Promise<Sandbox
     const prefix = `sandbox-${randomBytes(4).toString('hex')}`;
     return { url: givenUrl, via: 'given', prefix, stop: () => deletePrefix(givenUrl, prefix) };
   }
-  const handle = await startRedis({ private: true, tryContainers: false });
+  const handle = await startRedisServer();
   return { url: handle.url, via: 'spawned', prefix: 'sandbox', stop: () => handle.stop() };
 }
 
@@ -44,19 +44,12 @@ export async function answersPing(url: string): Promise<boolean> {
   }
 }
 
-/** Delete every key under `prefix:` (SCAN + UNLINK in batches; nothing outside the prefix). */
+/** Delete every key under `prefix:` (nothing outside the prefix). */
 async function deletePrefix(url: string, prefix: string): Promise<void> {
   const redis = new Redis(url, { maxRetriesPerRequest: 1, retryStrategy: () => null });
   redis.on('error', () => {});
   try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
-      cursor = next;
-      if (keys.length > 0) {
-        await redis.unlink(...keys);
-      }
-    } while (cursor !== '0');
+    await deleteKeysUnder(redis, prefix);
   } finally {
     redis.disconnect();
   }

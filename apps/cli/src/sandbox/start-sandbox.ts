@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type SimHandle, startSimulator } from '@clore-batch/clore-sim';
-import { freePort, SSHD_PATH } from '@clore-batch/testing';
+import { freePort, SSHD_PATH } from '@clore-batch/runtime';
 import { chooseRedis, type SandboxRedis } from './choose-redis';
 import { type ServiceProcess, startService } from './service-process';
 

@@ -1,4 +1,4 @@
-import { findProcessesWithEnv, killProcessesWithEnv } from '@clore-batch/testing';
+import { findProcessesWithEnv, killProcessesWithEnv } from '@clore-batch/runtime';
 
 /** The env vars every process of an order carries, so the order's end can find and kill them all. */
 export const ORDER_MARKER = 'CLORE_SIM_ORDER';

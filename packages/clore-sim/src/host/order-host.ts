@@ -5,7 +5,7 @@ import { chmod, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { canConnect, descendantsOf, SSHD_PATH, sshdConfig, waitFor } from '@clore-batch/testing';
+import { canConnect, descendantsOf, SSHD_PATH, sshdConfig, waitFor } from '@clore-batch/runtime';
 import { type Isolation, namespacedArgv } from './isolation';
 import { killOrderProcesses, markerEnv } from './kill-processes';
 

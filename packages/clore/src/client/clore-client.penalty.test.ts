@@ -1,21 +1,22 @@
-import { randomUUID } from 'node:crypto';
-import { startSimulator } from '@clore-batch/clore-sim';
-import { startRedis, trackRedis } from '@clore-batch/testing';
+import { it } from '@clore-batch/clore-sim/sim-fixture';
+import { trackRedis } from '@clore-batch/testing';
 import { Redis } from 'ioredis';
-import { describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { hashApiKey } from '../hash-api-key';
 import { createRateLimiter } from '../limiter/rate-limiter';
 import { CloreClient } from './clore-client';
 
 describe('CloreClient with the shared limiter, when the API still says code 5', () => {
-  it('pushes the schedule back for every process sharing the key, then succeeds', async () => {
-    const redisHandle = await startRedis();
+  it('pushes the schedule back for every process sharing the key, then succeeds', async ({
+    redisServer,
+    prefix,
+    startSim,
+  }) => {
     // The simulator is stricter (400 ms) than the limiter is configured (100 ms): 429s must happen.
-    const sim = await startSimulator({ seed: 2, servers: 5, limits: { generalMs: 400, createMs: 400 } });
+    const sim = await startSim({ seed: 2, servers: 5, limits: { generalMs: 400, createMs: 400 } });
     const key = sim.keys[0] ?? '';
-    const prefix = `test-${randomUUID()}`;
     const processes = [0, 1].map(() => {
-      const redis = trackRedis(new Redis(redisHandle.url));
+      const redis = trackRedis(new Redis(redisServer.url));
       const limiter = createRateLimiter({ redis, keyHash: hashApiKey(key), prefix, generalSpacingMs: 100 });
       const client = new CloreClient({
         baseUrl: sim.url,
@@ -45,8 +46,6 @@ describe('CloreClient with the shared limiter, when the API still says code 5', 
         await p.limiter.close();
         p.redis.disconnect();
       }
-      await sim.close();
-      await redisHandle.stop();
     }
   });
 });

@@ -1,6 +1,7 @@
 import { type SimHandle, type SimServer, startSimulator } from '@clore-batch/clore-sim';
-import { waitFor } from '@clore-batch/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { it } from '@clore-batch/clore-sim/sim-fixture';
+import { rejectionOf, waitFor } from '@clore-batch/testing';
+import { afterAll, afterEach, beforeAll, describe, expect } from 'vitest';
 import { classifyCloreError, REQUIRED_PRICE_REFUSED } from '../errors/classify';
 import { CloreApiError } from '../errors/clore-api-error';
 import { CloreTransportError } from '../errors/clore-transport-error';
@@ -13,15 +14,6 @@ import { createFeeBook } from './fee-book';
 const KEY = 'sim-test-key-real-shape';
 const OWNER_KEY = 'sim-test-key-host';
 const FAST = { generalMs: 0, createMs: 0, spotLowerMs: 600_000 };
-
-async function caught(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a rejection');
-}
 
 function pick(sim: SimHandle, predicate: (server: SimServer) => boolean): SimServer {
   const server = [...sim.sim.servers.values()].find(predicate);
@@ -45,6 +37,28 @@ function clientFor(
     timeoutMs: 2_000,
     ...extra,
   });
+}
+
+/** An on-demand order on `server`, paid in USD-Blockchain. */
+function onDemandOrder(client: CloreClient, server: SimServer) {
+  return client.createOrder({
+    serverId: server.id,
+    type: 'on-demand',
+    currency: 'USD-Blockchain',
+    image: 'x',
+  });
+}
+
+/** Bid `bidPerDay` in bitcoin for a spot order on `server`; its order id. */
+async function spotOrder(client: CloreClient, server: SimServer, bidPerDay: number): Promise<number> {
+  await client.createOrder({
+    serverId: server.id,
+    type: 'spot',
+    currency: 'bitcoin',
+    image: 'x',
+    spotPricePerDay: bidPerDay,
+  });
+  return (await client.findOrderByServer({ serverId: server.id }))?.id ?? -1;
 }
 
 describe('CloreClient against the simulator (real shape)', () => {
@@ -151,7 +165,7 @@ describe('CloreClient against the simulator (real shape)', () => {
     const all = await client.myOrders({ returnCompleted: true });
     expect(all.find((o) => o.id === id)).toMatchObject({ expired: true, active: false, ready: false });
     expect(all.find((o) => o.id === id)?.ssh).toBeUndefined();
-    const cancelAgain = await caught(client.cancelOrder({ id }));
+    const cancelAgain = await rejectionOf(client.cancelOrder({ id }));
     expect(cancelAgain).toMatchObject({ apiError: 'order_not_active' });
     expect(classifyCloreError(cancelAgain).action).toBe('already_done');
   });
@@ -160,12 +174,7 @@ describe('CloreClient against the simulator (real shape)', () => {
     const client = clientFor(sim);
     const servers = [fresh(), fresh()];
     for (const server of servers) {
-      await client.createOrder({
-        serverId: server.id,
-        type: 'on-demand',
-        currency: 'USD-Blockchain',
-        image: 'x',
-      });
+      await onDemandOrder(client, server);
     }
     const ids = (await client.myOrders()).map((o) => o.id);
     expect(ids).toHaveLength(2);
@@ -178,16 +187,8 @@ describe('CloreClient against the simulator (real shape)', () => {
     const client = clientFor(sim);
     const server = fresh('bitcoin');
     const min = server.spotMin.bitcoin ?? 0;
-    await client.createOrder({
-      serverId: server.id,
-      type: 'spot',
-      currency: 'bitcoin',
-      image: 'x',
-      spotPricePerDay: min + 0.00001,
-    });
-    const order = await client.findOrderByServer({ serverId: server.id });
-    expect(order?.spot).toBe(true);
-    const orderId = order?.id ?? -1;
+    const orderId = await spotOrder(client, server, min + 0.00001);
+    expect((await client.findOrderByServer({ serverId: server.id }))?.spot).toBe(true);
 
     const market = await client.spotMarketplace({ serverId: server.id });
     expect(market).toMatchObject({ serverId: server.id, exists: true, online: true });
@@ -201,19 +202,19 @@ describe('CloreClient against the simulator (real shape)', () => {
     await client.setSpotPrice({ orderId, desiredPricePerDay: min + 0.00002 });
     await client.setSpotPrice({ orderId, desiredPricePerDay: min + 0.0000195 });
 
-    const again = await caught(client.setSpotPrice({ orderId, desiredPricePerDay: min + 0.000019 }));
+    const again = await rejectionOf(client.setSpotPrice({ orderId, desiredPricePerDay: min + 0.000019 }));
     expect(again).toMatchObject({ apiError: 'can_lower_every_600_seconds' });
     expect((again as CloreApiError).extra.timeToLoweringSeconds).toBeGreaterThan(590);
     expect(classifyCloreError(again)).toMatchObject({ action: 'retry_later' });
     expect(classifyCloreError(again).retryAfterMs).toBeGreaterThan(590_000);
 
-    const tooLow = await caught(client.setSpotPrice({ orderId, desiredPricePerDay: min / 2 }));
+    const tooLow = await rejectionOf(client.setSpotPrice({ orderId, desiredPricePerDay: min / 2 }));
     expect(tooLow).toMatchObject({ apiError: 'amount_too_low' });
-    const gone = await caught(client.setSpotPrice({ orderId: 999_999, desiredPricePerDay: 1 }));
+    const gone = await rejectionOf(client.setSpotPrice({ orderId: 999_999, desiredPricePerDay: 1 }));
     expect(gone).toMatchObject({ apiError: 'order_dont_exist' });
     expect(classifyCloreError(gone).action).toBe('skip');
 
-    const second = await caught(
+    const second = await rejectionOf(
       client.createOrder({
         serverId: server.id,
         type: 'spot',
@@ -230,15 +231,8 @@ describe('CloreClient against the simulator (real shape)', () => {
     const client = clientFor(sim);
     const server = fresh('bitcoin');
     const min = server.spotMin.bitcoin ?? 0;
-    await client.createOrder({
-      serverId: server.id,
-      type: 'spot',
-      currency: 'bitcoin',
-      image: 'x',
-      spotPricePerDay: min + 0.00001,
-    });
-    const orderId = (await client.findOrderByServer({ serverId: server.id }))?.id ?? -1;
-    const error = await caught(client.setSpotPrice({ orderId, desiredPricePerDay: min }));
+    const orderId = await spotOrder(client, server, min + 0.00001);
+    const error = await rejectionOf(client.setSpotPrice({ orderId, desiredPricePerDay: min }));
     expect(error).toMatchObject({ apiError: 'exceeded_max_step' });
     expect((error as CloreApiError).extra.maxStep).toBe(0.000001);
     expect(classifyCloreError(error).action).toBe('skip');
@@ -248,7 +242,7 @@ describe('CloreClient against the simulator (real shape)', () => {
   it('maps every create_order refusal to an error string and a classification', async () => {
     const client = clientFor(sim);
     const create = (serverId: number, currency = 'USD-Blockchain', key = KEY) =>
-      caught(
+      rejectionOf(
         (key === KEY ? client : clientFor(sim, key)).createOrder({
           serverId,
           type: 'on-demand',
@@ -286,7 +280,7 @@ describe('CloreClient against the simulator (real shape)', () => {
       });
     }
     const cheap = fresh('bitcoin');
-    const low = await caught(
+    const low = await rejectionOf(
       client.createOrder({
         serverId: cheap.id,
         type: 'spot',
@@ -310,11 +304,11 @@ describe('CloreClient against the simulator (real shape)', () => {
 
   it('maps every cancel_order error string', async () => {
     const client = clientFor(sim);
-    const notMine = await caught(client.cancelOrder({ id: 999_999 }));
+    const notMine = await rejectionOf(client.cancelOrder({ id: 999_999 }));
     expect(notMine).toMatchObject({ apiError: 'you_dont_own_this_order' });
     expect(classifyCloreError(notMine)).toMatchObject({ action: 'fail_job', jobReason: 'internal' });
     // The client cuts `issue` to 2 048 characters; sent raw, a longer one is refused.
-    const raw = await caught(
+    const raw = await rejectionOf(
       sendRequest({
         fetch,
         baseUrl: sim.url,
@@ -331,7 +325,7 @@ describe('CloreClient against the simulator (real shape)', () => {
 
   it('maps code 3 (unknown key) to CLORE_AUTH_FAILED without leaking the key', async () => {
     const badKey = 'definitely-not-a-valid-key-123456';
-    const error = await caught(clientFor(sim, badKey).wallets());
+    const error = await rejectionOf(clientFor(sim, badKey).wallets());
     expect(error).toMatchObject({ code: 'CLORE_AUTH_FAILED', apiCode: 3, httpStatus: 401 });
     expect(`${error.message}${JSON.stringify(error)}`).not.toContain(badKey);
     const calls = sim.sim.calls.list().filter((c) => c.keyHash === hashApiKey(badKey));
@@ -342,7 +336,7 @@ describe('CloreClient against the simulator (real shape)', () => {
     const client = clientFor(sim, KEY, { timeoutMs: 300 });
     const expectFault = async (fault: string, check: (error: Error) => void) => {
       sim.setFaults({ endpoints: { wallets: { [fault]: 1 } } });
-      check(await caught(client.wallets()));
+      check(await rejectionOf(client.wallets()));
       sim.setFaults({});
     };
     await expectFault('nonJson', (e) =>
@@ -362,7 +356,7 @@ describe('CloreClient against the simulator (real shape)', () => {
 
     const server = fresh();
     sim.setFaults({ endpoints: { create_order: { code1: 1 } } });
-    const code1 = await caught(
+    const code1 = await rejectionOf(
       client.createOrder({ serverId: server.id, type: 'on-demand', currency: 'USD-Blockchain', image: 'x' }),
     );
     expect(code1).toMatchObject({ code: 'CLORE_API_ERROR', apiCode: 1, httpStatus: 500 });
@@ -370,7 +364,7 @@ describe('CloreClient against the simulator (real shape)', () => {
 
     // The order IS created and its answer lost: the client must not create again; the look-up finds it.
     sim.setFaults({ endpoints: { create_order: { lostResponse: 1 } } });
-    const lost = await caught(
+    const lost = await rejectionOf(
       client.createOrder({ serverId: server.id, type: 'on-demand', currency: 'USD-Blockchain', image: 'x' }),
     );
     sim.setFaults({});
@@ -452,7 +446,7 @@ describe('CloreClient against the simulator (rate limits)', () => {
   it('reads HTTP 429 {"code":5} as CLORE_RATE_LIMITED and, with retries, waits it out', async () => {
     const noRetry = clientFor(sim, sim.keys[0]);
     await noRetry.wallets();
-    const limited = await caught(noRetry.wallets());
+    const limited = await rejectionOf(noRetry.wallets());
     expect(limited).toMatchObject({
       code: 'CLORE_RATE_LIMITED',
       apiCode: 5,
@@ -473,32 +467,29 @@ describe('CloreClient against the simulator (rate limits)', () => {
 });
 
 describe('CloreClient against the simulator (price.usd per hour)', () => {
-  it('gives the same USD per hour and rates when price.usd is per hour and the setting says so', async () => {
-    const daily = await startSimulator({ seed: 13, servers: 20, limits: FAST });
-    const hourly = await startSimulator({ seed: 13, servers: 20, limits: FAST, usdPriceUnit: 'hour' });
-    try {
-      const byDay = await clientFor(daily, daily.keys[0]).marketplace();
-      const byHour = await clientFor(hourly, hourly.keys[0], { priceUnit: 'per_hour' }).marketplace();
-      expect(byHour.usdRates['CLORE-Blockchain']).toBeCloseTo(byDay.usdRates['CLORE-Blockchain'] ?? 0, 6);
-      expect(byHour.usdRates.bitcoin).toBeCloseTo(byDay.usdRates.bitcoin ?? 0, 0);
-      byHour.servers.forEach((server, i) => {
-        const same = byDay.servers[i];
-        expect(server.pricePerDay).toEqual(same?.pricePerDay);
-        for (const [currency, usd] of Object.entries(same?.usdPerHour.onDemand ?? {})) {
-          expect(server.usdPerHour.onDemand[currency]).toBeCloseTo(usd, 4);
-        }
-      });
-      // Read with the wrong setting, the same answer is 24 times off: the setting matters.
-      const wrong = await clientFor(hourly, hourly.keys[0]).marketplace();
-      const coin = Object.keys(wrong.servers[0]?.usdPerHour.onDemand ?? {})[0] ?? '';
-      expect(wrong.servers[0]?.usdPerHour.onDemand[coin]).toBeCloseTo(
-        (byDay.servers[0]?.usdPerHour.onDemand[coin] ?? 0) / 24,
-        6,
-      );
-    } finally {
-      await daily.close();
-      await hourly.close();
-    }
+  it('gives the same USD per hour and rates when price.usd is per hour and the setting says so', async ({
+    startSim,
+  }) => {
+    const daily = await startSim({ seed: 13, servers: 20, limits: FAST });
+    const hourly = await startSim({ seed: 13, servers: 20, limits: FAST, usdPriceUnit: 'hour' });
+    const byDay = await clientFor(daily, daily.keys[0]).marketplace();
+    const byHour = await clientFor(hourly, hourly.keys[0], { priceUnit: 'per_hour' }).marketplace();
+    expect(byHour.usdRates['CLORE-Blockchain']).toBeCloseTo(byDay.usdRates['CLORE-Blockchain'] ?? 0, 6);
+    expect(byHour.usdRates.bitcoin).toBeCloseTo(byDay.usdRates.bitcoin ?? 0, 0);
+    byHour.servers.forEach((server, i) => {
+      const same = byDay.servers[i];
+      expect(server.pricePerDay).toEqual(same?.pricePerDay);
+      for (const [currency, usd] of Object.entries(same?.usdPerHour.onDemand ?? {})) {
+        expect(server.usdPerHour.onDemand[currency]).toBeCloseTo(usd, 4);
+      }
+    });
+    // Read with the wrong setting, the same answer is 24 times off: the setting matters.
+    const wrong = await clientFor(hourly, hourly.keys[0]).marketplace();
+    const coin = Object.keys(wrong.servers[0]?.usdPerHour.onDemand ?? {})[0] ?? '';
+    expect(wrong.servers[0]?.usdPerHour.onDemand[coin]).toBeCloseTo(
+      (byDay.servers[0]?.usdPerHour.onDemand[coin] ?? 0) / 24,
+      6,
+    );
   });
 });
 
@@ -558,12 +549,7 @@ describe('CloreClient against the simulator (provider fidelity)', () => {
   it('a malformed foreign order on the key neither hides ours nor the readable foreign one', async () => {
     const client = clientFor(sim, FIDELITY_KEY);
     const server = fresh();
-    await client.createOrder({
-      serverId: server.id,
-      type: 'on-demand',
-      currency: 'USD-Blockchain',
-      image: 'x',
-    });
+    await onDemandOrder(client, server);
     const nulls = await control('POST', `/_sim/keys/${hashApiKey(FIDELITY_KEY)}/foreign-orders`, {
       nullFields: [
         'http_pub',
@@ -603,12 +589,7 @@ describe('CloreClient against the simulator (provider fidelity)', () => {
   it('reads the Part A 17 fields the simulator sends, and fee null on USD-Blockchain as absent', async () => {
     const client = clientFor(sim, FIDELITY_KEY);
     const server = fresh();
-    await client.createOrder({
-      serverId: server.id,
-      type: 'on-demand',
-      currency: 'USD-Blockchain',
-      image: 'x',
-    });
+    await onDemandOrder(client, server);
     const order = await client.findOrderByServer({ serverId: server.id });
     expect(order).toMatchObject({
       gpuCount: server.gpuCount,
@@ -641,7 +622,7 @@ describe('CloreClient against the simulator (provider fidelity)', () => {
     const client = clientFor(sim, FIDELITY_KEY);
     const server = fresh();
     const price = server.onDemand['USD-Blockchain'] ?? 0;
-    const error = await caught(
+    const error = await rejectionOf(
       client.createOrder({
         serverId: server.id,
         type: 'on-demand',
@@ -671,8 +652,10 @@ describe('CloreClient against the simulator (provider fidelity)', () => {
     expect(JSON.stringify(sim.orders())).not.toContain('registry-secret-value');
   });
 
-  it('a host that repriced after the listing books a renter without required_price above its cap', async () => {
-    const repricing = await startSimulator({
+  it('a host that repriced after the listing books a renter without required_price above its cap', async ({
+    startSim,
+  }) => {
+    const repricing = await startSim({
       seed: 8,
       servers: 20,
       limits: FAST,
@@ -680,25 +663,21 @@ describe('CloreClient against the simulator (provider fidelity)', () => {
       keys: [{ key: FIDELITY_KEY }],
       provider: { repriceChance: 1, repriceFactor: 1.2 },
     });
-    try {
-      const client = clientFor(repricing, FIDELITY_KEY);
-      const serverId = pick(
-        repricing,
-        (s) => rentable(s) && (s.allowedCoins as string[]).includes('USD-Blockchain'),
-      ).id;
-      const market = await client.marketplace();
-      const listed = market.servers.find((s) => s.id === serverId)?.pricePerDay.onDemand['USD-Blockchain'];
-      expect(listed).toBeGreaterThan(0);
-      await client.createOrder({ serverId, type: 'on-demand', currency: 'USD-Blockchain', image: 'x' });
-      const booked = await client.findOrderByServer({ serverId });
-      expect(booked?.pricePerDay).toBeCloseTo((listed ?? 0) * 1.2, 9);
-      await waitFor(() => repricing.orders().every((o) => o.monContainer === 2), {
-        message: 'the order is deployed',
-      });
-      await client.cancelOrder({ id: booked?.id ?? -1 });
-      await repricing.sim.settle();
-    } finally {
-      await repricing.close();
-    }
+    const client = clientFor(repricing, FIDELITY_KEY);
+    const serverId = pick(
+      repricing,
+      (s) => rentable(s) && (s.allowedCoins as string[]).includes('USD-Blockchain'),
+    ).id;
+    const market = await client.marketplace();
+    const listed = market.servers.find((s) => s.id === serverId)?.pricePerDay.onDemand['USD-Blockchain'];
+    expect(listed).toBeGreaterThan(0);
+    await client.createOrder({ serverId, type: 'on-demand', currency: 'USD-Blockchain', image: 'x' });
+    const booked = await client.findOrderByServer({ serverId });
+    expect(booked?.pricePerDay).toBeCloseTo((listed ?? 0) * 1.2, 9);
+    await waitFor(() => repricing.orders().every((o) => o.monContainer === 2), {
+      message: 'the order is deployed',
+    });
+    await client.cancelOrder({ id: booked?.id ?? -1 });
+    await repricing.sim.settle();
   });
 });

@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import { createLogger } from '@clore-batch/shared';
+import { rejectionOf } from '@clore-batch/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { hang, json, reset, startScriptedServer, text } from '../../test/fixtures/scripted-server';
 import { CloreApiError } from '../errors/clore-api-error';
@@ -42,19 +43,10 @@ async function setup(
   return { server, client, lines };
 }
 
-async function caught(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a rejection');
-}
-
 describe('CloreClient over real HTTP (odd responses)', () => {
   it('sends the auth header and reads code 6 on HTTP 200 as an API error', async () => {
     const { client, server } = await setup([json(200, { code: 6, error: 'server-already-rented' })]);
-    const error = await caught(
+    const error = await rejectionOf(
       client.createOrder({ serverId: 7, type: 'on-demand', currency: 'bitcoin', image: 'x' }),
     );
     expect(error).toBeInstanceOf(CloreApiError);
@@ -97,14 +89,14 @@ describe('CloreClient over real HTTP (odd responses)', () => {
       json(429, { code: 5 }),
       json(429, { code: 5 }),
     ]);
-    const error = await caught(client.marketplace());
+    const error = await rejectionOf(client.marketplace());
     expect(error).toMatchObject({ code: 'CLORE_RATE_LIMITED', apiCode: 5, httpStatus: 429 });
     expect(server.received).toHaveLength(3);
   });
 
   it('reports a non-JSON body as a transport error, distinct from API errors', async () => {
     const { client } = await setup([text(200, '<html>maintenance</html>')], { retry: { maxAttempts: 1 } });
-    const error = await caught(client.wallets());
+    const error = await rejectionOf(client.wallets());
     expect(error).toBeInstanceOf(CloreTransportError);
     expect(error).toMatchObject({ code: 'CLORE_TRANSPORT_ERROR', kind: 'non_json', httpStatus: 200 });
   });
@@ -124,7 +116,7 @@ describe('CloreClient over real HTTP (odd responses)', () => {
     expect(read.server.received).toHaveLength(2);
 
     const create = await setup([hang, json(200, { code: 0 })], { timeoutMs: 200 });
-    const error = await caught(
+    const error = await rejectionOf(
       create.client.createOrder({ serverId: 1, type: 'on-demand', currency: 'bitcoin', image: 'x' }),
     );
     expect(error).toMatchObject({ code: 'CLORE_TIMEOUT', kind: 'timeout', mayHaveReachedServer: true });
@@ -133,7 +125,7 @@ describe('CloreClient over real HTTP (odd responses)', () => {
 
   it('reports a connection reset and does not retry a create', async () => {
     const { client, server } = await setup([reset, json(200, { code: 0 })]);
-    const error = await caught(
+    const error = await rejectionOf(
       client.createOrder({ serverId: 1, type: 'on-demand', currency: 'bitcoin', image: 'x' }),
     );
     expect(error).toMatchObject({ code: 'CLORE_TRANSPORT_ERROR', kind: 'reset' });
@@ -146,7 +138,7 @@ describe('CloreClient over real HTTP (odd responses)', () => {
       json(500, { code: 1 }),
       json(200, { code: 0 }),
     ]);
-    const error = await caught(
+    const error = await rejectionOf(
       client.createOrder({ serverId: 1, type: 'on-demand', currency: 'bitcoin', image: 'x' }),
     );
     expect(error).toMatchObject({ code: 'CLORE_API_ERROR', apiCode: 1 });
@@ -157,7 +149,7 @@ describe('CloreClient over real HTTP (odd responses)', () => {
 
   it('maps code 3 to CLORE_AUTH_FAILED without a retry, and never shows the key', async () => {
     const { client, server, lines } = await setup([json(401, { code: 3 })]);
-    const error = await caught(client.wallets());
+    const error = await rejectionOf(client.wallets());
     expect(error).toMatchObject({ code: 'CLORE_AUTH_FAILED', apiCode: 3, httpStatus: 401 });
     expect(server.received).toHaveLength(1);
     const everything = [error.message, JSON.stringify(error), String(error.stack), ...lines].join('\n');
@@ -189,7 +181,7 @@ describe('CloreClient over real HTTP (odd responses)', () => {
   it('refuses over-long create fields locally, naming the field and not the value', async () => {
     const { client, server } = await setup([]);
     const secret = 'p'.repeat(33);
-    const error = await caught(
+    const error = await rejectionOf(
       client.createOrder({ serverId: 1, type: 'spot', currency: 'bitcoin', image: 'x', sshPassword: secret }),
     );
     expect(error).toMatchObject({ code: 'VALIDATION_FAILED' });
@@ -275,7 +267,7 @@ describe('CloreClient over real HTTP (odd responses)', () => {
 
   it('still throws CLORE_BAD_RESPONSE for a my_orders body without an orders array', async () => {
     const { client } = await setup([json(200, { code: 0, orders: null })]);
-    const error = await caught(client.myOrdersReport({}));
+    const error = await rejectionOf(client.myOrdersReport({}));
     expect(error).toMatchObject({ code: 'CLORE_BAD_RESPONSE' });
   });
 
@@ -311,7 +303,7 @@ describe('CloreClient over real HTTP (odd responses)', () => {
     } as const;
     await client.createOrder(options);
     expect(JSON.parse(server.received[0]?.body ?? '{}')).toMatchObject({ dockerhub_auth: secret });
-    const error = await caught(client.createOrder(options));
+    const error = await rejectionOf(client.createOrder(options));
     expect(JSON.stringify(error)).not.toContain(secret);
     expect(error.message).not.toContain(secret);
     expect(lines.length).toBeGreaterThan(0);

@@ -1,15 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import {
-  freePort,
-  type RedisHandle,
-  spawnTracked,
-  startRedis,
-  stopChild,
-  trackRedis,
-  waitFor,
-} from '@clore-batch/testing';
+import { freePort, startRedisServer, trackRedis, waitFor } from '@clore-batch/testing';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRateLimiter } from './rate-limiter';
@@ -24,35 +13,21 @@ afterEach(async () => {
 });
 
 /** A fresh, empty redis-server on the port a stopped one used (its data is gone, as after a crash). */
-async function startOnPort(port: number) {
-  const dir = await mkdtemp(join(tmpdir(), 'cb-redis-again-'));
-  const child = spawnTracked('redis-server', [
-    '--port',
-    String(port),
-    '--bind',
-    '127.0.0.1',
-    '--save',
-    '',
-    '--dir',
-    dir,
-  ]);
-  cleanups.push(async () => {
-    await stopChild(child);
-    await rm(dir, { recursive: true, force: true });
-  });
-  return child;
+async function startOnPort(port: number): Promise<void> {
+  const server = await startRedisServer({ port });
+  cleanups.push(() => server.stop());
 }
 
 describe('createRateLimiter when Redis is unreachable', () => {
   it('waits for Redis, never lets a call through without a slot, and keeps the spacing after Redis lost its data', async () => {
-    const handle: RedisHandle = await startRedis({ private: true });
+    const handle = await startRedisServer();
     let stopped = false;
     cleanups.push(async () => {
       if (!stopped) {
         await handle.stop();
       }
     });
-    const port = Number(new URL(handle.url).port);
+    const port = handle.port;
     const redis = trackRedis(new Redis(handle.url, { maxRetriesPerRequest: 1, retryStrategy: () => 50 }));
     redis.on('error', () => {});
     const limiter = createRateLimiter({

@@ -1,40 +1,32 @@
 import { randomUUID } from 'node:crypto';
 import { cloreLimiterKeys } from '@clore-batch/shared';
-import { type RedisHandle, startRedis, trackRedis, waitFor } from '@clore-batch/testing';
+import { waitFor } from '@clore-batch/testing';
+import { it as redisIt } from '@clore-batch/testing/fixtures';
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import type { Lane } from '../endpoints';
 import { createRateLimiter, type RateLimiter, type RateLimiterOptions } from './rate-limiter';
 
-let redisHandle: RedisHandle;
-const open: { limiter: RateLimiter; redis: Redis }[] = [];
-
-beforeAll(async () => {
-  redisHandle = await startRedis();
+/**
+ * `limiterFor(options)`: one limiter over its own connection to the file's Redis, as a separate
+ * process would have; every one is closed after the test.
+ */
+const it = redisIt.extend('limiterFor', async ({ redisServer }, { onCleanup }) => {
+  const open: { limiter: RateLimiter; redis: Redis }[] = [];
+  onCleanup(async () => {
+    for (const { limiter, redis } of open) {
+      await limiter.close();
+      redis.disconnect();
+    }
+  });
+  return (options: Partial<RateLimiterOptions> & { keyHash: string; prefix: string }) => {
+    const redis = new Redis(redisServer.url, { maxRetriesPerRequest: 1 });
+    redis.on('error', () => {});
+    const limiter = createRateLimiter({ redis, ...options });
+    open.push({ limiter, redis });
+    return { limiter, redis };
+  };
 });
-
-afterAll(async () => {
-  await redisHandle.stop();
-});
-
-afterEach(async () => {
-  for (const { limiter, redis } of open.splice(0)) {
-    await limiter.close();
-    redis.disconnect();
-  }
-});
-
-/** One limiter over its own connection, as a separate process would have. */
-function limiterFor(
-  options: Partial<RateLimiterOptions> & { keyHash: string; prefix: string },
-  url = redisHandle.url,
-) {
-  const redis = trackRedis(new Redis(url, { maxRetriesPerRequest: 1 }));
-  redis.on('error', () => {});
-  const limiter = createRateLimiter({ redis, ...options });
-  open.push({ limiter, redis });
-  return { limiter, redis };
-}
 
 function unique() {
   return { keyHash: randomUUID().slice(0, 16), prefix: `test-${randomUUID()}` };
@@ -49,7 +41,7 @@ function gaps(times: number[]): number[] {
 }
 
 describe('createRateLimiter', () => {
-  it('spaces calls from several processes sharing a key by the general spacing', async () => {
+  it('spaces calls from several processes sharing a key by the general spacing', async ({ limiterFor }) => {
     const ids = unique();
     const limiters = [
       limiterFor({ ...ids, generalSpacingMs: 150 }),
@@ -71,7 +63,9 @@ describe('createRateLimiter', () => {
     expect(elapsed).toBeLessThan(11 * 150 * 1.3);
   });
 
-  it('keeps create_order calls apart by the create spacing while other calls use the slots between', async () => {
+  it('keeps create_order calls apart by the create spacing while other calls use the slots between', async ({
+    limiterFor,
+  }) => {
     const ids = unique();
     const { limiter } = limiterFor({ ...ids, generalSpacingMs: 150, createSpacingMs: 600 });
     const creates: number[] = [];
@@ -94,7 +88,7 @@ describe('createRateLimiter', () => {
     expect(Math.max(...all) - started).toBeLessThan(11 * 150 * 1.3);
   });
 
-  it('sends a cancel queued behind 20 waiting marketplace reads next', async () => {
+  it('sends a cancel queued behind 20 waiting marketplace reads next', async ({ limiterFor }) => {
     const ids = unique();
     const order: string[] = [];
     let queueCancel: () => void = () => {};
@@ -129,7 +123,7 @@ describe('createRateLimiter', () => {
     expect(order).toHaveLength(22);
   });
 
-  it('serves lanes in priority order: cancel, create, orders, reads', async () => {
+  it('serves lanes in priority order: cancel, create, orders, reads', async ({ limiterFor }) => {
     const ids = unique();
     const { limiter } = limiterFor({ ...ids, generalSpacingMs: 120, createSpacingMs: 120 });
     const blocker = limiter.acquire({ lane: 'reads', isCreate: false });
@@ -145,7 +139,7 @@ describe('createRateLimiter', () => {
     expect(order).toEqual(['cancel', 'cancel', 'create', 'create', 'orders', 'orders', 'reads', 'reads']);
   });
 
-  it('pushes the shared schedule back for every process after penalize()', async () => {
+  it('pushes the shared schedule back for every process after penalize()', async ({ limiterFor }) => {
     const ids = unique();
     const a = limiterFor({ ...ids, generalSpacingMs: 50 });
     const b = limiterFor({ ...ids, generalSpacingMs: 50 });
@@ -156,7 +150,7 @@ describe('createRateLimiter', () => {
     expect(Date.now() - penalizedAt).toBeGreaterThanOrEqual(590);
   });
 
-  it('drops the ticket of a process that died while waiting', async () => {
+  it('drops the ticket of a process that died while waiting', async ({ limiterFor }) => {
     const ids = unique();
     const { limiter, redis } = limiterFor({ ...ids, generalSpacingMs: 50, aliveMs: 600 });
     const names = cloreLimiterKeys(ids.prefix, ids.keyHash);
@@ -170,7 +164,7 @@ describe('createRateLimiter', () => {
     expect(await redis.zscore(names.wait, 'g:dead:1')).toBeNull();
   });
 
-  it('leaves the waiting room when the caller aborts', async () => {
+  it('leaves the waiting room when the caller aborts', async ({ limiterFor }) => {
     const ids = unique();
     const { limiter, redis } = limiterFor({ ...ids, generalSpacingMs: 2_000 });
     await limiter.acquire({ lane: 'reads', isCreate: false });
@@ -183,7 +177,7 @@ describe('createRateLimiter', () => {
     expect(await redis.zcard(room)).toBe(0);
   });
 
-  it('reports per-lane waits through stats() and onAcquire', async () => {
+  it('reports per-lane waits through stats() and onAcquire', async ({ limiterFor }) => {
     const ids = unique();
     const events: { lane: Lane; waitedMs: number }[] = [];
     const { limiter } = limiterFor({ ...ids, generalSpacingMs: 80, onAcquire: (e) => events.push(e) });
@@ -202,7 +196,9 @@ describe('createRateLimiter', () => {
 });
 
 describe('the send gate', () => {
-  it('keeps the spacing from a call that was sent late, even when the next slot was already reserved', async () => {
+  it('keeps the spacing from a call that was sent late, even when the next slot was already reserved', async ({
+    limiterFor,
+  }) => {
     const ids = unique();
     const spacing = 300;
     const early = limiterFor({ ...ids, generalSpacingMs: spacing });
@@ -216,7 +212,7 @@ describe('the send gate', () => {
     expect(Date.now() - sentAt).toBeGreaterThanOrEqual(spacing - 5);
   });
 
-  it('keeps the create spacing between two creates the same way', async () => {
+  it('keeps the create spacing between two creates the same way', async ({ limiterFor }) => {
     const ids = unique();
     const first = limiterFor({ ...ids, generalSpacingMs: 50, createSpacingMs: 400 });
     const second = limiterFor({ ...ids, generalSpacingMs: 50, createSpacingMs: 400 });

@@ -73,30 +73,10 @@ describe('normaliseOrder', () => {
       ssh: { host: 'node123.clore.ai', port: 40022, user: 'root' },
     });
     expect(order.spend).toBeUndefined();
-    expect(
-      (
-        normalise({
-          order_id: 1,
-          renting_server: 2,
-          currency: 'x',
-          price: 1,
-          created: 3,
-          status: 'expired',
-        }) as Order
-      ).active,
-    ).toBe(false);
-    expect(
-      (
-        normalise({
-          order_id: 1,
-          renting_server: 2,
-          currency: 'x',
-          price: 1,
-          created: 3,
-          status: 'pending',
-        }) as Order
-      ).ready,
-    ).toBe(false);
+    const seedsWith = (status: string) =>
+      normalise({ order_id: 1, renting_server: 2, currency: 'x', price: 1, created: 3, status }) as Order;
+    expect(seedsWith('expired').active).toBe(false);
+    expect(seedsWith('pending').ready).toBe(false);
   });
 
   it('is not ready until online with a running container', () => {

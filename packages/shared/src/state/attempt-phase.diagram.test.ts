@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { parseStateDiagram, tableEdges } from '../../test/state-diagram';
 import { ATTEMPT_EVENTS, ATTEMPT_PHASES, ATTEMPT_TRANSITIONS } from './attempt-phase';
-
-const START = '[*]';
 
 /** The Mermaid block under "## Attempt phases" in packages/shared/README.md. */
 function readmeDiagram(): string {
@@ -15,45 +14,12 @@ function readmeDiagram(): string {
   return (match as RegExpExecArray)[1] as string;
 }
 
-function parse(text: string): { edges: string[]; initial: string[]; final: string[] } {
-  const lines = text
-    .split('\n')
-    .map((line) => line.trim())
-    .filter((line) => line !== '' && !line.startsWith('%%'));
-  expect(lines[0]).toBe('stateDiagram-v2');
-  const diagram = { edges: [] as string[], initial: [] as string[], final: [] as string[] };
-  for (const line of lines.slice(1)) {
-    const match = /^(\[\*\]|\w+)\s*-->\s*(\[\*\]|\w+)\s*(?::\s*(\w+))?$/.exec(line);
-    if (!match) {
-      throw new Error(`README attempt diagram: cannot read the line "${line}"`);
-    }
-    const [, from, to, event] = match as unknown as [string, string, string, string | undefined];
-    if (from === START) {
-      diagram.initial.push(to);
-    } else if (to === START) {
-      diagram.final.push(from);
-    } else {
-      expect(event, `edge ${from} --> ${to} needs an event label`).toBeDefined();
-      diagram.edges.push(`${from} --${event}--> ${to}`);
-    }
-  }
-  return diagram;
-}
-
-function tableEdges(): string[] {
-  return ATTEMPT_PHASES.flatMap((from) =>
-    ATTEMPT_EVENTS.flatMap((event) => {
-      const to = ATTEMPT_TRANSITIONS[from][event];
-      return to === undefined ? [] : [`${from} --${event}--> ${to}`];
-    }),
-  );
-}
-
 describe('README "Attempt phases" diagram', () => {
-  const diagram = parse(readmeDiagram());
+  const diagram = parseStateDiagram(readmeDiagram(), 'README attempt diagram');
 
   it('draws every transition of ATTEMPT_TRANSITIONS and no other', () => {
-    expect([...diagram.edges].sort()).toEqual(tableEdges().sort());
+    const table = tableEdges(ATTEMPT_PHASES, ATTEMPT_EVENTS, ATTEMPT_TRANSITIONS);
+    expect([...diagram.edges].sort()).toEqual(table.sort());
     expect(diagram.edges).toHaveLength(new Set(diagram.edges).size);
   });
 

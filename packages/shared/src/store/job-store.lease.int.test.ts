@@ -1,64 +1,30 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { AppError } from '../errors/app-error';
-import type { Attempt } from './job-record';
-import { openStore, type StoreFixture, type StoreServer, startStoreServer, testSpec } from './store-fixture';
+import type { Redis } from 'ioredis';
+import { describe, expect } from 'vitest';
+import { BOUND_ATTEMPT, createJob, it, rejection } from '../../test/store-fixture';
 
-let server: StoreServer;
-let f: StoreFixture;
-
-beforeAll(async () => {
-  server = await startStoreServer();
-});
-afterAll(async () => {
-  await server.stop();
-});
-beforeEach(async () => {
-  f = await openStore(server);
-});
-afterEach(async () => {
-  await f.close();
-});
-
-async function rejection(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as AppError;
-  }
-  throw new Error('expected a rejection');
-}
-
-const attempt: Omit<Attempt, 'n'> = {
-  serverId: 42,
-  orderId: 7,
-  gpu: 'NVIDIA GeForce RTX 4090',
-  pricePerHourUsd: 0.5,
-  currency: 'CLORE-Blockchain',
-  startedAt: '2026-11-24T12:00:00.000Z',
-  spentUsd: 0,
-};
-
-async function newJob() {
-  return (await f.store.create({ spec: testSpec(), owner: 'alice' })).job;
-}
+const attempt = BOUND_ATTEMPT;
 
 /** Let a lease run out as a paused worker's would (no renewal), without sleeping a whole TTL. */
-async function expire(id: string): Promise<void> {
-  await server.redis.del(`${f.prefix}:jobstore:job:${id}:lease`);
+async function expire(redis: Redis, prefix: string, id: string): Promise<void> {
+  await redis.del(`${prefix}:jobstore:job:${id}:lease`);
 }
 
 describe('job leases and fenced writes (docs/decisions/0120)', () => {
-  it('a worker whose lease passed to another cannot write the job any more; the new owner can', async () => {
-    const job = await newJob();
-    const first = await f.store.acquireLease(job.id, { ttlMs: 5_000, holder: 'first' });
-    const a = f.store.fenced(first);
+  it('a worker whose lease passed to another cannot write the job any more; the new owner can', async ({
+    store,
+    prefix,
+    redis,
+  }) => {
+    const job = await createJob(store);
+    const first = await store.acquireLease(job.id, { ttlMs: 5_000, holder: 'first' });
+    const a = store.fenced(first);
     await a.transition(job.id, 'dispatch');
     await a.addAttempt(job.id, attempt);
 
-    await expire(job.id); // the first worker is paused past its TTL
-    const second = await f.store.acquireLease(job.id, { ttlMs: 5_000, holder: 'second' });
-    const b = f.store.fenced(second);
-    const before = await f.store.get(job.id);
+    await expire(redis, prefix, job.id); // the first worker is paused past its TTL
+    const second = await store.acquireLease(job.id, { ttlMs: 5_000, holder: 'second' });
+    const b = store.fenced(second);
+    const before = await store.get(job.id);
 
     // Every kind of worker write by the first worker is refused, and nothing changes.
     const writes: Array<[string, () => Promise<unknown>]> = [
@@ -73,64 +39,76 @@ describe('job leases and fenced writes (docs/decisions/0120)', () => {
       const error = await rejection(write());
       expect(error.code, what).toBe('JOB_OWNERSHIP_LOST');
     }
-    expect(await f.store.get(job.id)).toEqual(before);
-    expect(await f.store.logSize(job.id)).toBe(0);
-    expect(await f.store.renewLease(first)).toBe('lost');
+    expect(await store.get(job.id)).toEqual(before);
+    expect(await store.logSize(job.id)).toBe(0);
+    expect(await store.renewLease(first)).toBe('lost');
 
     // The owner writes; the API's own writes are never fenced.
     await b.transition(job.id, 'provisioned');
     await b.appendLog(job.id, 0, Buffer.from('owner bytes'));
-    await f.store.requestCancel(job.id);
-    expect((await f.store.get(job.id)).state).toBe('running');
-    expect((await f.store.readLog(job.id)).toString()).toBe('owner bytes');
-    expect(await f.store.renewLease(second)).toBe('held');
+    await store.requestCancel(job.id);
+    expect((await store.get(job.id)).state).toBe('running');
+    expect((await store.readLog(job.id)).toString()).toBe('owner bytes');
+    expect(await store.renewLease(second)).toBe('held');
   });
 
-  it('an expired lease nobody took is not taken back by a renewal: the worker must acquire again', async () => {
-    const job = await newJob();
-    const lease = await f.store.acquireLease(job.id, { ttlMs: 5_000 });
-    await expire(job.id);
-    expect(await f.store.renewLease(lease)).toBe('lost');
-    expect((await rejection(f.store.fenced(lease).addInfo(job.id, 'x'))).code).toBe('JOB_OWNERSHIP_LOST');
-    const again = await f.store.acquireLease(job.id, { ttlMs: 5_000 });
-    await f.store.fenced(again).addInfo(job.id, 'back');
+  it('an expired lease nobody took is not taken back by a renewal: the worker must acquire again', async ({
+    store,
+    prefix,
+    redis,
+  }) => {
+    const job = await createJob(store);
+    const lease = await store.acquireLease(job.id, { ttlMs: 5_000 });
+    await expire(redis, prefix, job.id);
+    expect(await store.renewLease(lease)).toBe('lost');
+    expect((await rejection(store.fenced(lease).addInfo(job.id, 'x'))).code).toBe('JOB_OWNERSHIP_LOST');
+    const again = await store.acquireLease(job.id, { ttlMs: 5_000 });
+    await store.fenced(again).addInfo(job.id, 'back');
   });
 
-  it('acquiring waits for the holder to release or for its TTL to run out; waitMs bounds the wait', async () => {
-    const job = await newJob();
-    const held = await f.store.acquireLease(job.id, { ttlMs: 400 });
-    const refused = await rejection(f.store.acquireLease(job.id, { ttlMs: 400, waitMs: 0 }));
+  it('acquiring waits for the holder to release or for its TTL to run out; waitMs bounds the wait', async ({
+    store,
+  }) => {
+    const job = await createJob(store);
+    const held = await store.acquireLease(job.id, { ttlMs: 400 });
+    const refused = await rejection(store.acquireLease(job.id, { ttlMs: 400, waitMs: 0 }));
     expect(refused.code).toBe('JOB_OWNERSHIP_LOST');
 
     const waits: string[] = [];
     const started = Date.now();
-    const next = await f.store.acquireLease(job.id, { ttlMs: 400, onWait: (holder) => waits.push(holder) });
+    const next = await store.acquireLease(job.id, { ttlMs: 400, onWait: (holder) => waits.push(holder) });
     expect(Date.now() - started).toBeGreaterThanOrEqual(200); // held until its TTL ran out
     expect(waits[0]).toBe(held.token);
     expect(next.token).not.toBe(held.token);
 
-    await f.store.releaseLease(held); // not the holder any more: a no-op
-    expect(await f.store.renewLease(next)).toBe('held');
-    await f.store.releaseLease(next);
-    const third = await f.store.acquireLease(job.id, { ttlMs: 400, waitMs: 0 });
+    await store.releaseLease(held); // not the holder any more: a no-op
+    expect(await store.renewLease(next)).toBe('held');
+    await store.releaseLease(next);
+    const third = await store.acquireLease(job.id, { ttlMs: 400, waitMs: 0 });
     expect(third.jobId).toBe(job.id);
   });
 
-  it('a vanished record is JOB_NOT_FOUND for fenced writes and "missing" for the renewal', async () => {
-    const job = await newJob();
-    const lease = await f.store.acquireLease(job.id, { ttlMs: 5_000 });
-    await server.redis.del(`${f.prefix}:jobstore:job:${job.id}`);
-    expect(await f.store.renewLease(lease)).toBe('missing');
-    expect((await rejection(f.store.fenced(lease).addInfo(job.id, 'x'))).code).toBe('JOB_NOT_FOUND');
-    expect((await rejection(f.store.acquireLease(job.id, { ttlMs: 5_000 }))).code).toBe('JOB_NOT_FOUND');
+  it('a vanished record is JOB_NOT_FOUND for fenced writes and "missing" for the renewal', async ({
+    store,
+    prefix,
+    redis,
+  }) => {
+    const job = await createJob(store);
+    const lease = await store.acquireLease(job.id, { ttlMs: 5_000 });
+    await redis.del(`${prefix}:jobstore:job:${job.id}`);
+    expect(await store.renewLease(lease)).toBe('missing');
+    expect((await rejection(store.fenced(lease).addInfo(job.id, 'x'))).code).toBe('JOB_NOT_FOUND');
+    expect((await rejection(store.acquireLease(job.id, { ttlMs: 5_000 }))).code).toBe('JOB_NOT_FOUND');
   });
 
-  it('unfenced writes (the API) and the fenced view of another job are not affected by a lease', async () => {
-    const job = await newJob();
-    const other = await newJob();
-    const lease = await f.store.acquireLease(job.id, { ttlMs: 5_000 });
-    await f.store.addInfo(job.id, 'from the API');
-    await f.store.fenced(lease).addInfo(other.id, 'another job: not fenced by this lease');
-    expect((await f.store.get(other.id)).events.at(-1)?.message).toContain('another job');
+  it('unfenced writes (the API) and the fenced view of another job are not affected by a lease', async ({
+    store,
+  }) => {
+    const job = await createJob(store);
+    const other = await createJob(store);
+    const lease = await store.acquireLease(job.id, { ttlMs: 5_000 });
+    await store.addInfo(job.id, 'from the API');
+    await store.fenced(lease).addInfo(other.id, 'another job: not fenced by this lease');
+    expect((await store.get(other.id)).events.at(-1)?.message).toContain('another job');
   });
 });

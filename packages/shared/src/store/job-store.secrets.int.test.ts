@@ -1,40 +1,25 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import { describe, expect } from 'vitest';
+import { createJob, it } from '../../test/store-fixture';
 import { deriveSecretKey, openJson, openSecret, sealJson, sealSecret } from '../crypto/secret-box';
 import { parseJobSpec, toStoredSpec } from '../spec/job-spec';
 import { toPublicJob } from './job-record';
-import { openStore, type StoreFixture, type StoreServer, startStoreServer } from './store-fixture';
-
-let server: StoreServer;
-let f: StoreFixture;
-
-beforeAll(async () => {
-  server = await startStoreServer();
-});
-afterAll(async () => {
-  await server.stop();
-});
-beforeEach(async () => {
-  f = await openStore(server);
-});
-afterEach(async () => {
-  await f.close();
-});
 
 const key = deriveSecretKey('test-secrets-key-that-is-long-enough-0123456789');
 const SECRET_VALUE = 'hf_Sup3rS3cretT0kenValue';
 const SSH_KEY = '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ';
 
 /** Every value under the prefix, whatever its type, as one text. */
-async function dumpRedis(prefix: string): Promise<string> {
+async function dumpRedis(redis: Redis, prefix: string): Promise<string> {
   const out: string[] = [];
-  for (const name of await server.redis.keys(`${prefix}:*`)) {
-    const type = await server.redis.type(name);
+  for (const name of await redis.keys(`${prefix}:*`)) {
+    const type = await redis.type(name);
     if (type === 'string') {
-      out.push((await server.redis.getBuffer(name))?.toString('latin1') ?? '');
+      out.push((await redis.getBuffer(name))?.toString('latin1') ?? '');
     } else if (type === 'hash') {
-      out.push(JSON.stringify(await server.redis.hgetall(name)));
+      out.push(JSON.stringify(await redis.hgetall(name)));
     } else if (type === 'zset') {
-      out.push((await server.redis.zrange(name, '0', '-1')).join(' '));
+      out.push((await redis.zrange(name, '0', '-1')).join(' '));
     } else {
       throw new Error(`unexpected key type ${type} for ${name}`);
     }
@@ -44,7 +29,11 @@ async function dumpRedis(prefix: string): Promise<string> {
 }
 
 describe('secrets', () => {
-  it('keeps secretEnv and the SSH key sealed: never in get(), never in clear in Redis', async () => {
+  it('keeps secretEnv and the SSH key sealed: never in get(), never in clear in Redis', async ({
+    store,
+    prefix,
+    redis,
+  }) => {
     const parsed = parseJobSpec(
       {
         gpu: { model: 'A100' },
@@ -56,37 +45,41 @@ describe('secrets', () => {
       },
       { currency: 'bitcoin' },
     );
-    const { job } = await f.store.create({
+    const { job } = await store.create({
       spec: toStoredSpec(parsed),
       secretEnvSealed: sealJson(key, parsed.secretEnv),
       owner: 'alice',
       idempotencyKey: 'k',
       requestHash: 'h',
     });
-    await f.store.setSecret(job.id, 'sshPrivateKey', sealSecret(key, SSH_KEY));
-    await f.store.transition(job.id, 'dispatch');
+    await store.setSecret(job.id, 'sshPrivateKey', sealSecret(key, SSH_KEY));
+    await store.transition(job.id, 'dispatch');
 
-    const got = await f.store.get(job.id);
+    const got = await store.get(job.id);
     expect(got.spec.secretEnvNames).toEqual(['HF_TOKEN']);
-    for (const view of [got, toPublicJob(got), (await f.store.list()).jobs]) {
+    for (const view of [got, toPublicJob(got), (await store.list()).jobs]) {
       const text = JSON.stringify(view);
       expect(text).not.toContain(SECRET_VALUE);
       expect(text).not.toContain('BEGIN OPENSSH');
       expect(text).not.toContain('v1.');
     }
-    const dump = await dumpRedis(f.prefix);
+    const dump = await dumpRedis(redis, prefix);
     expect(dump).toContain('HF_TOKEN');
     expect(dump).not.toContain(SECRET_VALUE);
     expect(dump).not.toContain('BEGIN OPENSSH');
     expect(dump).not.toContain('S3cret');
 
-    const sealedEnv = await f.store.getSecret(job.id, 'secretEnv');
+    const sealedEnv = await store.getSecret(job.id, 'secretEnv');
     expect(openJson(key, sealedEnv as string)).toEqual({ HF_TOKEN: SECRET_VALUE });
-    expect(openSecret(key, (await f.store.getSecret(job.id, 'sshPrivateKey')) as string)).toBe(SSH_KEY);
-    expect(await f.store.getSecret(job.id, 'nothing')).toBeUndefined();
+    expect(openSecret(key, (await store.getSecret(job.id, 'sshPrivateKey')) as string)).toBe(SSH_KEY);
+    expect(await store.getSecret(job.id, 'nothing')).toBeUndefined();
   });
 
-  it('keeps registryAuth sealed apart, written with the job; a clear one is refused', async () => {
+  it('keeps registryAuth sealed apart, written with the job; a clear one is refused', async ({
+    store,
+    prefix,
+    redis,
+  }) => {
     const auth = 'registry-user:registry-S3cret-token';
     const parsed = parseJobSpec(
       {
@@ -100,46 +93,30 @@ describe('secrets', () => {
       { currency: 'bitcoin' },
     );
     const input = { spec: toStoredSpec(parsed), owner: 'alice' };
-    await expect(f.store.create({ ...input, registryAuthSealed: auth })).rejects.toMatchObject({
+    await expect(store.create({ ...input, registryAuthSealed: auth })).rejects.toMatchObject({
       code: 'INTERNAL',
     });
-    const { job } = await f.store.create({ ...input, registryAuthSealed: sealSecret(key, auth) });
-    const got = await f.store.get(job.id);
+    const { job } = await store.create({ ...input, registryAuthSealed: sealSecret(key, auth) });
+    const got = await store.get(job.id);
     expect(got.spec.hasRegistryAuth).toBe(true);
     expect(JSON.stringify(got)).not.toContain('registry-S3cret');
-    expect(await dumpRedis(f.prefix)).not.toContain('registry-S3cret');
-    expect(openSecret(key, (await f.store.getSecret(job.id, 'registryAuth')) as string)).toBe(auth);
+    expect(await dumpRedis(redis, prefix)).not.toContain('registry-S3cret');
+    expect(openSecret(key, (await store.getSecret(job.id, 'registryAuth')) as string)).toBe(auth);
   });
 
-  it('refuses to store an unsealed value and forgets secrets with the job', async () => {
-    const { job } = await f.store.create({
-      spec: toStoredSpec(
-        parseJobSpec(
-          { gpu: { model: 'A100' }, image: 'u', command: 'c', maxPricePerHourUsd: 1, budgetUsd: 1 },
-          { currency: 'bitcoin' },
-        ),
-      ),
-      owner: 'alice',
-    });
-    await expect(f.store.setSecret(job.id, 'sshPrivateKey', SSH_KEY)).rejects.toMatchObject({
+  it('refuses to store an unsealed value and forgets secrets with the job', async ({ store }) => {
+    const job = await createJob(store);
+    await expect(store.setSecret(job.id, 'sshPrivateKey', SSH_KEY)).rejects.toMatchObject({
       code: 'INTERNAL',
     });
-    await f.store.setSecret(job.id, 'sshPrivateKey', sealSecret(key, SSH_KEY));
-    await f.store.delete(job.id);
-    expect(await f.store.getSecret(job.id, 'sshPrivateKey')).toBeUndefined();
+    await store.setSecret(job.id, 'sshPrivateKey', sealSecret(key, SSH_KEY));
+    await store.delete(job.id);
+    expect(await store.getSecret(job.id, 'sshPrivateKey')).toBeUndefined();
   });
 
-  it('drops the worker-only attempt fields from the public job', async () => {
-    const { job } = await f.store.create({
-      spec: toStoredSpec(
-        parseJobSpec(
-          { gpu: { model: 'A100' }, image: 'u', command: 'c', maxPricePerHourUsd: 1, budgetUsd: 1 },
-          { currency: 'bitcoin' },
-        ),
-      ),
-      owner: 'alice',
-    });
-    await f.store.addAttempt(job.id, {
+  it('drops the worker-only attempt fields from the public job', async ({ store }) => {
+    const job = await createJob(store);
+    await store.addAttempt(job.id, {
       serverId: 1,
       gpu: 'A100',
       pricePerHourUsd: 1,
@@ -151,7 +128,7 @@ describe('secrets', () => {
       hostKey: 'ssh-ed25519 AAAA',
       remoteDir: '/root/job',
     });
-    const withAttempt = await f.store.update(job.id, (draft) => {
+    const withAttempt = await store.update(job.id, (draft) => {
       (draft.attempts[0] as (typeof draft.attempts)[number]).logOffset = 5;
     });
     expect(toPublicJob(withAttempt).attempts[0]).toEqual({

@@ -1,25 +1,9 @@
-import { randomUUID } from 'node:crypto';
-import { type RedisHandle, startRedis, trackRedis } from '@clore-batch/testing';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { it } from '@clore-batch/testing/fixtures';
+import { describe, expect } from 'vitest';
 import { createTelemetryCounters, labelKey, parseLabelKey } from './counters';
 
 describe('telemetry counters', () => {
-  let server: RedisHandle;
-  let redis: Redis;
-
-  beforeAll(async () => {
-    server = await startRedis();
-    redis = trackRedis(new Redis(server.url));
-  });
-
-  afterAll(async () => {
-    await redis.quit();
-    await server.stop();
-  });
-
-  it('adds across writers and reads back per label set', async () => {
-    const prefix = `test-${randomUUID()}`;
+  it('adds across writers and reads back per label set', async ({ redis, prefix }) => {
     const a = createTelemetryCounters(redis, prefix);
     const b = createTelemetryCounters(redis, prefix);
     await a.add('calls', { endpoint: 'marketplace', code: 0 });

@@ -1,12 +1,11 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { captureOutput, spawnTracked, stopChild } from './child';
-import { freePort } from './free-port';
+import { canConnect, freePort } from './ports';
 import { killProcessesWithEnv } from './proc-table';
 import { waitFor } from './wait-for';
 
@@ -127,16 +126,4 @@ export async function startSshd(options: StartSshdOptions): Promise<SshdHandle> 
       await rm(dir, { recursive: true, force: true });
     },
   };
-}
-
-/** Whether something accepts TCP connections on 127.0.0.1:port. */
-export function canConnect(port: number, host = '127.0.0.1'): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host, port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }

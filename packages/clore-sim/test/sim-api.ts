@@ -1,6 +1,6 @@
-import type { SimHandle } from './start';
+import type { SimHandle } from '../src/start';
 
-/** Test-only helpers (not exported from the package). */
+/** Test support: calls to a running simulator over HTTP, as a client would make them. */
 export interface CallResult {
   status: number;
   body: Record<string, unknown> & { code?: number };
@@ -66,6 +66,11 @@ export function availableServer(
     }
   }
   throw new Error(`no available server for ${currency}`);
+}
+
+/** A create_order body: an on-demand order on `serverId` paid in CLORE, image `x`; `extra` on top. */
+export function orderBody(serverId: number, extra: Record<string, unknown> = {}) {
+  return { renting_server: serverId, type: 'on-demand', currency: 'CLORE-Blockchain', image: 'x', ...extra };
 }
 
 /**

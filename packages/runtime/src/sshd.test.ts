@@ -3,8 +3,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { canConnect } from './ports';
 import { findProcessesWithEnv } from './proc-table';
-import { canConnect, generateKeyPair, type KeyPair, type SshdHandle, startSshd } from './sshd';
+import { generateKeyPair, type KeyPair, type SshdHandle, startSshd } from './sshd';
 import { waitFor } from './wait-for';
 
 function ssh(port: number, keyFile: string, command: string): Promise<{ code: number; stdout: string }> {
