@@ -5,7 +5,7 @@ import { bullPrefix, createTelemetryCounters, METRICS, WEBHOOKS_QUEUE } from '@c
 import { type RedisHandle, startRedis } from '@clore-batch/testing';
 import { Queue } from 'bullmq';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Kit, startKit } from './e2e-kit';
+import { type Kit, startKit } from './support/e2e-kit';
 
 let redis: RedisHandle;
 let kit: Kit | undefined;

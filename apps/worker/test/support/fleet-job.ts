@@ -1,12 +1,12 @@
 import type { CloreClient, Order } from '@clore-batch/clore';
-import type { Fleet } from './create-fleet';
+import type { Fleet } from '../../src/fleet/create-fleet';
 
-/** Test support (not a test). */
 /**
- * What a job attempt does with the fleet, stripped of SSH: select (marketplace view + claim),
- * write the intent, create, find the order through the order book, bind, release, wait for the end.
+ * Test support (not the lifecycle's `runJob`): what a job attempt does with the fleet, stripped of
+ * SSH: select (marketplace view + claim), write the intent, create, find the order through the order
+ * book, bind, release, wait for the end.
  */
-export async function runJob(
+export async function runTestJob(
   fleet: Fleet,
   client: CloreClient,
   jobId: string,
