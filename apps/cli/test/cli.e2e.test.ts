@@ -6,7 +6,7 @@ import { freePort, waitFor } from '@clore-batch/testing';
 import { afterAll, describe, expect } from 'vitest';
 import { ApiClient } from '../src/api/api-client';
 import type { Sandbox } from '../src/sandbox/start-sandbox';
-import { type CliResult, runCli, runInTerminal, startCli } from './support/run-cli';
+import { type CliResult, GPU, runCli, runInTerminal, startCli } from './support/run-cli';
 import { sandboxTest } from './support/sandbox-fixture';
 
 /**
@@ -20,8 +20,6 @@ let client: ApiClient;
 let scratch: string;
 
 const test = sandboxTest({ PROVISION_TIMEOUT_SECONDS: '10' });
-
-const GPU = ['--gpu', 'RTX 3090', '--image', 'ubuntu:22.04', '--max-price', '3', '--budget', '1'];
 
 test.beforeAll(async ({ sandbox: started }) => {
   sandbox = started;

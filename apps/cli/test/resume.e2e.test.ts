@@ -3,7 +3,7 @@ import { waitFor } from '@clore-batch/testing';
 import { afterAll, describe, expect } from 'vitest';
 import { ApiClient } from '../src/api/api-client';
 import type { Sandbox } from '../src/sandbox/start-sandbox';
-import { runCli } from './support/run-cli';
+import { GPU, runCli } from './support/run-cli';
 import { sandboxTest } from './support/sandbox-fixture';
 
 /**
@@ -58,32 +58,16 @@ describe('a connection that keeps dropping', () => {
     const expected = Array.from({ length: 300 }, (_, i) => `line ${i + 1} ünïcode\n`).join('');
     const client = new ApiClient({ baseUrl: sandbox.url, token: sandbox.token });
 
-    const submitted = await runCli(
-      ['submit', '--gpu', 'RTX 3090', '--image', 'u', '--max-price', '3', '--budget', '1', '--', command],
-      { CLORE_BATCH_URL: sandbox.url, CLORE_BATCH_TOKEN: sandbox.token },
-    );
+    const submitted = await runCli(['submit', ...GPU, '--', command], {
+      CLORE_BATCH_URL: sandbox.url,
+      CLORE_BATCH_TOKEN: sandbox.token,
+    });
     const id = submitted.stdout.trim();
     await waitFor(async () => (await client.getJob(id)).state !== 'queued', { timeoutMs: 30_000 });
     const cutsBefore = cuts;
     const [followed, waited] = await Promise.all([
       runCli(['logs', id, '--follow'], env),
-      runCli(
-        [
-          'submit',
-          '--gpu',
-          'RTX 3090',
-          '--image',
-          'u',
-          '--max-price',
-          '3',
-          '--budget',
-          '1',
-          '--wait',
-          '--',
-          command,
-        ],
-        env,
-      ),
+      runCli(['submit', ...GPU, '--wait', '--', command], env),
     ]);
     expect(followed.code).toBe(0);
     expect(followed.stdout).toBe(expected);

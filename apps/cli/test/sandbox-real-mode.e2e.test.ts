@@ -1,6 +1,6 @@
 import { type SimHandle, startSimulator } from '@clore-batch/clore-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, runCli } from './support/run-cli';
+import { BIN, GPU, runCli } from './support/run-cli';
 import { killSandbox, spawnSandbox, waitForBanner } from './support/sandbox-process';
 
 /**
@@ -35,26 +35,10 @@ describe('clore-batch sandbox with CLORE_API_KEY', () => {
       expect(out).not.toContain('simulator');
       const url = /CLORE_BATCH_URL=(\S+)/.exec(out)?.[1] ?? '';
       const token = /CLORE_BATCH_TOKEN=(\S+)/.exec(out)?.[1] ?? '';
-      const job = await runCli(
-        [
-          'submit',
-          '--gpu',
-          'RTX 3090',
-          '--image',
-          'u',
-          '--max-price',
-          '3',
-          '--budget',
-          '1',
-          '--wait',
-          '--',
-          'echo via-given-api',
-        ],
-        {
-          CLORE_BATCH_URL: url,
-          CLORE_BATCH_TOKEN: token,
-        },
-      );
+      const job = await runCli(['submit', ...GPU, '--wait', '--', 'echo via-given-api'], {
+        CLORE_BATCH_URL: url,
+        CLORE_BATCH_TOKEN: token,
+      });
       expect(job).toMatchObject({ code: 0, stdout: 'via-given-api\n' });
       expect(sim.orders()).toHaveLength(1);
       sandbox.child.kill('SIGINT');

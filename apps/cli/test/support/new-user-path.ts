@@ -3,7 +3,7 @@ import { waitFor } from '@clore-batch/testing';
 import { expect } from 'vitest';
 import { ApiClient } from '../../src/api/api-client';
 import { descendants, stillAlive } from './process-tree';
-import { REPO, runCli, startProcess, userEnv } from './run-cli';
+import { GPU, REPO, runCli, startProcess, userEnv } from './run-cli';
 import { killSandbox, spawnSandbox, waitForBanner } from './sandbox-process';
 
 const SANDBOX_SH = fileURLToPath(new URL('../../../../scripts/sandbox.sh', import.meta.url));
@@ -52,25 +52,10 @@ export async function newUserPath(args: string[]): Promise<{ startMs: number; su
     // A job left running, so an order with a live sshd exists when the sandbox is stopped.
     const url = /CLORE_BATCH_URL=(\S+)/.exec(exportLine)?.[1] ?? '';
     const token = /CLORE_BATCH_TOKEN=(\S+)/.exec(exportLine)?.[1] ?? '';
-    const long = await runCli(
-      [
-        'submit',
-        '--gpu',
-        'RTX 3090',
-        '--image',
-        'ubuntu:22.04',
-        '--max-price',
-        '3',
-        '--budget',
-        '1',
-        '--',
-        'sleep 600',
-      ],
-      {
-        CLORE_BATCH_URL: url,
-        CLORE_BATCH_TOKEN: token,
-      },
-    );
+    const long = await runCli(['submit', ...GPU, '--', 'sleep 600'], {
+      CLORE_BATCH_URL: url,
+      CLORE_BATCH_TOKEN: token,
+    });
     const client = new ApiClient({ baseUrl: url, token });
     await waitFor(async () => (await client.getJob(long.stdout.trim())).state === 'running', {
       timeoutMs: 30_000,

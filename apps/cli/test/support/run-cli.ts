@@ -5,6 +5,9 @@ import { fileURLToPath } from 'node:url';
 export const BIN = fileURLToPath(new URL('../../bin/clore-batch.mjs', import.meta.url));
 export const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
 
+/** `submit` flags for a job any seeded marketplace runs: an RTX 3090 at up to $3/h, a $1 budget. */
+export const GPU = ['--gpu', 'RTX 3090', '--image', 'ubuntu:22.04', '--max-price', '3', '--budget', '1'];
+
 export interface CliResult {
   code: number | null;
   signal: NodeJS.Signals | null;

@@ -1,6 +1,6 @@
 import { describe, expect } from 'vitest';
 import { fleetTest } from '../../test/support/fleet-fixture';
-import { runTestJob } from '../../test/support/fleet-job';
+import { runTwentyJobs } from '../../test/support/fleet-job';
 import { PRODUCTION_SETTINGS } from '../../test/support/fleet-kit';
 
 const test = fleetTest({ realLimits: true });
@@ -14,15 +14,7 @@ describe('fleet under load at the real Clore limits', () => {
   test('20 jobs at once: zero code-5 answers, every order released, one call per second at most', async ({
     kit,
   }) => {
-    const fleets = [kit.fleet(), kit.fleet()];
-    const clients = [kit.client(), kit.client()];
-    await Promise.all(fleets.map((f) => f.start()));
-    const taken = new Set<number>();
-    const started = Date.now();
-    const ended = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => runTestJob(fleets[i % 2]!, clients[i % 2]!, `job-${i}`, taken)),
-    );
-    const elapsed = Date.now() - started;
+    const { ended, elapsed } = await runTwentyJobs(kit);
     expect(new Set(ended.map((o) => o.id)).size).toBe(20);
     expect(kit.sim.orders().filter((o) => o.active)).toEqual([]);
     const calls = kit.calls();

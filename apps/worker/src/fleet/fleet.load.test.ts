@@ -1,6 +1,6 @@
 import { describe, expect } from 'vitest';
 import { fleetTest } from '../../test/support/fleet-fixture';
-import { runTestJob } from '../../test/support/fleet-job';
+import { runTwentyJobs } from '../../test/support/fleet-job';
 import { BASE_SETTINGS } from '../../test/support/fleet-kit';
 
 const test = fleetTest();
@@ -9,15 +9,7 @@ describe('fleet under load', () => {
   test('20 jobs at once in two processes: every order released, no server rented by two jobs at once, zero code-5 answers', async ({
     kit,
   }) => {
-    const fleets = [kit.fleet(), kit.fleet()];
-    const clients = [kit.client(), kit.client()];
-    await Promise.all(fleets.map((f) => f.start()));
-    const taken = new Set<number>();
-    const started = Date.now();
-    const ended = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => runTestJob(fleets[i % 2]!, clients[i % 2]!, `job-${i}`, taken)),
-    );
-    const elapsed = Date.now() - started;
+    const { ended, elapsed, fleets } = await runTwentyJobs(kit);
     const ids = ended.map((o) => o.id);
     expect(new Set(ids).size).toBe(20);
     const simOrders = kit.sim.orders().filter((o) => ids.includes(o.id));

@@ -484,6 +484,14 @@ export async function startMoneyCase(kit: Kit, specs: readonly Partial<JobSpecIn
   };
 }
 
+/** The sim clock of the budgeted cases: 1 real second bills 10 sim minutes. */
+export const BUDGET_CLOCK_SPEED = 600;
+/**
+ * The background my_orders cadence (ORDER_IDLE_POLL_INTERVAL_MS unset: 5 x the 200 ms poll), in sim
+ * hours at that clock: the "one check interval" of the billed-within-budget invariant.
+ */
+export const CHECK_INTERVAL_SIM_HOURS = (1_000 * BUDGET_CLOCK_SPEED) / 3_600_000;
+
 /** A job that spends until its budget ($0.5, at most $1/h) stops it. */
 export const BUDGETED_JOB = {
   command: 'echo spending; sleep 120',

@@ -13,8 +13,10 @@
 import { describe, expect } from 'vitest';
 import { chaosTest } from './chaos-fixture';
 import {
+  BUDGET_CLOCK_SPEED,
   BUDGETED_JOB,
   billOf,
+  CHECK_INTERVAL_SIM_HOURS,
   refuseWritesAfterNextSnapshot,
   report,
   startMoneyCase,
@@ -23,10 +25,6 @@ import {
 
 const test = chaosTest();
 
-/** 1 real second bills 10 sim minutes. */
-const CLOCK_SPEED = 600;
-/** The background my_orders cadence (5 x the 200 ms poll), in sim hours. */
-const CHECK_INTERVAL_SIM_HOURS = (1_000 * CLOCK_SPEED) / 3_600_000;
 const REFUSED_MS = 5_000;
 
 describe('money safety when Redis refuses writes', () => {
@@ -34,7 +32,7 @@ describe('money safety when Redis refuses writes', () => {
     chaos,
   }) => {
     const started = Date.now();
-    const k = await chaos.start({ noWorker: true, sim: { clockSpeed: CLOCK_SPEED } });
+    const k = await chaos.start({ noWorker: true, sim: { clockSpeed: BUDGET_CLOCK_SPEED } });
     const w = chaos.worker({ LOG_LEVEL: 'info' });
     const money = await startMoneyCase(k, [BUDGETED_JOB]);
     const { since, job } = money;
@@ -47,7 +45,7 @@ describe('money safety when Redis refuses writes', () => {
       w,
     );
     // Real seconds to the budget at the booked rate: Redis refuses writes from about 2.5 s before it.
-    const usdPerSecond = ((first.attempts[0]?.pricePerHourUsd ?? 1) * CLOCK_SPEED) / 3_600;
+    const usdPerSecond = ((first.attempts[0]?.pricePerHourUsd ?? 1) * BUDGET_CLOCK_SPEED) / 3_600;
     await waitForPoint(
       k,
       job.id,

@@ -14,7 +14,9 @@ import { type Kit, SIM_KEY } from '../support/e2e-kit';
 import { chaosTest } from './chaos-fixture';
 import {
   addForeignOrders,
+  BUDGET_CLOCK_SPEED,
   BUDGETED_JOB,
+  CHECK_INTERVAL_SIM_HOURS,
   checkBill,
   expectSucceededOnce,
   lines,
@@ -29,10 +31,6 @@ import {
 
 const test = chaosTest();
 
-/** The sim clock of the budgeted cases: 1 real second bills 10 sim minutes. */
-const CLOCK_SPEED = 600;
-/** The background my_orders cadence (ORDER_IDLE_POLL_INTERVAL_MS unset: 5 x the 200 ms poll), in sim hours. */
-const CHECK_INTERVAL_SIM_HOURS = (1_000 * CLOCK_SPEED) / 3_600_000;
 /** How long Redis refuses writes in the OOM case. */
 const OOM_MS = 3_000;
 
@@ -275,7 +273,7 @@ describe('money safety under provider, clock and Redis faults (issue 13)', () =>
     const started = Date.now();
     const k = await chaos.start({
       noWorker: true,
-      sim: { clockSpeed: CLOCK_SPEED },
+      sim: { clockSpeed: BUDGET_CLOCK_SPEED },
       // Longer than the way to the budget: the budget itself must stop the job, on the projection.
       env: { SPEND_UNVERIFIED_MAX_SECONDS: '30' },
     });
@@ -324,7 +322,7 @@ describe('money safety under provider, clock and Redis faults (issue 13)', () =>
     chaos,
   }) => {
     const started = Date.now();
-    const k = await chaos.start({ noWorker: true, sim: { clockSpeed: CLOCK_SPEED } });
+    const k = await chaos.start({ noWorker: true, sim: { clockSpeed: BUDGET_CLOCK_SPEED } });
     const w = chaos.worker({ LOG_LEVEL: 'warn' });
     const money = await startMoneyCase(k, [BUDGETED_JOB]);
     const { since, job } = money;
