@@ -18,7 +18,7 @@ import { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { buildApp } from '../../src/app';
-import { createDashboardPlugin, type DashboardOptions } from '../../src/dashboard/dashboard-plugin';
+import type { DashboardOptions } from '../../src/dashboard/dashboard-plugin';
 
 /** Test-only: a Redis per file, and per test an app with its own key prefix, data dir and queues. */
 export const TOKENS = {
@@ -104,6 +104,11 @@ export async function openApi(
   const queue = new Queue(JOBS_QUEUE, { connection: bull, prefix: bullPrefix(prefix) });
   const webhookQueue = new Queue(WEBHOOKS_QUEUE, { connection: bull, prefix: bullPrefix(prefix) });
   let closing: Promise<void> | undefined;
+  // Imported only here: the plugin (bull-board, the views) would add seconds to every file's import.
+  const plugins =
+    options.dashboard === undefined
+      ? []
+      : [(await import('../../src/dashboard/dashboard-plugin')).createDashboardPlugin(options.dashboard)];
   const app = track(
     await buildApp({
       config,
@@ -112,7 +117,7 @@ export async function openApi(
       store: options.wrapStore ? options.wrapStore(store) : store,
       queue,
       webhookQueue,
-      ...(options.dashboard === undefined ? {} : { plugins: [createDashboardPlugin(options.dashboard)] }),
+      plugins,
     }),
     'fastify app',
     (a) => !a.server.listening && closedApps.has(a),
