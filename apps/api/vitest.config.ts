@@ -1,13 +1,3 @@
-import { defineConfig } from 'vitest/config';
+import { suiteConfig } from '../../vitest.suites';
 
-export default defineConfig({
-  test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    exclude: ['**/*.slow.test.ts', '**/node_modules/**'],
-    setupFiles: ['@clore-batch/testing/leak-check-setup'],
-    reporters: ['default', 'json'],
-    outputFile: { json: '.vitest/results.json' },
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
-  },
-});
+export default suiteConfig('default');

@@ -1,47 +1,26 @@
 import { silentLogger } from '@clore-batch/shared';
 import { freePort } from '@clore-batch/testing';
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { buildApp } from '../src/app';
-import {
-  auth,
-  openApi,
-  type RedisServer,
-  startRedisServer,
-  type TestApi,
-  TOKENS,
-  validSpec,
-} from './api-harness';
+import { apiTest } from './support/api-fixture';
+import { auth, TOKENS, validSpec } from './support/api-kit';
 
-let server: RedisServer;
-let api: TestApi;
-
-beforeAll(async () => {
-  server = await startRedisServer();
-});
-afterAll(async () => {
-  await server.stop();
-});
-beforeEach(async () => {
-  api = await openApi(server, { API_BODY_LIMIT_BYTES: '4096' });
-});
-afterEach(async () => {
-  await api.close();
-});
+const test = apiTest({ API_BODY_LIMIT_BYTES: '4096' });
 
 describe('auth', () => {
-  it('answers /healthz without a token', async () => {
+  test('answers /healthz without a token', async ({ api }) => {
     const res = await api.app.inject({ method: 'GET', url: '/healthz' });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ status: 'ok' });
   });
 
-  it.each([
+  test.for<[string, Record<string, string>]>([
     ['no header', {}],
     ['an unknown token', { authorization: 'Bearer not-a-real-token-at-all' }],
     ['a token that is a prefix of a real one', { authorization: `Bearer ${TOKENS.alice.slice(0, -1)}` }],
     ['a non-bearer scheme', { authorization: `Basic ${TOKENS.alice}` }],
-  ])('refuses %s with a clear 401', async (_label, headers) => {
+  ])('refuses %s with a clear 401', async ([_label, headers], { api }) => {
     for (const url of ['/v1/jobs', '/metrics']) {
       const res = await api.app.inject({ method: 'GET', url, headers });
       expect(res.statusCode).toBe(401);
@@ -51,7 +30,7 @@ describe('auth', () => {
     }
   });
 
-  it('answers /readyz 503 REDIS_UNAVAILABLE when Redis does not answer', async () => {
+  test('answers /readyz 503 REDIS_UNAVAILABLE when Redis does not answer', async ({ api }) => {
     // Never connects (nothing listens there), so it is not tracked; disconnect() ends it.
     const down = new Redis(`redis://127.0.0.1:${await freePort()}`, {
       lazyConnect: true,
@@ -78,13 +57,13 @@ describe('auth', () => {
     }
   });
 
-  it('answers /readyz for any token when Redis answers', async () => {
+  test('answers /readyz for any token when Redis answers', async ({ api }) => {
     const res = await api.app.inject({ method: 'GET', url: '/readyz', headers: auth('bob') });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ status: 'ok', redis: 'ok' });
   });
 
-  it('gives /metrics to admins only: 403 FORBIDDEN for a submit token', async () => {
+  test('gives /metrics to admins only: 403 FORBIDDEN for a submit token', async ({ api }) => {
     const refused = await api.app.inject({ method: 'GET', url: '/metrics', headers: auth('alice') });
     expect(refused.statusCode).toBe(403);
     expect(refused.json()).toMatchObject({ code: 'FORBIDDEN' });
@@ -94,13 +73,13 @@ describe('auth', () => {
 });
 
 describe('error bodies', () => {
-  it('maps an unknown route to NOT_FOUND', async () => {
+  test('maps an unknown route to NOT_FOUND', async ({ api }) => {
     const res = await api.app.inject({ method: 'GET', url: '/v1/nothing-here', headers: auth('alice') });
     expect(res.statusCode).toBe(404);
     expect(res.json()).toMatchObject({ code: 'NOT_FOUND' });
   });
 
-  it('maps a JSON parse error to VALIDATION_FAILED without quoting the body', async () => {
+  test('maps a JSON parse error to VALIDATION_FAILED without quoting the body', async ({ api }) => {
     const res = await api.app.inject({
       method: 'POST',
       url: '/v1/jobs',
@@ -116,7 +95,7 @@ describe('error bodies', () => {
     expect(res.body).not.toContain('hunter2');
   });
 
-  it('maps a body over the limit to 413 PAYLOAD_TOO_LARGE', async () => {
+  test('maps a body over the limit to 413 PAYLOAD_TOO_LARGE', async ({ api }) => {
     const res = await api.app.inject({
       method: 'POST',
       url: '/v1/jobs',
@@ -127,7 +106,7 @@ describe('error bodies', () => {
     expect(res.json()).toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
   });
 
-  it('refuses a non-JSON content type with a 400', async () => {
+  test('refuses a non-JSON content type with a 400', async ({ api }) => {
     const res = await api.app.inject({
       method: 'POST',
       url: '/v1/jobs',
@@ -138,7 +117,7 @@ describe('error bodies', () => {
     expect(res.json()).toMatchObject({ code: 'VALIDATION_FAILED' });
   });
 
-  it('refuses a cursor it did not issue with a 400 naming the field', async () => {
+  test('refuses a cursor it did not issue with a 400 naming the field', async ({ api }) => {
     const res = await api.app.inject({
       method: 'GET',
       url: '/v1/jobs?cursor=%FF%FF',
@@ -148,9 +127,10 @@ describe('error bodies', () => {
     expect(res.json().details.issues[0].path).toBe('cursor');
   });
 
-  it('answers 500 INTERNAL with no stack, cause or detail when a dependency throws', async () => {
+  test('answers 500 INTERNAL with no stack, cause or detail when a dependency throws', async ({
+    openApi,
+  }) => {
     const broken = await openApi(
-      server,
       {},
       {
         wrapStore: (store) => ({
@@ -175,7 +155,7 @@ describe('error bodies', () => {
     }
   });
 
-  it('reports every bad secretEnv value by path only', async () => {
+  test('reports every bad secretEnv value by path only', async ({ api }) => {
     const res = await api.app.inject({
       method: 'POST',
       url: '/v1/jobs',
@@ -195,7 +175,9 @@ describe('error bodies', () => {
 });
 
 describe('OpenAPI', () => {
-  it('serves the document generated from the shared schemas at /docs/json without a token', async () => {
+  test('serves the document generated from the shared schemas at /docs/json without a token', async ({
+    api,
+  }) => {
     const res = await api.app.inject({ method: 'GET', url: '/docs/json' });
     expect(res.statusCode).toBe(200);
     const doc = res.json();
@@ -220,7 +202,7 @@ describe('OpenAPI', () => {
     }
   });
 
-  it('serves Swagger UI at /docs', async () => {
+  test('serves Swagger UI at /docs', async ({ api }) => {
     const res = await api.app.inject({ method: 'GET', url: '/docs/' });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/text\/html/);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { addressKey } from '../src/auth/auth-failures';
-import { openDashboardApp, TOKENS } from '../src/dashboard/dashboard-test-kit';
 import { formBody, httpFrom, useListeningDashboard } from './edge-http';
+import { openApi, TOKENS } from './support/api-kit';
 
 const dashboard = useListeningDashboard();
 const open = (env: Record<string, string> = {}) => dashboard.open(env);
@@ -17,7 +17,7 @@ describe('failed authentication, limited per client address before the token che
       const res = await httpFrom('127.0.0.2', `${url()}/v1/jobs`, bearer(`${WRONG}-${i}`));
       expect(res.status).toBe(401);
     }
-    const blocked = await httpFrom('127.0.0.2', `${url()}/v1/jobs`, bearer(TOKENS.submit));
+    const blocked = await httpFrom('127.0.0.2', `${url()}/v1/jobs`, bearer(TOKENS.alice));
     expect(blocked.status).toBe(429);
     expect(blocked.json()).toMatchObject({
       code: 'AUTH_RATE_LIMITED',
@@ -27,11 +27,11 @@ describe('failed authentication, limited per client address before the token che
     expect(retryAfter).toBeGreaterThan(800);
     expect(retryAfter).toBeLessThanOrEqual(900);
     // The admin bearer token on the dashboard's JSON: refused the same way, before it is checked.
-    const dashboard = await httpFrom('127.0.0.2', `${url()}/admin/api/summary`, bearer(TOKENS.admin));
+    const dashboard = await httpFrom('127.0.0.2', `${url()}/admin/api/summary`, bearer(TOKENS.root));
     expect(dashboard.status).toBe(429);
     expect(dashboard.json()).toMatchObject({ code: 'AUTH_RATE_LIMITED' });
 
-    const other = await httpFrom('127.0.0.3', `${url()}/v1/jobs`, bearer(TOKENS.submit));
+    const other = await httpFrom('127.0.0.3', `${url()}/v1/jobs`, bearer(TOKENS.alice));
     expect(other.status).toBe(200);
     const otherWrong = await httpFrom('127.0.0.3', `${url()}/v1/jobs`, bearer(WRONG));
     expect(otherWrong.status).toBe(401);
@@ -44,12 +44,12 @@ describe('failed authentication, limited per client address before the token che
     await open({ AUTH_FAILURE_LIMIT: '3' });
     for (let i = 0; i < 5; i += 1) {
       expect((await httpFrom('127.0.0.6', `${url()}/v1/jobs`)).status).toBe(401);
-      expect((await httpFrom('127.0.0.6', `${url()}/v1/jobs`, bearer(TOKENS.submit))).status).toBe(200);
+      expect((await httpFrom('127.0.0.6', `${url()}/v1/jobs`, bearer(TOKENS.alice))).status).toBe(200);
     }
     for (let i = 0; i < 3; i += 1) {
       expect((await httpFrom('127.0.0.6', `${url()}/v1/jobs`, bearer(WRONG))).status).toBe(401);
     }
-    expect((await httpFrom('127.0.0.6', `${url()}/v1/jobs`, bearer(TOKENS.submit))).status).toBe(429);
+    expect((await httpFrom('127.0.0.6', `${url()}/v1/jobs`, bearer(TOKENS.alice))).status).toBe(429);
   });
 
   it('limits the dashboard login the same way, and counts its failures with the API bearer failures', async () => {
@@ -59,14 +59,14 @@ describe('failed authentication, limited per client address before the token che
       const login = await httpFrom('127.0.0.4', `${url()}/admin/login`, formBody({ token: `${WRONG}-${i}` }));
       expect(login.status).toBe(401);
     }
-    const refused = await httpFrom('127.0.0.4', `${url()}/admin/login`, formBody({ token: TOKENS.admin }));
+    const refused = await httpFrom('127.0.0.4', `${url()}/admin/login`, formBody({ token: TOKENS.root }));
     expect(refused.status).toBe(429);
     expect(refused.headers['content-type']).toMatch(/text\/html/);
     expect(refused.body).toContain('too many failed authentications from this address');
     expect(refused.headers['set-cookie']).toBeUndefined();
     expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
 
-    const elsewhere = await httpFrom('127.0.0.5', `${url()}/admin/login`, formBody({ token: TOKENS.admin }));
+    const elsewhere = await httpFrom('127.0.0.5', `${url()}/admin/login`, formBody({ token: TOKENS.root }));
     expect(elsewhere.status).toBe(303);
     expect(String(elsewhere.headers['set-cookie'])).toContain('cb_admin=');
   });
@@ -74,16 +74,20 @@ describe('failed authentication, limited per client address before the token che
   it('keeps one counter in Redis for every API process, expiring with the window', async () => {
     const first = await open({ AUTH_FAILURE_LIMIT: '2', AUTH_FAILURE_WINDOW_SECONDS: '60' });
     const prefix = first.config.REDIS_PREFIX;
-    const second = await openDashboardApp(dashboard.server(), {
-      REDIS_PREFIX: prefix,
-      AUTH_FAILURE_LIMIT: '2',
-      AUTH_FAILURE_WINDOW_SECONDS: '60',
-    });
+    const second = await openApi(
+      dashboard.server(),
+      {
+        REDIS_PREFIX: prefix,
+        AUTH_FAILURE_LIMIT: '2',
+        AUTH_FAILURE_WINDOW_SECONDS: '60',
+      },
+      { dashboard: {} },
+    );
     try {
       const secondBase = await second.app.listen({ host: '127.0.0.1', port: 0 });
       expect((await httpFrom('127.0.0.7', `${url()}/v1/jobs`, bearer(WRONG))).status).toBe(401);
       expect((await httpFrom('127.0.0.7', `${secondBase}/v1/jobs`, bearer(WRONG))).status).toBe(401);
-      expect((await httpFrom('127.0.0.7', `${url()}/v1/jobs`, bearer(TOKENS.submit))).status).toBe(429);
+      expect((await httpFrom('127.0.0.7', `${url()}/v1/jobs`, bearer(TOKENS.alice))).status).toBe(429);
       const keys = await dashboard.server().redis.keys(`${prefix}:auth-fail:*`);
       expect(keys).toHaveLength(1);
       expect(keys[0]).not.toContain('127.0.0.7');
@@ -104,8 +108,8 @@ describe('failed authentication, limited per client address before the token che
     for (let i = 0; i < 3; i += 1) {
       expect((await via('203.0.113.7', WRONG)).status).toBe(401);
     }
-    expect((await via('203.0.113.7', TOKENS.submit)).status).toBe(429);
-    expect((await via('203.0.113.8', TOKENS.submit)).status).toBe(200);
+    expect((await via('203.0.113.7', TOKENS.alice)).status).toBe(429);
+    expect((await via('203.0.113.8', TOKENS.alice)).status).toBe(200);
     // A peer that is not the proxy cannot choose its address by header.
     const direct = (client: string, token: string) =>
       httpFrom('127.0.0.8', `${url()}/v1/jobs`, {
@@ -114,7 +118,7 @@ describe('failed authentication, limited per client address before the token che
     for (let i = 0; i < 3; i += 1) {
       expect((await direct(`198.51.100.${i}`, WRONG)).status).toBe(401);
     }
-    expect((await direct('198.51.100.99', TOKENS.submit)).status).toBe(429);
+    expect((await direct('198.51.100.99', TOKENS.alice)).status).toBe(429);
   });
 });
 

@@ -1,28 +1,19 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { auth, openApi, type RedisServer, startRedisServer, type TestApi, validSpec } from './api-harness';
+import { describe, expect } from 'vitest';
+import { apiTest } from './support/api-fixture';
+import { auth, submitJob, type TestApi, validSpec } from './support/api-kit';
 
-let server: RedisServer;
+const test = apiTest();
+
 let api: TestApi;
 let base: string;
 let jobA: string;
 
-beforeAll(async () => {
-  server = await startRedisServer();
-});
-afterAll(async () => {
-  await server.stop();
-});
-beforeEach(async () => {
-  api = await openApi(server);
-  base = await api.app.listen({ host: '127.0.0.1', port: 0 });
-  const res = await api.app.inject({
-    method: 'POST',
-    url: '/v1/jobs',
-    headers: auth('alice'),
-    payload: validSpec({ name: 'alice private job' }),
-  });
+test.beforeEach(async ({ api: opened, baseUrl }) => {
+  api = opened;
+  base = baseUrl;
+  const res = await submitJob(api, 'alice', validSpec({ name: 'alice private job' }));
   jobA = res.json().id;
   await api.store.appendLog(jobA, 0, Buffer.from('alice log line\n'));
   await mkdir(join(api.store.jobDir(jobA), 'outputs', 'out'), { recursive: true });
@@ -31,14 +22,11 @@ beforeEach(async () => {
     job.outputs.push({ path: '/out/result.txt', size: 12 });
   });
 });
-afterEach(async () => {
-  await api.close();
-});
 
 describe("token B and token A's job", () => {
   const unknownId = 'job_01ARZ3NDEKTSV4RRFFQ69G5FAV';
 
-  it.each([
+  test.each([
     ['read', 'GET', (id: string) => `/v1/jobs/${id}`],
     ['read the log', 'GET', (id: string) => `/v1/jobs/${id}/logs`],
     ['follow the log', 'GET', (id: string) => `/v1/jobs/${id}/logs?follow=1`],
@@ -57,7 +45,7 @@ describe("token B and token A's job", () => {
     expect(JSON.stringify(body)).not.toMatch(/alice/);
   });
 
-  it('B does not see it in a listing, with or without filters', async () => {
+  test('B does not see it in a listing, with or without filters', async () => {
     for (const query of ['', '?state=queued', '?owner=alice', '?limit=500']) {
       const res = await fetch(`${base}/v1/jobs${query}`, { headers: auth('bob') });
       expect(res.status).toBe(200);
@@ -65,7 +53,7 @@ describe("token B and token A's job", () => {
     }
   });
 
-  it('the job is untouched afterwards and A (and an admin) still see everything', async () => {
+  test('the job is untouched afterwards and A (and an admin) still see everything', async () => {
     await fetch(`${base}/v1/jobs/${jobA}/cancel`, { method: 'POST', headers: auth('bob') });
     const job = await api.store.get(jobA);
     expect(job.state).toBe('queued');

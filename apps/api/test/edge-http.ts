@@ -1,11 +1,11 @@
 import { request } from 'node:http';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import {
-  type DashboardFixture,
-  type DashboardServer,
-  openDashboardApp,
-  startDashboardRedis,
-} from '../src/dashboard/dashboard-test-kit';
+  type TestApi as DashboardFixture,
+  type RedisServer as DashboardServer,
+  openApi,
+  startRedisServer as startDashboardRedis,
+} from './support/api-kit';
 
 export interface HttpAnswer {
   status: number;
@@ -83,7 +83,7 @@ export function useListeningDashboard() {
     /** Closes the current app (if any), then opens and listens a new one. */
     async open(env: Record<string, string> = {}): Promise<DashboardFixture> {
       await fx?.close();
-      fx = await openDashboardApp(redisServer(), env);
+      fx = await openApi(redisServer(), env, { dashboard: {} });
       url = await fx.app.listen({ host: '127.0.0.1', port: 0 });
       return fx;
     },

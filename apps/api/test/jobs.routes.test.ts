@@ -1,38 +1,16 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { auth, openApi, type RedisServer, startRedisServer, type TestApi, validSpec } from './api-harness';
+import { describe, expect } from 'vitest';
+import { apiTest } from './support/api-fixture';
+import { auth, submitJob, validSpec } from './support/api-kit';
 
-let server: RedisServer;
-let api: TestApi;
-
-beforeAll(async () => {
-  server = await startRedisServer();
-});
-afterAll(async () => {
-  await server.stop();
-});
-beforeEach(async () => {
-  api = await openApi(server);
-});
-afterEach(async () => {
-  await api.close();
-});
-
-async function submit(
-  who: 'alice' | 'bob' | 'root',
-  body: unknown = validSpec(),
-  headers: Record<string, string> = {},
-) {
-  return api.app.inject({
-    method: 'POST',
-    url: '/v1/jobs',
-    headers: { ...auth(who), ...headers },
-    payload: body as object,
-  });
-}
+const test = apiTest();
 
 describe('POST /v1/jobs', () => {
-  it('stores, enqueues (BullMQ jobId = job id) and answers 201 with the public job', async () => {
-    const res = await submit(
+  test('stores, enqueues (BullMQ jobId = job id) and answers 201 with the public job', async ({
+    api,
+    server,
+  }) => {
+    const res = await submitJob(
+      api,
       'alice',
       validSpec({ secretEnv: { HF_TOKEN: 'hf-very-secret-value' }, env: { A: '1' } }),
     );
@@ -52,18 +30,23 @@ describe('POST /v1/jobs', () => {
     expect(Object.keys(sealed).length).toBeGreaterThan(0);
   });
 
-  it('returns the same job (200) for a repeat with the same Idempotency-Key and body', async () => {
-    const first = await submit('alice', validSpec(), { 'idempotency-key': 'build-42' });
-    const again = await submit('alice', { ...validSpec(), budgetUsd: 5 }, { 'idempotency-key': 'build-42' });
+  test('returns the same job (200) for a repeat with the same Idempotency-Key and body', async ({ api }) => {
+    const first = await submitJob(api, 'alice', validSpec(), { 'idempotency-key': 'build-42' });
+    const again = await submitJob(
+      api,
+      'alice',
+      { ...validSpec(), budgetUsd: 5 },
+      { 'idempotency-key': 'build-42' },
+    );
     expect(first.statusCode).toBe(201);
     expect(again.statusCode).toBe(200);
     expect(again.json().id).toBe(first.json().id);
     expect(await api.queue.getJobCounts('waiting')).toEqual({ waiting: 1 });
   });
 
-  it('creates exactly one job for 10 concurrent identical requests with one key', async () => {
+  test('creates exactly one job for 10 concurrent identical requests with one key', async ({ api }) => {
     const answers = await Promise.all(
-      Array.from({ length: 10 }, () => submit('alice', validSpec(), { 'idempotency-key': 'race-1' })),
+      Array.from({ length: 10 }, () => submitJob(api, 'alice', validSpec(), { 'idempotency-key': 'race-1' })),
     );
     const statuses = answers.map((a) => a.statusCode).sort();
     expect(statuses).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 200, 201]);
@@ -72,38 +55,40 @@ describe('POST /v1/jobs', () => {
     expect(await api.queue.getJobCounts('waiting')).toEqual({ waiting: 1 });
   });
 
-  it('answers 409 IDEMPOTENCY_CONFLICT for the same key with another body', async () => {
-    await submit('alice', validSpec(), { 'idempotency-key': 'build-43' });
-    const other = await submit('alice', validSpec({ command: 'echo other' }), {
+  test('answers 409 IDEMPOTENCY_CONFLICT for the same key with another body', async ({ api }) => {
+    await submitJob(api, 'alice', validSpec(), { 'idempotency-key': 'build-43' });
+    const other = await submitJob(api, 'alice', validSpec({ command: 'echo other' }), {
       'idempotency-key': 'build-43',
     });
     expect(other.statusCode).toBe(409);
     expect(other.json().code).toBe('IDEMPOTENCY_CONFLICT');
   });
 
-  it('treats a different secretEnv value under the same key as another body (409)', async () => {
-    await submit('alice', validSpec({ secretEnv: { K: 'one-secret' } }), { 'idempotency-key': 'k1' });
-    const other = await submit('alice', validSpec({ secretEnv: { K: 'two-secret' } }), {
+  test('treats a different secretEnv value under the same key as another body (409)', async ({ api }) => {
+    await submitJob(api, 'alice', validSpec({ secretEnv: { K: 'one-secret' } }), { 'idempotency-key': 'k1' });
+    const other = await submitJob(api, 'alice', validSpec({ secretEnv: { K: 'two-secret' } }), {
       'idempotency-key': 'k1',
     });
     expect(other.statusCode).toBe(409);
     expect(other.body).not.toMatch(/one-secret|two-secret/);
   });
 
-  it('scopes idempotency keys per token: the same key from another token is another job', async () => {
-    const a = await submit('alice', validSpec(), { 'idempotency-key': 'shared' });
-    const b = await submit('bob', validSpec(), { 'idempotency-key': 'shared' });
+  test('scopes idempotency keys per token: the same key from another token is another job', async ({
+    api,
+  }) => {
+    const a = await submitJob(api, 'alice', validSpec(), { 'idempotency-key': 'shared' });
+    const b = await submitJob(api, 'bob', validSpec(), { 'idempotency-key': 'shared' });
     expect(b.statusCode).toBe(201);
     expect(b.json().id).not.toBe(a.json().id);
   });
 
-  it('refuses a malformed Idempotency-Key', async () => {
-    const res = await submit('alice', validSpec(), { 'idempotency-key': 'x'.repeat(201) });
+  test('refuses a malformed Idempotency-Key', async ({ api }) => {
+    const res = await submitJob(api, 'alice', validSpec(), { 'idempotency-key': 'x'.repeat(201) });
     expect(res.statusCode).toBe(400);
     expect(res.json().details.issues[0].path).toBe('headers.idempotency-key');
   });
 
-  it('refuses webhook URLs on loopback or private addresses (literal and by DNS)', async () => {
+  test('refuses webhook URLs on loopback or private addresses (literal and by DNS)', async ({ api }) => {
     for (const webhookUrl of [
       'http://127.0.0.1:9/x',
       'http://localhost:9/x',
@@ -111,7 +96,7 @@ describe('POST /v1/jobs', () => {
       'https://[::ffff:192.168.1.1]/x',
       'https://169.254.169.254/latest',
     ]) {
-      const res = await submit('alice', validSpec({ webhookUrl }));
+      const res = await submitJob(api, 'alice', validSpec({ webhookUrl }));
       expect(res.statusCode, webhookUrl).toBe(400);
       expect(res.json()).toMatchObject({
         code: 'WEBHOOK_URL_REFUSED',
@@ -123,8 +108,8 @@ describe('POST /v1/jobs', () => {
 });
 
 describe('GET /v1/jobs/:id and GET /v1/jobs', () => {
-  it('returns the job to its owner and to an admin', async () => {
-    const id = (await submit('alice')).json().id;
+  test('returns the job to its owner and to an admin', async ({ api }) => {
+    const id = (await submitJob(api, 'alice')).json().id;
     for (const who of ['alice', 'root'] as const) {
       const res = await api.app.inject({ method: 'GET', url: `/v1/jobs/${id}`, headers: auth(who) });
       expect(res.statusCode).toBe(200);
@@ -136,7 +121,7 @@ describe('GET /v1/jobs/:id and GET /v1/jobs', () => {
     }
   });
 
-  it('answers 404 JOB_NOT_FOUND for an unknown id and 400 for a malformed one', async () => {
+  test('answers 404 JOB_NOT_FOUND for an unknown id and 400 for a malformed one', async ({ api }) => {
     const missing = await api.app.inject({
       method: 'GET',
       url: '/v1/jobs/job_01ARZ3NDEKTSV4RRFFQ69G5FAV',
@@ -149,12 +134,14 @@ describe('GET /v1/jobs/:id and GET /v1/jobs', () => {
     expect(bad.json().details.issues[0].path).toBe('id');
   });
 
-  it("lists newest first with cursor pagination, only the caller's jobs for a submit token", async () => {
+  test("lists newest first with cursor pagination, only the caller's jobs for a submit token", async ({
+    api,
+  }) => {
     const ids: string[] = [];
     for (let i = 0; i < 7; i += 1) {
-      ids.push((await submit('alice', validSpec({ name: `a${i}` }))).json().id);
+      ids.push((await submitJob(api, 'alice', validSpec({ name: `a${i}` }))).json().id);
     }
-    await submit('bob');
+    await submitJob(api, 'bob');
     const seen: string[] = [];
     let cursor: string | undefined;
     let pages = 0;
@@ -182,9 +169,9 @@ describe('GET /v1/jobs/:id and GET /v1/jobs', () => {
     expect(ignored.json().jobs.every((j: { owner: string }) => j.owner === 'alice')).toBe(true);
   });
 
-  it('filters by state', async () => {
-    const a = (await submit('alice')).json().id;
-    const b = (await submit('alice')).json().id;
+  test('filters by state', async ({ api }) => {
+    const a = (await submitJob(api, 'alice')).json().id;
+    const b = (await submitJob(api, 'alice')).json().id;
     await api.app.inject({ method: 'POST', url: `/v1/jobs/${a}/cancel`, headers: auth('alice') });
     const cancelled = await api.app.inject({
       method: 'GET',
@@ -200,7 +187,7 @@ describe('GET /v1/jobs/:id and GET /v1/jobs', () => {
     expect(queued.json().jobs.map((j: { id: string }) => j.id)).toEqual([b]);
   });
 
-  it('refuses bad query values naming the field', async () => {
+  test('refuses bad query values naming the field', async ({ api }) => {
     for (const [query, path] of [
       ['state=exploded', 'state'],
       ['limit=0', 'limit'],
@@ -215,8 +202,8 @@ describe('GET /v1/jobs/:id and GET /v1/jobs', () => {
 });
 
 describe('POST /v1/jobs/:id/cancel', () => {
-  it('cancels a queued job at once (202) and a second cancel is a clear 409', async () => {
-    const id = (await submit('alice')).json().id;
+  test('cancels a queued job at once (202) and a second cancel is a clear 409', async ({ api }) => {
+    const id = (await submitJob(api, 'alice')).json().id;
     const res = await api.app.inject({
       method: 'POST',
       url: `/v1/jobs/${id}/cancel`,
@@ -236,16 +223,20 @@ describe('POST /v1/jobs/:id/cancel', () => {
     });
   });
 
-  it('asks a running job to stop (202 with cancelRequestedAt); an admin may cancel any job', async () => {
-    const id = (await submit('alice')).json().id;
+  test('asks a running job to stop (202 with cancelRequestedAt); an admin may cancel any job', async ({
+    api,
+  }) => {
+    const id = (await submitJob(api, 'alice')).json().id;
     await api.store.transition(id, 'dispatch', { expectedState: 'queued' });
     const res = await api.app.inject({ method: 'POST', url: `/v1/jobs/${id}/cancel`, headers: auth('root') });
     expect(res.statusCode).toBe(202);
     expect(res.json()).toMatchObject({ id, state: 'provisioning', cancelRequestedAt: expect.any(String) });
   });
 
-  it('owes the cancelled webhook of a queued job that has a webhookUrl (the outbox entry)', async () => {
-    const app2 = await openApi(server, { WEBHOOK_ALLOW_PRIVATE: 'true' });
+  test('owes the cancelled webhook of a queued job that has a webhookUrl (the outbox entry)', async ({
+    openApi,
+  }) => {
+    const app2 = await openApi({ WEBHOOK_ALLOW_PRIVATE: 'true' });
     try {
       const created = await app2.app.inject({
         method: 'POST',

@@ -1,10 +1,10 @@
 import type { FollowItem, JobStore } from '@clore-batch/shared';
 import { waitFor } from '@clore-batch/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { auth, openApi, type RedisServer, startRedisServer, type TestApi, validSpec } from './api-harness';
+import { describe, expect } from 'vitest';
 import { connectSse, type SseEvent } from './sse-client';
+import { apiTest } from './support/api-fixture';
+import { auth, type TestApi, validSpec } from './support/api-kit';
 
-let server: RedisServer;
 let api: TestApi;
 let base: string;
 /** Log bytes the app's follow() has handed out so far (to observe backpressure). */
@@ -27,21 +27,13 @@ function countingStore(store: JobStore): JobStore {
   };
 }
 
-beforeAll(async () => {
-  server = await startRedisServer();
-});
-afterAll(async () => {
-  await server.stop();
-});
-afterEach(async () => {
-  await api.close();
-});
+const test = apiTest({}, { wrapStore: countingStore });
 
-async function start(): Promise<void> {
+test.beforeEach(async ({ api: opened, baseUrl }) => {
   yieldedBytes = 0;
-  api = await openApi(server, {}, { wrapStore: countingStore });
-  base = await api.app.listen({ host: '127.0.0.1', port: 0 });
-}
+  api = opened;
+  base = baseUrl;
+});
 
 async function newRunningJob(owner: 'alice' | 'bob' = 'alice'): Promise<string> {
   const res = await fetch(`${base}/v1/jobs`, {
@@ -73,8 +65,7 @@ const logText = (events: SseEvent[]) =>
     .join('');
 
 describe('GET /v1/jobs/:id/logs (plain)', () => {
-  it('returns the bytes so far as text/plain, from an offset', async () => {
-    await start();
+  test('returns the bytes so far as text/plain, from an offset', async () => {
     const id = await newRunningJob();
     await api.store.appendLog(id, 0, Buffer.from('line one\nline two\n'));
     const all = await fetch(`${base}/v1/jobs/${id}/logs`, { headers: auth('alice') });
@@ -88,8 +79,7 @@ describe('GET /v1/jobs/:id/logs (plain)', () => {
 });
 
 describe('GET /v1/jobs/:id/logs?follow=1 (SSE)', () => {
-  it('streams log chunks and state changes, ends with the job, and resumes from Last-Event-ID without gaps or repeats', async () => {
-    await start();
+  test('streams log chunks and state changes, ends with the job, and resumes from Last-Event-ID without gaps or repeats', async () => {
     const id = await newRunningJob();
     // "é" (2 bytes) and "€" (3 bytes) split across appends: text must still come out whole.
     const parts = [
@@ -148,8 +138,7 @@ describe('GET /v1/jobs/:id/logs?follow=1 (SSE)', () => {
     expect(logText(all).includes('\ufffd')).toBe(false);
   });
 
-  it('pushes output and state changes as they happen', async () => {
-    await start();
+  test('pushes output and state changes as they happen', async () => {
     const id = await newRunningJob();
     const conn = await connectSse(`${base}/v1/jobs/${id}/logs?follow=1`, auth('alice'));
     const history = await take(conn.events, 2);
@@ -165,8 +154,7 @@ describe('GET /v1/jobs/:id/logs?follow=1 (SSE)', () => {
     expect(JSON.parse(rest[2]?.data ?? '{}')).toMatchObject({ state: 'cancelled' });
   });
 
-  it('accepts ?lastEventId= (EventSource cannot set headers) and refuses a malformed one', async () => {
-    await start();
+  test('accepts ?lastEventId= (EventSource cannot set headers) and refuses a malformed one', async () => {
     const id = await newRunningJob();
     await api.store.appendLog(id, 0, Buffer.from('abcdef'));
     await api.store.transition(id, 'cancel');
@@ -181,8 +169,7 @@ describe('GET /v1/jobs/:id/logs?follow=1 (SSE)', () => {
     expect(((await bad.json()) as { code: string }).code).toBe('VALIDATION_FAILED');
   });
 
-  it('keeps memory bounded for a slow reader: nothing is read ahead while the socket is full', async () => {
-    await start();
+  test('keeps memory bounded for a slow reader: nothing is read ahead while the socket is full', async () => {
     const id = await newRunningJob();
     const mb = Buffer.alloc(1024 * 1024, 'x');
     const total = 48;
@@ -221,8 +208,7 @@ describe('GET /v1/jobs/:id/logs?follow=1 (SSE)', () => {
     );
   });
 
-  it("sends another token's job as a 404 before any stream starts", async () => {
-    await start();
+  test("sends another token's job as a 404 before any stream starts", async () => {
     const id = await newRunningJob('alice');
     const res = await fetch(`${base}/v1/jobs/${id}/logs?follow=1`, { headers: auth('bob') });
     expect(res.status).toBe(404);

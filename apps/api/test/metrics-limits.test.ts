@@ -1,25 +1,17 @@
 import { createTelemetryCounters, METRICS, silentLogger } from '@clore-batch/shared';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { startEnqueueSweep } from '../src/submission/enqueue-sweep';
-import { auth, openApi, type RedisServer, startRedisServer, type TestApi, validSpec } from './api-harness';
+import { apiTest } from './support/api-fixture';
+import { auth, validSpec } from './support/api-kit';
 
-let server: RedisServer;
-let api: TestApi | undefined;
-
-beforeAll(async () => {
-  server = await startRedisServer();
-});
-afterAll(async () => {
-  await server.stop();
-});
-afterEach(async () => {
-  await api?.close();
-  api = undefined;
-});
+const test = apiTest();
 
 describe('/metrics', () => {
-  it("shows jobs by state from the store and the workers' figures from the Redis telemetry", async () => {
-    api = await openApi(server);
+  test("shows jobs by state from the store and the workers' figures from the Redis telemetry", async ({
+    server,
+    openApi,
+  }) => {
+    const api = await openApi();
     for (let i = 0; i < 3; i += 1) {
       await api.app.inject({ method: 'POST', url: '/v1/jobs', headers: auth('alice'), payload: validSpec() });
     }
@@ -58,9 +50,11 @@ describe('/metrics', () => {
 });
 
 describe('per-token rate limit', () => {
-  it('answers 429 RATE_LIMITED past the limit, per token, shared through Redis by two app instances', async () => {
-    api = await openApi(server, { API_RATE_LIMIT_PER_MINUTE: '5' });
-    const twin = await openApi(server, { API_RATE_LIMIT_PER_MINUTE: '5', REDIS_PREFIX: api.prefix });
+  test('answers 429 RATE_LIMITED past the limit, per token, shared through Redis by two app instances', async ({
+    openApi,
+  }) => {
+    const api = await openApi({ API_RATE_LIMIT_PER_MINUTE: '5' });
+    const twin = await openApi({ API_RATE_LIMIT_PER_MINUTE: '5', REDIS_PREFIX: api.prefix });
     try {
       const statuses: number[] = [];
       for (let i = 0; i < 6; i += 1) {
@@ -84,8 +78,10 @@ describe('per-token rate limit', () => {
 });
 
 describe('enqueue sweep', () => {
-  it('re-enqueues a queued job whose enqueue was lost (a crash between store and queue.add)', async () => {
-    api = await openApi(server);
+  test('re-enqueues a queued job whose enqueue was lost (a crash between store and queue.add)', async ({
+    openApi,
+  }) => {
+    const api = await openApi();
     const res = await api.app.inject({
       method: 'POST',
       url: '/v1/jobs',

@@ -1,29 +1,20 @@
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { dirname, join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { auth, openApi, type RedisServer, startRedisServer, type TestApi, validSpec } from './api-harness';
+import { describe, expect } from 'vitest';
+import { apiTest } from './support/api-fixture';
+import { auth, submitJob, type TestApi, validSpec } from './support/api-kit';
 
-let server: RedisServer;
+const test = apiTest();
+
 let api: TestApi;
 let base: string;
 let id: string;
 
-beforeAll(async () => {
-  server = await startRedisServer();
-});
-afterAll(async () => {
-  await server.stop();
-});
-beforeEach(async () => {
-  api = await openApi(server);
-  base = await api.app.listen({ host: '127.0.0.1', port: 0 });
-  const res = await api.app.inject({
-    method: 'POST',
-    url: '/v1/jobs',
-    headers: auth('alice'),
-    payload: validSpec(),
-  });
+test.beforeEach(async ({ api: opened, baseUrl }) => {
+  api = opened;
+  base = baseUrl;
+  const res = await submitJob(api, 'alice', validSpec());
   id = res.json().id;
   const outputs = join(api.store.jobDir(id), 'outputs');
   const put = async (path: string, content: string | Buffer) => {
@@ -42,9 +33,6 @@ beforeEach(async () => {
       { path: '/workspace/out/my file #1.txt', size: 15 },
     );
   });
-});
-afterEach(async () => {
-  await api.close();
 });
 
 const get = (path: string, who: 'alice' | 'bob' | 'root' = 'alice') =>
@@ -68,7 +56,7 @@ function rawGet(path: string): Promise<{ status: number; body: string }> {
 }
 
 describe('outputs', () => {
-  it('lists the collected files with download URLs', async () => {
+  test('lists the collected files with download URLs', async () => {
     const res = await get(`/v1/jobs/${id}/outputs`);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({
@@ -84,7 +72,7 @@ describe('outputs', () => {
     });
   });
 
-  it('downloads a file byte for byte, also by its listed URL with escapes', async () => {
+  test('downloads a file byte for byte, also by its listed URL with escapes', async () => {
     const res = await get(`/v1/jobs/${id}/outputs/workspace/out/model.pt`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/octet-stream');
@@ -104,7 +92,7 @@ describe('outputs', () => {
     expect(link.status).toBe(200);
   });
 
-  it.each([
+  test.each([
     ['dot-dot', '/workspace/../../../secret.txt'],
     ['encoded dot-dot', '/workspace/%2e%2e/%2e%2e/%2e%2e/secret.txt'],
     ['encoded slash dot-dot', '/workspace%2f..%2f..%2f..%2fsecret.txt'],
@@ -118,7 +106,7 @@ describe('outputs', () => {
     expect(JSON.parse(res.body).code).toBe('OUTPUT_PATH_INVALID');
   });
 
-  it('answers 404 for a file that does not exist or a directory', async () => {
+  test('answers 404 for a file that does not exist or a directory', async () => {
     expect((await get(`/v1/jobs/${id}/outputs/workspace/out/nope`)).status).toBe(404);
     expect((await get(`/v1/jobs/${id}/outputs/workspace/out`)).status).toBe(404);
   });

@@ -1,23 +1,10 @@
 import { JOB_STATES } from '@clore-batch/shared';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { auth, openApi, type RedisServer, startRedisServer, type TestApi, validSpec } from './api-harness';
+import { describe, expect } from 'vitest';
 import { invalidSpecs } from './invalid-specs';
+import { apiTest } from './support/api-fixture';
+import { auth, validSpec } from './support/api-kit';
 
-let server: RedisServer;
-let api: TestApi;
-
-beforeAll(async () => {
-  server = await startRedisServer();
-});
-afterAll(async () => {
-  await server.stop();
-});
-beforeEach(async () => {
-  api = await openApi(server, { API_RATE_LIMIT_PER_MINUTE: '100000' });
-});
-afterEach(async () => {
-  await api.close();
-});
+const test = apiTest({ API_RATE_LIMIT_PER_MINUTE: '100000' });
 
 const SEED = 20261124;
 
@@ -26,7 +13,9 @@ const related = (issuePath: string, path: string) =>
   issuePath === path || path.startsWith(`${issuePath}.`) || issuePath.startsWith(`${path}.`);
 
 describe('POST /v1/jobs with 500 generated invalid bodies', () => {
-  it('answers every one with a 400 naming a field path, never a 5xx, and enqueues nothing', async () => {
+  test('answers every one with a 400 naming a field path, never a 5xx, and enqueues nothing', async ({
+    api,
+  }) => {
     const statuses = new Map<number, number>();
     let checked = 0;
     for (const { body, paths } of invalidSpecs(SEED, 500, validSpec)) {

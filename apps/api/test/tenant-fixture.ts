@@ -12,7 +12,7 @@ import { trackRedis } from '@clore-batch/testing';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { buildApp } from '../src/app';
-import { auth, type RedisServer, type TestApi, validSpec } from './api-harness';
+import { auth, type RedisServer, type TestApi, validSpec } from './support/api-kit';
 
 /** Test-only helpers for the tenant-limit suites (on top of api-harness). */
 

@@ -1,6 +1,6 @@
 import { captureOutput, spawnTracked } from '@clore-batch/testing';
 import { describe, expect, it } from 'vitest';
-import { SECRETS_KEY, TOKENS } from './api-harness';
+import { SECRETS_KEY, TOKENS } from './support/api-kit';
 
 /** The API's real entry point (src/main.ts) with a bad TENANT_LIMITS: it exits before it starts anything. */
 async function startApiProcess(tenantLimits: string): Promise<{ code: number | null; output: string }> {

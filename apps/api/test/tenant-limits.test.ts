@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { httpFrom } from './edge-http';
 import {
   auth,
   openApi,
@@ -7,8 +8,7 @@ import {
   type TestApi,
   TOKENS,
   validSpec,
-} from './api-harness';
-import { httpFrom } from './edge-http';
+} from './support/api-kit';
 import { secondProcess, submitter } from './tenant-fixture';
 
 let server: RedisServer;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withTenantLock } from '../src/submission/tenant-lock';
-import { type RedisServer, startRedisServer } from './api-harness';
+import { type RedisServer, startRedisServer } from './support/api-kit';
 
 let server: RedisServer;
 

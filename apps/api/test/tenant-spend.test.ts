@@ -1,7 +1,14 @@
 import { periodStart } from '@clore-batch/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openApi, type RedisServer, startRedisServer, type TestApi, TOKENS, validSpec } from './api-harness';
 import { httpFrom } from './edge-http';
+import {
+  openApi,
+  type RedisServer,
+  startRedisServer,
+  type TestApi,
+  TOKENS,
+  validSpec,
+} from './support/api-kit';
 import { bill, jobSubmittedAt, secondProcess, submitter } from './tenant-fixture';
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { TOKENS } from '../src/dashboard/dashboard-test-kit';
 import { formBody, httpFrom, useListeningDashboard } from './edge-http';
+import { TOKENS } from './support/api-kit';
 
 const dashboard = useListeningDashboard();
 const open = (env: Record<string, string> = {}) => dashboard.open(env);
@@ -11,7 +11,7 @@ const PUBLIC = 'https://batch.example.com';
 const forwarded = { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'batch.example.com', origin: PUBLIC };
 
 function loginVia(from: string, headers: Record<string, string>) {
-  const form = formBody({ token: TOKENS.admin });
+  const form = formBody({ token: TOKENS.root });
   return httpFrom(from, `${url()}/admin/login`, { ...form, headers: { ...form.headers, ...headers } });
 }
 

@@ -4,13 +4,15 @@ import { type JobStore, parseJobSpec, silentLogger, toStoredSpec } from '@clore-
 import { trackRedis, waitFor } from '@clore-batch/testing';
 import type { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect } from 'vitest';
 import { verifyWebhook, webhookKey } from '../src/webhooks/signature';
 import { startWebhookOutbox, type WebhookOutbox } from '../src/webhooks/webhook-outbox';
 import { createWebhookWorker } from '../src/webhooks/webhook-worker';
-import { auth, openApi, type RedisServer, startRedisServer, type TestApi, validSpec } from './api-harness';
+import { apiTest, type OpenApi } from './support/api-fixture';
+import { auth, type RedisServer, type TestApi, validSpec } from './support/api-kit';
 
-let server: RedisServer;
+const test = apiTest();
+
 let api: TestApi;
 let worker: Worker;
 let outbox: WebhookOutbox | undefined;
@@ -22,7 +24,6 @@ const received: { headers: IncomingHttpHeaders; body: string }[] = [];
 let answers: number[] = [];
 
 beforeAll(async () => {
-  server = await startRedisServer();
   receiver = createServer((req, res) => {
     let body = '';
     req.setEncoding('utf8');
@@ -40,20 +41,28 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await new Promise((resolve) => receiver.close(resolve));
-  await server.stop();
 });
 afterEach(async () => {
   await outbox?.stop();
   outbox = undefined;
   await worker.close();
   await connection.quit();
-  await api.close();
   received.length = 0;
   answers = [];
 });
 
-async function setUp(env: Record<string, string>, resolve?: (host: string) => Promise<string[]>) {
-  api = await openApi(server, { WEBHOOK_BACKOFF_MS: '20', WEBHOOK_MAX_ATTEMPTS: '3', ...env });
+/** The fixtures setUp opens the app with. */
+interface Opener {
+  openApi: OpenApi;
+  server: RedisServer;
+}
+
+async function setUp(
+  { openApi, server }: Opener,
+  env: Record<string, string>,
+  resolve?: (host: string) => Promise<string[]>,
+) {
+  api = await openApi({ WEBHOOK_BACKOFF_MS: '20', WEBHOOK_MAX_ATTEMPTS: '3', ...env });
   connection = trackRedis(new Redis(server.url, { maxRetriesPerRequest: null }), 'webhook worker connection');
   worker = createWebhookWorker({
     config: api.config,
@@ -84,8 +93,14 @@ const queueIdle = async () => {
 };
 
 describe('webhook delivery', () => {
-  it('POSTs the job, signed, and records the delivery; retries failures with backoff', async () => {
-    await setUp({ WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_SECRET: 'webhook-secret-for-tests' });
+  test('POSTs the job, signed, and records the delivery; retries failures with backoff', async ({
+    openApi,
+    server,
+  }) => {
+    await setUp(
+      { openApi, server },
+      { WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_SECRET: 'webhook-secret-for-tests' },
+    );
     answers = [500, 503];
     const id = await finishedJob(hookUrl);
     await drainOutbox();
@@ -112,8 +127,8 @@ describe('webhook delivery', () => {
     });
   });
 
-  it('gives up after WEBHOOK_MAX_ATTEMPTS, each attempt recorded', async () => {
-    await setUp({ WEBHOOK_ALLOW_PRIVATE: 'true' });
+  test('gives up after WEBHOOK_MAX_ATTEMPTS, each attempt recorded', async ({ openApi, server }) => {
+    await setUp({ openApi, server }, { WEBHOOK_ALLOW_PRIVATE: 'true' });
     answers = [500, 500, 500, 500, 500];
     const id = await finishedJob(hookUrl);
     await drainOutbox();
@@ -123,9 +138,12 @@ describe('webhook delivery', () => {
     expect((await api.store.get(id)).webhookDeliveries.map((d) => d.status)).toEqual([500, 500, 500]);
   });
 
-  it('refuses at delivery time a name that now resolves to a private address (DNS rebinding)', async () => {
+  test('refuses at delivery time a name that now resolves to a private address (DNS rebinding)', async ({
+    openApi,
+    server,
+  }) => {
     let answer = ['93.184.216.34'];
-    await setUp({ WEBHOOK_MAX_ATTEMPTS: '1' }, async () => answer);
+    await setUp({ openApi, server }, { WEBHOOK_MAX_ATTEMPTS: '1' }, async () => answer);
     const id = await finishedJob('https://rebind.example/hook');
     answer = ['127.0.0.1'];
     await drainOutbox();
@@ -137,8 +155,11 @@ describe('webhook delivery', () => {
     expect(received).toHaveLength(0);
   });
 
-  it('delivers the cancelled hook of a queued job cancelled through the API', async () => {
-    await setUp({ WEBHOOK_ALLOW_PRIVATE: 'true' });
+  test('delivers the cancelled hook of a queued job cancelled through the API', async ({
+    openApi,
+    server,
+  }) => {
+    await setUp({ openApi, server }, { WEBHOOK_ALLOW_PRIVATE: 'true' });
     await drainOutbox();
     const created = await api.app.inject({
       method: 'POST',
@@ -152,8 +173,11 @@ describe('webhook delivery', () => {
     expect(JSON.parse(received[0]?.body ?? '{}').job).toMatchObject({ id, state: 'cancelled' });
   });
 
-  it('a terminal write yields exactly one delivery, however often the outbox is drained', async () => {
-    await setUp({ WEBHOOK_ALLOW_PRIVATE: 'true' });
+  test('a terminal write yields exactly one delivery, however often the outbox is drained', async ({
+    openApi,
+    server,
+  }) => {
+    await setUp({ openApi, server }, { WEBHOOK_ALLOW_PRIVATE: 'true' });
     const drainer = await drainOutbox();
     const id = await finishedJob(hookUrl);
     await waitFor(() => received.length === 1);
@@ -169,8 +193,11 @@ describe('webhook delivery', () => {
     expect((await api.store.get(id)).webhookDeliveries.map((d) => d.status)).toEqual([200]);
   });
 
-  it('a crash between the queue add and the outbox removal re-adds under the same id: delivered once', async () => {
-    await setUp({ WEBHOOK_ALLOW_PRIVATE: 'true' });
+  test('a crash between the queue add and the outbox removal re-adds under the same id: delivered once', async ({
+    openApi,
+    server,
+  }) => {
+    await setUp({ openApi, server }, { WEBHOOK_ALLOW_PRIVATE: 'true' });
     const id = await finishedJob(hookUrl);
     let crashes = 0;
     // The first removal fails as a process dying right after the add would leave it.

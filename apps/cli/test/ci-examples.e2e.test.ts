@@ -4,11 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { specIssues } from '@clore-batch/shared';
 import { waitFor } from '@clore-batch/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect } from 'vitest';
 import { parse } from 'yaml';
 import { ApiClient } from '../src/api/api-client';
-import { type Sandbox, startSandbox } from '../src/sandbox/start-sandbox';
-import { REPO, runCli } from './run-cli';
+import type { Sandbox } from '../src/sandbox/start-sandbox';
+import { REPO, runCli } from './support/run-cli';
+import { sandboxTest } from './support/sandbox-fixture';
 
 /**
  * The CI examples can't run on GitHub or GitLab from here, so: their YAML parses, every CLI flag
@@ -30,25 +31,20 @@ interface GitlabJob {
   artifacts: { when: string; paths: string[] };
 }
 
+const test = sandboxTest();
+
 let sandbox: Sandbox;
 let work: string;
 const HF_TOKEN = 'hf_example_secret_value_123';
 
-beforeAll(async () => {
-  sandbox = await startSandbox({
-    port: 0,
-    redisUrl: process.env.REDIS_URL,
-    provisioningMs: [100, 300],
-    simLimits: { generalMs: 100, createMs: 500 },
-    appEnv: { LOG_LEVEL: 'warn', ORDER_POLL_INTERVAL_MS: '200', MARKETPLACE_REFRESH_MS: '1000' },
-  });
+test.beforeAll(async ({ sandbox: started }) => {
+  sandbox = started;
   work = await mkdtemp(join(tmpdir(), 'ci-example-'));
   await symlink(REPO, join(work, '.clore-batch'));
   await mkdir(join(work, 'ci'));
 }, 180_000);
 
 afterAll(async () => {
-  await sandbox?.stop();
   await rm(work, { recursive: true, force: true });
   await rm('/root/out', { recursive: true, force: true });
 }, 60_000);
@@ -77,7 +73,7 @@ function ciEnv(): Record<string, string> {
 }
 
 describe('CI examples', () => {
-  it('parse, use only flags the CLI has, and submit a valid job file', async () => {
+  test('parse, use only flags the CLI has, and submit a valid job file', async () => {
     const github = parse(await readExample('github-actions.yml')) as GithubWorkflow;
     const gitlab = parse(await readExample('gitlab-ci.yml')) as { 'gpu-job': GitlabJob };
     const spec = parse(await readExample('gpu-job.yaml')) as unknown;
@@ -105,7 +101,7 @@ describe('CI examples', () => {
     });
   });
 
-  it("GitHub's step runs as written: the log streams, outputs land in artifacts/, the secret stays out; a failing job fails the step", async () => {
+  test("GitHub's step runs as written: the log streams, outputs land in artifacts/, the secret stays out; a failing job fails the step", async () => {
     const github = parse(await readExample('github-actions.yml')) as GithubWorkflow;
     const step = github.jobs.gpu.steps.find((s) => s.name === 'Run the GPU job')?.run ?? '';
     const script = step
@@ -132,7 +128,7 @@ describe('CI examples', () => {
     expect(failedResult.exit).toMatchObject({ code: 7, kind: 'command' });
   }, 120_000);
 
-  it("GitLab's script runs as written, and its after_script cancels the same job on a cancelled pipeline", async () => {
+  test("GitLab's script runs as written, and its after_script cancels the same job on a cancelled pipeline", async () => {
     const gitlab = (parse(await readExample('gitlab-ci.yml')) as { 'gpu-job': GitlabJob })['gpu-job'];
     await writeFile(join(work, 'ci/gpu-job.yaml'), await readExample('gpu-job.yaml'));
     const env = { ...ciEnv(), CLORE_BATCH_IDEMPOTENCY_KEY: 'gl-77-88' };

@@ -3,10 +3,11 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, waitFor } from '@clore-batch/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect } from 'vitest';
 import { ApiClient } from '../src/api/api-client';
-import { type Sandbox, startSandbox } from '../src/sandbox/start-sandbox';
-import { type CliResult, runCli, runInTerminal, startCli } from './run-cli';
+import type { Sandbox } from '../src/sandbox/start-sandbox';
+import { type CliResult, GPU, runCli, runInTerminal, startCli } from './support/run-cli';
+import { sandboxTest } from './support/sandbox-fixture';
 
 /**
  * The CLI as a real child process against a running sandbox (Redis, the simulator with real sshd
@@ -18,33 +19,21 @@ let env: Record<string, string>;
 let client: ApiClient;
 let scratch: string;
 
-const GPU = ['--gpu', 'RTX 3090', '--image', 'ubuntu:22.04', '--max-price', '3', '--budget', '1'];
+const test = sandboxTest({ PROVISION_TIMEOUT_SECONDS: '10' });
 
-beforeAll(async () => {
-  sandbox = await startSandbox({
-    port: 0,
-    redisUrl: process.env.REDIS_URL,
-    provisioningMs: [100, 300],
-    simLimits: { generalMs: 100, createMs: 500 },
-    appEnv: {
-      LOG_LEVEL: 'warn',
-      ORDER_POLL_INTERVAL_MS: '200',
-      MARKETPLACE_REFRESH_MS: '1000',
-      PROVISION_TIMEOUT_SECONDS: '10',
-    },
-  });
+test.beforeAll(async ({ sandbox: started }) => {
+  sandbox = started;
   env = { CLORE_BATCH_URL: sandbox.url, CLORE_BATCH_TOKEN: sandbox.token };
   client = new ApiClient({ baseUrl: sandbox.url, token: sandbox.token });
   scratch = await mkdtemp(join(tmpdir(), 'cli-e2e-'));
 }, 180_000);
 
 afterAll(async () => {
-  await sandbox?.stop();
   await rm(scratch, { recursive: true, force: true });
 }, 60_000);
 
 describe('submit --wait', () => {
-  it("exits with the command's own code: 0, 3 and 42, with the log on stdout exactly", async () => {
+  test("exits with the command's own code: 0, 3 and 42, with the log on stdout exactly", async () => {
     const results = await Promise.all(
       [0, 3, 42].map((code) =>
         runCli(['submit', ...GPU, '--wait', '--', `printf 'out %s\\n' ${code}; exit ${code}`], env),
@@ -60,7 +49,7 @@ describe('submit --wait', () => {
     expect(ok.stderr).toMatch(/running: /); // state changes go to stderr as plain lines (not a TTY)
   }, 90_000);
 
-  it('exits with a distinct orchestration code: no server 110, budget spent 112, timeout 113', async () => {
+  test('exits with a distinct orchestration code: no server 110, budget spent 112, timeout 113', async () => {
     const submit = (flags: string[], command: string) =>
       runCli(
         ['submit', '--image', 'u', '--max-price', '3', ...flags, '--wait', '--json', '--', command],
@@ -86,7 +75,7 @@ describe('submit --wait', () => {
     expect(exitOf(timeout)).toMatchObject({ code: 113, reason: 'timeout' });
   }, 90_000);
 
-  it('--json prints one parseable document on stdout (log on stderr) saying whose exit code it is', async () => {
+  test('--json prints one parseable document on stdout (log on stderr) saying whose exit code it is', async () => {
     const result = await runCli(
       ['submit', ...GPU, '--wait', '--json', '--name', 'json-test', '--', 'echo to-stderr; exit 3'],
       env,
@@ -113,7 +102,7 @@ describe('submit --wait', () => {
     expect((JSON.parse(status.stdout) as { id: string }).id).toBe(submitted.job.id);
   }, 60_000);
 
-  it('--outputs-dir downloads the collected files at the end', async () => {
+  test('--outputs-dir downloads the collected files at the end', async () => {
     const remote = `/tmp/cli-e2e-out-${randomUUID()}`;
     const dir = join(scratch, 'artifacts');
     const command = `mkdir -p ${remote}/sub && printf 'alpha' > ${remote}/a.txt && printf 'beta' > ${remote}/sub/b.bin`;
@@ -129,7 +118,7 @@ describe('submit --wait', () => {
 });
 
 describe('logs, outputs, cancel, list', () => {
-  it('logs --follow prints the whole output exactly once, however late it attaches', async () => {
+  test('logs --follow prints the whole output exactly once, however late it attaches', async () => {
     const command = 'for i in $(seq 1 40); do echo "line $i"; if [ $i = 20 ]; then sleep 2; fi; done';
     const submitted = await runCli(['submit', ...GPU, '--', command], env);
     const id = submitted.stdout.trim();
@@ -142,7 +131,7 @@ describe('logs, outputs, cancel, list', () => {
     expect(plain.stdout).toBe(expected);
   }, 60_000);
 
-  it('outputs lists and downloads the files', async () => {
+  test('outputs lists and downloads the files', async () => {
     const remote = `/tmp/cli-e2e-out-${randomUUID()}`;
     const submitted = await runCli(
       [
@@ -170,7 +159,7 @@ describe('logs, outputs, cancel, list', () => {
     await rm(remote, { recursive: true, force: true });
   }, 60_000);
 
-  it('cancel ends a running job and its order (the sshd stops too)', async () => {
+  test('cancel ends a running job and its order (the sshd stops too)', async () => {
     const submitted = await runCli(['submit', ...GPU, '--', 'echo started; sleep 600'], env);
     const id = submitted.stdout.trim();
     const running = await waitFor(
@@ -197,7 +186,7 @@ describe('logs, outputs, cancel, list', () => {
     expect(again.stderr).toContain('already ended (cancelled)');
   }, 60_000);
 
-  it('Ctrl-C with --cancel-on-interrupt cancels the job and its order, and exits 114', async () => {
+  test('Ctrl-C with --cancel-on-interrupt cancels the job and its order, and exits 114', async () => {
     const run = startCli(
       ['submit', ...GPU, '--wait', '--cancel-on-interrupt', '--', 'echo started; sleep 600'],
       env,
@@ -217,7 +206,7 @@ describe('logs, outputs, cancel, list', () => {
     });
   }, 60_000);
 
-  it('Ctrl-C without a terminal or --cancel-on-interrupt stops waiting (130) and leaves the job running', async () => {
+  test('Ctrl-C without a terminal or --cancel-on-interrupt stops waiting (130) and leaves the job running', async () => {
     const run = startCli(['submit', ...GPU, '--wait', '--', 'echo started; sleep 600'], env);
     await waitFor(() => run.stdout().includes('started\n'), { timeoutMs: 30_000 });
     run.child.kill('SIGINT');
@@ -229,7 +218,7 @@ describe('logs, outputs, cancel, list', () => {
     expect((await runCli(['cancel', id, '--wait', '--quiet'], env)).code).toBe(0);
   }, 60_000);
 
-  it('on a terminal: a live status line, and Ctrl-C asks before cancelling (y: 114, N: 130 and the job runs on)', async () => {
+  test('on a terminal: a live status line, and Ctrl-C asks before cancelling (y: 114, N: 130 and the job runs on)', async () => {
     const typer = (reply: string) => {
       const sent = { int: false, reply: false };
       return (output: string) => {
@@ -261,7 +250,7 @@ describe('logs, outputs, cancel, list', () => {
     expect((await runCli(['cancel', id, '--wait', '--quiet'], env)).code).toBe(0);
   }, 60_000);
 
-  it('list shows the jobs, newest first', async () => {
+  test('list shows the jobs, newest first', async () => {
     const listed = await runCli(['list', '--json', '--limit', '3'], env);
     const { jobs } = JSON.parse(listed.stdout) as { jobs: Array<{ id: string }> };
     expect(jobs.length).toBeGreaterThan(0);
@@ -273,7 +262,7 @@ describe('logs, outputs, cancel, list', () => {
 });
 
 describe('errors', () => {
-  it('a bad flag or a bad job file is a usage error (exit 2) naming the problem, before any request', async () => {
+  test('a bad flag or a bad job file is a usage error (exit 2) naming the problem, before any request', async () => {
     const offline = { CLORE_BATCH_URL: `http://127.0.0.1:${await freePort()}`, CLORE_BATCH_TOKEN: 'x' };
     const flag = await runCli(['submit', '--gpu-count', 'two'], offline);
     expect(flag.code).toBe(2);
@@ -305,7 +294,7 @@ describe('errors', () => {
     expect(fixed.code).toBe(0);
   }, 60_000);
 
-  it('API unreachable, refused token and unknown job have their own codes; the token is never printed', async () => {
+  test('API unreachable, refused token and unknown job have their own codes; the token is never printed', async () => {
     const gone = await runCli(['status', 'job_01M86QH5H0XFSYGH7T6ZBWVQRF'], {
       CLORE_BATCH_URL: 'http://127.0.0.1:9',
     });

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { REPO } from './run-cli';
+import { REPO } from './support/run-cli';
 
 /**
  * docker-compose.yml and the Dockerfile, checked without a Docker engine: `docker-compose config -q`

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EXIT_CODE_ROWS, exitCodeHelp } from '../src/cli/exit-codes';
-import { REPO, runCli } from './run-cli';
+import { REPO, runCli } from './support/run-cli';
 
 describe('exit codes', () => {
   it('docs/cli.md has the same table as --help, row for row', async () => {

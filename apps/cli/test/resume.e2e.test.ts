@@ -1,28 +1,25 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { waitFor } from '@clore-batch/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect } from 'vitest';
 import { ApiClient } from '../src/api/api-client';
-import { type Sandbox, startSandbox } from '../src/sandbox/start-sandbox';
-import { runCli } from './run-cli';
+import type { Sandbox } from '../src/sandbox/start-sandbox';
+import { GPU, runCli } from './support/run-cli';
+import { sandboxTest } from './support/sandbox-fixture';
 
 /**
  * `logs --follow` and `submit --wait` through a proxy that cuts every connection to the real API
  * after 300 ms: the CLI must resume each time with Last-Event-ID and print the output exactly once.
  */
+const test = sandboxTest();
+
 let sandbox: Sandbox;
 let proxy: Server;
 let proxyUrl: string;
 let cuts = 0;
 const sockets = new Set<Socket>();
 
-beforeAll(async () => {
-  sandbox = await startSandbox({
-    port: 0,
-    redisUrl: process.env.REDIS_URL,
-    provisioningMs: [100, 300],
-    simLimits: { generalMs: 100, createMs: 500 },
-    appEnv: { LOG_LEVEL: 'warn', ORDER_POLL_INTERVAL_MS: '200', MARKETPLACE_REFRESH_MS: '1000' },
-  });
+test.beforeAll(async ({ sandbox: started }) => {
+  sandbox = started;
   const apiPort = Number(new URL(sandbox.url).port);
   proxy = createServer((client) => {
     const upstream = connect(apiPort, '127.0.0.1');
@@ -51,43 +48,26 @@ afterAll(async () => {
     socket.destroy();
   }
   await new Promise((resolve) => proxy?.close(resolve));
-  await sandbox?.stop();
 }, 60_000);
 
 describe('a connection that keeps dropping', () => {
-  it('logs --follow and submit --wait resume with Last-Event-ID: the whole output, once', async () => {
+  test('logs --follow and submit --wait resume with Last-Event-ID: the whole output, once', async () => {
     const env = { CLORE_BATCH_URL: proxyUrl, CLORE_BATCH_TOKEN: sandbox.token };
     const command =
       'for i in $(seq 1 300); do echo "line $i ünïcode"; if [ $((i % 30)) = 0 ]; then sleep 0.3; fi; done';
     const expected = Array.from({ length: 300 }, (_, i) => `line ${i + 1} ünïcode\n`).join('');
     const client = new ApiClient({ baseUrl: sandbox.url, token: sandbox.token });
 
-    const submitted = await runCli(
-      ['submit', '--gpu', 'RTX 3090', '--image', 'u', '--max-price', '3', '--budget', '1', '--', command],
-      { CLORE_BATCH_URL: sandbox.url, CLORE_BATCH_TOKEN: sandbox.token },
-    );
+    const submitted = await runCli(['submit', ...GPU, '--', command], {
+      CLORE_BATCH_URL: sandbox.url,
+      CLORE_BATCH_TOKEN: sandbox.token,
+    });
     const id = submitted.stdout.trim();
     await waitFor(async () => (await client.getJob(id)).state !== 'queued', { timeoutMs: 30_000 });
     const cutsBefore = cuts;
     const [followed, waited] = await Promise.all([
       runCli(['logs', id, '--follow'], env),
-      runCli(
-        [
-          'submit',
-          '--gpu',
-          'RTX 3090',
-          '--image',
-          'u',
-          '--max-price',
-          '3',
-          '--budget',
-          '1',
-          '--wait',
-          '--',
-          command,
-        ],
-        env,
-      ),
+      runCli(['submit', ...GPU, '--wait', '--', command], env),
     ]);
     expect(followed.code).toBe(0);
     expect(followed.stdout).toBe(expected);

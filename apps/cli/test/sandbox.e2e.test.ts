@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { newUserPath } from './new-user-path';
+import { newUserPath } from './support/new-user-path';
 
 describe('scripts/sandbox.sh', () => {
   it('starts everything, runs the printed submit command, and Ctrl-C leaves nothing behind', async () => {

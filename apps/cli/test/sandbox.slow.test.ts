@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { newUserPath } from './new-user-path';
+import { newUserPath } from './support/new-user-path';
 
 describe('scripts/sandbox.sh at the real Clore limits', () => {
   it('the printed first job finishes within a minute (1 s / 5 s limits, 2-5 s provisioning)', async () => {

@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createIntents } from '../src/fleet/intents';
 import { selectServers } from '../src/lifecycle/select-server';
 import { generateJobKeyPair } from '../src/remote/job-key-pair';
-import { type Kit, SECRETS_KEY, simCall, spec, startKit } from './e2e-kit';
+import { type Kit, SECRETS_KEY, simCall, spec, startKit } from './support/e2e-kit';
 
 let redis: RedisHandle;
 let kit: Kit | undefined;

@@ -2,7 +2,7 @@ import { fleetKeys } from '@clore-batch/shared';
 import { type RedisHandle, startRedis, waitFor } from '@clore-batch/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { OrphanRecord } from '../src/fleet/reaper';
-import { type Kit, startKit } from './e2e-kit';
+import { type Kit, startKit } from './support/e2e-kit';
 
 let redis: RedisHandle;
 let kit: Kit | undefined;

@@ -1,8 +1,8 @@
 import { fleetKeys } from '@clore-batch/shared';
 import { type RedisHandle, startRedis, waitFor } from '@clore-batch/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Kit, SIM_KEY, startKit } from './e2e-kit';
-import { type MyOrdersProxy, startMyOrdersProxy } from './my-orders-proxy';
+import { type Kit, SIM_KEY, startKit } from './support/e2e-kit';
+import { type MyOrdersProxy, startMyOrdersProxy } from './support/my-orders-proxy';
 
 /**
  * Issue 13, end to end (simulator over HTTP, real Redis, real sshd): an order ends only on evidence,

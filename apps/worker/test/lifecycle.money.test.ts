@@ -1,7 +1,7 @@
 import type { JobStore } from '@clore-batch/shared';
 import { type RedisHandle, startRedis, waitFor } from '@clore-batch/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Kit, type SimOrder, startKit } from './e2e-kit';
+import { type Kit, type SimOrder, startKit } from './support/e2e-kit';
 
 let redis: RedisHandle;
 let kit: Kit | undefined;

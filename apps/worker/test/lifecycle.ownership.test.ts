@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LifecycleDeps } from '../src/lifecycle/deps';
 import { OwnershipLost } from '../src/lifecycle/ownership';
 import { runJob } from '../src/lifecycle/run-job';
-import { type Kit, spec, startKit } from './e2e-kit';
+import { type Kit, spec, startKit } from './support/e2e-kit';
 
 let redis: RedisHandle;
 let kit: Kit | undefined;

@@ -1,6 +1,6 @@
 import { type RedisHandle, startRedis } from '@clore-batch/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Kit, SIM_KEY, startKit } from './e2e-kit';
+import { type Kit, SIM_KEY, startKit } from './support/e2e-kit';
 
 /**
  * Issue 14, end to end: every behaviour live Clore integrations saw (clore-api.md Part A 7, 10-18)

@@ -1,6 +1,6 @@
 import { type RedisHandle, startRedis } from '@clore-batch/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { FAST_SIM, type Kit, startKit } from './e2e-kit';
+import { FAST_SIM, type Kit, startKit } from './support/e2e-kit';
 
 let redis: RedisHandle;
 let kit: Kit | undefined;

@@ -1,7 +1,7 @@
 import { type RedisHandle, startRedis, trackRedis, waitFor } from '@clore-batch/testing';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Kit, startKit } from './e2e-kit';
+import { type Kit, startKit } from './support/e2e-kit';
 
 /**
  * Redis silent (every client paused: an outage, a failover in progress, a frozen host) while an

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { captureOutput, type RedisHandle, spawnTracked, startRedis, waitFor } from '@clore-batch/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Kit, simCall, startKit } from './e2e-kit';
+import { type Kit, simCall, startKit } from './support/e2e-kit';
 
 const run = promisify(execFile);
 

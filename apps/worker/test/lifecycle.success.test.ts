@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createTelemetryCounters, METRICS } from '@clore-batch/shared';
 import { type RedisHandle, startRedis } from '@clore-batch/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Kit, startKit } from './e2e-kit';
+import { type Kit, startKit } from './support/e2e-kit';
 
 let redis: RedisHandle;
 let kit: Kit | undefined;

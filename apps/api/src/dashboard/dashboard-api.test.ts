@@ -1,42 +1,28 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createTelemetryCounters, fleetKeys, METRICS, newJobId } from '@clore-batch/shared';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createTestJob,
-  csrfOf,
-  type DashboardFixture,
-  type DashboardServer,
-  login,
-  openDashboardApp,
-  startDashboardRedis,
-  TOKENS,
-} from './dashboard-test-kit';
+import { describe, expect } from 'vitest';
+import { apiTest, type OpenApi } from '../../test/support/api-fixture';
+import { type TestApi, TOKENS } from '../../test/support/api-kit';
+import { createTestJob, csrfOf, login } from '../../test/support/dashboard-kit';
 
-let server: DashboardServer;
-let fx: DashboardFixture;
+const test = apiTest({}, { dashboard: {} });
+
+let fx: TestApi;
 let cookie: string;
 
-beforeAll(async () => {
-  server = await startDashboardRedis();
-});
-afterAll(async () => {
-  await server.stop();
-});
-afterEach(async () => {
-  await fx?.close();
-});
-
-async function open(env: Record<string, string> = {}) {
-  fx = await openDashboardApp(server, env);
-  cookie = (await login(fx.app, TOKENS.admin)).cookie ?? '';
+async function open(openApi: OpenApi, env: Record<string, string> = {}) {
+  fx = await openApi(env);
+  cookie = (await login(fx.app, TOKENS.root)).cookie ?? '';
   return fx;
 }
 const get = (url: string) => fx.app.inject({ method: 'GET', url, headers: { cookie } });
 
 describe('dashboard JSON API', () => {
-  it('shows a job with secretEnv by names only: values appear in no dashboard answer', async () => {
-    await open();
+  test('shows a job with secretEnv by names only: values appear in no dashboard answer', async ({
+    openApi,
+  }) => {
+    await open(openApi);
     const id = await createTestJob(fx.store, {
       name: 'with-secrets',
       env: { PLAIN: 'visible-value' },
@@ -61,8 +47,10 @@ describe('dashboard JSON API', () => {
     }
   });
 
-  it('cancel needs the session CSRF token and same Origin; with both it cancels a queued job', async () => {
-    await open();
+  test('cancel needs the session CSRF token and same Origin; with both it cancels a queued job', async ({
+    openApi,
+  }) => {
+    await open(openApi);
     const id = await createTestJob(fx.store, { name: 'to-cancel' });
     const csrf = await csrfOf(fx.app, cookie);
     const url = `/admin/api/jobs/${id}/cancel`;
@@ -75,7 +63,7 @@ describe('dashboard JSON API', () => {
       headers: { cookie, 'x-csrf-token': `${csrf}x` },
     });
     expect(wrongToken.statusCode).toBe(403);
-    const otherSession = (await login(fx.app, TOKENS.admin)).cookie ?? '';
+    const otherSession = (await login(fx.app, TOKENS.root)).cookie ?? '';
     const tokenOfAnotherSession = await fx.app.inject({
       method: 'POST',
       url,
@@ -105,19 +93,19 @@ describe('dashboard JSON API', () => {
     expect(again.json().code).toBe('JOB_ALREADY_TERMINAL');
   });
 
-  it('an admin bearer token works without CSRF (no ambient credential)', async () => {
-    await open();
+  test('an admin bearer token works without CSRF (no ambient credential)', async ({ openApi }) => {
+    await open(openApi);
     const id = await createTestJob(fx.store);
     const response = await fx.app.inject({
       method: 'POST',
       url: `/admin/api/jobs/${id}/cancel`,
-      headers: { authorization: `Bearer ${TOKENS.admin}` },
+      headers: { authorization: `Bearer ${TOKENS.root}` },
     });
     expect(response.statusCode).toBe(202);
   });
 
-  it('lists, filters and searches jobs and counts them by state', async () => {
-    await open();
+  test('lists, filters and searches jobs and counts them by state', async ({ openApi }) => {
+    await open(openApi);
     const a = await createTestJob(fx.store, { name: 'train-llama', gpu: { model: 'RTX 4090' } }, 'alice');
     await createTestJob(fx.store, { name: 'render', gpu: { model: ['A100', 'H100'] } }, 'bob');
     const c = await createTestJob(fx.store, { name: 'train-mistral', gpu: { model: 'H100' } }, 'bob');
@@ -151,8 +139,8 @@ describe('dashboard JSON API', () => {
     expect(summary.admin).toBe('root');
   });
 
-  it('reads the log from an offset, in base64, tail first', async () => {
-    await open();
+  test('reads the log from an offset, in base64, tail first', async ({ openApi }) => {
+    await open(openApi);
     const id = await createTestJob(fx.store);
     const text = 'héllo wörld\n';
     await fx.store.appendLog(id, 0, Buffer.from(text));
@@ -170,8 +158,10 @@ describe('dashboard JSON API', () => {
     expect((await get('/admin/api/jobs/not-an-id/log')).statusCode).toBe(400);
   });
 
-  it('downloads an output file as the REST API does: attachment with a safe name, nosniff', async () => {
-    await open();
+  test('downloads an output file as the REST API does: attachment with a safe name, nosniff', async ({
+    openApi,
+  }) => {
+    await open(openApi);
     const id = await createTestJob(fx.store);
     const name = 'résumé "1".txt';
     await mkdir(join(fx.store.outputsDir(id), 'work'), { recursive: true });
@@ -187,8 +177,8 @@ describe('dashboard JSON API', () => {
     expect((await get(`/admin/api/jobs/${id}/outputs/work/..%2F..%2Foutput.log`)).statusCode).toBe(400);
   });
 
-  it('joins active orders to jobs and marks orphans and foreign orders', async () => {
-    await open({ REAPER_GRACE_SECONDS: '120' });
+  test('joins active orders to jobs and marks orphans and foreign orders', async ({ openApi, server }) => {
+    await open(openApi, { REAPER_GRACE_SECONDS: '120' });
     const id = await createTestJob(fx.store, { name: 'gpu-job' }, 'alice');
     const keys = fleetKeys(fx.config.REDIS_PREFIX);
     const order = (oid: number, serverId: number) => ({
@@ -291,10 +281,12 @@ describe('dashboard JSON API', () => {
     ]);
   });
 
-  it('sums money per owner (today and total) and says the wallet is unknown without CLORE_API_KEY', async () => {
+  test('sums money per owner (today and total) and says the wallet is unknown without CLORE_API_KEY', async ({
+    openApi,
+  }) => {
     const noon = new Date(`${new Date().toISOString().slice(0, 10)}T12:00:00.000Z`);
-    fx = await openDashboardApp(server, {}, { now: () => noon });
-    cookie = (await login(fx.app, TOKENS.admin)).cookie ?? '';
+    fx = await openApi({}, { dashboard: { now: () => noon } });
+    cookie = (await login(fx.app, TOKENS.root)).cookie ?? '';
     const id = await createTestJob(fx.store, { budgetUsd: 3 }, 'alice');
     await fx.store.transition(id, 'dispatch');
     const startedAt = new Date(noon.getTime() - 60_000).toISOString();
@@ -321,10 +313,13 @@ describe('dashboard JSON API', () => {
     ]);
   });
 
-  it('reads the limiter telemetry: waits per lane, calls, code 5 answers, calls per minute', async () => {
+  test('reads the limiter telemetry: waits per lane, calls, code 5 answers, calls per minute', async ({
+    openApi,
+    server,
+  }) => {
     let clock = Date.now();
-    fx = await openDashboardApp(server, {}, { now: () => new Date(clock) });
-    cookie = (await login(fx.app, TOKENS.admin)).cookie ?? '';
+    fx = await openApi({}, { dashboard: { now: () => new Date(clock) } });
+    cookie = (await login(fx.app, TOKENS.root)).cookie ?? '';
     const counters = createTelemetryCounters(server.redis, fx.config.REDIS_PREFIX);
     // As the worker writes them: seconds added per lane (start-worker.ts onAcquire).
     await counters.add(METRICS.limiterWait, { lane: 'reads' }, 1.5);

@@ -1,31 +1,19 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  csrfOf,
-  type DashboardFixture,
-  type DashboardServer,
-  login,
-  openDashboardApp,
-  startDashboardRedis,
-  TOKENS,
-} from './dashboard-test-kit';
+import { describe, expect } from 'vitest';
+import { apiTest } from '../../test/support/api-fixture';
+import { type TestApi, TOKENS } from '../../test/support/api-kit';
+import { csrfOf, login } from '../../test/support/dashboard-kit';
 
-let server: DashboardServer;
-let fx: DashboardFixture;
+const test = apiTest({}, { dashboard: {} });
 
-beforeAll(async () => {
-  server = await startDashboardRedis();
-});
-afterAll(async () => {
-  await server.stop();
-});
-afterEach(async () => {
-  await fx?.close();
-});
+let fx: TestApi;
 
 describe('dashboard login and session', () => {
-  it('logs an admin in with an httpOnly SameSite=Strict cookie scoped to /admin, stored hashed in Redis', async () => {
-    fx = await openDashboardApp(server);
-    const { response, cookie } = await login(fx.app, TOKENS.admin);
+  test('logs an admin in with an httpOnly SameSite=Strict cookie scoped to /admin, stored hashed in Redis', async ({
+    openApi,
+    server,
+  }) => {
+    fx = await openApi();
+    const { response, cookie } = await login(fx.app, TOKENS.root);
     expect(response.statusCode).toBe(303);
     expect(response.headers.location).toBe('/admin');
     const set = response.cookies.find((c) => c.name === 'cb_admin');
@@ -36,7 +24,7 @@ describe('dashboard login and session', () => {
     expect(keys).toHaveLength(1);
     expect(keys[0]).not.toContain(set?.value);
     const stored = await server.redis.get(keys[0] ?? '');
-    expect(stored).not.toContain(TOKENS.admin);
+    expect(stored).not.toContain(TOKENS.root);
     expect(await server.redis.ttl(keys[0] ?? '')).toBeGreaterThan(8 * 3_600 - 10);
 
     const page = await fx.app.inject({ method: 'GET', url: '/admin', headers: { cookie: cookie ?? '' } });
@@ -47,8 +35,10 @@ describe('dashboard login and session', () => {
     expect(page.headers['x-frame-options']).toBe('DENY');
   });
 
-  it('sends a browser without a session to the login form, and answers 401 to JSON calls', async () => {
-    fx = await openDashboardApp(server);
+  test('sends a browser without a session to the login form, and answers 401 to JSON calls', async ({
+    openApi,
+  }) => {
+    fx = await openApi();
     const page = await fx.app.inject({ method: 'GET', url: '/admin' });
     expect(page.statusCode).toBe(303);
     expect(page.headers.location).toBe('/admin/login');
@@ -66,9 +56,11 @@ describe('dashboard login and session', () => {
     expect(forged.statusCode).toBe(401);
   });
 
-  it('refuses a submit token: a 403 "admin role required" page and no cookie; bearer submit gets 403 too', async () => {
-    fx = await openDashboardApp(server);
-    const { response, cookie } = await login(fx.app, TOKENS.submit);
+  test('refuses a submit token: a 403 "admin role required" page and no cookie; bearer submit gets 403 too', async ({
+    openApi,
+  }) => {
+    fx = await openApi();
+    const { response, cookie } = await login(fx.app, TOKENS.alice);
     expect(response.statusCode).toBe(403);
     expect(response.body).toContain('Admin role required');
     expect(cookie).toBeUndefined();
@@ -76,7 +68,7 @@ describe('dashboard login and session', () => {
       const bearer = await fx.app.inject({
         method: 'GET',
         url,
-        headers: { authorization: `Bearer ${TOKENS.submit}` },
+        headers: { authorization: `Bearer ${TOKENS.alice}` },
       });
       expect(bearer.statusCode, url).toBe(403);
     }
@@ -85,9 +77,9 @@ describe('dashboard login and session', () => {
     expect(unknown.response.body).not.toContain('not-a-token-at-all');
   });
 
-  it('logout needs the CSRF token, then deletes the session', async () => {
-    fx = await openDashboardApp(server);
-    const { cookie = '' } = await login(fx.app, TOKENS.admin);
+  test('logout needs the CSRF token, then deletes the session', async ({ openApi, server }) => {
+    fx = await openApi();
+    const { cookie = '' } = await login(fx.app, TOKENS.root);
     const csrf = await csrfOf(fx.app, cookie);
     const refused = await fx.app.inject({ method: 'POST', url: '/admin/logout', headers: { cookie } });
     expect(refused.statusCode).toBe(403);
@@ -103,12 +95,12 @@ describe('dashboard login and session', () => {
     expect(after.statusCode).toBe(401);
   });
 
-  it('ends a session whose token left API_TOKENS (a restart with rotated tokens)', async () => {
-    fx = await openDashboardApp(server);
-    const { cookie = '' } = await login(fx.app, TOKENS.admin);
+  test('ends a session whose token left API_TOKENS (a restart with rotated tokens)', async ({ openApi }) => {
+    fx = await openApi();
+    const { cookie = '' } = await login(fx.app, TOKENS.root);
     const prefix = fx.config.REDIS_PREFIX;
     await fx.app.close();
-    const rotated = await openDashboardApp(server, {
+    const rotated = await openApi({
       REDIS_PREFIX: prefix,
       API_TOKENS: 'root:admin:a-brand-new-admin-token-0000',
     });
@@ -124,8 +116,8 @@ describe('dashboard login and session', () => {
     }
   });
 
-  it('bull-board answers only to an admin: session or bearer', async () => {
-    fx = await openDashboardApp(server);
+  test('bull-board answers only to an admin: session or bearer', async ({ openApi }) => {
+    fx = await openApi();
     const anonymous = await fx.app.inject({ method: 'GET', url: '/admin/queues/api/queues' });
     expect(anonymous.statusCode).toBe(401);
     const page = await fx.app.inject({ method: 'GET', url: '/admin/queues' });
@@ -137,7 +129,7 @@ describe('dashboard login and session', () => {
       method: 'POST',
       url: '/admin/login',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      payload: new URLSearchParams({ token: TOKENS.admin, next: 'queues' }).toString(),
+      payload: new URLSearchParams({ token: TOKENS.root, next: 'queues' }).toString(),
     });
     expect(back.headers.location).toBe('/admin/queues');
     for (const next of ['https://evil.example', '//evil.example', 'constructor', '__proto__']) {
@@ -145,11 +137,11 @@ describe('dashboard login and session', () => {
         method: 'POST',
         url: '/admin/login',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        payload: new URLSearchParams({ token: TOKENS.admin, next }).toString(),
+        payload: new URLSearchParams({ token: TOKENS.root, next }).toString(),
       });
       expect(elsewhere.headers.location, next).toBe('/admin');
     }
-    const { cookie = '' } = await login(fx.app, TOKENS.admin);
+    const { cookie = '' } = await login(fx.app, TOKENS.root);
     const viaSession = await fx.app.inject({
       method: 'GET',
       url: '/admin/queues/api/queues',
@@ -165,7 +157,7 @@ describe('dashboard login and session', () => {
     const viaBearer = await fx.app.inject({
       method: 'GET',
       url: '/admin/queues',
-      headers: { authorization: `Bearer ${TOKENS.admin}` },
+      headers: { authorization: `Bearer ${TOKENS.root}` },
     });
     expect(viaBearer.statusCode).toBe(200);
     expect(viaBearer.body).toContain('<html');

@@ -1,23 +1,11 @@
 import type { Order } from '@clore-batch/clore';
 import { describe, expect, it } from 'vitest';
+import { testOrder } from '../../test/support/orders';
 import { explainOrder } from './explain-order';
 import type { OrderIntent } from './fleet-types';
 
-const order = (id: number, serverId: number, createdAt?: number): Order => ({
-  id,
-  serverId,
-  currency: 'USD-Blockchain',
-  pricePerDay: 1,
-  creationFee: 0,
-  expired: false,
-  active: true,
-  online: true,
-  containerUp: true,
-  deployed: true,
-  ready: true,
-  spot: false,
-  ...(createdAt === undefined ? {} : { createdAt }),
-});
+const order = (id: number, serverId: number, createdAt?: number): Order =>
+  testOrder({ id, serverId, ...(createdAt === undefined ? {} : { createdAt }) });
 
 const intent = (
   jobId: string,

@@ -1,8 +1,11 @@
 import { waitFor } from '@clore-batch/testing';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
+import { fleetTest } from '../../test/support/fleet-fixture';
+import type { FleetKit } from '../../test/support/fleet-kit';
 import type { Fleet } from './create-fleet';
-import { type FleetKit, startFleetKit } from './fleet-test-kit';
 import type { OrdersSnapshot } from './fleet-types';
+
+const test = fleetTest();
 
 // Scaled cadences: fast 400 ms, idle 1.6 s, quiet 6 s (a long grace so the idle cadence is not capped).
 const FAST = 400;
@@ -20,28 +23,16 @@ async function leaderOf(fleets: Fleet[]): Promise<Fleet> {
   return waitFor(() => fleets.find((f) => f.isLeader()), { message: 'a leader' });
 }
 
+const pollTimes = (kit: FleetKit) => kit.calls('my_orders').map((c) => c.at);
+
 function gaps(times: number[]): number[] {
   return times.slice(1).map((t, i) => t - times[i]!);
 }
 
 describe('demand-driven order polling (docs/decisions/0055)', () => {
-  let kit: FleetKit;
-  beforeAll(async () => {
-    kit = await startFleetKit();
-  });
-  afterAll(async () => {
-    await kit.close();
-  });
-  beforeEach(async () => {
-    await kit.reset();
-  });
-  afterEach(async () => {
-    await kit.stopAll();
-  });
-
-  const pollTimes = () => kit.calls('my_orders').map((c) => c.at);
-
-  it('with nothing to watch the leader drops to the safety cadence; a background waiter brings the idle one', async () => {
+  test('with nothing to watch the leader drops to the safety cadence; a background waiter brings the idle one', async ({
+    kit,
+  }) => {
     const fleet = kit.fleet({ settings: SETTINGS });
     await fleet.start();
     const first = await waitFor(() => fleet.orderBook.current(), { message: 'the first poll' });
@@ -60,7 +51,9 @@ describe('demand-driven order polling (docs/decisions/0055)', () => {
     );
   });
 
-  it('background waiters only: polls at the idle cadence; an urgent waiter in another process brings the fast one within one fast interval', async () => {
+  test('background waiters only: polls at the idle cadence; an urgent waiter in another process brings the fast one within one fast interval', async ({
+    kit,
+  }) => {
     const fleets = [kit.fleet({ settings: SETTINGS }), kit.fleet({ settings: SETTINGS })];
     await Promise.all(fleets.map((f) => f.start()));
     const leader = await leaderOf(fleets);
@@ -68,7 +61,7 @@ describe('demand-driven order polling (docs/decisions/0055)', () => {
     let version = (await follower.orderBook.next(0, { urgency: 'background' })).version;
     // Five background watch loops (as watch-attempt runs them) in both processes, for 4 rounds.
     const seen: OrdersSnapshot[] = [];
-    const before = pollTimes().length;
+    const before = pollTimes(kit).length;
     for (let round = 0; round < 4; round += 1) {
       const got = await Promise.all(
         fleets.flatMap((f) =>
@@ -78,7 +71,7 @@ describe('demand-driven order polling (docs/decisions/0055)', () => {
       version = Math.max(...got.map((s) => s.version));
       seen.push(got[0]!);
     }
-    const idleGaps = gaps(pollTimes().slice(before - 1));
+    const idleGaps = gaps(pollTimes(kit).slice(before - 1));
     expect(idleGaps).toHaveLength(4);
     for (const gap of idleGaps) {
       // Rounds are timed from their start; the call itself waits for the limiter (150 ms spacing here).
@@ -94,13 +87,13 @@ describe('demand-driven order polling (docs/decisions/0055)', () => {
     expect(servedIn).toBeLessThan(FAST + 500);
     // While it keeps waiting urgently, the cadence stays fast.
     let v = urgent.version;
-    const fastFrom = pollTimes().length;
+    const fastFrom = pollTimes(kit).length;
     for (let i = 0; i < 3; i += 1) {
       const s = await follower.orderBook.next(v, { urgency: 'urgent' });
       expect(s.nextPollInMs).toBe(FAST);
       v = s.version;
     }
-    const fastGaps = gaps(pollTimes().slice(fastFrom - 1));
+    const fastGaps = gaps(pollTimes(kit).slice(fastFrom - 1));
     for (const gap of fastGaps) {
       expect(gap).toBeLessThan(FAST + 400);
     }
@@ -110,7 +103,9 @@ describe('demand-driven order polling (docs/decisions/0055)', () => {
     );
   });
 
-  it('a release is confirmed within one fast interval, then the cadence drops back to the safety poll', async () => {
+  test('a release is confirmed within one fast interval, then the cadence drops back to the safety poll', async ({
+    kit,
+  }) => {
     const fleet = kit.fleet({ settings: SETTINGS });
     await fleet.start();
     await fleet.orderBook.next(0);

@@ -1,12 +1,15 @@
 import type { CloreClient } from '@clore-batch/clore';
 import { fleetKeys } from '@clore-batch/shared';
 import { waitFor } from '@clore-batch/testing';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
+import { fleetTest } from '../../test/support/fleet-fixture';
+import { API_KEY, answersShort, rentDirectly } from '../../test/support/fleet-kit';
 import type { Fleet } from './create-fleet';
-import { API_KEY, answersShort, type FleetKit, rentDirectly, startFleetKit } from './fleet-test-kit';
 import type { OrdersSnapshot } from './fleet-types';
 import { endedIn } from './orders-snapshot';
 import type { ForeignOrderRecord } from './reaper';
+
+const test = fleetTest();
 
 /**
  * Money safety of the fleet (issue 13, clore-api.md Part A 7, 16, 18): an order ends only on
@@ -14,21 +17,6 @@ import type { ForeignOrderRecord } from './reaper';
  * exclusive-key mode reaps what no live attempt owns.
  */
 describe('fleet: evidence, clocks, versions', () => {
-  let kit: FleetKit;
-  beforeAll(async () => {
-    kit = await startFleetKit();
-  });
-  afterAll(async () => {
-    await kit.close();
-  });
-  beforeEach(async () => {
-    await kit.reset();
-  });
-  afterEach(async () => {
-    await kit.stopAll();
-  });
-
-  const simOrder = (id: number) => kit.sim.orders().find((o) => o.id === id)!;
   /** Wait (on the order book, no sleep) for a snapshot whose poll began `ms` after the current one's. */
   async function pollsFor(fleet: Fleet, ms: number): Promise<void> {
     const from = (await fleet.orderBook.next(0)).startedAt!;
@@ -39,7 +27,9 @@ describe('fleet: evidence, clocks, versions', () => {
   }
   const inEnded = (s: OrdersSnapshot, id: number) => s.ended.some((o) => o.id === id);
 
-  it('short my_orders answers never end a running order; a cancel requested meanwhile is sent', async () => {
+  test('short my_orders answers never end a running order; a cancel requested meanwhile is sent', async ({
+    kit,
+  }) => {
     const short = answersShort();
     const fleet = kit.fleet({ wrapClient: short.wrap });
     const id = await rentDirectly(kit.client(), kit.freshServer().id);
@@ -66,18 +56,18 @@ describe('fleet: evidence, clocks, versions', () => {
       return s.orders.some((o) => o.id === id && o.active) ? s : undefined;
     });
     expect(inEnded(snapshot, id)).toBe(false);
-    expect(simOrder(id).active).toBe(true);
+    expect(kit.simOrder(id).active).toBe(true);
     // A release asked while the answers are empty again: the cancel is sent (never dropped unsent).
     short.emptyNext(6);
     await fleet.releases.request(id, { jobId: 'job-short', reason: 'done' });
-    await waitFor(() => !simOrder(id).active, { timeoutMs: 10_000, message: 'the cancel was sent' });
+    await waitFor(() => !kit.simOrder(id).active, { timeoutMs: 10_000, message: 'the cancel was sent' });
     expect(kit.calls('cancel_orders').length).toBeGreaterThanOrEqual(1);
     await fleet.releases.waitEnded(id, AbortSignal.timeout(15_000));
     const keys = fleetKeys(kit.prefix);
     await waitFor(async () => (await kit.db.zcard(keys.cancels)) === 0, { message: 'cancel settled' });
   });
 
-  it('a snapshot version never restarts, even when Redis lost the previous snapshot', async () => {
+  test('a snapshot version never restarts, even when Redis lost the previous snapshot', async ({ kit }) => {
     const fleet = kit.fleet();
     await fleet.start();
     const before = await fleet.orderBook.next(0);
@@ -93,7 +83,9 @@ describe('fleet: evidence, clocks, versions', () => {
     expect(next.version).toBeGreaterThan(before.version);
   });
 
-  it('an unbound intent matches its order whatever the provider clock says (5 min behind, 5 min ahead)', async () => {
+  test('an unbound intent matches its order whatever the provider clock says (5 min behind, 5 min ahead)', async ({
+    kit,
+  }) => {
     for (const offsetMs of [-300_000, 300_000]) {
       await kit.reset();
       // The provider's clock (its `ct`) is off; ours and Redis's are not.
@@ -110,13 +102,18 @@ describe('fleet: evidence, clocks, versions', () => {
       const id = await rentDirectly(kit.client(), server);
       await fleet.start();
       // Ours (an intent explains it) and not live: reaped, never recorded as foreign.
-      await waitFor(() => !simOrder(id).active, { timeoutMs: 10_000, message: `reaped (clock ${offsetMs})` });
+      await waitFor(() => !kit.simOrder(id).active, {
+        timeoutMs: 10_000,
+        message: `reaped (clock ${offsetMs})`,
+      });
       expect(await kit.db.hlen(fleetKeys(kit.prefix).foreignOrders)).toBe(0);
       kit.sim.sim.clock.setOffset(0);
     }
   });
 
-  it('an intent whose tries are over no longer explains a later order on its server (someone else rented it)', async () => {
+  test('an intent whose tries are over no longer explains a later order on its server (someone else rented it)', async ({
+    kit,
+  }) => {
     const fleet = kit.fleet({
       liveness: async () => false,
       settings: { reaperGraceMs: 1_000, intentMatchWindowMs: 300 },
@@ -134,28 +131,32 @@ describe('fleet: evidence, clocks, versions', () => {
     });
     // Well past the grace: still not reaped.
     await pollsFor(fleet, 2_000);
-    expect(simOrder(other).active).toBe(true);
+    expect(kit.simOrder(other).active).toBe(true);
     const record = JSON.parse((await kit.db.hget(keys.foreignOrders, String(other)))!) as ForeignOrderRecord;
     expect(record.serverId).toBe(server);
   });
 
-  it('exclusive-key mode reaps an order no live attempt owns, intent or not; the default mode never does', async () => {
+  test('exclusive-key mode reaps an order no live attempt owns, intent or not; the default mode never does', async ({
+    kit,
+  }) => {
     const foreign = await rentDirectly(kit.client(), kit.freshServer().id);
     const shared = kit.fleet({ settings: { reaperGraceMs: 1_000 } });
     await shared.start();
     await pollsFor(shared, 2_000);
-    expect(simOrder(foreign).active).toBe(true);
+    expect(kit.simOrder(foreign).active).toBe(true);
     await shared.stop();
     const exclusive = kit.fleet({ settings: { reaperGraceMs: 1_000, exclusiveKey: true } });
     await exclusive.start();
-    await waitFor(() => !simOrder(foreign).active, {
+    await waitFor(() => !kit.simOrder(foreign).active, {
       timeoutMs: 10_000,
       message: 'reaped in exclusive mode',
     });
-    expect(simOrder(foreign).endReason).toBe('cancelled');
+    expect(kit.simOrder(foreign).endReason).toBe('cancelled');
   });
 
-  it('a malformed order never blinds the fleet: the readable ones are stored; an unreadable one of ours is missing, not ended', async () => {
+  test('a malformed order never blinds the fleet: the readable ones are stored; an unreadable one of ours is missing, not ended', async ({
+    kit,
+  }) => {
     const short = answersShort();
     const fleet = kit.fleet({ wrapClient: short.wrap });
     const id = await rentDirectly(kit.client(), kit.freshServer().id);
@@ -187,10 +188,12 @@ describe('fleet: evidence, clocks, versions', () => {
     expect(resolved).toBe(false);
     s = await fleet.orderBook.next(s.version);
     expect(s.orders.some((o) => o.id === id)).toBe(true);
-    expect(simOrder(id).active).toBe(true);
+    expect(kit.simOrder(id).active).toBe(true);
   });
 
-  it('an order of ours missing for longer than the grace, its attempt not live, gets a cancel; it ends on that evidence', async () => {
+  test('an order of ours missing for longer than the grace, its attempt not live, gets a cancel; it ends on that evidence', async ({
+    kit,
+  }) => {
     const short = answersShort();
     const fleet = kit.fleet({ wrapClient: short.wrap, liveness: async () => false });
     const server = kit.freshServer().id;
@@ -200,7 +203,7 @@ describe('fleet: evidence, clocks, versions', () => {
     // From the first answer on, my_orders never lists it again (nor shows it expired).
     short.emptyNext(1_000);
     await fleet.start();
-    await waitFor(() => !simOrder(id).active, { timeoutMs: 10_000, message: 'the leader cancelled it' });
+    await waitFor(() => !kit.simOrder(id).active, { timeoutMs: 10_000, message: 'the leader cancelled it' });
     const info = await waitFor(async () => {
       const s = await fleet.orderBook.current();
       return s !== undefined && endedIn(s, id).ended ? s : undefined;
@@ -211,7 +214,9 @@ describe('fleet: evidence, clocks, versions', () => {
     expect(kit.calls('cancel_orders').length).toBeGreaterThanOrEqual(1);
   });
 
-  it('a cancel for an order that already ended is settled by cancel_order answering order_not_active', async () => {
+  test('a cancel for an order that already ended is settled by cancel_order answering order_not_active', async ({
+    kit,
+  }) => {
     const short = answersShort();
     const client = kit.client();
     const id = await rentDirectly(client, kit.freshServer().id);
@@ -228,7 +233,9 @@ describe('fleet: evidence, clocks, versions', () => {
     await waitFor(async () => (await kit.db.zcard(keys.cancels)) === 0, { message: 'cancel settled' });
   });
 
-  it('review: an order called ended after our accepted cancel that shows up active again is cancelled again, not left as foreign', async () => {
+  test('review: an order called ended after our accepted cancel that shows up active again is cancelled again, not left as foreign', async ({
+    kit,
+  }) => {
     const short = answersShort();
     // cancel_orders answers code 0 (accepted) once without the provider ending the order.
     let lied = false;
@@ -261,20 +268,22 @@ describe('fleet: evidence, clocks, versions', () => {
     short.emptyNext(6);
     await fleet.releases.request(id, { jobId: 'job-revived', reason: 'done' });
     await fleet.releases.waitEnded(id, AbortSignal.timeout(15_000));
-    expect(simOrder(id).active).toBe(true);
+    expect(kit.simOrder(id).active).toBe(true);
     // The answers are whole again and list it active: it still bills, and it is ours.
     short.emptyNext(0);
     await waitFor(async () => (await fleet.orderBook.next(0)).orders.some((o) => o.id === id), {
       timeoutMs: 20_000,
       message: 'listed active again',
     });
-    await waitFor(() => !simOrder(id).active, {
+    await waitFor(() => !kit.simOrder(id).active, {
       timeoutMs: 20_000,
       message: 'the order that came back active is cancelled again',
     });
   });
 
-  it('review: a lost create whose order is first seen after a my_orders outage longer than the match window is ours (cancelled once not live), not foreign', async () => {
+  test('review: a lost create whose order is first seen after a my_orders outage longer than the match window is ours (cancelled once not live), not foreign', async ({
+    kit,
+  }) => {
     const fleet = kit.fleet({
       liveness: async () => false,
       settings: { reaperGraceMs: 1_000, intentMatchWindowMs: 1_000 },
@@ -300,7 +309,7 @@ describe('fleet: evidence, clocks, versions', () => {
     await waitFor(async () => (await redisNow()) > settledAt + 3_000, { timeoutMs: 10_000 });
     kit.sim.setFaults({});
     // Our order, our intent, its attempt not live: it must be cancelled, not called foreign.
-    await waitFor(() => !simOrder(id).active, {
+    await waitFor(() => !kit.simOrder(id).active, {
       timeoutMs: 15_000,
       message: 'the order of the lost create is reaped after the outage',
     });

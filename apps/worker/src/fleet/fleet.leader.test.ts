@@ -1,24 +1,13 @@
 import { fleetKeys } from '@clore-batch/shared';
 import { waitFor } from '@clore-batch/testing';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { BASE_SETTINGS, type FleetKit, startFleetKit } from './fleet-test-kit';
+import { describe, expect } from 'vitest';
+import { fleetTest } from '../../test/support/fleet-fixture';
+import { BASE_SETTINGS } from '../../test/support/fleet-kit';
+
+const test = fleetTest();
 
 describe('fleet leader election', () => {
-  let kit: FleetKit;
-  beforeAll(async () => {
-    kit = await startFleetKit();
-  });
-  afterAll(async () => {
-    await kit.close();
-  });
-  beforeEach(async () => {
-    await kit.reset();
-  });
-  afterEach(async () => {
-    await kit.stopAll();
-  });
-
-  it('three fleets: exactly one leader, and only it calls Clore', async () => {
+  test('three fleets: exactly one leader, and only it calls Clore', async ({ kit }) => {
     const fleets = [kit.fleet(), kit.fleet(), kit.fleet()];
     await Promise.all(fleets.map((f) => f.start()));
     await waitFor(() => fleets.some((f) => f.isLeader()), { message: 'a leader' });
@@ -34,7 +23,7 @@ describe('fleet leader election', () => {
     expect(kit.calls().filter((c) => c.code === 5)).toEqual([]);
   });
 
-  it('a leader that dies without releasing is replaced once its lease expires', async () => {
+  test('a leader that dies without releasing is replaced once its lease expires', async ({ kit }) => {
     const a = kit.fleet();
     await a.start();
     await waitFor(() => a.isLeader(), { message: 'a leads' });
@@ -57,7 +46,7 @@ describe('fleet leader election', () => {
     );
   });
 
-  it('a leader that stops cleanly releases the lease at once', async () => {
+  test('a leader that stops cleanly releases the lease at once', async ({ kit }) => {
     const a = kit.fleet();
     await a.start();
     await waitFor(() => a.isLeader());
@@ -70,7 +59,7 @@ describe('fleet leader election', () => {
     expect(Date.now() - stoppedAt).toBeLessThanOrEqual(BASE_SETTINGS.leaderTtlMs / 3 + 100);
   });
 
-  it('a leader whose lease was taken from it steps down at its next renewal', async () => {
+  test('a leader whose lease was taken from it steps down at its next renewal', async ({ kit }) => {
     const a = kit.fleet();
     await a.start();
     await waitFor(() => a.isLeader());

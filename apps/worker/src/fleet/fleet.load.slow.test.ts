@@ -1,6 +1,9 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { runJob } from './fleet-test-job';
-import { type FleetKit, PRODUCTION_SETTINGS, startFleetKit } from './fleet-test-kit';
+import { describe, expect } from 'vitest';
+import { fleetTest } from '../../test/support/fleet-fixture';
+import { runTwentyJobs } from '../../test/support/fleet-job';
+import { PRODUCTION_SETTINGS } from '../../test/support/fleet-kit';
+
+const test = fleetTest({ realLimits: true });
 
 /**
  * The issue's "with 20 jobs at once, the simulator's call log shows zero code-5 answers", at the real
@@ -8,27 +11,10 @@ import { type FleetKit, PRODUCTION_SETTINGS, startFleetKit } from './fleet-test-
  * default fleet timings (my_orders every 3 s, marketplace every 15 s), two worker processes.
  */
 describe('fleet under load at the real Clore limits', () => {
-  let kit: FleetKit;
-  beforeAll(async () => {
-    kit = await startFleetKit({ realLimits: true });
-  });
-  afterEach(async () => {
-    await kit.stopAll();
-  });
-  afterAll(async () => {
-    await kit.close();
-  });
-
-  it('20 jobs at once: zero code-5 answers, every order released, one call per second at most', async () => {
-    const fleets = [kit.fleet(), kit.fleet()];
-    const clients = [kit.client(), kit.client()];
-    await Promise.all(fleets.map((f) => f.start()));
-    const taken = new Set<number>();
-    const started = Date.now();
-    const ended = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => runJob(fleets[i % 2]!, clients[i % 2]!, `job-${i}`, taken)),
-    );
-    const elapsed = Date.now() - started;
+  test('20 jobs at once: zero code-5 answers, every order released, one call per second at most', async ({
+    kit,
+  }) => {
+    const { ended, elapsed } = await runTwentyJobs(kit);
     expect(new Set(ended.map((o) => o.id)).size).toBe(20);
     expect(kit.sim.orders().filter((o) => o.active)).toEqual([]);
     const calls = kit.calls();

@@ -1,32 +1,15 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { runJob } from './fleet-test-job';
-import { BASE_SETTINGS, type FleetKit, startFleetKit } from './fleet-test-kit';
+import { describe, expect } from 'vitest';
+import { fleetTest } from '../../test/support/fleet-fixture';
+import { runTwentyJobs } from '../../test/support/fleet-job';
+import { BASE_SETTINGS } from '../../test/support/fleet-kit';
+
+const test = fleetTest();
 
 describe('fleet under load', () => {
-  let kit: FleetKit;
-  beforeAll(async () => {
-    kit = await startFleetKit();
-  });
-  afterAll(async () => {
-    await kit.close();
-  });
-  beforeEach(async () => {
-    await kit.reset();
-  });
-  afterEach(async () => {
-    await kit.stopAll();
-  });
-
-  it('20 jobs at once in two processes: every order released, no server rented by two jobs at once, zero code-5 answers', async () => {
-    const fleets = [kit.fleet(), kit.fleet()];
-    const clients = [kit.client(), kit.client()];
-    await Promise.all(fleets.map((f) => f.start()));
-    const taken = new Set<number>();
-    const started = Date.now();
-    const ended = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => runJob(fleets[i % 2]!, clients[i % 2]!, `job-${i}`, taken)),
-    );
-    const elapsed = Date.now() - started;
+  test('20 jobs at once in two processes: every order released, no server rented by two jobs at once, zero code-5 answers', async ({
+    kit,
+  }) => {
+    const { ended, elapsed, fleets } = await runTwentyJobs(kit);
     const ids = ended.map((o) => o.id);
     expect(new Set(ids).size).toBe(20);
     const simOrders = kit.sim.orders().filter((o) => ids.includes(o.id));

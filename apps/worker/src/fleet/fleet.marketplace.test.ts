@@ -1,23 +1,13 @@
 import { waitFor } from '@clore-batch/testing';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type FleetKit, startFleetKit } from './fleet-test-kit';
+import { describe, expect } from 'vitest';
+import { fleetTest } from '../../test/support/fleet-fixture';
+
+const test = fleetTest();
 
 describe('fleet marketplace view', () => {
-  let kit: FleetKit;
-  beforeAll(async () => {
-    kit = await startFleetKit();
-  });
-  afterAll(async () => {
-    await kit.close();
-  });
-  beforeEach(async () => {
-    await kit.reset();
-  });
-  afterEach(async () => {
-    await kit.stopAll();
-  });
-
-  it('20 get() calls in two fleets, made before the first snapshot, are served by one marketplace call', async () => {
+  test('20 get() calls in two fleets, made before the first snapshot, are served by one marketplace call', async ({
+    kit,
+  }) => {
     const settings = { marketplaceRefreshMs: 10_000 };
     const fleets = [kit.fleet({ settings }), kit.fleet({ settings })];
     // Waiting starts before any leader exists: get() waits for the first snapshot.
@@ -33,7 +23,9 @@ describe('fleet marketplace view', () => {
     expect(kit.calls('marketplace')).toHaveLength(1);
   });
 
-  it('requestRefresh brings a refresh forward, and a burst of requests is debounced into one call', async () => {
+  test('requestRefresh brings a refresh forward, and a burst of requests is debounced into one call', async ({
+    kit,
+  }) => {
     const settings = { marketplaceRefreshMs: 10_000, marketplaceMinGapMs: 300 };
     const fleets = [kit.fleet({ settings }), kit.fleet({ settings })];
     await Promise.all(fleets.map((f) => f.start()));
@@ -49,7 +41,7 @@ describe('fleet marketplace view', () => {
     expect(kit.calls('marketplace')).toHaveLength(2);
   });
 
-  it('get() is abortable while no snapshot exists', async () => {
+  test('get() is abortable while no snapshot exists', async ({ kit }) => {
     const fleet = kit.fleet();
     const controller = new AbortController();
     const waiting = fleet.marketplace.get(controller.signal);

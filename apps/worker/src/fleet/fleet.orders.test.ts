@@ -1,28 +1,17 @@
 import { waitFor } from '@clore-batch/testing';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
+import { fleetTest } from '../../test/support/fleet-fixture';
+import { BASE_SETTINGS, rentDirectly } from '../../test/support/fleet-kit';
 import type { Fleet } from './create-fleet';
-import { BASE_SETTINGS, type FleetKit, rentDirectly, startFleetKit } from './fleet-test-kit';
+
+const test = fleetTest();
 
 async function leaderOf(fleets: Fleet[]): Promise<Fleet> {
   return waitFor(() => fleets.find((f) => f.isLeader()), { message: 'a leader' });
 }
 
 describe('fleet order watcher and order book', () => {
-  let kit: FleetKit;
-  beforeAll(async () => {
-    kit = await startFleetKit();
-  });
-  afterAll(async () => {
-    await kit.close();
-  });
-  beforeEach(async () => {
-    await kit.reset();
-  });
-  afterEach(async () => {
-    await kit.stopAll();
-  });
-
-  it('10 waiters in two fleets share ONE my_orders call per interval', async () => {
+  test('10 waiters in two fleets share ONE my_orders call per interval', async ({ kit }) => {
     const fleets = [kit.fleet(), kit.fleet()];
     await Promise.all(fleets.map((f) => f.start()));
     await leaderOf(fleets);
@@ -54,7 +43,7 @@ describe('fleet order watcher and order book', () => {
     );
   });
 
-  it('requestPoll from a follower brings the next poll forward', async () => {
+  test('requestPoll from a follower brings the next poll forward', async ({ kit }) => {
     const settings = { pollIntervalMs: 5_000, pollMinGapMs: 100 };
     const fleets = [kit.fleet({ settings }), kit.fleet({ settings })];
     await Promise.all(fleets.map((f) => f.start()));
@@ -69,7 +58,7 @@ describe('fleet order watcher and order book', () => {
     expect(Date.now() - asked).toBeLessThan(1_000);
   });
 
-  it('next() is abortable', async () => {
+  test('next() is abortable', async ({ kit }) => {
     const fleet = kit.fleet({ settings: { pollIntervalMs: 5_000 } });
     await fleet.start();
     const first = await fleet.orderBook.next(0);
@@ -79,7 +68,7 @@ describe('fleet order watcher and order book', () => {
     await expect(waiting).rejects.toThrow('job cancelled');
   });
 
-  it('Clore errors keep the last snapshot and the loop goes on', async () => {
+  test('Clore errors keep the last snapshot and the loop goes on', async ({ kit }) => {
     const fleet = kit.fleet();
     await fleet.start();
     await fleet.orderBook.next(0);
@@ -96,7 +85,7 @@ describe('fleet order watcher and order book', () => {
     expect(fleet.isLeader()).toBe(true);
   });
 
-  it('an order that ends on its own moves to `ended` with its final figures', async () => {
+  test('an order that ends on its own moves to `ended` with its final figures', async ({ kit }) => {
     const fleet = kit.fleet();
     await fleet.start();
     const orderId = await rentDirectly(kit.client(), kit.freshServer().id);

@@ -1,29 +1,18 @@
 import { fleetKeys, METRICS } from '@clore-batch/shared';
 import { waitFor } from '@clore-batch/testing';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type FleetKit, rentDirectly, startFleetKit } from './fleet-test-kit';
+import { describe, expect } from 'vitest';
+import { fleetTest } from '../../test/support/fleet-fixture';
+import { rentDirectly } from '../../test/support/fleet-kit';
 import type { OrphanRecord } from './reaper';
+
+const test = fleetTest();
 
 const GRACE_MS = 1_000;
 
 describe('fleet reaper', () => {
-  let kit: FleetKit;
-  beforeAll(async () => {
-    kit = await startFleetKit();
-  });
-  afterAll(async () => {
-    await kit.close();
-  });
-  beforeEach(async () => {
-    await kit.reset();
-  });
-  afterEach(async () => {
-    await kit.stopAll();
-  });
-
-  const simOrder = (id: number) => kit.sim.orders().find((o) => o.id === id)!;
-
-  it('cancels an orphan after the grace (never before), spares live attempts, never touches a foreign order', async () => {
+  test('cancels an orphan after the grace (never before), spares live attempts, never touches a foreign order', async ({
+    kit,
+  }) => {
     const client = kit.client();
     const live = new Set<string>(['job-live:1']);
     const fleet = kit.fleet({
@@ -48,7 +37,7 @@ describe('fleet reaper', () => {
     const foreign = await rentDirectly(client, foreignServer);
 
     await fleet.start();
-    await waitFor(() => !simOrder(orphan).active && !simOrder(lost).active, {
+    await waitFor(() => !kit.simOrder(orphan).active && !kit.simOrder(lost).active, {
       timeoutMs: 10_000,
       message: 'both orphans cancelled',
     });
@@ -60,16 +49,16 @@ describe('fleet reaper', () => {
       const record = records.find((r) => r.orderId === id)!;
       expect(record.reapedAt).toBeDefined();
       // Never before the grace: the order ended at least GRACE_MS after the attempt was first seen dead.
-      expect(simOrder(id).endedAt! - record.firstSeen).toBeGreaterThanOrEqual(GRACE_MS);
+      expect(kit.simOrder(id).endedAt! - record.firstSeen).toBeGreaterThanOrEqual(GRACE_MS);
       expect(record.reapedAt! - record.firstSeen).toBeGreaterThan(GRACE_MS);
-      expect(simOrder(id).endReason).toBe('cancelled');
+      expect(kit.simOrder(id).endReason).toBe('cancelled');
     }
     expect(records.find((r) => r.orderId === lost)).toMatchObject({ jobId: 'job-lost', attempt: 2 });
     // Two more polls later: the live and the foreign orders are untouched.
     const now = (await fleet.orderBook.current())!.version;
     await fleet.orderBook.next(now + 1);
-    expect(simOrder(alive).active).toBe(true);
-    expect(simOrder(foreign).active).toBe(true);
+    expect(kit.simOrder(alive).active).toBe(true);
+    expect(kit.simOrder(foreign).active).toBe(true);
     const foreignRecords = await kit.db.hgetall(keys.foreignOrders);
     expect(Object.keys(foreignRecords)).toEqual([String(foreign)]);
     const reaped = await kit.telemetry.read(METRICS.orphansReaped);
@@ -80,7 +69,7 @@ describe('fleet reaper', () => {
     expect(kit.calls().filter((c) => c.code === 5)).toEqual([]);
   });
 
-  it('liveness must be false continuously: a live answer restarts the grace', async () => {
+  test('liveness must be false continuously: a live answer restarts the grace', async ({ kit }) => {
     let alive = false;
     const fleet = kit.fleet({
       liveness: async () => alive,
@@ -101,13 +90,13 @@ describe('fleet reaper', () => {
       message: 'suspicion dropped',
     });
     alive = false;
-    await waitFor(() => !simOrder(id).active, { timeoutMs: 10_000, message: 'reaped' });
+    await waitFor(() => !kit.simOrder(id).active, { timeoutMs: 10_000, message: 'reaped' });
     const record = JSON.parse((await kit.db.hget(keys.orphans, String(id)))!) as OrphanRecord;
     expect(record.firstSeen).toBeGreaterThan(first.firstSeen);
-    expect(simOrder(id).endedAt! - record.firstSeen).toBeGreaterThanOrEqual(GRACE_MS);
+    expect(kit.simOrder(id).endedAt! - record.firstSeen).toBeGreaterThanOrEqual(GRACE_MS);
   });
 
-  it('a liveness check that throws counts as live: nothing is cancelled', async () => {
+  test('a liveness check that throws counts as live: nothing is cancelled', async ({ kit }) => {
     const fleet = kit.fleet({
       liveness: async () => {
         throw new Error('store unreachable');
@@ -121,11 +110,11 @@ describe('fleet reaper', () => {
     await fleet.start();
     const v = (await fleet.orderBook.next(0)).version;
     await fleet.orderBook.next(v + 3);
-    expect(simOrder(id).active).toBe(true);
+    expect(kit.simOrder(id).active).toBe(true);
     expect(kit.calls('cancel_orders')).toHaveLength(0);
   });
 
-  it('a new leader carries on the grace its predecessor started', async () => {
+  test('a new leader carries on the grace its predecessor started', async ({ kit }) => {
     const settings = { reaperGraceMs: 1_500 };
     const a = kit.fleet({ liveness: async () => false, settings });
     const server = kit.freshServer().id;
@@ -141,7 +130,7 @@ describe('fleet reaper', () => {
     await a.stop();
     const b = kit.fleet({ liveness: async () => false, settings });
     await b.start();
-    await waitFor(() => !simOrder(id).active, { timeoutMs: 10_000, message: 'reaped by b' });
+    await waitFor(() => !kit.simOrder(id).active, { timeoutMs: 10_000, message: 'reaped by b' });
     const record = JSON.parse((await kit.db.hget(keys.orphans, String(id)))!) as OrphanRecord;
     expect(record.firstSeen).toBe(seenByA.firstSeen);
     expect(record.reapedAt! - record.firstSeen).toBeGreaterThan(1_500);

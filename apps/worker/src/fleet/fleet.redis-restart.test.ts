@@ -1,23 +1,14 @@
 import { waitFor } from '@clore-batch/testing';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type FleetKit, rentDirectly, startFleetKit } from './fleet-test-kit';
+import { describe, expect } from 'vitest';
+import { fleetTest } from '../../test/support/fleet-fixture';
+import { rentDirectly } from '../../test/support/fleet-kit';
+
+const test = fleetTest({ privateRedis: true });
 
 describe('fleet across a Redis restart', () => {
-  let kit: FleetKit;
-  beforeAll(async () => {
-    kit = await startFleetKit({ privateRedis: true });
-  });
-  afterAll(async () => {
-    await kit.close();
-  });
-  beforeEach(async () => {
-    await kit.reset();
-  });
-  afterEach(async () => {
-    await kit.stopAll();
-  });
-
-  it('the leader keeps (or retakes) the lease, polls resume, and a release requested before the restart is sent after it', async () => {
+  test('the leader keeps (or retakes) the lease, polls resume, and a release requested before the restart is sent after it', async ({
+    kit,
+  }) => {
     const id = await rentDirectly(kit.client(), kit.freshServer().id);
     const fleets = [kit.fleet(), kit.fleet()];
     await Promise.all(fleets.map((f) => f.start()));

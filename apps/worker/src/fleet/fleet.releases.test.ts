@@ -1,38 +1,15 @@
 import { fleetKeys } from '@clore-batch/shared';
 import { waitFor } from '@clore-batch/testing';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
+import { fleetTest } from '../../test/support/fleet-fixture';
 import type { CancelInfo } from './cancel-queue';
 import type { Fleet } from './create-fleet';
-import { type FleetKit, rentDirectly, startFleetKit } from './fleet-test-kit';
+
+const test = fleetTest();
 
 describe('fleet releases (batched cancels, confirmed by the watcher)', () => {
-  let kit: FleetKit;
-  beforeAll(async () => {
-    kit = await startFleetKit();
-  });
-  afterAll(async () => {
-    await kit.close();
-  });
-  beforeEach(async () => {
-    await kit.reset();
-  });
-  afterEach(async () => {
-    await kit.stopAll();
-  });
-
-  async function rentMany(count: number): Promise<number[]> {
-    const client = kit.client();
-    const ids: number[] = [];
-    for (let i = 0; i < count; i += 1) {
-      ids.push(await rentDirectly(client, kit.freshServer().id));
-    }
-    return ids;
-  }
-
-  const simActive = (id: number) => kit.sim.orders().find((o) => o.id === id)?.active;
-
-  it('5 releases requested together go in ONE cancel_orders call and all 5 orders end', async () => {
-    const ids = await rentMany(5);
+  test('5 releases requested together go in ONE cancel_orders call and all 5 orders end', async ({ kit }) => {
+    const ids = await kit.rentFresh(5);
     const fleets = [kit.fleet(), kit.fleet()];
     await Promise.all(fleets.map((f) => f.start()));
     const follower: Fleet = await waitFor(() =>
@@ -45,7 +22,7 @@ describe('fleet releases (batched cancels, confirmed by the watcher)', () => {
     const tookMs = Date.now() - requested;
     expect(kit.calls('cancel_orders')).toHaveLength(1);
     expect(kit.calls('cancel_order')).toHaveLength(0);
-    expect(ids.map(simActive)).toEqual([false, false, false, false, false]);
+    expect(ids.map((id) => kit.simOrder(id).active)).toEqual([false, false, false, false, false]);
     expect(
       kit.sim
         .orders()
@@ -69,12 +46,14 @@ describe('fleet releases (batched cancels, confirmed by the watcher)', () => {
     );
   });
 
-  it('waitEnded resolves only after the order has ended, even for an order no snapshot has seen yet', async () => {
+  test('waitEnded resolves only after the order has ended, even for an order no snapshot has seen yet', async ({
+    kit,
+  }) => {
     const fleet = kit.fleet({ settings: { pollIntervalMs: 300 } });
     await fleet.start();
     await fleet.orderBook.next(0);
     // Created right now: the latest snapshot cannot list it.
-    const [id] = await rentMany(1);
+    const [id] = await kit.rentFresh(1);
     const done = fleet.releases.waitEnded(id!);
     let resolved = false;
     void done.then(() => {
@@ -87,12 +66,12 @@ describe('fleet releases (batched cancels, confirmed by the watcher)', () => {
     expect(resolved).toBe(false);
     await fleet.releases.request(id!, { reason: 'test' });
     const order = await done;
-    expect(simActive(id!)).toBe(false);
+    expect(kit.simOrder(id!).active).toBe(false);
     expect(order?.id).toBe(id);
   });
 
-  it('a cancel that fails is retried with growing backoff until the order ends', async () => {
-    const [id] = await rentMany(1);
+  test('a cancel that fails is retried with growing backoff until the order ends', async ({ kit }) => {
+    const [id] = await kit.rentFresh(1);
     const fleet = kit.fleet({ settings: { cancelRetryBaseMs: 100, cancelRetryMaxMs: 400 } });
     await fleet.start();
     await fleet.orderBook.next(0);
@@ -110,14 +89,14 @@ describe('fleet releases (batched cancels, confirmed by the watcher)', () => {
     console.warn(
       `fleet.releases: failing cancel_orders retried after ${gaps.map((g) => Math.round(g)).join(', ')} ms`,
     );
-    expect(simActive(id!)).toBe(true);
+    expect(kit.simOrder(id!).active).toBe(true);
     kit.sim.setFaults({});
     await fleet.releases.waitEnded(id!);
-    expect(simActive(id!)).toBe(false);
+    expect(kit.simOrder(id!).active).toBe(false);
   });
 
-  it('a release requested while no leader runs is sent by the next leader', async () => {
-    const [id] = await rentMany(1);
+  test('a release requested while no leader runs is sent by the next leader', async ({ kit }) => {
+    const [id] = await kit.rentFresh(1);
     const a = kit.fleet();
     await a.start();
     await a.orderBook.next(0);
@@ -129,7 +108,7 @@ describe('fleet releases (batched cancels, confirmed by the watcher)', () => {
     expect(kit.calls('cancel_orders')).toHaveLength(0);
     await b.start();
     await b.releases.waitEnded(id!);
-    expect(simActive(id!)).toBe(false);
+    expect(kit.simOrder(id!).active).toBe(false);
     expect(kit.calls('cancel_orders')).toHaveLength(1);
   });
 });

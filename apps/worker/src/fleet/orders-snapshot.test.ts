@@ -1,26 +1,12 @@
 import type { Order } from '@clore-batch/clore';
 import { describe, expect, it } from 'vitest';
+import { testOrder } from '../../test/support/orders';
 import { finalCostUsd } from '../lifecycle/budget';
 import type { OrdersSnapshot } from './fleet-types';
 import { endedIn, nextSnapshot } from './orders-snapshot';
 
 function order(id: number, extra: Partial<Order> = {}): Order {
-  return {
-    id,
-    serverId: id * 10,
-    currency: 'USD-Blockchain',
-    pricePerDay: 24,
-    creationFee: 0.1,
-    spend: 1,
-    expired: false,
-    active: true,
-    online: true,
-    containerUp: true,
-    deployed: true,
-    ready: true,
-    spot: false,
-    ...extra,
-  };
+  return testOrder({ id, serverId: id * 10, pricePerDay: 24, creationFee: 0.1, spend: 1, ...extra });
 }
 
 const expiredOrder = (id: number, spend: number) =>

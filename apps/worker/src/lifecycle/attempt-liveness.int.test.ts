@@ -1,42 +1,8 @@
-import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createJobStore, type JobStore, parseJobSpec, toStoredSpec } from '@clore-batch/shared';
-import { type RedisHandle, startRedis, trackRedis } from '@clore-batch/testing';
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
+import { storedJob, storeTest } from '../../test/support/store-fixture';
 import { attemptLiveness } from './attempt-liveness';
 
-let server: RedisHandle;
-let redis: Redis;
-let store: JobStore;
-let dataDir: string;
-
-beforeAll(async () => {
-  server = await startRedis();
-});
-afterAll(async () => {
-  await server.stop();
-});
-afterEach(async () => {
-  await store.close();
-  await redis.quit();
-  await rm(dataDir, { recursive: true, force: true });
-});
-
-async function open() {
-  redis = trackRedis(new Redis(server.url));
-  dataDir = await mkdtemp(join(tmpdir(), 'cb-liveness-'));
-  store = createJobStore({ redis, prefix: `test-${randomUUID()}`, dataDir, logTailBytes: 1024 });
-  const spec = toStoredSpec(
-    parseJobSpec(
-      { gpu: { model: 'RTX 4090' }, image: 'ubuntu', command: 'true', maxPricePerHourUsd: 1, budgetUsd: 1 },
-      { currency: 'USD-Blockchain' },
-    ),
-  );
-  return (await store.create({ spec, owner: 'test' })).job;
-}
+const test = storeTest();
 
 const attempt = (orderId: number) => ({
   serverId: 5,
@@ -49,8 +15,10 @@ const attempt = (orderId: number) => ({
 });
 
 describe('attemptLiveness', () => {
-  it('answers from the job store: open attempts and the attempt about to be ordered are live', async () => {
-    const job = await open();
+  test('answers from the job store: open attempts and the attempt about to be ordered are live', async ({
+    store,
+  }) => {
+    const job = await storedJob(store);
     const live = attemptLiveness(store);
     expect(await live('job_00000000000000000000000000', 1)).toBe(false);
     // queued/provisioning with no attempt yet: the intent for attempt 1 is being ordered.
@@ -72,8 +40,10 @@ describe('attemptLiveness', () => {
     expect(await live(job.id, 2)).toBe(false);
   });
 
-  it('one attempt, two servers: the order of a lost create on server A is live while the attempt provisions, not once it is bound to server B', async () => {
-    const job = await open();
+  test('one attempt, two servers: the order of a lost create on server A is live while the attempt provisions, not once it is bound to server B', async ({
+    store,
+  }) => {
+    const job = await storedJob(store);
     const live = attemptLiveness(store);
     const strayOnA = 21;
     const orderOnB = 22;
@@ -95,8 +65,10 @@ describe('attemptLiveness', () => {
     expect(await live(job.id, 2)).toBe(false);
   });
 
-  it('a job that fails while still provisioning: the stray order of its lost create is not live', async () => {
-    const job = await open();
+  test('a job that fails while still provisioning: the stray order of its lost create is not live', async ({
+    store,
+  }) => {
+    const job = await storedJob(store);
     const live = attemptLiveness(store);
     await store.transition(job.id, 'dispatch');
     expect(await live(job.id, 1, 31)).toBe(true);

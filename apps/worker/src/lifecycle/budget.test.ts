@@ -1,5 +1,5 @@
-import type { Order } from '@clore-batch/clore';
 import { describe, expect, it } from 'vitest';
+import { testOrder } from '../../test/support/orders';
 import { checkBudget, finalCostUsd, verifiedCostUsd } from './budget';
 
 describe('checkBudget', () => {
@@ -16,21 +16,8 @@ describe('checkBudget', () => {
 });
 
 describe('verifiedCostUsd and finalCostUsd (clore-api.md Part A 11)', () => {
-  const order: Order = {
-    id: 1,
-    serverId: 2,
-    currency: 'CLORE-Blockchain',
-    pricePerDay: 24, // $0.02/h at $0.02 a CLORE
-    creationFee: 0.12,
-    spend: 10,
-    expired: false,
-    active: true,
-    online: true,
-    containerUp: true,
-    deployed: true,
-    ready: true,
-    spot: false,
-  };
+  // $0.02/h at $0.02 a CLORE
+  const order = testOrder({ currency: 'CLORE-Blockchain', pricePerDay: 24, creationFee: 0.12, spend: 10 });
   const rates = { 'CLORE-Blockchain': 0.02 };
   const clock = { usdPerHour: 0.02, startedAtMs: 0, nowMs: 3_600_000 };
 

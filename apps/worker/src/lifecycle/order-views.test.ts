@@ -1,24 +1,11 @@
 import type { Order } from '@clore-batch/clore';
 import { describe, expect, it } from 'vitest';
+import { testOrder } from '../../test/support/orders';
 import type { OrdersSnapshot } from '../fleet/fleet-types';
 import { findNewOrder, OrderTracker } from './order-views';
 
 function order(id: number, serverId: number, extra: Partial<Order> = {}): Order {
-  return {
-    id,
-    serverId,
-    currency: 'USD-Blockchain',
-    pricePerDay: 1,
-    creationFee: 0,
-    expired: false,
-    active: true,
-    online: true,
-    containerUp: true,
-    deployed: true,
-    ready: true,
-    spot: false,
-    ...extra,
-  };
+  return testOrder({ id, serverId, ...extra });
 }
 
 function snapshot(version: number, at: number, orders: Order[], ended: Order[] = []): OrdersSnapshot {

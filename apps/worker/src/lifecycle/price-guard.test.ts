@@ -1,21 +1,9 @@
-import type { Order } from '@clore-batch/clore';
 import { describe, expect, it } from 'vitest';
+import { testOrder } from '../../test/support/orders';
 import { bookedAboveCap } from './price-guard';
 
-const order: Order = {
-  id: 1,
-  serverId: 2,
-  currency: 'CLORE-Blockchain',
-  pricePerDay: 240, // 240 CLORE/day at $0.01 = $2.4/day = $0.1/h
-  creationFee: 0,
-  expired: false,
-  active: true,
-  online: true,
-  containerUp: true,
-  deployed: true,
-  ready: true,
-  spot: false,
-};
+// 240 CLORE/day at $0.01 = $2.4/day = $0.1/h
+const order = testOrder({ currency: 'CLORE-Blockchain', pricePerDay: 240 });
 
 describe('bookedAboveCap', () => {
   const rates = { 'CLORE-Blockchain': 0.01 };

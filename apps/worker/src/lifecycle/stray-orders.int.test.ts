@@ -1,44 +1,11 @@
-import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Order } from '@clore-batch/clore';
-import { createJobStore, type JobStore, parseJobSpec, silentLogger, toStoredSpec } from '@clore-batch/shared';
-import { type RedisHandle, startRedis, trackRedis } from '@clore-batch/testing';
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '@clore-batch/shared';
+import { describe, expect } from 'vitest';
+import { storedJob, storeTest } from '../../test/support/store-fixture';
 import type { OrphanRecord } from '../fleet/reaper';
 import { countStrayOrders } from './stray-orders';
 
-let server: RedisHandle;
-let redis: Redis;
-let store: JobStore;
-let dataDir: string;
-
-beforeAll(async () => {
-  server = await startRedis();
-});
-afterAll(async () => {
-  await server.stop();
-});
-afterEach(async () => {
-  await store.close();
-  await redis.quit();
-  await rm(dataDir, { recursive: true, force: true });
-});
-
-async function open() {
-  redis = trackRedis(new Redis(server.url));
-  dataDir = await mkdtemp(join(tmpdir(), 'cb-stray-'));
-  store = createJobStore({ redis, prefix: `test-${randomUUID()}`, dataDir, logTailBytes: 1024 });
-  const spec = toStoredSpec(
-    parseJobSpec(
-      { gpu: { model: 'RTX 4090' }, image: 'ubuntu', command: 'true', maxPricePerHourUsd: 2, budgetUsd: 5 },
-      { currency: 'USD-Blockchain' },
-    ),
-  );
-  return (await store.create({ spec, owner: 'test' })).job;
-}
+const test = storeTest();
 
 /** An order as the snapshot gives it once ended on evidence without final figures (no `spend`). */
 const endedWithoutSpend = (id: number): Order => ({
@@ -57,8 +24,10 @@ const endedWithoutSpend = (id: number): Order => ({
 });
 
 describe('countStrayOrders', () => {
-  it('a reaped order that ended without a spend figure is counted at price x the time it was seen, not at its creation fee alone', async () => {
-    const job = await open();
+  test('a reaped order that ended without a spend figure is counted at price x the time it was seen, not at its creation fee alone', async ({
+    store,
+  }) => {
+    const job = await storedJob(store, { maxPricePerHourUsd: 2, budgetUsd: 5 });
     const count = countStrayOrders({
       store,
       rates: async () => ({ 'USD-Blockchain': 1 }),

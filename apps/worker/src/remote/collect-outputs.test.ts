@@ -3,8 +3,8 @@ import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RemoteKit, startRemoteKit } from '../../test/support/remote-kit';
 import { collectOutputs } from './collect-outputs';
-import { type RemoteKit, startRemoteKit } from './remote-test-kit';
 import type { SshSession } from './ssh-session';
 
 let kit: RemoteKit;

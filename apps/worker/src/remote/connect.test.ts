@@ -17,7 +17,7 @@ let sshd: SshdHandle;
 let impostor: SshdHandle;
 beforeAll(async () => {
   keys = generateJobKeyPair('job-123');
-  const home = { HOME: tmpdir() }; // see remote-test-kit.ts
+  const home = { HOME: tmpdir() }; // see test/support/remote-kit.ts
   sshd = await startSshd({ authorizedKeys: [keys.publicKey], env: home });
   impostor = await startSshd({ authorizedKeys: [keys.publicKey], env: home });
 });

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RemoteKit, startRemoteKit } from '../../test/support/remote-kit';
 import { readStatus } from './read-status';
-import { type RemoteKit, startRemoteKit } from './remote-test-kit';
 import { removeJobDir } from './remove-job-dir';
 import { startCommand } from './start-command';
 import { streamLog } from './stream-log';

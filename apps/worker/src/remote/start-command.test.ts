@@ -3,8 +3,8 @@ import { readdir, readFile, readlink, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { waitFor } from '@clore-batch/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RemoteKit, startRemoteKit } from '../../test/support/remote-kit';
 import { readStatus } from './read-status';
-import { type RemoteKit, startRemoteKit } from './remote-test-kit';
 import { launchScript, startCommand } from './start-command';
 import { streamLog } from './stream-log';
 

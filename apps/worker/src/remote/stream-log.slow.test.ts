@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { open, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RemoteKit, startRemoteKit } from './remote-test-kit';
+import { type RemoteKit, startRemoteKit } from '../../test/support/remote-kit';
 import { streamLog } from './stream-log';
 
 const SIZE = Number(process.env.CB_STREAM_BENCH_MB ?? 1024) * 1024 * 1024;

@@ -4,10 +4,10 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { fleetKeys, isTerminal, type JobRecord } from '@clore-batch/shared';
+import { fleetKeys, isTerminal, type JobRecord, type JobSpecInput } from '@clore-batch/shared';
 import { captureOutput, spawnTracked, stopChild, trackRedis, waitFor } from '@clore-batch/testing';
 import { expect } from 'vitest';
-import type { Kit, SimOrder } from '../e2e-kit';
+import type { Kit, SimOrder } from '../support/e2e-kit';
 
 const WORKER_DIR = fileURLToPath(new URL('../..', import.meta.url));
 const ENTRY = fileURLToPath(new URL('./worker-process.ts', import.meta.url));
@@ -443,4 +443,68 @@ export async function refuseWritesAfterNextSnapshot(
     await subscriber.quit();
   }
   return refusedAt === 0 ? 0 : Date.now() - refusedAt;
+}
+
+/** A money case: live orders sampled from `since` on, its jobs submitted after that. */
+export interface MoneyCase {
+  since: number;
+  sampler: LiveOrdersSampler;
+  jobs: JobRecord[];
+  /** The first (or only) job. */
+  job: JobRecord;
+  /** `checkMoneyInvariants` over the case's jobs (stops the sampler). */
+  check(worker?: WorkerProcess): ReturnType<typeof checkMoneyInvariants>;
+}
+
+/** Start sampling live orders, then submit `specs` in order. */
+export async function startMoneyCase(kit: Kit, specs: readonly Partial<JobSpecInput>[]): Promise<MoneyCase> {
+  const since = Date.now();
+  const sampler = sampleLiveOrders(kit, since);
+  const jobs: JobRecord[] = [];
+  for (const spec of specs) {
+    jobs.push(await kit.submit(spec));
+  }
+  const [job] = jobs;
+  if (job === undefined) {
+    throw new Error('a money case needs a job');
+  }
+  return {
+    since,
+    sampler,
+    jobs,
+    job,
+    check: (worker) =>
+      checkMoneyInvariants(
+        kit,
+        jobs.map((j) => j.id),
+        since,
+        sampler,
+        worker,
+      ),
+  };
+}
+
+/** The sim clock of the budgeted cases: 1 real second bills 10 sim minutes. */
+export const BUDGET_CLOCK_SPEED = 600;
+/**
+ * The background my_orders cadence (ORDER_IDLE_POLL_INTERVAL_MS unset: 5 x the 200 ms poll), in sim
+ * hours at that clock: the "one check interval" of the billed-within-budget invariant.
+ */
+export const CHECK_INTERVAL_SIM_HOURS = (1_000 * BUDGET_CLOCK_SPEED) / 3_600_000;
+
+/** A job that spends until its budget ($0.5, at most $1/h) stops it. */
+export const BUDGETED_JOB = {
+  command: 'echo spending; sleep 120',
+  budgetUsd: 0.5,
+  maxPricePerHourUsd: 1,
+  timeoutSeconds: 300,
+} as const;
+
+/** Every job of the case succeeded, on its one attempt. */
+export async function expectSucceededOnce(kit: Kit, jobs: readonly JobRecord[]): Promise<void> {
+  for (const job of jobs) {
+    const done = await kit.store.get(job.id);
+    expect(done.state, done.message).toBe('succeeded');
+    expect(done.attempts).toHaveLength(1);
+  }
 }

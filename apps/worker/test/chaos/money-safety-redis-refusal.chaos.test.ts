@@ -10,59 +10,33 @@
  * the cancel went out about 7.6 s after the decision); a money stop whose decision cannot be stored
  * now cancels its order straight at the provider.
  */
-import { type RedisHandle, startRedis } from '@clore-batch/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Kit, startKit } from '../e2e-kit';
+import { describe, expect } from 'vitest';
+import { chaosTest } from './chaos-fixture';
 import {
+  BUDGET_CLOCK_SPEED,
+  BUDGETED_JOB,
   billOf,
-  checkMoneyInvariants,
+  CHECK_INTERVAL_SIM_HOURS,
   refuseWritesAfterNextSnapshot,
   report,
-  sampleLiveOrders,
-  spawnWorker,
-  type WorkerProcess,
+  startMoneyCase,
   waitForPoint,
 } from './chaos-kit';
 
-let redis: RedisHandle;
-let kit: Kit | undefined;
-let worker: WorkerProcess | undefined;
+const test = chaosTest();
 
-beforeAll(async () => {
-  redis = await startRedis({ private: true });
-});
-afterAll(async () => {
-  await redis.stop();
-});
-afterEach(async () => {
-  await worker?.stop();
-  worker = undefined;
-  await kit?.close();
-  kit = undefined;
-});
-
-/** 1 real second bills 10 sim minutes. */
-const CLOCK_SPEED = 600;
-/** The background my_orders cadence (5 x the 200 ms poll), in sim hours. */
-const CHECK_INTERVAL_SIM_HOURS = (1_000 * CLOCK_SPEED) / 3_600_000;
 const REFUSED_MS = 5_000;
 
 describe('money safety when Redis refuses writes', () => {
-  it('Redis refusing writes (OOM) for 5 s across the budget decision: the order is still stopped within the budget', async () => {
+  test('Redis refusing writes (OOM) for 5 s across the budget decision: the order is still stopped within the budget', async ({
+    chaos,
+  }) => {
     const started = Date.now();
-    kit = await startKit(redis.url, { noWorker: true, sim: { clockSpeed: CLOCK_SPEED } });
-    const k = kit;
-    const w = spawnWorker(k, { LOG_LEVEL: 'info' });
-    worker = w;
-    const budgetUsd = 0.5;
-    const since = Date.now();
-    const sampler = sampleLiveOrders(k, since);
-    const job = await k.submit({
-      command: 'echo spending; sleep 120',
-      budgetUsd,
-      maxPricePerHourUsd: 1,
-      timeoutSeconds: 300,
-    });
+    const k = await chaos.start({ noWorker: true, sim: { clockSpeed: BUDGET_CLOCK_SPEED } });
+    const w = chaos.worker({ LOG_LEVEL: 'info' });
+    const money = await startMoneyCase(k, [BUDGETED_JOB]);
+    const { since, job } = money;
+    const { budgetUsd } = BUDGETED_JOB;
     const first = await waitForPoint(
       k,
       job.id,
@@ -71,7 +45,7 @@ describe('money safety when Redis refuses writes', () => {
       w,
     );
     // Real seconds to the budget at the booked rate: Redis refuses writes from about 2.5 s before it.
-    const usdPerSecond = ((first.attempts[0]?.pricePerHourUsd ?? 1) * CLOCK_SPEED) / 3_600;
+    const usdPerSecond = ((first.attempts[0]?.pricePerHourUsd ?? 1) * BUDGET_CLOCK_SPEED) / 3_600;
     await waitForPoint(
       k,
       job.id,
@@ -82,7 +56,7 @@ describe('money safety when Redis refuses writes', () => {
     );
     const refusedMs = await refuseWritesAfterNextSnapshot(k, REFUSED_MS);
     expect(refusedMs).toBeGreaterThan(0);
-    const result = await checkMoneyInvariants(k, [job.id], since, sampler, w);
+    const result = await money.check(w);
     const done = await k.store.get(job.id);
     const bill = await billOf(k, since, budgetUsd, CHECK_INTERVAL_SIM_HOURS);
     const log = w.output();

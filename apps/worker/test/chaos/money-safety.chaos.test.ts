@@ -8,55 +8,31 @@
  * foreign orders never cancelled (default mode).
  */
 import { fleetKeys, isTerminal } from '@clore-batch/shared';
-import { type RedisHandle, startRedis, waitFor } from '@clore-batch/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Kit, SIM_KEY, startKit } from '../e2e-kit';
+import { waitFor } from '@clore-batch/testing';
+import { describe, expect } from 'vitest';
+import { type Kit, SIM_KEY } from '../support/e2e-kit';
+import { chaosTest } from './chaos-fixture';
 import {
   addForeignOrders,
+  BUDGET_CLOCK_SPEED,
+  BUDGETED_JOB,
+  CHECK_INTERVAL_SIM_HOURS,
   checkBill,
-  checkMoneyInvariants,
+  expectSucceededOnce,
   lines,
   printLines,
   refuseWritesAfterNextSnapshot,
   report,
-  sampleLiveOrders,
   simOrders,
   simPost,
-  spawnWorker,
-  type WorkerProcess,
+  startMoneyCase,
   waitForPoint,
 } from './chaos-kit';
 
-let redis: RedisHandle;
-let kit: Kit | undefined;
-const workers: WorkerProcess[] = [];
+const test = chaosTest();
 
-beforeAll(async () => {
-  redis = await startRedis({ private: true });
-});
-afterAll(async () => {
-  await redis.stop();
-});
-afterEach(async () => {
-  for (const worker of workers.splice(0)) {
-    await worker.stop();
-  }
-  await kit?.close();
-  kit = undefined;
-});
-
-/** The sim clock of the budgeted cases: 1 real second bills 10 sim minutes. */
-const CLOCK_SPEED = 600;
-/** The background my_orders cadence (ORDER_IDLE_POLL_INTERVAL_MS unset: 5 x the 200 ms poll), in sim hours. */
-const CHECK_INTERVAL_SIM_HOURS = (1_000 * CLOCK_SPEED) / 3_600_000;
 /** How long Redis refuses writes in the OOM case. */
 const OOM_MS = 3_000;
-
-function worker(k: Kit, env: Record<string, string> = {}): WorkerProcess {
-  const w = spawnWorker(k, env);
-  workers.push(w);
-  return w;
-}
 
 async function logOf(k: Kit, id: string): Promise<string> {
   return (await k.store.readLog(id)).toString();
@@ -66,16 +42,16 @@ const seconds = (since: number) => Math.round((Date.now() - since) / 1000);
 
 describe('money safety under provider, clock and Redis faults (issue 13)', () => {
   for (const mode of ['empty', 'short'] as const) {
-    it(`my_orders answering ${mode} for 3 s mid-run: every job keeps its one order and succeeds`, async () => {
+    test(`my_orders answering ${mode} for 3 s mid-run: every job keeps its one order and succeeds`, async ({
+      chaos,
+    }) => {
       const started = Date.now();
-      kit = await startKit(redis.url);
-      const k = kit;
-      const since = Date.now();
-      const sampler = sampleLiveOrders(k, since);
-      const jobs = [];
-      for (let i = 0; i < 2; i += 1) {
-        jobs.push(await k.submit({ command: printLines(50, '0.1') }));
-      }
+      const k = await chaos.start();
+      const money = await startMoneyCase(
+        k,
+        Array.from({ length: 2 }, () => ({ command: printLines(50, '0.1') })),
+      );
+      const { since, jobs } = money;
       for (const job of jobs) {
         await waitForPoint(k, job.id, 'running with output', async (j) => {
           return j.state === 'running' && (await logOf(k, j.id)).includes('line 3\n');
@@ -103,12 +79,7 @@ describe('money safety under provider, clock and Redis faults (issue 13)', () =>
       };
       const faulted = calls.calls.filter((c) => c.fault?.startsWith('myOrders')).length;
       expect(faulted).toBeGreaterThan(0);
-      const result = await checkMoneyInvariants(
-        k,
-        jobs.map((j) => j.id),
-        since,
-        sampler,
-      );
+      const result = await money.check();
       for (const job of jobs) {
         const done = await k.store.get(job.id);
         expect(done.state, done.message).toBe('succeeded');
@@ -126,45 +97,36 @@ describe('money safety under provider, clock and Redis faults (issue 13)', () =>
 
   for (const offsetMin of [-5, 5]) {
     const how = `${Math.abs(offsetMin)} min ${offsetMin < 0 ? 'behind' : 'ahead'}`;
-    it(`provider clock ${how}: every job finds its order; one order each, nothing foreign`, async () => {
+    test(`provider clock ${how}: every job finds its order; one order each, nothing foreign`, async ({
+      chaos,
+    }) => {
       const started = Date.now();
-      kit = await startKit(redis.url, { noWorker: true });
-      const k = kit;
+      const k = await chaos.start({ noWorker: true });
       await simPost(k, '/_sim/clock', { offsetMs: offsetMin * 60_000 });
       await k.startWorker();
-      const since = Date.now();
-      const sampler = sampleLiveOrders(k, since);
-      const jobs = [];
-      for (let i = 0; i < 2; i += 1) {
-        jobs.push(await k.submit({ command: printLines(10, '0.05') }));
-      }
-      const result = await checkMoneyInvariants(
+      const money = await startMoneyCase(
         k,
-        jobs.map((j) => j.id),
-        since,
-        sampler,
+        Array.from({ length: 2 }, () => ({ command: printLines(10, '0.05') })),
       );
-      for (const job of jobs) {
-        const done = await k.store.get(job.id);
-        expect(done.state, done.message).toBe('succeeded');
-        expect(done.attempts).toHaveLength(1);
-      }
+      const { jobs } = money;
+      const result = await money.check();
+      await expectSucceededOnce(k, jobs);
       expect(await k.redis.hlen(fleetKeys(k.prefix).foreignOrders)).toBe(0);
       expect(await k.redis.hlen(fleetKeys(k.prefix).intents)).toBe(0);
       report(`money: provider clock ${how}`, { ...result, seconds: seconds(started) });
     }, 120_000);
   }
 
-  it('a worker SIGSTOPped past its lock and lease while a second runs, then SIGCONTed: one order, job done once', async () => {
+  test('a worker SIGSTOPped past its lock and lease while a second runs, then SIGCONTed: one order, job done once', async ({
+    chaos,
+  }) => {
     const started = Date.now();
-    kit = await startKit(redis.url, { noWorker: true });
-    const k = kit;
+    const k = await chaos.start({ noWorker: true });
     // The first worker is the fleet leader too: the pause takes the leader away as well.
-    const a = worker(k, { LOG_LEVEL: 'info' });
+    const a = chaos.worker({ LOG_LEVEL: 'info' });
     await waitFor(() => a.output().includes('chaos-worker ready'), { timeoutMs: 30_000 });
-    const since = Date.now();
-    const sampler = sampleLiveOrders(k, since);
-    const job = await k.submit({ command: 'echo first; sleep 9; echo second' });
+    const money = await startMoneyCase(k, [{ command: 'echo first; sleep 9; echo second' }]);
+    const { job } = money;
     const leaseKey = `${k.prefix}:jobstore:job:${job.id}:lease`;
     await waitForPoint(
       k,
@@ -173,7 +135,7 @@ describe('money safety under provider, clock and Redis faults (issue 13)', () =>
       async (j) => (await logOf(k, j.id)).includes('first\n'),
       a,
     );
-    const b = worker(k);
+    const b = chaos.worker();
     await waitFor(() => b.output().includes('chaos-worker ready'), { timeoutMs: 30_000 });
     const tokenA = await k.redis.get(leaseKey);
     expect(tokenA).not.toBeNull();
@@ -206,7 +168,7 @@ describe('money safety under provider, clock and Redis faults (issue 13)', () =>
     }
     const stoppedMs = Date.now() - stoppedAt;
     const resumedAt = a.output().length;
-    const result = await checkMoneyInvariants(k, [job.id], since, sampler, b);
+    const result = await money.check(b);
     const done = await k.store.get(job.id);
     expect(done.state, done.message).toBe('succeeded');
     expect(done.attempts).toHaveLength(1);
@@ -226,14 +188,12 @@ describe('money safety under provider, clock and Redis faults (issue 13)', () =>
     });
   }, 120_000);
 
-  it('Redis FLUSHALL mid-run (exclusive-key mode): the order still ends', async () => {
+  test('Redis FLUSHALL mid-run (exclusive-key mode): the order still ends', async ({ chaos }) => {
     const started = Date.now();
-    kit = await startKit(redis.url, { noWorker: true, env: { CLORE_KEY_EXCLUSIVE: 'true' } });
-    const k = kit;
-    const w = worker(k, { LOG_LEVEL: 'info' });
-    const since = Date.now();
-    const sampler = sampleLiveOrders(k, since);
-    const job = await k.submit({ command: 'echo started; sleep 60; echo never' });
+    const k = await chaos.start({ noWorker: true, env: { CLORE_KEY_EXCLUSIVE: 'true' } });
+    const w = chaos.worker({ LOG_LEVEL: 'info' });
+    const money = await startMoneyCase(k, [{ command: 'echo started; sleep 60; echo never' }]);
+    const { since, job } = money;
     await waitForPoint(
       k,
       job.id,
@@ -253,7 +213,7 @@ describe('money safety under provider, clock and Redis faults (issue 13)', () =>
     }
     const endedMs = Date.now() - flushedAt;
     // The job record is gone: the orders are all there is to check.
-    const live = await sampler.stop([job.id]);
+    const live = await money.sampler.stop([job.id]);
     expect(live.maxLivePerJob).toBeLessThanOrEqual(1);
     const orders = await simOrders(k, since);
     expect(orders).toHaveLength(1);
@@ -276,33 +236,24 @@ describe('money safety under provider, clock and Redis faults (issue 13)', () =>
     });
   }, 120_000);
 
-  it('malformed foreign orders on the key: our jobs succeed, the foreign orders are never cancelled', async () => {
+  test('malformed foreign orders on the key: our jobs succeed, the foreign orders are never cancelled', async ({
+    chaos,
+  }) => {
     const started = Date.now();
-    kit = await startKit(redis.url, { noWorker: true });
-    const k = kit;
+    const k = await chaos.start({ noWorker: true });
     // Another tool's orders: required fields null, every optional field null, a non-number spend, a sound one.
     await addForeignOrders(k, SIM_KEY, { nullFields: ['id', 'si', 'currency', 'price'] });
     await addForeignOrders(k, SIM_KEY, { nullFields: 'optional' });
     await addForeignOrders(k, SIM_KEY, { fields: { spend: 'lots', http_pub: null, pub_cluster: null } });
     await addForeignOrders(k, SIM_KEY, {});
     await k.startWorker();
-    const since = Date.now();
-    const sampler = sampleLiveOrders(k, since);
-    const jobs = [];
-    for (let i = 0; i < 2; i += 1) {
-      jobs.push(await k.submit({ command: printLines(10, '0.05') }));
-    }
-    const result = await checkMoneyInvariants(
+    const money = await startMoneyCase(
       k,
-      jobs.map((j) => j.id),
-      since,
-      sampler,
+      Array.from({ length: 2 }, () => ({ command: printLines(10, '0.05') })),
     );
-    for (const job of jobs) {
-      const done = await k.store.get(job.id);
-      expect(done.state, done.message).toBe('succeeded');
-      expect(done.attempts).toHaveLength(1);
-    }
+    const { jobs } = money;
+    const result = await money.check();
+    await expectSucceededOnce(k, jobs);
     const foreign = (await (await fetch(`${k.sim.url}/_sim/foreign-orders`)).json()) as {
       orders: { cancelledAtSim?: number }[];
     };
@@ -316,25 +267,20 @@ describe('money safety under provider, clock and Redis faults (issue 13)', () =>
     });
   }, 120_000);
 
-  it('my_orders failing (HTTP 500 on every call) during a budgeted run: the budget stops the job on the projected spend', async () => {
+  test('my_orders failing (HTTP 500 on every call) during a budgeted run: the budget stops the job on the projected spend', async ({
+    chaos,
+  }) => {
     const started = Date.now();
-    kit = await startKit(redis.url, {
+    const k = await chaos.start({
       noWorker: true,
-      sim: { clockSpeed: CLOCK_SPEED },
+      sim: { clockSpeed: BUDGET_CLOCK_SPEED },
       // Longer than the way to the budget: the budget itself must stop the job, on the projection.
       env: { SPEND_UNVERIFIED_MAX_SECONDS: '30' },
     });
-    const k = kit;
-    const w = worker(k);
-    const budgetUsd = 0.5;
-    const since = Date.now();
-    const sampler = sampleLiveOrders(k, since);
-    const job = await k.submit({
-      command: 'echo spending; sleep 120',
-      budgetUsd,
-      maxPricePerHourUsd: 1,
-      timeoutSeconds: 300,
-    });
+    const w = chaos.worker();
+    const money = await startMoneyCase(k, [BUDGETED_JOB]);
+    const { since, job } = money;
+    const { budgetUsd } = BUDGETED_JOB;
     // Verified figures first (the billing rate is known), then my_orders answers only errors until
     // the order is cancelled (about 7 s at the $0.16/h the seeded marketplace gives).
     await waitForPoint(k, job.id, 'a verified spend', (j) => (j.attempts[0]?.spentUsd ?? 0) > 0.3, w, 60_000);
@@ -356,7 +302,7 @@ describe('money safety under provider, clock and Redis faults (issue 13)', () =>
     });
     const outageMs = Date.now() - failedAt;
     await k.setFaults({});
-    const result = await checkMoneyInvariants(k, [job.id], since, sampler, w);
+    const result = await money.check(w);
     const done = await k.store.get(job.id);
     expect(done.state).toBe('failed');
     const bill = await checkBill(k, since, budgetUsd, CHECK_INTERVAL_SIM_HOURS);
@@ -372,20 +318,15 @@ describe('money safety under provider, clock and Redis faults (issue 13)', () =>
     });
   }, 120_000);
 
-  it('Redis refusing writes (OOM) under the watch loop: the loop restarts and the budget holds', async () => {
+  test('Redis refusing writes (OOM) under the watch loop: the loop restarts and the budget holds', async ({
+    chaos,
+  }) => {
     const started = Date.now();
-    kit = await startKit(redis.url, { noWorker: true, sim: { clockSpeed: CLOCK_SPEED } });
-    const k = kit;
-    const w = worker(k, { LOG_LEVEL: 'warn' });
-    const budgetUsd = 0.5;
-    const since = Date.now();
-    const sampler = sampleLiveOrders(k, since);
-    const job = await k.submit({
-      command: 'echo spending; sleep 120',
-      budgetUsd,
-      maxPricePerHourUsd: 1,
-      timeoutSeconds: 300,
-    });
+    const k = await chaos.start({ noWorker: true, sim: { clockSpeed: BUDGET_CLOCK_SPEED } });
+    const w = chaos.worker({ LOG_LEVEL: 'warn' });
+    const money = await startMoneyCase(k, [BUDGETED_JOB]);
+    const { since, job } = money;
+    const { budgetUsd } = BUDGETED_JOB;
     await waitForPoint(k, job.id, 'a verified spend', (j) => (j.attempts[0]?.spentUsd ?? 0) > 0.105, w);
     const watchFailed = () => (w.output().match(/the order watch of attempt \d+ failed/g) ?? []).length;
     const failuresBefore = watchFailed();
@@ -403,7 +344,7 @@ describe('money safety under provider, clock and Redis faults (issue 13)', () =>
     expect(watchFailed(), `the watch loop never failed on a refused write\n${w.output()}`).toBeGreaterThan(
       failuresBefore,
     );
-    const result = await checkMoneyInvariants(k, [job.id], since, sampler, w);
+    const result = await money.check(w);
     const done = await k.store.get(job.id);
     expect(done.state, done.message).toBe('failed');
     expect(done.reason).toBe('budget_exceeded');
@@ -422,17 +363,19 @@ describe('money safety under provider, clock and Redis faults (issue 13)', () =>
     });
   }, 120_000);
 
-  it('an order booked above the listed price: cancelled at once, the command never runs', async () => {
+  test('an order booked above the listed price: cancelled at once, the command never runs', async ({
+    chaos,
+  }) => {
     const started = Date.now();
     // Every host reprices x100 at the create; the provider books it whatever required_price says.
-    kit = await startKit(redis.url, {
+    const k = await chaos.start({
       sim: { provider: { repriceChance: 1, repriceFactor: 100, enforceRequiredPrice: false } },
     });
-    const k = kit;
-    const since = Date.now();
-    const sampler = sampleLiveOrders(k, since);
-    const job = await k.submit({ command: 'echo never-ran', maxPricePerHourUsd: 5, maxAttempts: 2 });
-    const result = await checkMoneyInvariants(k, [job.id], since, sampler);
+    const money = await startMoneyCase(k, [
+      { command: 'echo never-ran', maxPricePerHourUsd: 5, maxAttempts: 2 },
+    ]);
+    const { since, job } = money;
+    const result = await money.check();
     const done = await k.store.get(job.id);
     expect(done.state).toBe('failed');
     expect(isTerminal(done.state)).toBe(true);

@@ -4,47 +4,23 @@
  * the other job and is killed mid-run; its successor resumes the job. Same invariants as the other
  * kill cases, and the leader's own long job finishes whole.
  */
-import { type RedisHandle, startRedis, waitFor } from '@clore-batch/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Kit, startKit } from '../e2e-kit';
-import {
-  checkInvariants,
-  lines,
-  printLines,
-  report,
-  spawnWorker,
-  type WorkerProcess,
-  waitForPoint,
-} from './chaos-kit';
+import { waitFor } from '@clore-batch/testing';
+import { describe, expect } from 'vitest';
+import { chaosTest } from './chaos-fixture';
+import { checkInvariants, lines, printLines, report, waitForPoint } from './chaos-kit';
+
+const test = chaosTest();
 
 const KILLS = 5;
 
-let redis: RedisHandle;
-let kit: Kit | undefined;
-const workers: WorkerProcess[] = [];
-
-beforeAll(async () => {
-  redis = await startRedis({ private: true });
-});
-afterAll(async () => {
-  await redis.stop();
-});
-afterEach(async () => {
-  for (const worker of workers.splice(0)) {
-    await worker.stop();
-  }
-  await kit?.close();
-  kit = undefined;
-});
-
 describe('SIGKILL a non-leader worker while the leader lives', () => {
-  it(`${KILLS} kills of the worker running the job, the leader untouched: nothing lost or leaked`, async () => {
+  test(`${KILLS} kills of the worker running the job, the leader untouched: nothing lost or leaked`, async ({
+    chaos,
+  }) => {
     const started = Date.now();
-    kit = await startKit(redis.url, { noWorker: true, env: { LOG_LEVEL: 'info' } });
-    const k = kit;
+    const k = await chaos.start({ noWorker: true, env: { LOG_LEVEL: 'info' } });
     const since = Date.now();
-    const leader = spawnWorker(k, { WORKER_CONCURRENCY: '1' });
-    workers.push(leader);
+    const leader = chaos.worker({ WORKER_CONCURRENCY: '1' });
     await waitFor(() => leader.output().includes('became the fleet leader'), {
       timeoutMs: 30_000,
       message: 'the first worker to lead the fleet',
@@ -52,8 +28,7 @@ describe('SIGKILL a non-leader worker while the leader lives', () => {
     // The leader's only job slot is busy for the whole case.
     const long = await k.submit({ command: printLines(400, '0.1') });
     await waitForPoint(k, long.id, 'running', (j) => j.state === 'running', leader);
-    let victim = spawnWorker(k);
-    workers.push(victim);
+    let victim = chaos.worker();
     const ids = [long.id];
     for (let rep = 1; rep <= KILLS; rep += 1) {
       const job = await k.submit({ command: printLines(40, '0.04') });
@@ -68,8 +43,7 @@ describe('SIGKILL a non-leader worker while the leader lives', () => {
       expect(victim.output()).toContain(job.id);
       expect(victim.output()).not.toContain('became the fleet leader');
       await victim.kill();
-      victim = spawnWorker(k);
-      workers.push(victim);
+      victim = chaos.worker();
       const done = await k.waitFor(job.id, ['succeeded', 'failed', 'cancelled'], 60_000);
       expect(done.state, done.message).toBe('succeeded');
       expect(done.attempts).toHaveLength(1);

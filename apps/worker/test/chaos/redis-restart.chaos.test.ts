@@ -3,45 +3,23 @@
  * they run. The worker is a separate OS process. Afterwards every job succeeded on one attempt with
  * its complete log, and no order is left active or doubled.
  */
-import { type RedisHandle, startRedis } from '@clore-batch/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Kit, startKit } from '../e2e-kit';
-import {
-  checkInvariants,
-  lines,
-  printLines,
-  report,
-  spawnWorker,
-  type WorkerProcess,
-  waitForPoint,
-} from './chaos-kit';
+import { describe, expect } from 'vitest';
+import { chaosTest } from './chaos-fixture';
+import { checkInvariants, lines, printLines, report, waitForPoint } from './chaos-kit';
 
-let redis: RedisHandle;
-let kit: Kit | undefined;
-let worker: WorkerProcess | undefined;
-
-beforeAll(async () => {
-  redis = await startRedis({ private: true, appendOnly: true });
-});
-afterAll(async () => {
-  await redis.stop();
-});
-afterEach(async () => {
-  await worker?.stop();
-  worker = undefined;
-  await kit?.close();
-  kit = undefined;
-});
+const test = chaosTest({ appendOnly: true });
 
 describe('Redis restarts mid-run', () => {
-  it('restarted while jobs provision and again while they run: no job lost, no order leaked', async () => {
+  test('restarted while jobs provision and again while they run: no job lost, no order leaked', async ({
+    chaos,
+    redis,
+  }) => {
     const started = Date.now();
     if (redis.restart === undefined) {
       throw new Error('startRedis gave no restart(): a private redis-server is needed');
     }
-    kit = await startKit(redis.url, { noWorker: true, sim: { provisioningMs: [800, 1_500] } });
-    const k = kit;
-    worker = spawnWorker(k);
+    const k = await chaos.start({ noWorker: true, sim: { provisioningMs: [800, 1_500] } });
+    const worker = chaos.worker();
     const since = Date.now();
     const jobs = [];
     for (let i = 0; i < 4; i += 1) {

@@ -4,32 +4,21 @@
  * Afterwards every job is terminal, none lost, no order leaked, no attempt with two orders, and
  * every succeeded job's log is complete.
  */
-import { type RedisHandle, startRedis } from '@clore-batch/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Kit, startKit } from '../e2e-kit';
+import { describe, expect } from 'vitest';
+import { chaosTest } from './chaos-fixture';
 import { checkInvariants, lines, printLines, report } from './chaos-kit';
+
+const test = chaosTest();
 
 const JOBS = 10;
 
-let redis: RedisHandle;
-let kit: Kit | undefined;
-
-beforeAll(async () => {
-  redis = await startRedis({ private: true });
-});
-afterAll(async () => {
-  await redis.stop();
-});
-afterEach(async () => {
-  await kit?.close();
-  kit = undefined;
-});
-
 describe('simulator faults at 10 %', () => {
   for (const seed of [17, 18, 19, 20]) {
-    it(`seed ${seed}: ${JOBS} jobs through 10 % faulty calls: all terminal, no leak, no double order, logs complete`, async () => {
+    test(`seed ${seed}: ${JOBS} jobs through 10 % faulty calls: all terminal, no leak, no double order, logs complete`, async ({
+      chaos,
+    }) => {
       const started = Date.now();
-      kit = await startKit(redis.url, {
+      const k = await chaos.start({
         sim: {
           seed,
           faults: {
@@ -40,7 +29,6 @@ describe('simulator faults at 10 %', () => {
           },
         },
       });
-      const k = kit;
       const since = Date.now();
       const jobs = [];
       for (let i = 0; i < JOBS; i += 1) {

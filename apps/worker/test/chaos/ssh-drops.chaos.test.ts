@@ -6,26 +6,15 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { type RedisHandle, startRedis, waitFor } from '@clore-batch/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Kit, startKit } from '../e2e-kit';
+import { waitFor } from '@clore-batch/testing';
+import { describe, expect } from 'vitest';
+import type { Kit } from '../support/e2e-kit';
+import { chaosTest } from './chaos-fixture';
 import { checkInvariants, lines, printLines, report, waitForPoint } from './chaos-kit';
 
+const test = chaosTest();
+
 const run = promisify(execFile);
-
-let redis: RedisHandle;
-let kit: Kit | undefined;
-
-beforeAll(async () => {
-  redis = await startRedis({ private: true });
-});
-afterAll(async () => {
-  await redis.stop();
-});
-afterEach(async () => {
-  await kit?.close();
-  kit = undefined;
-});
 
 /** Kill the session processes under an order's sshd (its connections drop; the sshd stays). */
 async function dropConnections(k: Kit, orderId: number): Promise<number> {
@@ -49,10 +38,11 @@ async function dropConnections(k: Kit, orderId: number): Promise<number> {
 const logOf = async (k: Kit, id: string) => (await k.store.readLog(id)).toString();
 
 describe('SSH drops', () => {
-  it('connections cut 3 times per job while 4 jobs print: no byte lost, no new attempt', async () => {
+  test('connections cut 3 times per job while 4 jobs print: no byte lost, no new attempt', async ({
+    chaos,
+  }) => {
     const started = Date.now();
-    kit = await startKit(redis.url);
-    const k = kit;
+    const k = await chaos.start();
     const since = Date.now();
     const jobs = [];
     for (let i = 0; i < 4; i += 1) {
@@ -92,10 +82,11 @@ describe('SSH drops', () => {
     });
   }, 180_000);
 
-  it("an order's sshd stopped for good mid-run: the job runs again elsewhere, nothing leaks", async () => {
+  test("an order's sshd stopped for good mid-run: the job runs again elsewhere, nothing leaks", async ({
+    chaos,
+  }) => {
     const started = Date.now();
-    kit = await startKit(redis.url, { settings: { reconnectWindowMs: 3_000 } });
-    const k = kit;
+    const k = await chaos.start({ settings: { reconnectWindowMs: 3_000 } });
     const since = Date.now();
     const job = await k.submit({ command: printLines(40, '0.05') });
     const running = await waitForPoint(k, job.id, 'running', (j) => j.state === 'running');

@@ -9,39 +9,20 @@ import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FaultSettings, SimOptions } from '@clore-batch/clore-sim';
 import type { JobRecord, JobSpecInput } from '@clore-batch/shared';
-import { type RedisHandle, startRedis, waitFor } from '@clore-batch/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Kit, startKit } from '../e2e-kit';
-import {
-  checkInvariants,
-  lines,
-  printLines,
-  report,
-  spawnWorker,
-  type WorkerProcess,
-  waitForPoint,
-} from './chaos-kit';
+import { waitFor } from '@clore-batch/testing';
+import { afterEach, describe, expect } from 'vitest';
+import type { Kit } from '../support/e2e-kit';
+import { chaosTest } from './chaos-fixture';
+import { checkInvariants, lines, printLines, report, waitForPoint } from './chaos-kit';
+
+const test = chaosTest();
 
 const KILLS = 5;
 const OUTPUT_BYTES = 64 * 1024 * 1024;
 
-let redis: RedisHandle;
-let kit: Kit | undefined;
-const workers: WorkerProcess[] = [];
 const dirs: string[] = [];
 
-beforeAll(async () => {
-  redis = await startRedis({ private: true });
-});
-afterAll(async () => {
-  await redis.stop();
-});
 afterEach(async () => {
-  for (const worker of workers.splice(0)) {
-    await worker.stop();
-  }
-  await kit?.close();
-  kit = undefined;
   for (const dir of dirs.splice(0)) {
     await rm(dir, { recursive: true, force: true });
   }
@@ -163,15 +144,13 @@ const POINTS: Point[] = [
 
 describe('SIGKILL a worker process at each lifecycle point', () => {
   for (const point of POINTS) {
-    it(`${point.name}: ${KILLS} kills, zero leaked orders, zero lost jobs`, async () => {
+    test(`${point.name}: ${KILLS} kills, zero leaked orders, zero lost jobs`, async ({ chaos }) => {
       const started = Date.now();
-      kit = await startKit(redis.url, {
+      const k = await chaos.start({
         noWorker: true,
         ...(point.sim === undefined ? {} : { sim: point.sim }),
       });
-      const k = kit;
-      let victim = spawnWorker(k);
-      workers.push(victim);
+      let victim = chaos.worker();
       const results = [];
       for (let rep = 1; rep <= KILLS; rep += 1) {
         const since = Date.now();
@@ -180,8 +159,7 @@ describe('SIGKILL a worker process at each lifecycle point', () => {
         await waitForPoint(k, job.id, point.name, (j) => point.reached(k, j, since), victim, 60_000);
         await victim.kill();
         await point.release?.(k);
-        victim = spawnWorker(k);
-        workers.push(victim);
+        victim = chaos.worker();
         const invariants = await checkInvariants(k, [job.id], since, 90_000, victim);
         const done = await k.store.get(job.id);
         expect(done.state, `${done.message}\n${victim.output()}`).toBe('succeeded');

@@ -24,9 +24,9 @@ import {
 import { captureOutput, spawnTracked, stopChild, trackRedis, waitFor } from '@clore-batch/testing';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import type { FleetSettings } from '../src/fleet/fleet-settings';
-import type { LifecycleSettings } from '../src/lifecycle/deps';
-import { type RunningWorker, startWorker } from '../src/worker/start-worker';
+import type { FleetSettings } from '../../src/fleet/fleet-settings';
+import type { LifecycleSettings } from '../../src/lifecycle/deps';
+import { type RunningWorker, startWorker } from '../../src/worker/start-worker';
 
 export const SIM_KEY = 'e2e-key';
 export const SECRETS_KEY = 'e2e-secrets-key-0123456789abcdef0123456789';

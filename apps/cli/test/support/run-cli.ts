@@ -1,9 +1,12 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 /** The CLI's bin shim, run as a real child process the way a user or CI runs it. */
-export const BIN = fileURLToPath(new URL('../bin/clore-batch.mjs', import.meta.url));
-export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
+export const BIN = fileURLToPath(new URL('../../bin/clore-batch.mjs', import.meta.url));
+export const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
+
+/** `submit` flags for a job any seeded marketplace runs: an RTX 3090 at up to $3/h, a $1 budget. */
+export const GPU = ['--gpu', 'RTX 3090', '--image', 'ubuntu:22.04', '--max-price', '3', '--budget', '1'];
 
 export interface CliResult {
   code: number | null;
@@ -20,16 +23,12 @@ export interface CliRun {
   done: Promise<CliResult>;
 }
 
-/** Start `clore-batch <args>` with `env` added to a minimal environment (no inherited CLORE_BATCH_*). */
-export function startCli(args: string[], env: Record<string, string> = {}, input?: string): CliRun {
-  const child = spawn(process.execPath, [BIN, ...args], {
-    cwd: REPO,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env },
-    stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+/** Start `command <args>` with its output captured (`spawn` options as given). */
+export function startProcess(command: string, args: string[], options: SpawnOptions): CliRun {
+  const child = spawn(command, args, {
+    ...options,
+    stdio: [options.stdio === 'pipe' ? 'pipe' : 'ignore', 'pipe', 'pipe'],
   });
-  if (input !== undefined) {
-    child.stdin?.end(input);
-  }
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (chunk: Buffer) => {
@@ -42,6 +41,26 @@ export function startCli(args: string[], env: Record<string, string> = {}, input
     child.once('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
   return { child, stdout: () => stdout, stderr: () => stderr, done };
+}
+
+/** The environment of a user's shell: PATH and HOME only (no inherited CLORE_BATCH_*). */
+export const userEnv = (env: Record<string, string> = {}) => ({
+  PATH: process.env.PATH ?? '',
+  HOME: process.env.HOME ?? '/root',
+  ...env,
+});
+
+/** Start `clore-batch <args>` with `env` added to a minimal environment (no inherited CLORE_BATCH_*). */
+export function startCli(args: string[], env: Record<string, string> = {}, input?: string): CliRun {
+  const run = startProcess(process.execPath, [BIN, ...args], {
+    cwd: REPO,
+    env: userEnv(env),
+    stdio: input === undefined ? 'ignore' : 'pipe',
+  });
+  if (input !== undefined) {
+    run.child.stdin?.end(input);
+  }
+  return run;
 }
 
 export function runCli(args: string[], env: Record<string, string> = {}, input?: string): Promise<CliResult> {
@@ -62,7 +81,7 @@ export function runInTerminal(
   // exit 130 whatever the CLI's own code.
   const child = spawn('script', ['-qfec', `exec ${quoted}`, '/dev/null'], {
     cwd: REPO,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', TERM: 'xterm', ...env },
+    env: userEnv({ TERM: 'xterm', ...env }),
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let output = '';

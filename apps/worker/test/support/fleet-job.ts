@@ -1,12 +1,13 @@
 import type { CloreClient, Order } from '@clore-batch/clore';
-import type { Fleet } from './create-fleet';
+import type { Fleet } from '../../src/fleet/create-fleet';
+import type { FleetKit } from './fleet-kit';
 
-/** Test support (not a test). */
 /**
- * What a job attempt does with the fleet, stripped of SSH: select (marketplace view + claim),
- * write the intent, create, find the order through the order book, bind, release, wait for the end.
+ * Test support (not the lifecycle's `runJob`): what a job attempt does with the fleet, stripped of
+ * SSH: select (marketplace view + claim), write the intent, create, find the order through the order
+ * book, bind, release, wait for the end.
  */
-export async function runJob(
+export async function runTestJob(
   fleet: Fleet,
   client: CloreClient,
   jobId: string,
@@ -54,4 +55,22 @@ export async function runJob(
     return ended ?? order;
   }
   throw new Error(`${jobId}: no server could be rented`);
+}
+
+/**
+ * 20 jobs at once in two simulated worker processes (a fleet and a client each), each through
+ * `runTestJob`: the orders they ended with, how long the run took, the two fleets.
+ */
+export async function runTwentyJobs(
+  kit: FleetKit,
+): Promise<{ ended: Order[]; elapsed: number; fleets: Fleet[] }> {
+  const fleets = [kit.fleet(), kit.fleet()];
+  const clients = [kit.client(), kit.client()];
+  await Promise.all(fleets.map((f) => f.start()));
+  const taken = new Set<number>();
+  const started = Date.now();
+  const ended = await Promise.all(
+    Array.from({ length: 20 }, (_, i) => runTestJob(fleets[i % 2]!, clients[i % 2]!, `job-${i}`, taken)),
+  );
+  return { ended, elapsed: Date.now() - started, fleets };
 }

@@ -7,9 +7,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type SshdHandle, startSshd, track } from '@clore-batch/testing';
-import { connect } from './connect';
-import { generateJobKeyPair, type JobKeyPair } from './job-key-pair';
-import type { SshSession } from './ssh-session';
+import { connect } from '../../src/remote/connect';
+import { generateJobKeyPair, type JobKeyPair } from '../../src/remote/job-key-pair';
+import type { SshSession } from '../../src/remote/ssh-session';
 
 export interface RemoteKit {
   sshd: SshdHandle;

@@ -10,8 +10,8 @@ import { type SimHandle, type SimServer, startSimulator } from '@clore-batch/clo
 import { createTelemetryCounters, silentLogger, type TelemetryCounters } from '@clore-batch/shared';
 import { type RedisHandle, startRedis, trackRedis } from '@clore-batch/testing';
 import { Redis } from 'ioredis';
-import { createFleet, type Fleet, type FleetDeps } from './create-fleet';
-import type { AttemptLiveness } from './fleet-types';
+import { createFleet, type Fleet, type FleetDeps } from '../../src/fleet/create-fleet';
+import type { AttemptLiveness } from '../../src/fleet/fleet-types';
 
 /**
  * Test support for the fleet suites (not a test): a real Redis, the simulator over HTTP with its
@@ -50,12 +50,18 @@ export interface FleetKit {
   calls(endpoint?: string): { endpoint: string; at: number; code: number | null }[];
   /** A rentable server not used yet in this suite. */
   freshServer(): SimServer;
+  /** Rent `count` fresh servers directly (one client); their order ids. */
+  rentFresh(count: number): Promise<number[]>;
+  /** The simulator's record of an order (it must exist). */
+  simOrder(id: number): SimOrder;
   /** Start a new test: new prefix, simulator reset (every order ended, call log cleared). */
   reset(): Promise<void>;
   /** Stop every fleet, limiter and connection this kit made (not the Redis/sim). */
   stopAll(): Promise<void>;
   close(): Promise<void>;
 }
+
+type SimOrder = ReturnType<SimHandle['orders']>[number];
 
 export const BASE_SETTINGS = {
   pollIntervalMs: 400,
@@ -167,6 +173,21 @@ export async function startFleetKit(options: FleetKitOptions = {}): Promise<Flee
       }
       used.add(server.id);
       return server;
+    },
+    async rentFresh(count) {
+      const renter = client();
+      const ids: number[] = [];
+      for (let i = 0; i < count; i += 1) {
+        ids.push(await rentDirectly(renter, kit.freshServer().id));
+      }
+      return ids;
+    },
+    simOrder(id) {
+      const order = sim.orders().find((o) => o.id === id);
+      if (order === undefined) {
+        throw new Error(`the simulator has no order ${id}`);
+      }
+      return order;
     },
     async reset() {
       await kit.stopAll();

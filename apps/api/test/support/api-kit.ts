@@ -17,7 +17,8 @@ import { type RedisHandle, startRedis, track, trackRedis } from '@clore-batch/te
 import { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
-import { buildApp } from '../src/app';
+import { buildApp } from '../../src/app';
+import type { DashboardOptions } from '../../src/dashboard/dashboard-plugin';
 
 /** Test-only: a Redis per file, and per test an app with its own key prefix, data dir and queues. */
 export const TOKENS = {
@@ -26,9 +27,11 @@ export const TOKENS = {
   root: 'root-admin-token-0123456789ab',
 } as const;
 
+export type Who = keyof typeof TOKENS;
+
 export const SECRETS_KEY = 'test-secrets-key-0123456789abcdef0123456789';
 
-export const auth = (who: keyof typeof TOKENS) => ({ authorization: `Bearer ${TOKENS[who]}` });
+export const auth = (who: Who) => ({ authorization: `Bearer ${TOKENS[who]}` });
 
 export const validSpec = (overrides: Record<string, unknown> = {}) => ({
   gpu: { model: 'RTX 4090' },
@@ -47,7 +50,7 @@ export interface RedisServer {
 
 export async function startRedisServer(): Promise<RedisServer> {
   const handle: RedisHandle = await startRedis();
-  const redis = trackRedis(new Redis(handle.url));
+  const redis = trackRedis(new Redis(handle.url, { maxRetriesPerRequest: null }));
   return {
     url: handle.url,
     redis,
@@ -84,6 +87,8 @@ export function testConfig(url: string, prefix: string, dataDir: string, env: Re
 export interface OpenApiOptions {
   /** Wrap the store the app sees (e.g. to count what it reads). */
   wrapStore?: (store: JobStore) => JobStore;
+  /** Mount the dashboard plugin (/admin) with these options. */
+  dashboard?: DashboardOptions;
 }
 
 export async function openApi(
@@ -98,6 +103,12 @@ export async function openApi(
   const store = createJobStore({ redis: server.redis, prefix, dataDir, logTailBytes: 4096 });
   const queue = new Queue(JOBS_QUEUE, { connection: bull, prefix: bullPrefix(prefix) });
   const webhookQueue = new Queue(WEBHOOKS_QUEUE, { connection: bull, prefix: bullPrefix(prefix) });
+  let closing: Promise<void> | undefined;
+  // Imported only here: the plugin (bull-board, the views) would add seconds to every file's import.
+  const plugins =
+    options.dashboard === undefined
+      ? []
+      : [(await import('../../src/dashboard/dashboard-plugin')).createDashboardPlugin(options.dashboard)];
   const app = track(
     await buildApp({
       config,
@@ -106,6 +117,7 @@ export async function openApi(
       store: options.wrapStore ? options.wrapStore(store) : store,
       queue,
       webhookQueue,
+      plugins,
     }),
     'fastify app',
     (a) => !a.server.listening && closedApps.has(a),
@@ -118,22 +130,41 @@ export async function openApi(
     webhookQueue,
     prefix,
     dataDir,
-    async close() {
-      await app.close();
-      closedApps.add(app);
-      await queue.obliterate({ force: true }).catch(() => undefined);
-      await webhookQueue.obliterate({ force: true }).catch(() => undefined);
-      await queue.close();
-      await webhookQueue.close();
-      await store.close();
-      await bull.quit();
-      const keys = await server.redis.keys(`${prefix}:*`);
-      if (keys.length > 0) {
-        await server.redis.del(...keys);
-      }
-      await rm(dataDir, { recursive: true, force: true });
+    /** Once: the fixture closes every app it opened, a test may close one earlier. */
+    close() {
+      closing ??= (async () => {
+        await app.close();
+        closedApps.add(app);
+        await queue.obliterate({ force: true }).catch(() => undefined);
+        await webhookQueue.obliterate({ force: true }).catch(() => undefined);
+        await queue.close();
+        await webhookQueue.close();
+        await store.close();
+        await bull.quit();
+        const keys = await server.redis.keys(`${prefix}:*`);
+        if (keys.length > 0) {
+          await server.redis.del(...keys);
+        }
+        await rm(dataDir, { recursive: true, force: true });
+      })();
+      return closing;
     },
   };
 }
 
 const closedApps = new WeakSet<FastifyInstance>();
+
+/** POST /v1/jobs through the app (no socket), as `who`. */
+export function submitJob(
+  api: TestApi,
+  who: Who = 'alice',
+  body: unknown = validSpec(),
+  headers: Record<string, string> = {},
+) {
+  return api.app.inject({
+    method: 'POST',
+    url: '/v1/jobs',
+    headers: { ...auth(who), ...headers },
+    payload: body as object,
+  });
+}
