@@ -37,7 +37,7 @@ export interface StoreFixture {
 
 export async function openStore(
   server: StoreServer,
-  options: { logTailBytes?: number; now?: () => Date } = {},
+  options: { logTailBytes?: number; logMaxBytes?: number; now?: () => Date } = {},
 ): Promise<StoreFixture> {
   const prefix = `test-${randomUUID()}`;
   const dataDir = await mkdtemp(join(tmpdir(), 'cb-store-'));
@@ -46,6 +46,7 @@ export async function openStore(
     prefix,
     dataDir,
     logTailBytes: options.logTailBytes ?? 1024,
+    ...(options.logMaxBytes === undefined ? {} : { logMaxBytes: options.logMaxBytes }),
     ...(options.now ? { now: options.now } : {}),
   });
   return {
