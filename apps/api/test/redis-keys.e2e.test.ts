@@ -231,7 +231,6 @@ describe('the Redis key registry', () => {
       'metrics:<id>',
       'api-rate:<rest>',
       'admin:session:<hex>',
-      'worker:logbase:<id>:<int>',
       'auth-fail:<hex>',
     ]) {
       expect(seen, `no key of ${pattern} was written`).toContain(pattern);

@@ -29,6 +29,13 @@ export {
   SECRET_FIELDS,
   silentLogger,
 } from './logging/logger';
+export {
+  FRESH_MASK_STATE,
+  MASK,
+  type MaskState,
+  maskableValues,
+  SecretMasker,
+} from './logging/secret-masker';
 export { exitOnStartupError, type ShutdownOptions, stopOnSignals } from './process/shutdown';
 export {
   bullPrefix,
@@ -123,7 +130,7 @@ export {
 export type { AttemptEndFields, AttemptReadyFields } from './store/attempt-writes';
 export type { FollowItem, FollowOptions } from './store/follow';
 export { idempotentJobId } from './store/idempotency-lookup';
-export { jobDir, logFilePath, outputsDir } from './store/job-files';
+export { jobDir, logFilePath, logSegmentPath, logTailDir, outputsDir } from './store/job-files';
 export { isJobId, JOB_ID_PATTERN, newJobId } from './store/job-id';
 export type { AcquireLeaseOptions, JobLease, LeaseCheck } from './store/job-lease';
 export {
@@ -151,6 +158,13 @@ export {
 } from './store/job-record';
 export { createJobStore, type JobStore, type JobStoreOptions } from './store/job-store';
 export type { LiveMessage } from './store/live-message';
+export {
+  dropMarker,
+  LOG_MAX_BYTES_DEFAULT,
+  LOG_MAX_BYTES_MIN,
+  type LogLayout,
+  logLayout,
+} from './store/log-layout';
 export { type LogChunk, READ_LOG_DEFAULT_MAX } from './store/logs';
 export { type JobPatch, MAX_INFO_EVENTS, type TransitionOptions } from './store/next-record';
 export type { OutboxEntry } from './store/outbox';

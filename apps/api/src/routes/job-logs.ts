@@ -40,6 +40,8 @@ export async function jobLogRoutes(root: FastifyInstance, deps: { store: JobStor
         summary: "The command's output",
         description:
           'Without `follow`: the bytes stored so far as text/plain (from `offset`; header `X-Log-Size`). ' +
+          'Secret values of the job (`secretEnv`, `registryAuth`) read `***`. Past LOG_MAX_BYTES the middle of the log is dropped: ' +
+          'a marker line says how many bytes, and `X-Log-Size` (the offsets) still counts them. ' +
           'With `follow=1`: text/event-stream with `log` ({offset, text}), `state` and `info` (history entries) and a final `end` (job summary) event; ' +
           'each id is a resume point for `Last-Event-ID` (or `?lastEventId=`).',
         params: JobIdParamsSchema,

@@ -15,7 +15,8 @@ export interface StreamJobOptions {
 /**
  * A job's log and history as SSE, from `from` until the job ends:
  * - `event: log`, data `{"offset":n,"text":"..."}`: output bytes from `offset` as UTF-8 text (a
- *   character split across chunks is held back until it is complete);
+ *   character split across chunks is held back until it is complete); offsets only grow, and jump
+ *   over bytes LOG_MAX_BYTES dropped, whose marker line comes as the text just before the jump's end;
  * - `event: state` / `event: info`, data: the history entry `{index, at, type, from?, to?, ...}`
  *   (a state entry also carries `state`, the same as `to`);
  * - `event: end`, data: the job summary `{id, state, reason?, exitCode?, costUsd, ...}`, then close.
@@ -32,17 +33,32 @@ export async function streamJob(options: StreamJobOptions): Promise<'ended' | 'c
     signal,
     chunkBytes: options.chunkBytes ?? 64 * 1024,
   });
+  const sendLog = async (bytes: Buffer) => {
+    const start = sent.offset;
+    sent = { offset: start + bytes.length, index: sent.index };
+    await writer.send(
+      'log',
+      JSON.stringify({ offset: start, text: bytes.toString('utf8') }),
+      formatEventId(sent),
+    );
+  };
   for await (const item of follow) {
     if (item.kind === 'log') {
+      if (item.offset > sent.offset + pending.length) {
+        // Bytes were skipped (dropped under LOG_MAX_BYTES: the chunk is the marker line; or gone
+        // from the Redis tail): what is held back goes out as it is, and the stream goes on there.
+        if (pending.length > 0) {
+          await sendLog(pending);
+        }
+        pending = Buffer.alloc(0);
+        sent = { offset: item.offset, index: sent.index };
+      }
       const [complete, rest] = splitUtf8(
         pending.length === 0 ? item.data : Buffer.concat([pending, item.data]),
       );
       pending = Buffer.from(rest);
       if (complete.length > 0) {
-        const start = sent.offset;
-        sent = { offset: start + complete.length, index: sent.index };
-        const data = JSON.stringify({ offset: start, text: complete.toString('utf8') });
-        await writer.send('log', data, formatEventId(sent));
+        await sendLog(complete);
       }
     } else {
       sent = { offset: sent.offset, index: item.index + 1 };
@@ -62,13 +78,7 @@ export async function streamJob(options: StreamJobOptions): Promise<'ended' | 'c
     return 'closed';
   }
   if (pending.length > 0) {
-    const start = sent.offset;
-    sent = { offset: start + pending.length, index: sent.index };
-    await writer.send(
-      'log',
-      JSON.stringify({ offset: start, text: pending.toString('utf8') }),
-      formatEventId(sent),
-    );
+    await sendLog(pending);
   }
   const job = await store.get(jobId);
   await writer.send('end', JSON.stringify(jobSummary(job)), formatEventId(sent));

@@ -67,9 +67,9 @@ export interface Stack {
 /**
  * The whole product on this machine: a private Redis, the simulator over HTTP with scaled-down
  * limits and delays, the API (startApi with the dashboard plugin) listening on a free port, and a
- * worker (startWorker) in-process.
+ * worker (startWorker) in-process. `env` adds or overrides configuration variables.
  */
-export async function startStack(): Promise<Stack> {
+export async function startStack(env: Record<string, string> = {}): Promise<Stack> {
   const redis: RedisHandle = await startRedis({ private: true });
   const sim = await startSimulator({
     keys: [{ key: SIM_KEY, balances: { 'USD-Blockchain': 500, 'CLORE-Blockchain': 1_000_000, bitcoin: 1 } }],
@@ -99,6 +99,7 @@ export async function startStack(): Promise<Stack> {
     WORKER_LOCK_DURATION_MS: '2000',
     WORKER_KILL_GRACE_SECONDS: '1',
     WORKER_CONCURRENCY: '4',
+    ...env,
   });
   const api = await startApi(config, {
     logger: silentLogger(),

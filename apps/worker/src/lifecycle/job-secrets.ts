@@ -49,3 +49,20 @@ export async function openRegistryAuth(
   }
   return openSecret(deps.secretKey, sealed);
 }
+
+/**
+ * The values the job's stored log must never show (docs/decisions/0130): its secretEnv values and
+ * its registryAuth, in clear, only to mask the log in memory. Never log or store the result.
+ */
+export async function maskedSecretValues(
+  deps: LifecycleDeps,
+  jobId: string,
+  hasRegistryAuth: boolean,
+): Promise<string[]> {
+  const values = Object.values(await openSecretEnv(deps, jobId));
+  const sealedAuth = hasRegistryAuth ? await deps.store.getSecret(jobId, 'registryAuth') : undefined;
+  if (sealedAuth !== undefined) {
+    values.push(openSecret(deps.secretKey, sealedAuth));
+  }
+  return values;
+}

@@ -3,9 +3,9 @@ import { readStatus } from '../remote/read-status';
 import { removeJobDir } from '../remote/remove-job-dir';
 import { stopCommand } from '../remote/stop-command';
 import { streamLog } from '../remote/stream-log';
+import { openAttemptLog } from './attempt-log';
 import { connectAttempt } from './connect-attempt';
 import type { JobRun } from './job-run';
-import { logBaseKey } from './run-command';
 
 /**
  * Best effort before a release (cancel, budget): SIGTERM the command's process group, SIGKILL
@@ -33,18 +33,10 @@ export async function stopRemote(
       }
       const final = await stopCommand(session, jobDir, { graceMs, settleMs: 10_000 });
       run.log.info({ exitCode: final.exitCode, stopped: final.stopped }, 'command stopped');
-      const stored = await deps.redis.get(logBaseKey(deps.prefix, run.id, attempt.n));
-      const base = stored === null ? Number.NaN : Number(stored);
-      if (Number.isFinite(base) && final.exitCode !== undefined) {
-        const fresh = run.job.attempts.find((a) => a.n === attempt.n);
-        const result = await streamLog(session, {
-          jobDir,
-          fromOffset: fresh?.logOffset ?? attempt.logOffset ?? 0,
-          signal,
-          onChunk: async (position, data) => {
-            await deps.store.appendLog(run.id, base + position, data);
-          },
-        });
+      if (final.exitCode !== undefined) {
+        const log = await openAttemptLog(run, attempt);
+        const result = await streamLog(session, { jobDir, fromOffset: log.from, signal, onChunk: log.write });
+        await log.end(result.endOffset);
         await deps.store.attemptLogOffset(run.id, attempt.n, result.endOffset);
       }
     } finally {

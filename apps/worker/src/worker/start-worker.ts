@@ -99,6 +99,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     prefix,
     dataDir: config.DATA_DIR,
     logTailBytes: config.LOG_TAIL_BYTES,
+    logMaxBytes: config.LOG_MAX_BYTES,
   });
   const fleet = createFleet({
     redis,

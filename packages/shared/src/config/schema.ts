@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LOG_MAX_BYTES_DEFAULT, LOG_MAX_BYTES_MIN } from '../store/log-layout';
 import { TenantLimitsSchema, unknownTenantNames } from '../tenants/tenant-limits';
 import { ApiTokensSchema } from './api-tokens';
 import { TrustProxySchema } from './trust-proxy';
@@ -79,6 +80,8 @@ const ConfigFields = z.object({
   OUTPUTS_MAX_BYTES: int(0, Number.MAX_SAFE_INTEGER).default(1024 * 1024 * 1024),
   WORKER_LOCK_DURATION_MS: int(1_000, 600_000).default(30_000),
   WORKER_KILL_GRACE_SECONDS: int(1, 600).default(10),
+  /** Per job: past it the stored log keeps its first half and about its last half (docs/decisions/0130). */
+  LOG_MAX_BYTES: int(LOG_MAX_BYTES_MIN, Number.MAX_SAFE_INTEGER).default(LOG_MAX_BYTES_DEFAULT),
 });
 
 /**

@@ -33,7 +33,10 @@ export function serviceKeys(prefix: string) {
     apiRateNamespace: `${prefix}:api-rate:`,
     /** STRING, JSON `{ name, tokenMac, createdAt }` with a TTL: one admin session, by SHA-256 (hex) of its id. */
     adminSession: (sessionIdSha256: string) => `${prefix}:admin:session:${sessionIdSha256}`,
-    /** STRING (30 days): where byte 0 of attempt `n`'s remote log sits in the job's log (worker run-command.ts). */
+    /**
+     * STRING (30 days): where byte 0 of attempt `n`'s remote log sat in the job's log. Written by
+     * workers before docs/decisions/0130 (now the log meta's cursor); read only to resume their attempts.
+     */
     logBase: (jobId: string, n: number) => `${prefix}:worker:logbase:${jobId}:${n}`,
   };
 }
@@ -58,6 +61,6 @@ export const SERVICE_KEY_ENTRIES: readonly KeyEntry[] = [
   {
     pattern: 'worker:logbase:<id>:<int>',
     type: 'string',
-    content: "the job log offset of an attempt's remote log",
+    content: "the job log offset of an attempt's remote log (older workers; read only)",
   },
 ];

@@ -41,7 +41,7 @@ const privateAttemptFields = {
   sshPort: z.number().int().min(1).max(65_535).optional(),
   hostKey: z.string().optional(),
   remoteDir: z.string().optional(),
-  /** How many bytes of the command's output the worker has stored (resume point). */
+  /** How far the worker has read the command's remote output (bytes); it resumes from the log cursor (0130). */
   logOffset: z.number().int().min(0).optional(),
 };
 const PRIVATE_ATTEMPT_KEYS = Object.keys(privateAttemptFields) as Array<keyof typeof privateAttemptFields>;

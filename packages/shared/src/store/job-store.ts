@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { AppError } from '../errors/app-error';
 import type { Logger } from '../logging/logger';
 import type { JobState } from '../state/job-state';
 import type { JobEvent } from '../state/transitions';
@@ -35,7 +36,8 @@ import {
 import { storeKeys } from './keys';
 import { LiveHub } from './live-hub';
 import { type LiveMessage, parseLiveMessage } from './live-message';
-import { appendLog, type LogChunk, logSize, readLog, readLogChunk } from './logs';
+import { LOG_MAX_BYTES_DEFAULT, LOG_MAX_BYTES_MIN } from './log-layout';
+import { appendLog, type LogChunk, logCursor, logSize, readLog, readLogChunk } from './logs';
 import type { TransitionOptions } from './next-record';
 import { type OutboxEntry, outboxDone, readOutbox, watchOutbox } from './outbox';
 import {
@@ -61,6 +63,11 @@ export interface JobStoreOptions {
   dataDir: string;
   /** LOG_TAIL_BYTES: about this much of each log is kept in Redis. */
   logTailBytes: number;
+  /**
+   * LOG_MAX_BYTES (default 1 GiB, at least 4096): a log that grows past it keeps its first half and
+   * about its last half (docs/decisions/0130). Only writers (the worker) use it.
+   */
+  logMaxBytes?: number;
   now?: () => Date;
   /** Warnings of the store's subscriber connection. */
   logger?: Logger;
@@ -126,8 +133,13 @@ export interface JobStore {
   setSecret(id: string, name: string, sealed: string): Promise<void>;
   getSecret(id: string, name: string): Promise<string | undefined>;
 
-  /** Idempotent positional append; returns the stored size. */
-  appendLog(id: string, offset: number, chunk: Buffer): Promise<number>;
+  /**
+   * Idempotent positional append; returns the stored size. `cursor`, the writer's resume point after
+   * this chunk, is stored in the same step (`logCursor` reads it back).
+   */
+  appendLog(id: string, offset: number, chunk: Buffer, cursor?: string): Promise<number>;
+  /** The cursor of the last append that had one, and the stored size (offsets count dropped bytes). */
+  logCursor(id: string): Promise<{ size: number; cursor: string | undefined }>;
   readLog(id: string, fromOffset?: number, maxBytes?: number): Promise<Buffer>;
   readLogChunk(id: string, fromOffset?: number, maxBytes?: number): Promise<LogChunk>;
   logSize(id: string): Promise<number>;
@@ -165,11 +177,22 @@ export function createJobStore(options: JobStoreOptions): JobStore {
     keys: storeKeys(options.prefix),
     dataDir: options.dataDir,
     logTailBytes: options.logTailBytes,
+    logMaxBytes: checkedLogMax(options.logMaxBytes ?? LOG_MAX_BYTES_DEFAULT),
     now: options.now ?? (() => new Date()),
     live,
     logChains: new Map(),
   };
   return storeOver(deps, () => live.close());
+}
+
+function checkedLogMax(bytes: number): number {
+  if (!Number.isSafeInteger(bytes) || bytes < LOG_MAX_BYTES_MIN) {
+    throw new AppError(
+      'INTERNAL',
+      `logMaxBytes must be an integer of at least ${LOG_MAX_BYTES_MIN} (got ${bytes})`,
+    );
+  }
+  return bytes;
 }
 
 function storeOver(deps: StoreDeps, close: () => Promise<void>): JobStore {
@@ -200,7 +223,8 @@ function storeOver(deps: StoreDeps, close: () => Promise<void>): JobStore {
     recordStrayOrder: (id, stray) => recordStrayOrder(deps, id, stray),
     setSecret: (id, name, sealed) => setSecret(deps, id, name, sealed),
     getSecret: (id, name) => getSecret(deps, id, name),
-    appendLog: (id, offset, chunk) => appendLog(deps, id, offset, chunk),
+    appendLog: (id, offset, chunk, cursor) => appendLog(deps, id, offset, chunk, cursor),
+    logCursor: (id) => logCursor(deps, id),
     readLog: (id, fromOffset, maxBytes) => readLog(deps, id, fromOffset, maxBytes),
     readLogChunk: (id, fromOffset, maxBytes) => readLogChunk(deps, id, fromOffset, maxBytes),
     logSize: (id) => logSize(deps, id),

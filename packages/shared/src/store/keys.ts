@@ -19,7 +19,10 @@ export interface StoreKeys {
   secrets(id: string): string;
   /** STRING: the last ≈logTailBytes bytes of the command's output. */
   logTail(id: string): string;
-  /** HASH: `size` (bytes stored, contiguous from 0), `tailStart` (offset of the tail's first byte). */
+  /**
+   * HASH: `size` (bytes stored, contiguous from 0, dropped ones counted), `tailStart` (offset of the
+   * tail's first byte), `max` (the log's LOG_MAX_BYTES layout), `cursor` (the writer's resume point).
+   */
   logMeta(id: string): string;
   /** Pub/sub channel of one job's live notifications. */
   channel(id: string): string;

@@ -1,32 +1,56 @@
-import { constants } from 'node:fs';
-import { mkdir, open } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { AppError } from '../errors/app-error';
-import { logFilePath } from './job-files';
 import { assertJobId, fenceToken, ownershipLost } from './job-io';
+import { addInfo } from './job-writes';
 import type { LiveMessage } from './live-message';
+import { dropSegments, readPlace, writeLogBytes } from './log-files';
+import { keptFrom, type LogLayout, locate, logLayout } from './log-layout';
 import { APPEND_LOG, runScript } from './scripts';
 import { CAS_RETRIES, type StoreDeps } from './store-deps';
 
 /**
- * The command's output. The file `<dataDir>/jobs/<id>/output.log` is the complete log; Redis keeps
- * `size` (bytes stored, contiguous from offset 0) and a tail of about logTailBytes for readers on
- * another host. Bytes are written to the file first, then `size` moves forward in Redis, so every byte
- * below `size` is readable. One writer per job at a time (the worker that holds the job).
+ * The command's output. Its files under `<dataDir>/jobs/<id>/` hold it all, or under LOG_MAX_BYTES
+ * its head and kept tail (log-layout.ts, docs/decisions/0130); Redis keeps the log meta (`size`:
+ * bytes stored, contiguous from offset 0, the dropped ones counted; `tailStart`; `max`: the layout;
+ * `cursor`: the writer's resume point) and a tail of about logTailBytes for readers on another host.
+ * Bytes are written to the files first, then `size` moves forward in Redis, so every kept byte below
+ * `size` is readable. One writer per job at a time (the worker that holds the job).
  */
 export const READ_LOG_DEFAULT_MAX = 16 * 1024 * 1024;
 
 export interface LogChunk {
-  /** Where `data` starts; above the asked offset only when the file is missing and the tail has moved on. */
+  /**
+   * Where `data` starts; above the asked offset when the asked bytes were dropped (`data` is then the
+   * marker line, which ends where the kept tail begins) or when the file is missing and the Redis
+   * tail has moved on.
+   */
   offset: number;
   data: Buffer;
   /** Bytes stored when this was read. */
   size: number;
 }
 
-async function logMeta(deps: StoreDeps, id: string): Promise<{ size: number; tailStart: number }> {
-  const [size, tailStart] = await deps.redis.hmget(deps.keys.logMeta(id), 'size', 'tailStart');
-  return { size: Number(size ?? 0), tailStart: Number(tailStart ?? 0) };
+interface LogMeta {
+  size: number;
+  tailStart: number;
+  /** The layout's LOG_MAX_BYTES; undefined before the first append, 0 for no cap. */
+  max: number | undefined;
+  cursor: string | undefined;
+}
+
+async function logMeta(deps: StoreDeps, id: string): Promise<LogMeta> {
+  const [size, tailStart, max, cursor] = await deps.redis.hmget(
+    deps.keys.logMeta(id),
+    'size',
+    'tailStart',
+    'max',
+    'cursor',
+  );
+  return {
+    size: Number(size ?? 0),
+    tailStart: Number(tailStart ?? 0),
+    max: max === null ? undefined : Number(max),
+    cursor: cursor ?? undefined,
+  };
 }
 
 async function assertJobExists(deps: StoreDeps, id: string): Promise<void> {
@@ -36,31 +60,35 @@ async function assertJobExists(deps: StoreDeps, id: string): Promise<void> {
   }
 }
 
-async function writeAt(path: string, data: Buffer, position: number): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  // O_CREAT without O_APPEND/O_TRUNC: positional writes into a file that may already hold bytes.
-  const file = await open(path, constants.O_RDWR | constants.O_CREAT, 0o640);
-  try {
-    let written = 0;
-    while (written < data.length) {
-      const { bytesWritten } = await file.write(data, written, data.length - written, position + written);
-      written += bytesWritten;
-    }
-  } finally {
-    await file.close();
+/**
+ * The layout the first append fixes: this store's LOG_MAX_BYTES, or no cap for a log an older
+ * version began that is already past the head (its bytes are all in output.log).
+ */
+function layoutMax(deps: StoreDeps, meta: LogMeta): number {
+  if (meta.max !== undefined) {
+    return meta.max;
   }
+  const fresh = logLayout(deps.logMaxBytes);
+  return fresh === undefined || meta.size <= fresh.head ? deps.logMaxBytes : 0;
 }
 
 /**
  * Store `chunk`, which starts at byte `offset` of the output. Idempotent: bytes already stored are
  * skipped, so a resumed worker may resend any range that starts at or below the stored size. A
- * chunk starting above it would leave a hole and is refused. Returns the stored size afterwards.
- * Appends of one job made through one store run in call order, so a stream handler may call this
- * without awaiting each chunk.
+ * chunk starting above it would leave a hole and is refused. With a `cursor` (the writer's resume
+ * point after this chunk, opaque here) the cursor is stored in the same step as the bytes, also for
+ * an empty chunk at the stored size. Returns the stored size afterwards. Appends of one job made
+ * through one store run in call order, so a stream handler may call this without awaiting each chunk.
  */
-export function appendLog(deps: StoreDeps, id: string, offset: number, chunk: Buffer): Promise<number> {
+export function appendLog(
+  deps: StoreDeps,
+  id: string,
+  offset: number,
+  chunk: Buffer,
+  cursor?: string,
+): Promise<number> {
   const previous = deps.logChains.get(id) ?? Promise.resolve();
-  const current = previous.catch(() => undefined).then(() => appendNow(deps, id, offset, chunk));
+  const current = previous.catch(() => undefined).then(() => appendNow(deps, id, offset, chunk, cursor));
   deps.logChains.set(id, current);
   const forget = () => {
     if (deps.logChains.get(id) === current) {
@@ -71,12 +99,17 @@ export function appendLog(deps: StoreDeps, id: string, offset: number, chunk: Bu
   return current;
 }
 
-async function appendNow(deps: StoreDeps, id: string, offset: number, chunk: Buffer): Promise<number> {
+async function appendNow(
+  deps: StoreDeps,
+  id: string,
+  offset: number,
+  chunk: Buffer,
+  cursor: string | undefined,
+): Promise<number> {
   if (!Number.isSafeInteger(offset) || offset < 0) {
     throw new AppError('INTERNAL', `log offset must be a non-negative integer (got ${offset})`);
   }
   await assertJobExists(deps, id);
-  const path = logFilePath(deps.dataDir, id);
   const token = fenceToken(deps, id);
   for (let i = 0; i < CAS_RETRIES; i += 1) {
     if (token !== '' && (await deps.redis.get(deps.keys.lease(id))) !== token) {
@@ -84,25 +117,39 @@ async function appendNow(deps: StoreDeps, id: string, offset: number, chunk: Buf
       // the script below is the atomic check.
       throw ownershipLost(id, 'log append');
     }
-    const { size } = await logMeta(deps, id);
+    const meta = await logMeta(deps, id);
+    const { size } = meta;
     if (offset > size) {
       throw new AppError('INTERNAL', `log chunk at ${offset} would leave a gap after ${size} stored bytes`, {
         details: { jobId: id, offset, size },
       });
     }
-    if (offset + chunk.length <= size) {
+    const fresh = chunk.subarray(Math.min(chunk.length, size - offset));
+    const cursorOnly = cursor !== undefined && offset + chunk.length === size;
+    if (fresh.length === 0 && !cursorOnly) {
       return size;
     }
-    const fresh = chunk.subarray(size - offset);
-    await writeAt(path, fresh, size);
+    const max = layoutMax(deps, meta);
+    const layout = logLayout(max);
+    await writeLogBytes(deps.dataDir, id, layout, size, fresh);
     const message: LiveMessage = { type: 'log', offset: size, length: fresh.length };
     const [applied, newSize] = (await runScript(
       deps.redis,
       APPEND_LOG,
       [deps.keys.logMeta(id), deps.keys.logTail(id), deps.keys.lease(id), deps.keys.job(id)],
-      [size, fresh, deps.logTailBytes, deps.keys.channel(id), JSON.stringify(message), token],
+      [
+        size,
+        fresh,
+        deps.logTailBytes,
+        deps.keys.channel(id),
+        JSON.stringify(message),
+        token,
+        max,
+        cursor ?? '',
+      ],
     )) as [number, number];
     if (applied === 1) {
+      await afterDrop(deps, id, layout, size, newSize);
       return newSize;
     }
     if (applied === -1) {
@@ -115,33 +162,42 @@ async function appendNow(deps: StoreDeps, id: string, offset: number, chunk: Buf
   throw new AppError('JOB_STATE_CONFLICT', `the log of job ${id} kept changing while appending`);
 }
 
-async function readFileRange(path: string, from: number, length: number): Promise<Buffer | undefined> {
-  let file: Awaited<ReturnType<typeof open>>;
-  try {
-    file = await open(path, 'r');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      return undefined;
-    }
-    throw error;
+/** When this append dropped bytes: delete the dropped segments; on the first drop, say so in the history. */
+async function afterDrop(
+  deps: StoreDeps,
+  id: string,
+  layout: LogLayout | undefined,
+  before: number,
+  after: number,
+): Promise<void> {
+  if (layout === undefined || keptFrom(layout, after) === keptFrom(layout, before)) {
+    return;
   }
-  try {
-    const buffer = Buffer.alloc(length);
-    let read = 0;
-    while (read < length) {
-      const { bytesRead } = await file.read(buffer, read, length - read, from + read);
-      if (bytesRead === 0) {
-        return undefined; // shorter than Redis says: this host does not have the whole file
-      }
-      read += bytesRead;
-    }
-    return buffer;
-  } finally {
-    await file.close();
+  await dropSegments(deps.dataDir, id, keptFrom(layout, after));
+  if (keptFrom(layout, before) === layout.head) {
+    await addInfo(
+      deps,
+      id,
+      `the log passed LOG_MAX_BYTES (${layout.max} bytes): its first ${layout.head} bytes and about its last ` +
+        `${layout.tail} are kept, and a marker line in the log says how many bytes were dropped between them`,
+    );
   }
 }
 
-/** Up to `maxBytes` from `fromOffset`: from the file, else from the Redis tail. */
+/** The writer's cursor stored with the last append (see appendLog) and the stored size it goes with. */
+export async function logCursor(
+  deps: StoreDeps,
+  id: string,
+): Promise<{ size: number; cursor: string | undefined }> {
+  await assertJobExists(deps, id);
+  const { size, cursor } = await logMeta(deps, id);
+  return { size, cursor };
+}
+
+/**
+ * Up to `maxBytes` from `fromOffset`: from the files, else from the Redis tail; in the dropped range
+ * of a capped log, the marker line.
+ */
 export async function readLogChunk(
   deps: StoreDeps,
   id: string,
@@ -149,21 +205,47 @@ export async function readLogChunk(
   maxBytes = READ_LOG_DEFAULT_MAX,
 ): Promise<LogChunk> {
   await assertJobExists(deps, id);
-  const { size, tailStart } = await logMeta(deps, id);
   if (!Number.isSafeInteger(fromOffset) || fromOffset < 0) {
     throw new AppError('VALIDATION_FAILED', `log offset must be a non-negative integer (got ${fromOffset})`, {
       details: { issues: [{ path: 'offset', message: 'must be a non-negative integer' }] },
     });
   }
-  if (fromOffset >= size || maxBytes <= 0) {
-    return { offset: fromOffset, data: Buffer.alloc(0), size };
+  let meta = await logMeta(deps, id);
+  for (let i = 0; i < CAS_RETRIES; i += 1) {
+    const { size } = meta;
+    if (fromOffset >= size || maxBytes <= 0) {
+      return { offset: fromOffset, data: Buffer.alloc(0), size };
+    }
+    const layout = logLayout(meta.max ?? 0);
+    const place = locate(layout, size, fromOffset);
+    if (place.kind === 'marker') {
+      return { offset: place.offset, data: place.data.subarray(0, maxBytes), size };
+    }
+    const data = await readPlace(deps.dataDir, id, place, Math.min(maxBytes, place.end - place.offset));
+    if (data) {
+      return { offset: place.offset, data, size };
+    }
+    // Not on this host, or a segment dropped since the meta was read: look again before the tail.
+    const fresh = await logMeta(deps, id);
+    const again = locate(layout, fresh.size, fromOffset);
+    if (again.kind === place.kind) {
+      return fromTail(layout, await readTail(deps, id, fromOffset, maxBytes, fresh.tailStart), maxBytes);
+    }
+    meta = fresh;
   }
-  const length = Math.min(maxBytes, size - fromOffset);
-  const fromFile = await readFileRange(logFilePath(deps.dataDir, id), fromOffset, length);
-  if (fromFile) {
-    return { offset: fromOffset, data: fromFile, size };
+  throw new AppError('JOB_STATE_CONFLICT', `the log of job ${id} kept moving while reading`);
+}
+
+/** A chunk read from the Redis tail: cut where the head ends, or the marker in the dropped range. */
+function fromTail(layout: LogLayout | undefined, chunk: LogChunk, maxBytes: number): LogChunk {
+  const place = locate(layout, chunk.size, chunk.offset);
+  if (place.kind === 'marker') {
+    return { offset: place.offset, data: place.data.subarray(0, maxBytes), size: chunk.size };
   }
-  return readTail(deps, id, fromOffset, maxBytes, tailStart);
+  if (place.kind === 'head') {
+    return { ...chunk, data: chunk.data.subarray(0, Math.max(0, place.end - chunk.offset)) };
+  }
+  return chunk;
 }
 
 /** From the Redis tail; the read is checked against a trim that moved the tail in between. */

@@ -101,11 +101,12 @@ return {'ok'}
 
 /**
  * Append bytes to the log tail if the stored size is the expected one (the bytes were already
- * written to the file at that offset) and, when fenced, the job's lease holds the writer's token;
- * trim the tail to the last max bytes once it has grown past twice that, and publish
- * `{type:'log', offset, length}`.
+ * written to the files at that offset) and, when fenced, the job's lease holds the writer's token;
+ * trim the tail to the last max bytes once it has grown past twice that, fix the log's layout
+ * (`max`, LOG_MAX_BYTES) if it has none, store the writer's cursor with the bytes it stands for
+ * (docs/decisions/0130), and publish `{type:'log', offset, length}` when there are bytes.
  * KEYS: 1 log-meta, 2 log-tail, 3 lease, 4 job. ARGV: 1 expected size, 2 bytes, 3 max tail bytes,
- * 4 channel, 5 message, 6 fence token ('' = not fenced).
+ * 4 channel, 5 message, 6 fence token ('' = not fenced), 7 layout max, 8 cursor ('' = none).
  * Returns {1, new size} | {0, current size} | {-1, current size} (lease lost) | {-2, size} (no job).
  */
 export const APPEND_LOG = script(
@@ -123,16 +124,24 @@ end
 if size ~= tonumber(ARGV[1]) then
   return {0, size}
 end
-local length = redis.call('APPEND', KEYS[2], ARGV[2])
 local newSize = size + string.len(ARGV[2])
-local tailStart = newSize - length
-local max = tonumber(ARGV[3])
-if length > 2 * max then
-  redis.call('SET', KEYS[2], redis.call('GETRANGE', KEYS[2], length - max, -1))
-  tailStart = newSize - max
+if newSize > size then
+  local length = redis.call('APPEND', KEYS[2], ARGV[2])
+  local tailStart = newSize - length
+  local max = tonumber(ARGV[3])
+  if length > 2 * max then
+    redis.call('SET', KEYS[2], redis.call('GETRANGE', KEYS[2], length - max, -1))
+    tailStart = newSize - max
+  end
+  redis.call('HSET', KEYS[1], 'size', newSize, 'tailStart', tailStart)
 end
-redis.call('HSET', KEYS[1], 'size', newSize, 'tailStart', tailStart)
-redis.call('PUBLISH', ARGV[4], ARGV[5])
+redis.call('HSETNX', KEYS[1], 'max', ARGV[7])
+if ARGV[8] ~= '' then
+  redis.call('HSET', KEYS[1], 'cursor', ARGV[8])
+end
+if newSize > size then
+  redis.call('PUBLISH', ARGV[4], ARGV[5])
+end
 return {1, newSize}
 `,
 );

@@ -10,6 +10,8 @@ export interface StoreDeps {
   dataDir: string;
   /** Bytes of each job's log kept in Redis for live readers. */
   logTailBytes: number;
+  /** LOG_MAX_BYTES: the layout a job's log gets at its first append (log-layout.ts). */
+  logMaxBytes: number;
   now: () => Date;
   live: LiveHub;
   /**
