@@ -1,4 +1,4 @@
-import type { KeyEntry } from '../keys/key-entry';
+import { type KeyEntry, keyTable } from '../keys/key-entry';
 
 /**
  * Redis keys of the fleet services (the worker's leader writes them; the API and the dashboard read
@@ -64,34 +64,22 @@ export function fleetKeys(prefix: string) {
 export type FleetKeys = ReturnType<typeof fleetKeys>;
 
 /** The registry lines of the fleet's keys (builders above; see keys/key-entry.ts). */
-export const FLEET_KEY_ENTRIES: readonly KeyEntry[] = [
-  { pattern: 'fleet:leader', type: 'string', content: "the leader lease: the holder's id (PX)" },
-  { pattern: 'fleet:orders', type: 'string', content: 'JSON OrdersSnapshot (fleet-records.ts)' },
-  { pattern: 'fleet:orders:changed', type: 'channel', content: 'a new orders snapshot (its version)' },
-  { pattern: 'fleet:orders:poll', type: 'channel', content: 'a request for an early my_orders poll' },
-  {
-    pattern: 'fleet:orders:demand:urgent',
-    type: 'zset',
-    content: 'fleet id → when its urgent demand expires',
-  },
-  {
-    pattern: 'fleet:orders:demand:background',
-    type: 'zset',
-    content: 'fleet id → when its background demand expires',
-  },
-  { pattern: 'fleet:orders:demand:changed', type: 'channel', content: 'a kind of demand appeared' },
-  { pattern: 'fleet:marketplace', type: 'string', content: 'JSON MarketplaceSnapshot (fleet-records.ts)' },
-  { pattern: 'fleet:marketplace:changed', type: 'channel', content: 'a new marketplace snapshot (its at)' },
-  {
-    pattern: 'fleet:marketplace:refresh',
-    type: 'channel',
-    content: 'a request for an early marketplace refresh',
-  },
-  { pattern: 'fleet:intents', type: 'hash', content: '<jobId>:<attempt>:<serverId> → JSON OrderIntent' },
-  { pattern: 'fleet:cancels', type: 'zset', content: 'order id → when its next cancel try is due (ms)' },
-  { pattern: 'fleet:cancels:info', type: 'hash', content: 'order id → JSON CancelInfo' },
-  { pattern: 'fleet:cancels:requested', type: 'channel', content: 'a cancel was requested (the order id)' },
-  { pattern: 'fleet:foreign', type: 'hash', content: 'order id → JSON ForeignOrderRecord' },
-  { pattern: 'fleet:orphans', type: 'hash', content: 'order id → JSON OrphanRecord' },
-  { pattern: 'fleet:claim:<int>', type: 'string', content: 'the job id claiming a server (TTL)' },
-];
+export const FLEET_KEY_ENTRIES: readonly KeyEntry[] = keyTable(`
+  fleet:leader                   | string  | the leader lease: the holder's id (PX)
+  fleet:orders                   | string  | JSON OrdersSnapshot (fleet-records.ts)
+  fleet:orders:changed           | channel | a new orders snapshot (its version)
+  fleet:orders:poll              | channel | a request for an early my_orders poll
+  fleet:orders:demand:urgent     | zset    | fleet id → when its urgent demand expires
+  fleet:orders:demand:background | zset    | fleet id → when its background demand expires
+  fleet:orders:demand:changed    | channel | a kind of demand appeared
+  fleet:marketplace              | string  | JSON MarketplaceSnapshot (fleet-records.ts)
+  fleet:marketplace:changed      | channel | a new marketplace snapshot (its at)
+  fleet:marketplace:refresh      | channel | a request for an early marketplace refresh
+  fleet:intents                  | hash    | <jobId>:<attempt>:<serverId> → JSON OrderIntent
+  fleet:cancels                  | zset    | order id → when its next cancel try is due (ms)
+  fleet:cancels:info             | hash    | order id → JSON CancelInfo
+  fleet:cancels:requested        | channel | a cancel was requested (the order id)
+  fleet:foreign                  | hash    | order id → JSON ForeignOrderRecord
+  fleet:orphans                  | hash    | order id → JSON OrphanRecord
+  fleet:claim:<int>              | string  | the job id claiming a server (TTL)
+`);

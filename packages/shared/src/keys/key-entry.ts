@@ -52,3 +52,31 @@ export function patternRegExp(prefix: string, pattern: string): RegExp {
 export function describeKey(prefix: string, entries: readonly KeyEntry[], key: string): KeyEntry | undefined {
   return entries.find((entry) => patternRegExp(prefix, entry.pattern).test(key));
 }
+
+const KEY_TYPES: readonly RedisKeyType[] = [
+  'string',
+  'hash',
+  'zset',
+  'list',
+  'set',
+  'stream',
+  'channel',
+  'bullmq',
+];
+
+/**
+ * Registry lines written as a table, one key a row: `pattern | type | content`. Read once at load; a
+ * malformed row throws at start-up, so a typo cannot leave a key undescribed.
+ */
+export function keyTable(text: string): KeyEntry[] {
+  return text
+    .trim()
+    .split('\n')
+    .map((row) => {
+      const [pattern = '', type = '', ...content] = row.split('|').map((cell) => cell.trim());
+      if (!pattern || !KEY_TYPES.includes(type as RedisKeyType) || content.join('|') === '') {
+        throw new Error(`malformed key registry row: ${row}`);
+      }
+      return { pattern, type: type as RedisKeyType, content: content.join(' | ') };
+    });
+}

@@ -1,4 +1,4 @@
-import type { KeyEntry } from './key-entry';
+import { type KeyEntry, keyTable } from './key-entry';
 
 /**
  * The keys of the Clore rate limiter (packages/clore, docs/decisions/0030) for one API key. All
@@ -42,25 +42,13 @@ export function serviceKeys(prefix: string) {
 }
 
 /** The registry lines of the limiter's and the processes' own keys. */
-export const SERVICE_KEY_ENTRIES: readonly KeyEntry[] = [
-  { pattern: 'clore-limiter:{<hex>}:state', type: 'hash', content: "the limiter's schedule for one API key" },
-  { pattern: 'clore-limiter:{<hex>}:wait', type: 'zset', content: "the limiter's waiting room" },
-  {
-    pattern: 'clore-limiter:{<hex>}:alive',
-    type: 'zset',
-    content: "the limiter's waiting tickets' deadlines",
-  },
-  { pattern: 'clore-limiter:{<hex>}:seq', type: 'string', content: "the limiter's arrival counter" },
-  { pattern: 'clore-limiter:{<hex>}:wake', type: 'channel', content: 'a limiter slot may be free' },
-  {
-    pattern: 'api-rate:<rest>',
-    type: 'string',
-    content: "the API's request counter of one token or address",
-  },
-  { pattern: 'admin:session:<hex>', type: 'string', content: 'JSON of one dashboard session (TTL)' },
-  {
-    pattern: 'worker:logbase:<id>:<int>',
-    type: 'string',
-    content: "the job log offset of an attempt's remote log (older workers; read only)",
-  },
-];
+export const SERVICE_KEY_ENTRIES: readonly KeyEntry[] = keyTable(`
+  clore-limiter:{<hex>}:state | hash    | the limiter's schedule for one API key
+  clore-limiter:{<hex>}:wait  | zset    | the limiter's waiting room
+  clore-limiter:{<hex>}:alive | zset    | the limiter's waiting tickets' deadlines
+  clore-limiter:{<hex>}:seq   | string  | the limiter's arrival counter
+  clore-limiter:{<hex>}:wake  | channel | a limiter slot may be free
+  api-rate:<rest>             | string  | the API's request counter of one token or address
+  admin:session:<hex>         | string  | JSON of one dashboard session (TTL)
+  worker:logbase:<id>:<int>   | string  | the job log offset of an attempt's remote log (older workers; read only)
+`);

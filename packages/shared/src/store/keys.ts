@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { KeyEntry } from '../keys/key-entry';
+import { type KeyEntry, keyTable } from '../keys/key-entry';
 import type { JobState } from '../state/job-state';
 
 /**
@@ -68,34 +68,18 @@ export function storeKeys(prefix: string): StoreKeys {
 }
 
 /** The registry lines of the job store's keys (builders above; see keys/key-entry.ts). */
-export const STORE_KEY_ENTRIES: readonly KeyEntry[] = [
-  { pattern: 'jobstore:job:<id>', type: 'hash', content: 'a job: json (the record), state, version, owner' },
-  { pattern: 'jobstore:job:<id>:lease', type: 'string', content: "the owning worker's lease token (TTL)" },
-  { pattern: 'jobstore:job:<id>:secrets', type: 'hash', content: 'secret name → sealed value' },
-  {
-    pattern: 'jobstore:job:<id>:log-tail',
-    type: 'string',
-    content: "the last bytes of the command's output",
-  },
-  { pattern: 'jobstore:job:<id>:log-meta', type: 'hash', content: 'size, tailStart of the stored log' },
-  { pattern: 'jobstore:live:<id>', type: 'channel', content: "one job's live notifications" },
-  { pattern: 'jobstore:index:all', type: 'zset', content: 'every job id (score 0, lex order)' },
-  { pattern: 'jobstore:index:owner:<hex>', type: 'zset', content: "one owner's job ids" },
-  { pattern: 'jobstore:index:state:<state>', type: 'zset', content: 'the job ids in one state' },
-  {
-    pattern: 'jobstore:index:owner:<hex>:state:<state>',
-    type: 'zset',
-    content: "one owner's job ids in one state",
-  },
-  {
-    pattern: 'jobstore:idem:<hex>',
-    type: 'string',
-    content: '<jobId>\\n<requestHash> of an idempotency key (24 h)',
-  },
-  {
-    pattern: 'jobstore:outbox',
-    type: 'zset',
-    content: '<jobId>.<state> of terminal writes whose webhook the drainer has not queued yet',
-  },
-  { pattern: 'jobstore:outbox:added', type: 'channel', content: 'a new outbox member (drainers wake on it)' },
-];
+export const STORE_KEY_ENTRIES: readonly KeyEntry[] = keyTable(`
+  jobstore:job:<id>                        | hash    | a job: json (the record), state, version, owner
+  jobstore:job:<id>:lease                  | string  | the owning worker's lease token (TTL)
+  jobstore:job:<id>:secrets                | hash    | secret name → sealed value
+  jobstore:job:<id>:log-tail               | string  | the last bytes of the command's output
+  jobstore:job:<id>:log-meta               | hash    | size, tailStart of the stored log
+  jobstore:live:<id>                       | channel | one job's live notifications
+  jobstore:index:all                       | zset    | every job id (score 0, lex order)
+  jobstore:index:owner:<hex>               | zset    | one owner's job ids
+  jobstore:index:state:<state>             | zset    | the job ids in one state
+  jobstore:index:owner:<hex>:state:<state> | zset    | one owner's job ids in one state
+  jobstore:idem:<hex>                      | string  | <jobId>\\n<requestHash> of an idempotency key (24 h)
+  jobstore:outbox                          | zset    | <jobId>.<state> of terminal writes whose webhook the drainer has not queued yet
+  jobstore:outbox:added                    | channel | a new outbox member (drainers wake on it)
+`);
