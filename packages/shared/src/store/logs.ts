@@ -88,7 +88,9 @@ async function appendNow(
     }
     const max = layoutMax(deps, meta);
     const layout = logLayout(max);
-    await writeLogBytes(deps.dataDir, id, layout, size, fresh);
+    if (fresh.length > 0) {
+      await writeLogBytes(deps.dataDir, id, layout, size, fresh);
+    }
     const message: LiveMessage = { type: 'log', offset: size, length: fresh.length };
     const [applied, newSize] = (await runScript(
       deps.redis,
