@@ -165,7 +165,7 @@ export {
   type LogLayout,
   logLayout,
 } from './store/log-layout';
-export { type LogChunk, READ_LOG_DEFAULT_MAX } from './store/logs';
+export { type LogChunk, READ_LOG_DEFAULT_MAX } from './store/log-reads';
 export { type JobPatch, MAX_INFO_EVENTS, type TransitionOptions } from './store/next-record';
 export type { OutboxEntry } from './store/outbox';
 export { jobIdFloor, type OwnerJobVersion, ownerJobVersions } from './store/owner-jobs-since';

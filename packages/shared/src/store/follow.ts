@@ -2,7 +2,7 @@ import { isTerminal } from '../state/job-state';
 import { mustReadJob } from './job-io';
 import type { JobHistoryEvent } from './job-record';
 import { parseLiveMessage } from './live-message';
-import { readLogChunk } from './logs';
+import { readLogChunk } from './log-reads';
 import type { StoreDeps } from './store-deps';
 
 export type FollowItem =

@@ -37,7 +37,8 @@ import { storeKeys } from './keys';
 import { LiveHub } from './live-hub';
 import { type LiveMessage, parseLiveMessage } from './live-message';
 import { LOG_MAX_BYTES_DEFAULT, LOG_MAX_BYTES_MIN } from './log-layout';
-import { appendLog, type LogChunk, logCursor, logSize, readLog, readLogChunk } from './logs';
+import { type LogChunk, readLog, readLogChunk } from './log-reads';
+import { appendLog, logCursor, logSize } from './logs';
 import type { TransitionOptions } from './next-record';
 import { type OutboxEntry, outboxDone, readOutbox, watchOutbox } from './outbox';
 import {

@@ -1,64 +1,21 @@
 import { AppError } from '../errors/app-error';
-import { assertJobId, fenceToken, ownershipLost } from './job-io';
+import { fenceToken, ownershipLost } from './job-io';
 import { addInfo } from './job-writes';
 import type { LiveMessage } from './live-message';
-import { dropSegments, readPlace, writeLogBytes } from './log-files';
-import { keptFrom, type LogLayout, locate, logLayout } from './log-layout';
+import { dropSegments, writeLogBytes } from './log-files';
+import { keptFrom, type LogLayout, logLayout } from './log-layout';
+import { assertJobExists, type LogMeta, logMeta } from './log-meta';
 import { APPEND_LOG, runScript } from './scripts';
 import { CAS_RETRIES, type StoreDeps } from './store-deps';
 
-/**
+/*
  * The command's output. Its files under `<dataDir>/jobs/<id>/` hold it all, or under LOG_MAX_BYTES
  * its head and kept tail (log-layout.ts, docs/decisions/0130); Redis keeps the log meta (`size`:
  * bytes stored, contiguous from offset 0, the dropped ones counted; `tailStart`; `max`: the layout;
  * `cursor`: the writer's resume point) and a tail of about logTailBytes for readers on another host.
  * Bytes are written to the files first, then `size` moves forward in Redis, so every kept byte below
- * `size` is readable. One writer per job at a time (the worker that holds the job).
+ * `size` is readable. One writer per job at a time (the worker that holds the job). Reads: log-reads.ts.
  */
-export const READ_LOG_DEFAULT_MAX = 16 * 1024 * 1024;
-
-export interface LogChunk {
-  /**
-   * Where `data` starts; above the asked offset when the asked bytes were dropped (`data` is then the
-   * marker line, which ends where the kept tail begins) or when the file is missing and the Redis
-   * tail has moved on.
-   */
-  offset: number;
-  data: Buffer;
-  /** Bytes stored when this was read. */
-  size: number;
-}
-
-interface LogMeta {
-  size: number;
-  tailStart: number;
-  /** The layout's LOG_MAX_BYTES; undefined before the first append, 0 for no cap. */
-  max: number | undefined;
-  cursor: string | undefined;
-}
-
-async function logMeta(deps: StoreDeps, id: string): Promise<LogMeta> {
-  const [size, tailStart, max, cursor] = await deps.redis.hmget(
-    deps.keys.logMeta(id),
-    'size',
-    'tailStart',
-    'max',
-    'cursor',
-  );
-  return {
-    size: Number(size ?? 0),
-    tailStart: Number(tailStart ?? 0),
-    max: max === null ? undefined : Number(max),
-    cursor: cursor ?? undefined,
-  };
-}
-
-async function assertJobExists(deps: StoreDeps, id: string): Promise<void> {
-  assertJobId(id);
-  if ((await deps.redis.exists(deps.keys.job(id))) === 0) {
-    throw new AppError('JOB_NOT_FOUND', `no job ${id}`);
-  }
-}
 
 /**
  * The layout the first append fixes: this store's LOG_MAX_BYTES, or no cap for a log an older
@@ -131,7 +88,9 @@ async function appendNow(
     }
     const max = layoutMax(deps, meta);
     const layout = logLayout(max);
-    await writeLogBytes(deps.dataDir, id, layout, size, fresh);
+    if (fresh.length > 0) {
+      await writeLogBytes(deps.dataDir, id, layout, size, fresh);
+    }
     const message: LiveMessage = { type: 'log', offset: size, length: fresh.length };
     const [applied, newSize] = (await runScript(
       deps.redis,
@@ -192,97 +151,6 @@ export async function logCursor(
   await assertJobExists(deps, id);
   const { size, cursor } = await logMeta(deps, id);
   return { size, cursor };
-}
-
-/**
- * Up to `maxBytes` from `fromOffset`: from the files, else from the Redis tail; in the dropped range
- * of a capped log, the marker line.
- */
-export async function readLogChunk(
-  deps: StoreDeps,
-  id: string,
-  fromOffset = 0,
-  maxBytes = READ_LOG_DEFAULT_MAX,
-): Promise<LogChunk> {
-  await assertJobExists(deps, id);
-  if (!Number.isSafeInteger(fromOffset) || fromOffset < 0) {
-    throw new AppError('VALIDATION_FAILED', `log offset must be a non-negative integer (got ${fromOffset})`, {
-      details: { issues: [{ path: 'offset', message: 'must be a non-negative integer' }] },
-    });
-  }
-  let meta = await logMeta(deps, id);
-  for (let i = 0; i < CAS_RETRIES; i += 1) {
-    const { size } = meta;
-    if (fromOffset >= size || maxBytes <= 0) {
-      return { offset: fromOffset, data: Buffer.alloc(0), size };
-    }
-    const layout = logLayout(meta.max ?? 0);
-    const place = locate(layout, size, fromOffset);
-    if (place.kind === 'marker') {
-      return { offset: place.offset, data: place.data.subarray(0, maxBytes), size };
-    }
-    const data = await readPlace(deps.dataDir, id, place, Math.min(maxBytes, place.end - place.offset));
-    if (data) {
-      return { offset: place.offset, data, size };
-    }
-    // Not on this host, or a segment dropped since the meta was read: look again before the tail.
-    const fresh = await logMeta(deps, id);
-    const again = locate(layout, fresh.size, fromOffset);
-    if (again.kind === place.kind) {
-      return fromTail(layout, await readTail(deps, id, fromOffset, maxBytes, fresh.tailStart), maxBytes);
-    }
-    meta = fresh;
-  }
-  throw new AppError('JOB_STATE_CONFLICT', `the log of job ${id} kept moving while reading`);
-}
-
-/** A chunk read from the Redis tail: cut where the head ends, or the marker in the dropped range. */
-function fromTail(layout: LogLayout | undefined, chunk: LogChunk, maxBytes: number): LogChunk {
-  const place = locate(layout, chunk.size, chunk.offset);
-  if (place.kind === 'marker') {
-    return { offset: place.offset, data: place.data.subarray(0, maxBytes), size: chunk.size };
-  }
-  if (place.kind === 'head') {
-    return { ...chunk, data: chunk.data.subarray(0, Math.max(0, place.end - chunk.offset)) };
-  }
-  return chunk;
-}
-
-/** From the Redis tail; the read is checked against a trim that moved the tail in between. */
-async function readTail(
-  deps: StoreDeps,
-  id: string,
-  fromOffset: number,
-  maxBytes: number,
-  tailStartGuess: number,
-): Promise<LogChunk> {
-  let guess = tailStartGuess;
-  for (let i = 0; i < CAS_RETRIES; i += 1) {
-    const start = Math.max(fromOffset, guess);
-    const rows = (await deps.redis
-      .multi()
-      .hmget(deps.keys.logMeta(id), 'size', 'tailStart')
-      .getrangeBuffer(deps.keys.logTail(id), start - guess, start - guess + maxBytes - 1)
-      .exec()) as [[Error | null, (string | null)[]], [Error | null, Buffer]] | null;
-    const [meta, range] = rows ?? [];
-    const size = Number(meta?.[1][0] ?? 0);
-    const tailStart = Number(meta?.[1][1] ?? 0);
-    if (tailStart === guess && range) {
-      const data = range[1].subarray(0, Math.max(0, size - start));
-      return { offset: start, data, size };
-    }
-    guess = tailStart;
-  }
-  throw new AppError('JOB_STATE_CONFLICT', `the log tail of job ${id} kept moving while reading`);
-}
-
-export async function readLog(
-  deps: StoreDeps,
-  id: string,
-  fromOffset = 0,
-  maxBytes?: number,
-): Promise<Buffer> {
-  return (await readLogChunk(deps, id, fromOffset, maxBytes)).data;
 }
 
 export async function logSize(deps: StoreDeps, id: string): Promise<number> {
