@@ -116,7 +116,7 @@ export function spec(overrides: Partial<JobSpecInput> = {}): JobSpecInput {
 
 /** Real Redis (given), the simulator over HTTP, the worker in-process with scaled timings. */
 async function startSimProcess(flags: string[]): Promise<{ sim: SimHandle; stop: () => Promise<void> }> {
-  const bin = fileURLToPath(new URL('../../../packages/clore-sim/bin/clore-sim.mjs', import.meta.url));
+  const bin = fileURLToPath(new URL('../../../../packages/clore-sim/bin/clore-sim.mjs', import.meta.url));
   const child = spawnTracked(process.execPath, [
     bin,
     '--port',
