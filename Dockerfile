@@ -14,6 +14,7 @@ COPY packages/shared/package.json packages/shared/
 COPY packages/clore/package.json packages/clore/
 COPY packages/clore-sim/package.json packages/clore-sim/
 COPY packages/clore-sim/bin packages/clore-sim/bin
+COPY packages/runtime/package.json packages/runtime/
 COPY packages/testing/package.json packages/testing/
 COPY bench/package.json bench/
 RUN pnpm install --frozen-lockfile --reporter=silent
