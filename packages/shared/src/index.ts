@@ -37,10 +37,22 @@ export {
   SecretMasker,
 } from './logging/secret-masker';
 export { exitOnStartupError, type ShutdownOptions, stopOnSignals } from './process/shutdown';
+export { type FairKeys, fairKeys } from './queue/fair-keys';
 export {
+  createFairQueue,
+  type FairChoice,
+  type FairJob,
+  type FairQueue,
+  RUNNING_STATES,
+  type WaitNote,
+} from './queue/fair-queue';
+export {
+  addRun,
   bullPrefix,
   JOBS_QUEUE,
   type RunJobPayload,
+  type RunQueue,
+  redisPrefixOfBull,
   WEBHOOKS_QUEUE,
   type WebhookPayload,
 } from './queue/queues';
@@ -66,6 +78,8 @@ export {
   JobSpecSchema,
   ORDER_TYPES,
   type OrderType,
+  PRIORITIES,
+  type Priority,
   parseJobSpec,
   type ResolvedJobSpec,
   SPEC_LIMITS,

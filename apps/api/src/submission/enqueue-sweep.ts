@@ -1,12 +1,14 @@
 import { forComponent, type JobStore, type Logger } from '@clore-batch/shared';
 import type { Queue } from 'bullmq';
-import { enqueueRun } from './enqueue';
+import { enqueueRun, fairQueueOf } from './enqueue';
 
 /**
  * Closes the gap between "stored" and "enqueued": a process that dies after `store.create` and
  * before `queue.add` leaves a queued job no worker will see. Every `intervalMs` this re-adds each
  * queued job older than `minAgeMs` that has no BullMQ job. Adding is idempotent (jobId = our id),
  * so several API processes may sweep at once. docs/decisions/0060-api-submission.md.
+ * It also puts every such queued job back in its tenant's ready set of the fair-share dispatch when
+ * it is missing there (a lost write, jobs queued before the upgrade: docs/decisions/0131).
  */
 export interface EnqueueSweep {
   /** One pass; returns the ids it re-enqueued. */
@@ -30,6 +32,8 @@ export function startEnqueueSweep(deps: {
 
   async function pass(): Promise<string[]> {
     const requeued: string[] = [];
+    const entered: string[] = [];
+    const fair = fairQueueOf(deps.queue);
     let cursor: string | undefined;
     do {
       const page = await deps.store.list({ state: 'queued', limit: 200, ...(cursor ? { cursor } : {}) });
@@ -38,14 +42,22 @@ export function startEnqueueSweep(deps: {
           continue;
         }
         if ((await deps.queue.getJob(job.id)) === undefined) {
-          await enqueueRun(deps.queue, job.id);
+          await enqueueRun(deps.queue, job);
           requeued.push(job.id);
+        } else if (await fair.enter(job)) {
+          entered.push(job.id);
         }
       }
       cursor = page.nextCursor;
     } while (cursor !== undefined && !stopped);
     if (requeued.length > 0) {
       log.warn({ jobIds: requeued }, `re-enqueued ${requeued.length} queued job(s) that had no queue entry`);
+    }
+    if (entered.length > 0) {
+      log.warn(
+        { jobIds: entered.slice(0, 50) },
+        `put ${entered.length} queued job(s) back in their tenant's fair-share ready set`,
+      );
     }
     return requeued;
   }

@@ -89,7 +89,7 @@ export async function submitJob(
     create,
   );
   if (result.created || result.job.state === 'queued') {
-    await enqueueRun(deps.queue, result.job.id);
+    await enqueueRun(deps.queue, result.job);
   }
   return result;
 }

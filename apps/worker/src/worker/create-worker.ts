@@ -6,15 +6,18 @@ import {
   DRIVER_ROUNDS,
   forComponent,
   JOBS_QUEUE,
+  type JobRecord,
   type RunJobPayload,
+  type TenantLimits,
 } from '@clore-batch/shared';
-import { type Job, Worker } from 'bullmq';
+import { DelayedError, type Job, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { abandonJob } from '../lifecycle/abandon-job';
 import { WorkerStopping } from '../lifecycle/control';
 import type { LifecycleDeps } from '../lifecycle/deps';
 import { isOwnershipLost, isRecordLost } from '../lifecycle/ownership';
 import { runJob } from '../lifecycle/run-job';
+import { createDispatch, DEFAULT_DISPATCH, type DispatchSettings } from './dispatch';
 
 export interface WorkerDeps extends LifecycleDeps {
   /** A connection for BullMQ (`maxRetriesPerRequest: null`); the worker duplicates it, never closes it. */
@@ -23,6 +26,10 @@ export interface WorkerDeps extends LifecycleDeps {
   concurrency: number;
   /** WORKER_LOCK_DURATION_MS: a dead worker's jobs are picked up about this long after it died. */
   lockDurationMs: number;
+  /** TENANT_LIMITS: the fair-share dispatch holds each tenant to its maxRunningJobs. */
+  tenantLimits?: TenantLimits;
+  /** Overrides of the fair-share dispatch's timings (tests). */
+  dispatch?: Partial<DispatchSettings>;
 }
 
 export interface LifecycleWorker {
@@ -41,11 +48,30 @@ export interface LifecycleWorker {
 /**
  * The worker: a BullMQ Worker on JOBS_QUEUE (`bullPrefix(REDIS_PREFIX)`) whose processor runs the
  * job lifecycle. The processor is idempotent: a job taken over from a dead worker resumes from what
- * the store holds. A job whose record is terminal completes in BullMQ.
+ * the store holds. A job whose record is terminal completes in BullMQ. A queued job runs only when
+ * the fair-share dispatch gives it the slot (dispatch.ts, docs/decisions/0131); otherwise it is
+ * parked as a delayed BullMQ job until a worker promotes it.
  */
 export function createWorker(deps: WorkerDeps): LifecycleWorker {
   const log = forComponent(deps.logger, 'worker');
   const running = new Set<AbortController>();
+  const queue = new Queue<RunJobPayload>(JOBS_QUEUE, {
+    connection: deps.connection,
+    prefix: bullPrefix(deps.prefix),
+  });
+  const dispatch = createDispatch({
+    redis: deps.redis,
+    prefix: deps.prefix,
+    queue,
+    store: deps.store,
+    limits: deps.tenantLimits ?? {},
+    logger: deps.logger,
+    settings: { ...DEFAULT_DISPATCH, ...deps.dispatch },
+    freeSlots: () => deps.concurrency - running.size,
+  });
+  /** The record when it can be read; a missing one is the driver's to handle (decision 0121). */
+  const readRecord = (jobId: string): Promise<JobRecord | undefined> =>
+    deps.store.get(jobId).catch(() => undefined);
   // A run's job lease lapses with the BullMQ lock (docs/decisions/0120): a worker paused past its
   // lock has also lost the lease by the time another worker takes the job, and cannot write it.
   const lifecycle: LifecycleDeps = {
@@ -63,6 +89,12 @@ export function createWorker(deps: WorkerDeps): LifecycleWorker {
       return new Promise<never>(() => {});
     };
     try {
+      // This slot's own share plus the worker's other free slots.
+      const slots = deps.concurrency - running.size + 1;
+      const record = await readRecord(jobId);
+      if (record !== undefined && !(await dispatch.admit(job, token, record, slots))) {
+        throw new DelayedError(); // parked: BullMQ leaves it delayed
+      }
       for (let round = 1; ; round += 1) {
         try {
           const final = await runJob(lifecycle, jobId, controller.signal);
@@ -128,6 +160,7 @@ export function createWorker(deps: WorkerDeps): LifecycleWorker {
       }
     } finally {
       running.delete(controller);
+      dispatch.slotFreed();
     }
   };
   const worker = new Worker<RunJobPayload>(JOBS_QUEUE, processor, {
@@ -149,6 +182,8 @@ export function createWorker(deps: WorkerDeps): LifecycleWorker {
         controller.abort(new WorkerStopping());
       }
       await worker.close(true);
+      await dispatch.close();
+      await queue.close();
     },
   };
 }

@@ -24,6 +24,7 @@ import { DEFAULT_SETTINGS, type LifecycleSettings } from '../lifecycle/deps';
 import { countStrayOrders } from '../lifecycle/stray-orders';
 import { countingFetch } from './counting-fetch';
 import { createWorker, type LifecycleWorker } from './create-worker';
+import type { DispatchSettings } from './dispatch';
 
 export interface StartWorkerOptions {
   config: DeepReadonly<Config>;
@@ -34,6 +35,8 @@ export interface StartWorkerOptions {
   fleetSettings?: Partial<FleetSettings>;
   /** Wraps the job store the lifecycle uses (tests inject store failures). */
   wrapStore?: (store: JobStore) => JobStore;
+  /** Overrides of the fair-share dispatch's timings (tests). */
+  dispatch?: Partial<DispatchSettings>;
 }
 
 export interface RunningWorker {
@@ -153,6 +156,8 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     connection: redis,
     concurrency: config.WORKER_CONCURRENCY,
     lockDurationMs: config.WORKER_LOCK_DURATION_MS,
+    tenantLimits: config.TENANT_LIMITS,
+    ...(options.dispatch === undefined ? {} : { dispatch: options.dispatch }),
   });
   log.info({ concurrency: config.WORKER_CONCURRENCY, fleetId: fleet.id }, 'worker started');
   let closing: Promise<void> | undefined;

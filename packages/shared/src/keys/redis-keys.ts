@@ -1,4 +1,5 @@
 import { FLEET_KEY_ENTRIES, fleetKeys } from '../fleet/fleet-keys';
+import { FAIR_KEY_ENTRIES, fairKeys } from '../queue/fair-keys';
 import { BULL_KEY_ENTRIES, bullPrefix } from '../queue/queues';
 import { STORE_KEY_ENTRIES, storeKeys } from '../store/keys';
 import { METRIC_KEY_ENTRIES, metricKey } from '../telemetry/counters';
@@ -10,7 +11,7 @@ import { cloreLimiterKeys, SERVICE_KEY_ENTRIES, serviceKeys } from './service-ke
  * Every Redis key and pub/sub channel a deployment writes, each under its REDIS_PREFIX, by
  * namespace: `jobstore:` (the job store), `fleet:` (the fleet leader's records), `bull:` (BullMQ),
  * `clore-limiter:` (the shared Clore rate limiter), `metrics:`, `api-rate:`, `admin:session:`,
- * `worker:logbase:`, `tenant:` and `auth-fail:` (the API edge). Nothing builds a key any other way; `REDIS_KEY_ENTRIES` documents each key's
+ * `worker:logbase:`, `tenant:` and `auth-fail:` (the API edge), `fair:` (the fair-share dispatch). Nothing builds a key any other way; `REDIS_KEY_ENTRIES` documents each key's
  * type and content, and a test SCANs a deployment after an end-to-end run for keys it does not list
  * (apps/api/test/redis-keys.e2e.test.ts; docs/decisions/0127).
  */
@@ -18,6 +19,7 @@ export const REDIS_KEY_ENTRIES: readonly KeyEntry[] = [
   ...STORE_KEY_ENTRIES,
   ...FLEET_KEY_ENTRIES,
   ...BULL_KEY_ENTRIES,
+  ...FAIR_KEY_ENTRIES,
   ...METRIC_KEY_ENTRIES,
   ...SERVICE_KEY_ENTRIES,
   ...EDGE_KEY_ENTRIES,
@@ -30,6 +32,8 @@ export function redisKeys(prefix: string) {
     fleet: fleetKeys(prefix),
     /** BullMQ's `prefix` option: every queue's keys live below it. */
     bull: bullPrefix(prefix),
+    /** The fair-share dispatch of queued jobs (queue/fair-keys.ts). */
+    fair: fairKeys(prefix),
     cloreLimiter: (keyHash: string) => cloreLimiterKeys(prefix, keyHash),
     metric: (metric: string) => metricKey(prefix, metric),
     ...serviceKeys(prefix),

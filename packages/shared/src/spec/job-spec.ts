@@ -35,6 +35,10 @@ export const SPEC_LIMITS = {
 export const ORDER_TYPES = ['on-demand', 'spot'] as const;
 export type OrderType = (typeof ORDER_TYPES)[number];
 
+/** The order of a job within its tenant's queue (high first, then oldest; docs/decisions/0131). */
+export const PRIORITIES = ['low', 'normal', 'high'] as const;
+export type Priority = (typeof PRIORITIES)[number];
+
 const L = SPEC_LIMITS;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const byteLength = (value: string) => Buffer.byteLength(value, 'utf8');
@@ -163,6 +167,8 @@ const commonFields = {
    * (`autossh_entrypoint`, clore-api.md Part A 10). Default false: Clore's entrypoint is asked for.
    */
   imageHasSshd: z.boolean().default(false),
+  /** Order within the tenant's queue: high first, then oldest. Tenants share workers by fair share. */
+  priority: z.enum(PRIORITIES, { error: "must be 'low', 'normal' or 'high'" }).default('normal'),
 };
 
 /** Registry credentials for a private image (sent as `dockerhub_auth`); a secret like secretEnv. */
@@ -196,6 +202,7 @@ export const JobSpecSchema = z
     maxAttempts: commonFields.maxAttempts,
     webhookUrl: commonFields.webhookUrl,
     imageHasSshd: commonFields.imageHasSshd,
+    priority: commonFields.priority,
     registryAuth: RegistryAuth.optional(),
   })
   .superRefine((spec, ctx) => {
@@ -235,6 +242,7 @@ export const StoredJobSpecSchema = z.strictObject({
   maxAttempts: commonFields.maxAttempts,
   webhookUrl: commonFields.webhookUrl,
   imageHasSshd: commonFields.imageHasSshd,
+  priority: commonFields.priority,
   hasRegistryAuth: z.boolean().default(false),
 });
 export type StoredJobSpec = z.output<typeof StoredJobSpecSchema>;
