@@ -16,6 +16,7 @@ const BENCHMARKS: { name: string; file: string; args: string[] }[] = [
   { name: 'economy', file: 'economy.ts', args: ['--jobs', '50'] },
   { name: 'launch', file: 'launch.ts', args: ['--jobs', '200', '--window', '300'] },
   { name: 'overhead', file: 'overhead.ts', args: ['--jobs', '20', '--every', '6'] },
+  { name: 'tenants', file: 'tenants.ts', args: ['--backlog', '200', '--every', '10', '--for', '150'] },
   { name: 'log', file: 'log-1gib.ts', args: ['--mib', '1024'] },
 ];
 
