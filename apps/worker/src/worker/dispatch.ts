@@ -26,6 +26,9 @@ export interface DispatchSettings {
 
 export const DEFAULT_DISPATCH: DispatchSettings = { parkMs: 5 * 60_000, pumpMs: 1_000 };
 
+/** How long `close` waits for the pump and the promotions in flight. */
+const CLOSE_WAIT_MS = 2_000;
+
 export interface DispatchDeps {
   redis: Redis;
   prefix: string;
@@ -87,19 +90,34 @@ export function createDispatch(deps: DispatchDeps): Dispatch {
     void tracked.finally(() => tasks.delete(tracked));
   };
 
-  /** Move a chosen job to where a slot will take it: promote it if parked; re-add it if its BullMQ job is gone. */
+  /**
+   * Make a chosen job one a slot will take: promote it if parked; if the store says queued but its
+   * BullMQ job is gone or finished (a lost add, a failure recorded while it was still queued), add or
+   * retry it. A chosen job that no slot can ever take would hold its tenant's turn for good.
+   */
   async function promote(id: string): Promise<void> {
     const job = await deps.queue.getJob(id);
-    if (job === undefined) {
-      const record = await deps.store.get(id).catch(() => undefined);
-      if (record?.state === 'queued') {
-        log.warn({ jobId: id }, 'a queued job had no BullMQ job; adding it');
-        await addRun(deps.queue, id);
-      }
+    const state = job === undefined ? 'missing' : await job.getState();
+    if (state === 'delayed') {
+      await job?.promote().catch(() => undefined); // taken by a slot meanwhile
       return;
     }
-    // Not delayed (waiting, or active in a slot already): nothing to do.
-    await job.promote().catch(() => undefined);
+    if (state !== 'missing' && state !== 'unknown' && state !== 'completed' && state !== 'failed') {
+      return; // waiting or active: a slot has it or will
+    }
+    const record = await deps.store.get(id).catch(() => undefined);
+    if (record?.state !== 'queued') {
+      return;
+    }
+    log.warn(
+      { jobId: id, bullState: state },
+      'a queued job had no BullMQ job a slot could take; adding it again',
+    );
+    if (job !== undefined && (state === 'completed' || state === 'failed')) {
+      await job.retry(state);
+    } else {
+      await addRun(deps.queue, id);
+    }
   }
 
   async function note(notes: readonly WaitNote[]): Promise<void> {
@@ -178,8 +196,13 @@ export function createDispatch(deps: DispatchDeps): Dispatch {
     async close() {
       closed = true;
       clearInterval(timer);
-      await pumping;
-      await Promise.all(tasks);
+      // Bounded: with Redis away these wait for it; a promotion left undone is redone by any pump.
+      let wait: NodeJS.Timeout | undefined;
+      const bound = new Promise<void>((resolve) => {
+        wait = setTimeout(resolve, CLOSE_WAIT_MS);
+      });
+      await Promise.race([Promise.all([pumping, ...tasks]), bound]);
+      clearTimeout(wait);
     },
   };
 }
