@@ -72,6 +72,7 @@ const invalid: Array<[string, Record<string, unknown>, string]> = [
   ['secretEnv bad name', { secretEnv: { 'a b': 'x' } }, 'secretEnv.a b'],
   ['secretEnv overlaps env', { env: { TOKEN: 'a' }, secretEnv: { TOKEN: 'b' } }, 'secretEnv.TOKEN'],
   ['orderType unknown', { orderType: 'reserved' }, 'orderType'],
+  ['priority unknown', { priority: 'urgent' }, 'priority'],
   ['maxPricePerHourUsd missing', { maxPricePerHourUsd: undefined }, 'maxPricePerHourUsd'],
   ['maxPricePerHourUsd zero', { maxPricePerHourUsd: 0 }, 'maxPricePerHourUsd'],
   ['maxPricePerHourUsd a string', { maxPricePerHourUsd: '1.5' }, 'maxPricePerHourUsd'],
@@ -193,6 +194,7 @@ describe('parseJobSpec: valid specs', () => {
       outputs: [],
       maxAttempts: 3,
       imageHasSshd: false,
+      priority: 'normal',
     });
     expect(spec.currency).toBeUndefined();
   });
