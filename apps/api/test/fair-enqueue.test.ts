@@ -1,21 +1,10 @@
 import { redisKeys, silentLogger } from '@clore-batch/shared';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { startEnqueueSweep } from '../src/submission/enqueue-sweep';
-import { auth, openApi, type RedisServer, startRedisServer, type TestApi, validSpec } from './api-harness';
+import { apiTest } from './support/api-fixture';
+import { auth, type TestApi, validSpec } from './support/api-kit';
 
-let server: RedisServer;
-let api: TestApi | undefined;
-
-beforeAll(async () => {
-  server = await startRedisServer();
-});
-afterAll(async () => {
-  await server.stop();
-});
-afterEach(async () => {
-  await api?.close();
-  api = undefined;
-});
+const test = apiTest();
 
 async function submit(a: TestApi, spec: Record<string, unknown> = {}): Promise<string> {
   const res = await a.app.inject({
@@ -29,8 +18,10 @@ async function submit(a: TestApi, spec: Record<string, unknown> = {}): Promise<s
 }
 
 describe("the submit's place in the fair-share dispatch", () => {
-  it("puts the job in its tenant's ready set by priority (default normal) besides its BullMQ job", async () => {
-    api = await openApi(server);
+  test("puts the job in its tenant's ready set by priority (default normal) besides its BullMQ job", async ({
+    api,
+    server,
+  }) => {
     const low = await submit(api, { priority: 'low' });
     const normal = await submit(api);
     const high = await submit(api, { priority: 'high' });
@@ -57,8 +48,10 @@ describe("the submit's place in the fair-share dispatch", () => {
     expect(bad.body).toContain("must be 'low', 'normal' or 'high'");
   });
 
-  it('the enqueue sweep puts a queued job back in its ready set when it is missing there', async () => {
-    api = await openApi(server);
+  test('the enqueue sweep puts a queued job back in its ready set when it is missing there', async ({
+    api,
+    server,
+  }) => {
     const id = await submit(api);
     const keys = redisKeys(api.prefix);
     const owner = (await api.store.get(id)).owner;

@@ -3,8 +3,8 @@ import { type RedisHandle, startRedis, waitFor } from '@clore-batch/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { waitNoteText } from '../src/worker/dispatch';
 import { spawnWorker, type WorkerProcess } from './chaos/chaos-kit';
-import { type Kit, startKit } from './e2e-kit';
-import { overlaps, runningCount, span, submitAs, watchRunning } from './fair-kit';
+import { type Kit, startKit } from './support/e2e-kit';
+import { overlaps, runningCount, span, submitAs, watchRunning } from './support/fair-kit';
 
 let redis: RedisHandle;
 let kit: Kit | undefined;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { KeyEntry } from '../keys/key-entry';
+import { type KeyEntry, keyTable } from '../keys/key-entry';
 
 /** Tenant names are user text: hashed into a fixed, separator-free key part. */
 export function tenantPart(owner: string): string {
@@ -33,26 +33,10 @@ export function fairKeys(prefix: string) {
 export type FairKeys = ReturnType<typeof fairKeys>;
 
 /** The registry lines of the fair-share dispatch's keys (builders above; see keys/key-entry.ts). */
-export const FAIR_KEY_ENTRIES: readonly KeyEntry[] = [
-  { pattern: 'fair:tenants', type: 'set', content: 'tenants with queued jobs in the fair-share dispatch' },
-  {
-    pattern: 'fair:tenant:<hex>',
-    type: 'hash',
-    content: "a tenant's name and the store index keys of its running jobs",
-  },
-  {
-    pattern: 'fair:tenant:<hex>:ready',
-    type: 'zset',
-    content: "a tenant's queued job ids (score: priority rank, then id order)",
-  },
-  {
-    pattern: 'fair:tenant:<hex>:admitted',
-    type: 'zset',
-    content: 'job ids given a worker slot, counted as running until they leave queued (score: ms)',
-  },
-  {
-    pattern: 'fair:tenant:<hex>:unnoted',
-    type: 'set',
-    content: 'queued job ids not yet told they wait for maxRunningJobs',
-  },
-];
+export const FAIR_KEY_ENTRIES: readonly KeyEntry[] = keyTable(`
+  fair:tenants                   | set  | tenants with queued jobs in the fair-share dispatch
+  fair:tenant:<hex>              | hash | a tenant's name and the store index keys of its running jobs
+  fair:tenant:<hex>:ready        | zset | a tenant's queued job ids (score: priority rank, then id order)
+  fair:tenant:<hex>:admitted     | zset | job ids given a worker slot, counted as running until they leave queued (score: ms)
+  fair:tenant:<hex>:unnoted      | set  | queued job ids not yet told they wait for maxRunningJobs
+`);

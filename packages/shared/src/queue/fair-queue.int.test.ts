@@ -1,40 +1,32 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import { describe, expect } from 'vitest';
+import { it as storeIt, testSpec } from '../../test/store-fixture';
 import type { Priority } from '../spec/job-spec';
 import type { JobRecord } from '../store/job-record';
-import {
-  openStore,
-  type StoreFixture,
-  type StoreServer,
-  startStoreServer,
-  testSpec,
-} from '../store/store-fixture';
+import type { JobStore } from '../store/job-store';
+
 import type { TenantLimits } from '../tenants/tenant-limits';
 import { fairKeys } from './fair-keys';
 import { createFairQueue, type FairQueue } from './fair-queue';
 
-let server: StoreServer;
-let f: StoreFixture;
 /** The store's clock: one millisecond per job, so ids (and age) follow the order of creation. */
 let clock = Date.now() + 60_000;
+/** The test's store, Redis and prefix (set by the auto fixture `f` for each test). */
+let f: { store: JobStore; redis: Redis; prefix: string };
 
-beforeAll(async () => {
-  server = await startStoreServer();
-});
-afterAll(async () => {
-  await server.stop();
-});
-beforeEach(async () => {
-  const tick = () => {
-    clock += 1;
-    return new Date(clock);
-  };
-  f = await openStore(server, { now: tick });
-});
-afterEach(async () => {
-  await f.close();
-});
+const it = storeIt
+  .override('storeOptions', {
+    now: () => {
+      clock += 1;
+      return new Date(clock);
+    },
+  })
+  .extend('f', { auto: true }, async ({ store, redis, prefix }) => {
+    f = { store, redis, prefix };
+    return f;
+  });
 
-const fair = (limits: TenantLimits = {}): FairQueue => createFairQueue(server.redis, f.prefix, limits);
+const fair = (limits: TenantLimits = {}): FairQueue => createFairQueue(f.redis, f.prefix, limits);
 
 async function queued(owner: string, priority: Priority = 'normal', enter = true): Promise<JobRecord> {
   const { job } = await f.store.create({ spec: testSpec({ priority }), owner });
@@ -87,7 +79,7 @@ describe('the fair-share pick', () => {
     const next = await queued('a');
     await f.store.requestCancel(gone.id);
     expect((await fair().pick(2)).picks).toEqual([next.id]);
-    expect(await server.redis.zrange(fairKeys(f.prefix).ready('a'), '0', '-1')).toEqual([next.id]);
+    expect(await f.redis.zrange(fairKeys(f.prefix).ready('a'), '0', '-1')).toEqual([next.id]);
   });
 });
 
@@ -101,7 +93,7 @@ describe('deciding the job in hand', () => {
     // b1 is admitted (counts as running for b until it leaves queued): a1 is next.
     expect(await fair().decide(b1, 1)).toMatchObject({ verdict: 'run' });
     expect(await fair().decide(a1, 2)).toMatchObject({ verdict: 'run' });
-    expect(await server.redis.scard(fairKeys(f.prefix).tenants())).toBe(0);
+    expect(await f.redis.scard(fairKeys(f.prefix).tenants())).toBe(0);
   });
 
   it('with more free slots, runs it as a later choice and names the earlier ones', async () => {
@@ -125,7 +117,7 @@ describe('deciding the job in hand', () => {
     expect((await fair(limits).decide(a2, 1)).verdict).toBe('park');
     await f.store.transition(a1.id, 'fail', { reason: 'internal' });
     expect((await fair(limits).pick(1)).picks).toEqual([a2.id]);
-    expect(await server.redis.zcard(fairKeys(f.prefix).admitted('a'))).toBe(0);
+    expect(await f.redis.zcard(fairKeys(f.prefix).admitted('a'))).toBe(0);
   });
 
   it('says gone for a job that is no longer queued, and never enters one', async () => {
