@@ -9,7 +9,6 @@ export {
   type LifecycleSettings,
 } from './lifecycle/deps';
 export { runJob } from './lifecycle/run-job';
-export { type Candidate, type Selection, selectServers } from './lifecycle/select-server';
 export { countingFetch } from './worker/counting-fetch';
 export { createWorker, type LifecycleWorker, type WorkerDeps } from './worker/create-worker';
 export {

@@ -3,13 +3,13 @@ import {
   fleetKeys,
   parseJobSpec,
   sealJson,
+  selectServers,
   silentLogger,
   toStoredSpec,
 } from '@clore-batch/shared';
 import { type RedisHandle, startRedis, waitFor } from '@clore-batch/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createIntents } from '../src/fleet/intents';
-import { selectServers } from '../src/lifecycle/select-server';
 import { generateJobKeyPair } from '../src/remote/job-key-pair';
 import { type Kit, SECRETS_KEY, simCall, spec, startKit } from './support/e2e-kit';
 

@@ -40,10 +40,10 @@ export {
 } from './limiter/rate-limiter';
 export { type Order, orderSpendUsd } from './model/order';
 export type { RenterFees } from './model/renter-fees';
-export { type Server, type ServerSpecs, serverUsdPerHour } from './model/server';
+export type { Server, ServerSpecs } from './model/server';
 export type { SpotMarket, SpotOffer } from './model/spot-market';
 export type { SshEndpoint } from './model/ssh-endpoint';
 export type { Wallet } from './model/wallet';
-export { DEFAULT_PRICE_UNIT, type PriceUnit, perDayToUsdPerHour, toUsdPerHour } from './money/price-unit';
+export { DEFAULT_PRICE_UNIT, type PriceUnit, toUsdPerHour } from './money/price-unit';
 export { deriveUsdRates, toUsd, USD_KEY_BY_CURRENCY, type UsdRates } from './money/usd-rates';
 export type { FetchLike } from './transport/send-request';

@@ -263,3 +263,17 @@ export {
 export type { KeyEntry, RedisKeyType } from './keys/key-entry';
 export { REDIS_KEY_ENTRIES, type RedisKeys, redisKeys } from './keys/redis-keys';
 export { type CloreLimiterKeys, cloreLimiterKeys } from './keys/service-keys';
+export {
+  CREATION_FEE_DAY_FRACTION,
+  type FirstCost,
+  firstCost,
+  firstCostUsd,
+} from './market/first-cost';
+export {
+  type Candidate,
+  type Rejection,
+  type Selection,
+  type SelectOptions,
+  selectServers,
+} from './market/select-servers';
+export { perDayToUsdPerHour, serverUsdPerHour, type UsdRates } from './market/usd-price';

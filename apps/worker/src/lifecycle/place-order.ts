@@ -1,9 +1,9 @@
 import { classifyCloreError } from '@clore-batch/clore';
+import type { Candidate } from '@clore-batch/shared';
 import { abortableSleep, backoffMs, CREATE_ORDER_TRIES, CREATE_RETRY_BASE_MS } from '@clore-batch/shared';
 import { AttemptOver, NextServer } from './control';
 import type { JobRun } from './job-run';
 import { lookUpOrder } from './look-up-order';
-import type { Candidate } from './select-server';
 
 export interface PlaceOrderInput {
   attempt: number;

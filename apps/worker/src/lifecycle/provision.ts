@@ -1,15 +1,20 @@
-import { type Server, serverUsdPerHour } from '@clore-batch/clore';
-import type { Attempt } from '@clore-batch/shared';
-import { abortableSleep } from '@clore-batch/shared';
+import type { Server } from '@clore-batch/clore';
+import {
+  type Attempt,
+  abortableSleep,
+  type Candidate,
+  type FirstCost,
+  type Selection,
+  selectServers,
+  serverUsdPerHour,
+} from '@clore-batch/shared';
 import type { OrderIntent } from '../fleet/fleet-types';
-import type { FirstCost } from './budget';
 import { AttemptOver, NextServer } from './control';
 import type { JobRun } from './job-run';
 import { jobKeyPair, openRegistryAuth } from './job-secrets';
 import { lookUpOrder } from './look-up-order';
 import { placeOrder } from './place-order';
 import { priceUnitProblem } from './price-guard';
-import { type Candidate, type Selection, selectServers } from './select-server';
 
 export function remoteDirOf(run: JobRun, attempt: number): string {
   return `${run.deps.settings.remoteRoot}/${run.id}-${attempt}`;

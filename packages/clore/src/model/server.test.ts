@@ -1,7 +1,8 @@
+import { serverUsdPerHour } from '@clore-batch/shared';
 import { describe, expect, it } from 'vitest';
 import { deriveUsdRates } from '../money/usd-rates';
 import { RawServerSchema } from '../schema/marketplace';
-import { normaliseServer, serverUsdPerHour } from './server';
+import { normaliseServer } from './server';
 
 const realShape = {
   id: 6,

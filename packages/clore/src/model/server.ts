@@ -1,5 +1,5 @@
-import type { Server, ServerSpecs } from '@clore-batch/shared';
-import { type PriceUnit, perDayToUsdPerHour, toUsdPerHour } from '../money/price-unit';
+import { perDayToUsdPerHour, type Server, type ServerSpecs } from '@clore-batch/shared';
+import { type PriceUnit, toUsdPerHour } from '../money/price-unit';
 import { USD_KEY_BY_CURRENCY, type UsdRates } from '../money/usd-rates';
 import type { RawServer } from '../schema/marketplace';
 
@@ -119,23 +119,4 @@ function specsOf(raw: RawServer): ServerSpecs {
     specs.country = s.net.cc;
   }
   return specs;
-}
-
-/**
- * The hourly USD price of renting `server` for an order of this type paid in this currency: the
- * on-demand price, or for spot the minimum bid. Undefined when the server does not quote it.
- */
-export function serverUsdPerHour(
-  server: Server,
-  options: { currency: string; orderType: 'on-demand' | 'spot'; rates?: UsdRates },
-): number | undefined {
-  if (options.orderType === 'on-demand') {
-    return server.usdPerHour.onDemand[options.currency];
-  }
-  const bidPerDay = server.pricePerDay.spot[options.currency];
-  const rate = options.rates?.[options.currency];
-  if (bidPerDay !== undefined && rate !== undefined) {
-    return perDayToUsdPerHour(bidPerDay, rate);
-  }
-  return server.usdPerHour.spot;
 }

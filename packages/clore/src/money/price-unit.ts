@@ -13,8 +13,3 @@ export const DEFAULT_PRICE_UNIT: PriceUnit = 'per_day';
 export function toUsdPerHour(usdQuote: number, unit: PriceUnit): number {
   return unit === 'per_day' ? usdQuote / 24 : usdQuote;
 }
-
-/** A per-day amount in a currency as USD per hour, at `usdPerUnit` dollars per unit of it. */
-export function perDayToUsdPerHour(amountPerDay: number, usdPerUnit: number): number {
-  return (amountPerDay / 24) * usdPerUnit;
-}

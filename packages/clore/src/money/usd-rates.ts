@@ -1,8 +1,9 @@
+import type { UsdRates } from '@clore-batch/shared';
 import { type PriceUnit, toUsdPerHour } from '../money/price-unit';
 import type { RawServer } from '../schema/marketplace';
 
-/** USD for one unit of each currency, e.g. `{ 'CLORE-Blockchain': 0.03, bitcoin: 60000 }`. */
-export type UsdRates = Readonly<Record<string, number>>;
+/** USD for one unit of each currency (defined with the price conversion in @clore-batch/shared). */
+export type { UsdRates };
 
 /** Which `price.usd` key holds the USD equivalent of which currency's on-demand price. */
 export const USD_KEY_BY_CURRENCY: Readonly<Record<string, string>> = {

@@ -1,8 +1,9 @@
-import type { Server } from '@clore-batch/clore';
-import { gpuModelMatches, parseJobSpec, toStoredSpec } from '@clore-batch/shared';
 import { describe, expect, it } from 'vitest';
-import { firstCostUsd } from './budget';
-import { selectServers } from './select-server';
+import type { Server } from '../fleet/provider-model';
+import { gpuModelMatches } from '../spec/gpu-model';
+import { parseJobSpec, toStoredSpec } from '../spec/job-spec';
+import { firstCostUsd } from './first-cost';
+import { selectServers } from './select-servers';
 
 const rates = { 'CLORE-Blockchain': 0.02, bitcoin: 60_000, 'USD-Blockchain': 1 };
 

@@ -1,6 +1,8 @@
-import { type Server, serverUsdPerHour, type UsdRates } from '@clore-batch/clore';
-import { gpuModelMatches, type StoredJobSpec } from '@clore-batch/shared';
-import { type FirstCost, firstCost } from './budget';
+import type { Server } from '../fleet/provider-model';
+import { gpuModelMatches } from '../spec/gpu-model';
+import type { StoredJobSpec } from '../spec/job-spec';
+import { type FirstCost, firstCost } from './first-cost';
+import { serverUsdPerHour, type UsdRates } from './usd-price';
 
 /** A server that matches a spec, with what renting it costs. */
 export interface Candidate {
@@ -43,7 +45,7 @@ export interface SelectOptions {
    */
   mrlMarginSeconds?: number;
   /**
-   * What the job may still spend. A server whose unavoidable first cost (budget.ts `firstCostUsd`) is
+   * What the job may still spend. A server whose unavoidable first cost (first-cost.ts `firstCostUsd`) is
    * more is left out: renting it would pass the budget before the first budget check could stop it.
    */
   remainingBudgetUsd?: number;
@@ -51,7 +53,7 @@ export interface SelectOptions {
   firstCheckSeconds?: number;
   /**
    * The provider's creation fee for one order of the spec's currency and order type, in USD (the
-   * fee book, Part A 11). Undefined: estimated at budget.ts CREATION_FEE_DAY_FRACTION of a day's price.
+   * fee book, Part A 11). Undefined: estimated at first-cost.ts CREATION_FEE_DAY_FRACTION of a day's price.
    */
   creationFeeUsd?: number;
   /**
