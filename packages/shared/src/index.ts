@@ -270,6 +270,27 @@ export {
   firstCostUsd,
 } from './market/first-cost';
 export {
+  knownGpuNames,
+  namesAnyGpu,
+  shortGpuName,
+  suggestGpuModels,
+} from './market/gpu-names';
+export { checkMarketFit, type MarketFit, onceFree } from './market/market-fit';
+export { median } from './market/median';
+export {
+  type OfferGroup,
+  type OfferQuery,
+  type OfferServer,
+  summariseOffers,
+} from './market/offers';
+export {
+  type CostEstimate,
+  type MarketPlan,
+  type PlannedServer,
+  type PlanOptions,
+  planOnMarket,
+} from './market/plan';
+export {
   type Candidate,
   type Rejection,
   type Selection,

@@ -6,6 +6,7 @@ import { connectAttempt } from './connect-attempt';
 import { AttemptOver } from './control';
 import type { JobRun } from './job-run';
 import { OrderTracker, watchOrders } from './order-views';
+import { provisionTimeoutMs } from './provision';
 
 /**
  * What a failed SSH wait at the provisioning deadline means for the attempt (clore-api.md Part A 7,
@@ -52,7 +53,8 @@ export function readinessFailure(
 export async function awaitReady(run: JobRun, attempt: Attempt): Promise<Attempt> {
   const { deps } = run;
   const orderId = attempt.orderId as number;
-  const deadline = Date.parse(attempt.startedAt) + deps.settings.provisionTimeoutMs;
+  const timeoutMs = provisionTimeoutMs(run);
+  const deadline = Date.parse(attempt.startedAt) + timeoutMs;
   const tracker = new OrderTracker(orderId, Date.parse(attempt.startedAt) + deps.settings.orderLookupMs);
   const seen = await watchOrders<{ order: Order } | { ended: true; spot: boolean }>(
     deps,
@@ -68,7 +70,7 @@ export async function awaitReady(run: JobRun, attempt: Attempt): Promise<Attempt
       return undefined;
     },
   );
-  const seconds = Math.round(deps.settings.provisionTimeoutMs / 1000);
+  const seconds = Math.round(timeoutMs / 1000);
   if (seen === undefined) {
     throw new AttemptOver(
       'provider_error',

@@ -16,6 +16,12 @@ import { lookUpOrder } from './look-up-order';
 import { placeOrder } from './place-order';
 import { priceUnitProblem } from './price-guard';
 
+/** How long an attempt may provision: the spec's provisionTimeoutSeconds, else PROVISION_TIMEOUT_SECONDS (ms). */
+export function provisionTimeoutMs(run: Pick<JobRun, 'job' | 'deps'>): number {
+  const seconds = run.job.spec.provisionTimeoutSeconds;
+  return seconds === undefined ? run.deps.settings.provisionTimeoutMs : seconds * 1000;
+}
+
 export function remoteDirOf(run: JobRun, attempt: number): string {
   return `${run.deps.settings.remoteRoot}/${run.id}-${attempt}`;
 }
@@ -144,7 +150,8 @@ export async function provisionAttempt(run: JobRun): Promise<Attempt> {
   const { deps } = run;
   const { spec } = run.job;
   const n = run.job.attempts.length + 1;
-  const deadline = Date.now() + deps.settings.provisionTimeoutMs;
+  const timeoutMs = provisionTimeoutMs(run);
+  const deadline = Date.now() + timeoutMs;
   // A server whose spot order of this job was outbid is not bid on again at the same minimum
   // (read from the persisted attempts, so a resumed worker skips it too).
   const tried = new Set<number>(
@@ -221,13 +228,13 @@ export async function provisionAttempt(run: JobRun): Promise<Attempt> {
       if (remaining <= 0 && rejected.stale_listing !== undefined) {
         throw new AttemptOver(
           'provider_error',
-          `the marketplace listing was older than MARKETPLACE_MAX_AGE_SECONDS (${Math.round(deps.settings.marketplaceMaxAgeMs / 1000)} s) for ${Math.round(deps.settings.provisionTimeoutMs / 1000)} s: no server is rented on stale prices`,
+          `the marketplace listing was older than MARKETPLACE_MAX_AGE_SECONDS (${Math.round(deps.settings.marketplaceMaxAgeMs / 1000)} s) for ${Math.round(timeoutMs / 1000)} s: no server is rented on stale prices`,
         );
       }
       if (remaining <= 0) {
         throw new AttemptOver(
           (selection.rejected.budget ?? 0) > 0 ? 'budget_exceeded' : 'no_matching_server',
-          `no free server matched the spec within ${Math.round(deps.settings.provisionTimeoutMs / 1000)} s (${describe(selection)}; ${tried.size} refused)`,
+          `no free server matched the spec within ${Math.round(timeoutMs / 1000)} s (${describe(selection)}; ${tried.size} refused)`,
         );
       }
       await deps.fleet.marketplace.requestRefresh();

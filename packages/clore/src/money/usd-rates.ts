@@ -1,4 +1,4 @@
-import type { UsdRates } from '@clore-batch/shared';
+import { median, type UsdRates } from '@clore-batch/shared';
 import { type PriceUnit, toUsdPerHour } from '../money/price-unit';
 import type { RawServer } from '../schema/marketplace';
 
@@ -11,15 +11,6 @@ export const USD_KEY_BY_CURRENCY: Readonly<Record<string, string>> = {
   bitcoin: 'on_demand_btc',
   'USD-Blockchain': 'on_demand_usd',
 };
-
-function median(values: number[]): number | undefined {
-  if (values.length === 0) {
-    return undefined;
-  }
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid] : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
-}
 
 /**
  * Derive currency→USD rates from the marketplace: for each server that quotes both

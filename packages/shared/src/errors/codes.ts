@@ -52,6 +52,10 @@ export const ERROR_CODES = {
   TENANT_QUEUE_FULL: { status: 429, retryable: true },
   TENANT_BUSY: { status: 503, retryable: true },
   AUTH_RATE_LIMITED: { status: 429, retryable: true },
+  // the marketplace at submit and in offers (docs/decisions/0132)
+  MARKETPLACE_UNKNOWN: { status: 503, retryable: true },
+  GPU_MODEL_UNKNOWN: { status: 422, retryable: false },
+  SPEC_UNSATISFIABLE: { status: 422, retryable: false },
 } as const satisfies Record<string, ErrorDefinition>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,47 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { Server } from '../fleet/provider-model';
 import { gpuModelMatches } from '../spec/gpu-model';
-import { parseJobSpec, toStoredSpec } from '../spec/job-spec';
 import { firstCostUsd } from './first-cost';
+import { TEST_RATES, testServer, testSpec } from './market-test-kit';
 import { selectServers } from './select-servers';
 
-const rates = { 'CLORE-Blockchain': 0.02, bitcoin: 60_000, 'USD-Blockchain': 1 };
-
-function server(id: number, overrides: Partial<Server> = {}): Server {
-  const gpus = overrides.gpus ?? ['NVIDIA GeForce RTX 4090'];
-  return {
-    id,
-    gpus,
-    gpuCount: gpus.length,
-    gpuModel: `${gpus.length}x ${gpus[0]}`,
-    vramGb: 24,
-    reliability: 0.95,
-    rented: false,
-    gigaspot: false,
-    allowedCurrencies: ['CLORE-Blockchain', 'USD-Blockchain'],
-    mrlHours: 72,
-    pricePerDay: { onDemand: { 'CLORE-Blockchain': 24 }, spot: { 'CLORE-Blockchain': 12 } },
-    usdPerHour: { onDemand: { 'CLORE-Blockchain': 0.5, 'USD-Blockchain': 0.52 }, spot: 0.01 },
-    specs: {},
-    ...overrides,
-  };
-}
-
-function spec(overrides: Record<string, unknown> = {}) {
-  return toStoredSpec(
-    parseJobSpec(
-      {
-        gpu: { model: 'RTX 4090' },
-        image: 'ubuntu',
-        command: 'true',
-        maxPricePerHourUsd: 1,
-        budgetUsd: 5,
-        ...overrides,
-      },
-      { currency: 'CLORE-Blockchain' },
-    ),
-  );
-}
+const rates = TEST_RATES;
+const server = testServer;
+const spec = testSpec;
 
 describe('gpuModelMatches', () => {
   it('matches whole model names, case-insensitively (gpu-model.test.ts has the rules)', () => {

@@ -73,7 +73,11 @@ export interface Selection {
   cheapestRefused?: FirstCost;
 }
 
-function rejection(
+/**
+ * One server against the spec: the first constraint it breaks (in the order above), a budget
+ * refusal with the first cost it would have, or the candidate it makes.
+ */
+export function serverRejection(
   server: Server,
   spec: StoredJobSpec,
   options: SelectOptions,
@@ -168,7 +172,7 @@ export function selectServers(
   }
   let cheapestRefused: FirstCost | undefined;
   for (const server of servers) {
-    const result = rejection(server, spec, options);
+    const result = serverRejection(server, spec, options);
     if (typeof result === 'string') {
       rejected[result] = (rejected[result] ?? 0) + 1;
     } else if ('refused' in result) {

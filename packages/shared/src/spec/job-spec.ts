@@ -25,6 +25,8 @@ export const SPEC_LIMITS = {
   maxPricePerHourUsdMax: 10_000,
   budgetUsdMax: 1_000_000,
   timeoutSecondsMax: 30 * 24 * 3_600,
+  /** As PROVISION_TIMEOUT_SECONDS allows. */
+  provisionTimeoutSecondsMax: 86_400,
   outputsMax: OUTPUTS_MAX_COUNT,
   outputPathMaxLength: OUTPUT_PATH_MAX_LENGTH,
   maxAttemptsMax: 10,
@@ -154,6 +156,17 @@ const commonFields = {
     .min(1, 'must be at least 1')
     .max(L.timeoutSecondsMax, `must be at most ${L.timeoutSecondsMax} (30 days)`)
     .default(3_600),
+  /**
+   * How long each attempt may look for a server and wait for it to come up before it fails
+   * (`no_matching_server`, or the server never answered); unset: the deployment's
+   * PROVISION_TIMEOUT_SECONDS.
+   */
+  provisionTimeoutSeconds: z
+    .number()
+    .int('must be a whole number of seconds')
+    .min(1, 'must be at least 1')
+    .max(L.provisionTimeoutSecondsMax, `must be at most ${L.provisionTimeoutSecondsMax} (a day)`)
+    .optional(),
   outputs: z.array(OutputPath).max(L.outputsMax, `must list at most ${L.outputsMax} paths`).default([]),
   maxAttempts: z
     .number()
@@ -198,6 +211,7 @@ export const JobSpecSchema = z
     minReliability: commonFields.minReliability,
     currency: CurrencySchema.optional(),
     timeoutSeconds: commonFields.timeoutSeconds,
+    provisionTimeoutSeconds: commonFields.provisionTimeoutSeconds,
     outputs: commonFields.outputs,
     maxAttempts: commonFields.maxAttempts,
     webhookUrl: commonFields.webhookUrl,
@@ -238,6 +252,7 @@ export const StoredJobSpecSchema = z.strictObject({
   minReliability: commonFields.minReliability,
   currency: CurrencySchema,
   timeoutSeconds: commonFields.timeoutSeconds,
+  provisionTimeoutSeconds: commonFields.provisionTimeoutSeconds,
   outputs: commonFields.outputs,
   maxAttempts: commonFields.maxAttempts,
   webhookUrl: commonFields.webhookUrl,
