@@ -6,6 +6,8 @@ import { registerAuth } from './auth/auth-hook';
 import type { ApiDeps } from './deps';
 import { registerErrorHandling } from './errors/error-handler';
 import { zodValidatorCompiler } from './errors/zod-validator';
+import { createCreationFeeSource } from './market/creation-fee';
+import { createMarketplaceReader } from './market/marketplace-reader';
 import { createApiMetrics } from './metrics/api-metrics';
 import { registerOpenApi } from './openapi';
 import { registerRateLimit } from './rate-limit';
@@ -14,6 +16,7 @@ import { jobLogRoutes } from './routes/job-logs';
 import { jobOutputRoutes } from './routes/job-outputs';
 import { jobRoutes } from './routes/jobs';
 import { metricsRoutes } from './routes/metrics';
+import { offerRoutes } from './routes/offers';
 import { createUsageReader } from './submission/read-usage';
 
 /**
@@ -53,7 +56,19 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
 
   const secretKey = deriveSecretKey(config.SECRETS_KEY);
   const usage = createUsageReader({ store: deps.store, redis: deps.redis, prefix: config.REDIS_PREFIX });
-  const submit = { config, store: deps.store, queue: deps.queue, redis: deps.redis, usage, secretKey };
+  const market = createMarketplaceReader({ redis: deps.redis, prefix: config.REDIS_PREFIX });
+  const fees = createCreationFeeSource({ config, redis: deps.redis, logger: deps.logger });
+  app.addHook('onClose', async () => fees.close());
+  const submit = {
+    config,
+    store: deps.store,
+    queue: deps.queue,
+    redis: deps.redis,
+    usage,
+    secretKey,
+    market,
+    fees,
+  };
   const metrics = createApiMetrics({ redis: deps.redis, prefix: config.REDIS_PREFIX, store: deps.store });
   app.addHook('onResponse', async (request, reply) => {
     metrics.observeRequest(
@@ -66,6 +81,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     await jobRoutes(scope, { ...deps, submit });
     await jobLogRoutes(scope, deps);
     await jobOutputRoutes(scope, deps);
+    await offerRoutes(scope, { config, market });
     await metricsRoutes(scope, metrics);
   });
   for (const plugin of deps.plugins ?? []) {

@@ -1,6 +1,7 @@
 import type { FollowItem, JobStore } from '@clore-batch/shared';
 import { waitFor } from '@clore-batch/testing';
 import { describe, expect } from 'vitest';
+import { storeMarket } from './market-fixture';
 import { connectSse, type SseEvent } from './sse-client';
 import { apiTest } from './support/api-fixture';
 import { auth, type TestApi, validSpec } from './support/api-kit';
@@ -29,10 +30,12 @@ function countingStore(store: JobStore): JobStore {
 
 const test = apiTest({}, { wrapStore: countingStore });
 
-test.beforeEach(async ({ api: opened, baseUrl }) => {
+test.beforeEach(async ({ api: opened, baseUrl, server }) => {
   yieldedBytes = 0;
   api = opened;
   base = baseUrl;
+  // A known market: the submit is checked against it and its job's history has no note about it.
+  await storeMarket(server.redis, api.prefix);
 });
 
 async function newRunningJob(owner: 'alice' | 'bob' = 'alice'): Promise<string> {

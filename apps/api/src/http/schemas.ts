@@ -39,6 +39,19 @@ export const JobListQuerySchema = z.strictObject({
     .default(50),
   cursor: z.string().min(1).max(200).optional(),
   owner: z.string().min(1).max(64).optional().describe('admin tokens only: jobs of this token name'),
+  idempotencyKey: z
+    .string()
+    .min(1)
+    .max(200)
+    .optional()
+    .describe('only the job submitted with this Idempotency-Key (by the caller, or by `owner`): 0 or 1 job'),
+});
+
+export const JobSubmitQuerySchema = z.strictObject({
+  dryRun: z
+    .enum(['true', 'false', '1', '0'])
+    .optional()
+    .describe('true: answer the plan (200 JobPlan); nothing is stored, queued or ordered'),
 });
 
 export const JobPageSchema = z

@@ -1,6 +1,7 @@
-import { toPublicJob } from '@clore-batch/shared';
+import { idempotentJobId, toPublicJob } from '@clore-batch/shared';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import type { ApiDeps } from '../deps';
 import { jobFor, principalOf } from '../http/job-access';
 import {
@@ -10,8 +11,11 @@ import {
   JobPageSchema,
   JobSpecBody,
   JobSubmitHeadersSchema,
+  JobSubmitQuerySchema,
   PublicJob,
 } from '../http/schemas';
+import { planJob } from '../submission/plan-job';
+import { JobPlanSchema } from '../submission/plan-schema';
 import type { SubmitDeps } from '../submission/submit-job';
 import { submitJob } from '../submission/submit-job';
 
@@ -30,20 +34,34 @@ export async function jobRoutes(
         tags: ['jobs'],
         summary: 'Submit a job',
         description:
-          "Validates the spec, checks the tenant's limits (TENANT_LIMITS), stores the job and queues it. With an `Idempotency-Key` header, a repeat of the same body returns the same job (200); the same key with another body is a 409. Over a per-job limit: 403 `TENANT_JOB_BUDGET_LIMIT` / `TENANT_PRICE_LIMIT`; over a spend cap (budget + billed in the UTC day/month + unspent budgets of live jobs): 403 `TENANT_DAILY_SPEND_CAP` / `TENANT_MONTHLY_SPEND_CAP`; `maxQueuedJobs` reached: 429 `TENANT_QUEUE_FULL`. `details` carries the numbers. A repeat is never refused by the limits.",
+          "Validates the spec, checks the tenant's limits (TENANT_LIMITS), stores the job and queues it. With an `Idempotency-Key` header, a repeat of the same body returns the same job (200); the same key with another body is a 409. Over a per-job limit: 403 `TENANT_JOB_BUDGET_LIMIT` / `TENANT_PRICE_LIMIT`; over a spend cap (budget + billed in the UTC day/month + unspent budgets of live jobs): 403 `TENANT_DAILY_SPEND_CAP` / `TENANT_MONTHLY_SPEND_CAP`; `maxQueuedJobs` reached: 429 `TENANT_QUEUE_FULL`. `details` carries the numbers. A repeat is never refused by the limits. Against the fleet's marketplace listing: a GPU model no listed server has is a 422 `GPU_MODEL_UNKNOWN` with `details.suggestions`; a spec no listed server could ever run (count, VRAM, reliability, currency, price cap, maximum rental length) a 422 `SPEC_UNSATISFIABLE` naming the closest offer; servers that fit but are all rented now: accepted, the job waits. No listing known: accepted unchecked, said in the job's events. `?dryRun=true`: the same checks and errors, then 200 with the plan (the servers the worker would try first, the creation fee, the cost for `timeoutSeconds` and whether `budgetUsd` covers it); nothing is stored, queued or ordered.",
         headers: JobSubmitHeadersSchema,
+        querystring: JobSubmitQuerySchema,
         body: JobSpecBody,
-        response: { 200: PublicJob, 201: PublicJob, ...errorResponses, 503: errorResponses[500] },
+        response: {
+          200: z.union([PublicJob, JobPlanSchema]),
+          201: PublicJob,
+          ...errorResponses,
+          422: errorResponses[400],
+          503: errorResponses[500],
+        },
       },
     },
     async (request, reply) => {
       const principal = principalOf(request);
       const idempotencyKey = request.headers['idempotency-key'];
-      const { job, created } = await submitJob(deps.submit, {
+      const submission = {
         spec: request.body,
         owner: principal.name,
         ...(typeof idempotencyKey === 'string' ? { idempotencyKey } : {}),
-      });
+      };
+      const { dryRun } = request.query;
+      if (dryRun === 'true' || dryRun === '1') {
+        const plan = await planJob(deps.submit, submission);
+        request.log.info({ owner: principal.name, servers: plan.servers.length }, 'job planned (dry run)');
+        return reply.code(200).send(plan);
+      }
+      const { job, created } = await submitJob(deps.submit, submission);
       request.log.info(
         { jobId: job.id, owner: job.owner, created },
         created ? 'job submitted' : 'idempotent repeat',
@@ -72,15 +90,21 @@ export async function jobRoutes(
         tags: ['jobs'],
         summary: "The caller's jobs, newest first",
         description:
-          "Admin tokens see every job (or one token's with `owner`); submit tokens only their own.",
+          "Admin tokens see every job (or one token's with `owner`); submit tokens only their own. `idempotencyKey` finds the job submitted under that key (0 or 1 job).",
         querystring: JobListQuerySchema,
         response: { 200: JobPageSchema, ...errorResponses },
       },
     },
     async (request) => {
       const principal = principalOf(request);
-      const { state, limit, cursor, owner } = request.query;
+      const { state, limit, cursor, owner, idempotencyKey } = request.query;
       const scope = principal.role === 'admin' ? owner : principal.name;
+      if (idempotencyKey !== undefined) {
+        const tenant = scope ?? principal.name;
+        const id = await idempotentJobId(deps.redis, deps.config.REDIS_PREFIX, tenant, idempotencyKey);
+        const job = id === undefined ? undefined : await store.get(id).catch(() => undefined);
+        return { jobs: job === undefined || job.owner !== tenant ? [] : [toPublicJob(job)] };
+      }
       const page = await store.list({
         limit,
         ...(scope === undefined ? {} : { owner: scope }),

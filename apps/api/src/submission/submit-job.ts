@@ -3,19 +3,27 @@ import {
   applySpecDefaults,
   type Config,
   type DeepReadonly,
+  type ErrorCode,
+  errorCodeOf,
+  idempotentJobId,
   type JobRecord,
   type JobSpec,
   type JobStore,
+  type ResolvedJobSpec,
   requestHash,
   type SecretKey,
+  type StoredJobSpec,
   sealJson,
   sealSecret,
   toStoredSpec,
 } from '@clore-batch/shared';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { CreationFeeSource } from '../market/creation-fee';
+import type { MarketplaceReader } from '../market/marketplace-reader';
 import { type Resolver, webhookTargetProblem } from '../webhooks/address-policy';
 import { enqueueRun } from './enqueue';
+import { checkAgainstMarket, type MarketCheck } from './market-check';
 import type { UsageReader } from './read-usage';
 import { admitSubmission } from './tenant-admission';
 import type { TenantLockOptions } from './tenant-lock';
@@ -31,6 +39,10 @@ export interface SubmitDeps {
   resolve?: Resolver;
   now?: () => Date;
   lock?: TenantLockOptions;
+  /** The fleet's marketplace snapshot: the submit check and plans (docs/decisions/0132). */
+  market: MarketplaceReader;
+  /** The provider's creation fee, for plans. */
+  fees?: CreationFeeSource;
 }
 
 export interface Submission {
@@ -41,18 +53,25 @@ export interface Submission {
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 
+/** The market check's refusals (a repeat of a used Idempotency-Key is answered despite them). */
+const MARKET_REFUSALS: ReadonlySet<ErrorCode> = new Set(['GPU_MODEL_UNKNOWN', 'SPEC_UNSATISFIABLE']);
+
+export interface PreparedSubmission {
+  spec: ResolvedJobSpec;
+  stored: StoredJobSpec;
+  market: MarketCheck;
+}
+
 /**
- * Submit a validated spec: apply the deployment's currency, refuse private webhook targets, check
- * the owner's TENANT_LIMITS (tenant-admission.ts), seal secretEnv, store the job (idempotent per
- * owner and key), then enqueue it. The enqueue runs on a
- * repeat as well while the job is still queued: BullMQ's jobId is ours, so an earlier enqueue is not
- * doubled, and a submission whose first try died between store and enqueue is completed by its
- * retry (or by the sweep, docs/decisions/0060-api-submission.md).
+ * What a submit and a dry run check before anything else, so both refuse alike: the
+ * Idempotency-Key's form, the deployment's currency, private webhook targets, and the spec against
+ * the marketplace (market-check.ts). A market refusal is not given to a repeat of a key the owner
+ * has used: that answers with the job it made (or a conflict), whatever the market does now.
  */
-export async function submitJob(
+export async function prepareSubmission(
   deps: SubmitDeps,
   submission: Submission,
-): Promise<{ job: JobRecord; created: boolean }> {
+): Promise<PreparedSubmission> {
   const { idempotencyKey } = submission;
   if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
     throw new AppError('VALIDATION_FAILED', 'Idempotency-Key must be 1-200 printable ASCII characters', {
@@ -70,10 +89,41 @@ export async function submitJob(
       });
     }
   }
+  const stored = toStoredSpec(spec);
+  try {
+    return { spec, stored, market: await checkAgainstMarket(deps, stored) };
+  } catch (error) {
+    const repeat =
+      MARKET_REFUSALS.has(errorCodeOf(error)) &&
+      idempotencyKey !== undefined &&
+      (await idempotentJobId(deps.redis, deps.config.REDIS_PREFIX, submission.owner, idempotencyKey)) !==
+        undefined;
+    if (repeat) {
+      return { spec, stored, market: { notes: [] } };
+    }
+    throw error;
+  }
+}
+
+/**
+ * Submit a validated spec: prepareSubmission (currency, webhook target, the market check), check
+ * the owner's TENANT_LIMITS (tenant-admission.ts), seal secretEnv, store the job (idempotent per
+ * owner and key), then enqueue it. The enqueue runs on a
+ * repeat as well while the job is still queued: BullMQ's jobId is ours, so an earlier enqueue is not
+ * doubled, and a submission whose first try died between store and enqueue is completed by its
+ * retry (or by the sweep, docs/decisions/0060-api-submission.md). What the market check noted (no
+ * listing known, every fitting server rented now) goes into the new job's history.
+ */
+export async function submitJob(
+  deps: SubmitDeps,
+  submission: Submission,
+): Promise<{ job: JobRecord; created: boolean }> {
+  const { idempotencyKey } = submission;
+  const { spec, stored, market } = await prepareSubmission(deps, submission);
   const secretNames = Object.keys(spec.secretEnv);
   const create = () =>
     deps.store.create({
-      spec: toStoredSpec(spec),
+      spec: stored,
       ...(secretNames.length > 0 ? { secretEnvSealed: sealJson(deps.secretKey, spec.secretEnv) } : {}),
       ...(spec.registryAuth === undefined
         ? {}
@@ -88,8 +138,14 @@ export async function submitJob(
     { tenant: submission.owner, spec, ...(idempotencyKey === undefined ? {} : { idempotencyKey }) },
     create,
   );
-  if (result.created || result.job.state === 'queued') {
-    await enqueueRun(deps.queue, result.job);
+  let { job } = result;
+  if (result.created) {
+    for (const note of market.notes) {
+      job = await deps.store.addInfo(job.id, note);
+    }
   }
-  return result;
+  if (result.created || job.state === 'queued') {
+    await enqueueRun(deps.queue, job);
+  }
+  return { job, created: result.created };
 }

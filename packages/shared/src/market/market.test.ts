@@ -155,7 +155,7 @@ describe('planOnMarket', () => {
     expect(plan.estimate).toMatchObject({ creationFeeKnown: false, budgetCovers: false });
     expect(plan.estimate?.creationFeeUsd).toBeCloseTo(0.12);
     expect(plan.estimate?.budgetLastsSeconds).toBe(2_736);
-    expect(plan.notes.join('\n')).toMatch(/not known here[^]*after about 46 min/);
+    expect(plan.notes.join('\n')).toMatch(/not known here[\s\S]*after about 46 min/);
   });
 
   it('estimates on the cheapest server that fits when none is free, and says the job would wait', () => {

@@ -94,7 +94,7 @@ function estimateOn(candidate: Candidate, free: boolean, spec: StoredJobSpec, fe
     totalUsd,
     budgetUsd: spec.budgetUsd,
     budgetCovers,
-    ...(budgetCovers ? {} : { budgetLastsSeconds: Math.max(0, Math.floor(lasts)) }),
+    ...(budgetCovers ? {} : { budgetLastsSeconds: Math.max(0, Math.round(lasts)) }),
   };
 }
 
