@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { CliError } from '../cli/cli-error';
 import { EXIT } from '../cli/exit-codes';
-import { ApiError, readErrorBody, unreachable } from './api-error';
+import { ApiError, isFinalCode, readErrorBody, unreachable } from './api-error';
 import { type ApiJob, ApiJobSchema, type OutputEntry, OutputEntrySchema } from './api-job';
+import { type JobPlan, JobPlanSchema, type Offers, OffersSchema } from './api-market';
 
 export interface ApiClientOptions {
   baseUrl: string;
@@ -24,6 +25,25 @@ export interface ListQuery {
   state?: string;
   limit?: number;
   cursor?: string;
+  idempotencyKey?: string;
+}
+
+export interface OffersQuery {
+  gpu?: string;
+  maxPricePerHourUsd?: number;
+  currency?: string;
+  orderType?: 'on-demand' | 'spot';
+}
+
+/** `?a=1&b=2` of the defined values ('' when none). */
+function search(query: object): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value !== undefined) {
+      params.set(key, String(value));
+    }
+  }
+  return params.size > 0 ? `?${params}` : '';
 }
 
 const PageSchema = z.looseObject({
@@ -85,15 +105,28 @@ export class ApiClient {
     return this.parse(response, unwrapJob, `get job ${id}`);
   }
 
+  /** The plan of a dry run (`POST /v1/jobs?dryRun=true`): nothing is stored or ordered. */
+  async plan(spec: unknown): Promise<JobPlan> {
+    const response = await this.request('plan the job', '/v1/jobs?dryRun=true', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(spec),
+    });
+    return this.parse(response, JobPlanSchema, 'plan the job');
+  }
+
+  async offers(query: OffersQuery = {}): Promise<Offers> {
+    const response = await this.request('list offers', `/v1/offers${search(query)}`);
+    return this.parse(response, OffersSchema, 'list offers');
+  }
+
+  /** The caller's job submitted under this Idempotency-Key (within the key's 24 h), if any. */
+  async jobByIdempotencyKey(idempotencyKey: string): Promise<ApiJob | undefined> {
+    return (await this.listJobs({ idempotencyKey })).jobs[0];
+  }
+
   async listJobs(query: ListQuery = {}): Promise<JobPage> {
-    const params = new URLSearchParams();
-    for (const [key, value] of Object.entries(query)) {
-      if (value !== undefined) {
-        params.set(key, String(value));
-      }
-    }
-    const search = params.size > 0 ? `?${params}` : '';
-    const response = await this.request('list jobs', `/v1/jobs${search}`);
+    const response = await this.request('list jobs', `/v1/jobs${search(query)}`);
     const page = await this.parse(response, PageSchema, 'list jobs');
     return { jobs: page.jobs, nextCursor: page.nextCursor ?? undefined };
   }
@@ -108,9 +141,10 @@ export class ApiClient {
     return parsed.success ? parsed.data : this.getJob(id);
   }
 
-  /** The command's output so far, as the raw response (text/plain bytes). */
-  async logText(id: string): Promise<Response> {
-    return this.request(`read the log of job ${id}`, `/v1/jobs/${encodeURIComponent(id)}/logs`);
+  /** The command's output so far from byte `offset`, as the raw response (text/plain; X-Log-Size). */
+  async logText(id: string, offset?: number): Promise<Response> {
+    const from = offset === undefined ? '' : `?offset=${offset}`;
+    return this.request(`read the log of job ${id}`, `/v1/jobs/${encodeURIComponent(id)}/logs${from}`);
   }
 
   /** Open the SSE stream of a job's log and states, resuming after `lastEventId`. */
@@ -179,7 +213,7 @@ export class ApiClient {
       }
       const body = readErrorBody(await response.json().catch(() => undefined));
       lastError = new ApiError(response.status, what, body);
-      if (!RETRY_STATUS.has(response.status) || attempt === this.tries) {
+      if (!RETRY_STATUS.has(response.status) || isFinalCode(body.code) || attempt === this.tries) {
         throw lastError;
       }
       await backoff(attempt, response.headers.get('retry-after'));

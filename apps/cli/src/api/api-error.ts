@@ -12,6 +12,8 @@ export interface ApiErrorBody {
   code?: string;
   message?: string;
   issues: string[];
+  /** `details` as sent (client-safe by the API's rules), for `--json` and the job a 409 names. */
+  details?: Record<string, unknown>;
 }
 
 export function readErrorBody(body: unknown): ApiErrorBody {
@@ -27,10 +29,45 @@ export function readErrorBody(body: unknown): ApiErrorBody {
     ? details.issues.map((issue) => `${String(issue.path ?? '') || '(body)'}: ${String(issue.message ?? '')}`)
     : [];
   const message = pick('message') ?? (typeof root.error === 'string' ? root.error : undefined);
-  return { code: pick('code'), message, issues };
+  const raw = nested.details ?? root.details;
+  return {
+    code: pick('code'),
+    message,
+    issues,
+    ...(typeof raw === 'object' && raw !== null ? { details: raw as Record<string, unknown> } : {}),
+  };
 }
 
-function exitFor(status: number): ExitCode {
+/**
+ * Refusals by the token's TENANT_LIMITS (packages/shared/src/errors/codes.ts): answered 403, 429 or
+ * 503, but neither an authentication failure nor an outage; repeating the request at once does not
+ * help, so they are not retried.
+ */
+const TENANT_CODES: ReadonlySet<string> = new Set([
+  'TENANT_JOB_BUDGET_LIMIT',
+  'TENANT_PRICE_LIMIT',
+  'TENANT_DAILY_SPEND_CAP',
+  'TENANT_MONTHLY_SPEND_CAP',
+  'TENANT_QUEUE_FULL',
+  'TENANT_BUSY',
+]);
+
+/** Codes a retry would not change: the client gives up at once (exitFor names them). */
+export function isFinalCode(code: string | undefined): boolean {
+  return code !== undefined && (TENANT_CODES.has(code) || code === 'AUTH_RATE_LIMITED');
+}
+
+/** The exit code for an API error: by its stable code first, else by the HTTP status. */
+export function exitFor(status: number, code?: string): ExitCode {
+  if (code !== undefined && TENANT_CODES.has(code)) {
+    return EXIT.tenantLimit;
+  }
+  if (code === 'AUTH_RATE_LIMITED') {
+    return EXIT.authRateLimited;
+  }
+  if (code === 'MARKETPLACE_UNKNOWN') {
+    return EXIT.apiRefused;
+  }
   if (status === 400 || status === 413 || status === 422) {
     return EXIT.usage;
   }
@@ -50,14 +87,19 @@ function exitFor(status: number): ExitCode {
 export class ApiError extends CliError {
   readonly status: number;
   readonly code: string | undefined;
+  readonly details: Record<string, unknown> | undefined;
 
   constructor(status: number, what: string, body: ApiErrorBody) {
     const said = body.issues.length > 0 ? body.issues.join('; ') : (body.message ?? `HTTP ${status}`);
     const hint = status === 401 ? ' (set CLORE_BATCH_TOKEN or pass --token)' : '';
-    super(exitFor(status), `${what}: ${said}${body.code ? ` [${body.code}]` : ''}${hint}`);
+    const jobId = body.details?.jobId;
+    const job =
+      typeof jobId === 'string' ? ` (the key's job: ${jobId}; see it with: clore-batch status ${jobId})` : '';
+    super(exitFor(status, body.code), `${what}: ${said}${body.code ? ` [${body.code}]` : ''}${job}${hint}`);
     this.name = 'ApiError';
     this.status = status;
     this.code = body.code;
+    this.details = body.details;
   }
 }
 

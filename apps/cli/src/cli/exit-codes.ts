@@ -15,6 +15,8 @@ export const EXIT = {
   notFound: 102,
   apiRefused: 103,
   outputsFailed: 104,
+  tenantLimit: 105,
+  authRateLimited: 106,
   noMatchingServer: 110,
   insufficientBalance: 111,
   budgetExceeded: 112,
@@ -49,12 +51,23 @@ export const REASON_EXIT: Record<Exclude<FailureReason, 'command_failed'>, ExitC
 export const EXIT_CODE_ROWS: ReadonlyArray<readonly [number | string, string]> = [
   [0, 'success (with --wait: the job succeeded, its command exited 0)'],
   ['1-255', "with --wait: the job's command failed; this is the command's own exit code"],
-  [EXIT.usage, 'usage error: a bad flag, argument or job file, or the API rejected the spec'],
+  [
+    EXIT.usage,
+    'usage error: a bad flag, argument or job file, or the API rejected the spec (also: no listed server could ever run it)',
+  ],
   [EXIT.apiUnreachable, 'the API could not be reached (network error, HTTP 5xx) or kept answering 429'],
   [EXIT.authFailed, 'the token was refused (HTTP 401/403): set CLORE_BATCH_TOKEN or --token'],
   [EXIT.notFound, 'no such job (or not one this token may see)'],
   [EXIT.apiRefused, 'the API refused the request (e.g. 409: Idempotency-Key reused with another spec)'],
   [EXIT.outputsFailed, 'the job succeeded but its outputs could not be downloaded'],
+  [
+    EXIT.tenantLimit,
+    "refused by the token's TENANT_LIMITS (budget or price over a per-job limit, a daily/monthly spend cap, the queue full, or busy); not retried",
+  ],
+  [
+    EXIT.authRateLimited,
+    'too many failed authentications from this address (AUTH_RATE_LIMITED): wait for the retry-after time; not retried',
+  ],
   [EXIT.noMatchingServer, 'job failed: no_matching_server (no server matched gpu/price/reliability)'],
   [EXIT.insufficientBalance, 'job failed: insufficient_balance (the Clore account is short)'],
   [EXIT.budgetExceeded, 'job failed: budget_exceeded (the job spent budgetUsd)'],

@@ -1,9 +1,12 @@
-import { JOB_STATES } from '@clore-batch/shared';
+import { readFileSync } from 'node:fs';
+import { CURRENCIES, JOB_STATES } from '@clore-batch/shared';
 import { Command, CommanderError, Option } from 'commander';
+import { ApiError } from '../api/api-error';
 import { cancelCommand } from '../commands/cancel';
-import type { CommandContext } from '../commands/context';
+import { type CommandContext, jsonPrinted, printJson } from '../commands/context';
 import { listCommand } from '../commands/list';
 import { logsCommand } from '../commands/logs';
+import { offersCommand } from '../commands/offers';
 import { outputsCommand } from '../commands/outputs';
 import { statusCommand } from '../commands/status';
 import { submitCommand } from '../commands/submit';
@@ -12,7 +15,12 @@ import { CliError } from './cli-error';
 import { connect, DEFAULT_URL } from './connection';
 import { EXIT, exitCodeHelp } from './exit-codes';
 import type { Io } from './io';
-import { collect, positiveInt, positiveNumber } from './parse-flags';
+import { collect, fraction, positiveInt, positiveNumber, wholeNumber } from './parse-flags';
+
+/** This CLI's version (its package's). */
+export const VERSION: string = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 const ENV_HELP = `Environment:
   CLORE_BATCH_URL    the API (default ${DEFAULT_URL}); --url overrides
@@ -27,6 +35,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void, command: s
     .description('Run batch GPU jobs on the Clore.ai marketplace through a clore-batch API.')
     .option('--url <url>', 'API base URL (env CLORE_BATCH_URL)')
     .option('--token <token>', 'API token (env CLORE_BATCH_TOKEN)')
+    .version(VERSION, '--version', 'print the version of clore-batch')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) })
     .addHelpText('after', `\n${ENV_HELP}\n\n${exitCodeHelp()}\n`)
@@ -47,6 +56,18 @@ export function buildProgram(io: Io, setCode: (code: number) => void, command: s
     .option('--spot', 'rent a spot (interruptible) server instead of on-demand')
     .option('--image-has-sshd', "the image runs its own sshd (Clore's SSH entrypoint is not injected)")
     .option('--timeout <seconds>', 'maximum run time of the command', positiveInt)
+    .option('--min-reliability <r>', 'minimum server reliability, 0..1 (default 0.9)', fraction)
+    .option('--max-attempts <n>', 'attempts on infrastructure failure, 1..10 (default 3)', positiveInt)
+    .addOption(
+      new Option('--currency <currency>', "payment currency (default: the API's)").choices(CURRENCIES),
+    )
+    .option('--webhook-url <url>', 'https URL POSTed (signed) when the job ends')
+    .option('--priority <priority>', 'order within your queue: low, normal (default) or high')
+    .option(
+      '--provision-timeout <seconds>',
+      "how long each attempt may look for a server and wait for it (default: the API's PROVISION_TIMEOUT_SECONDS)",
+      positiveInt,
+    )
     .option('--env <K=V>', 'environment variable for the command (repeatable)', collect)
     .option(
       '--secret-env <K=V|K>',
@@ -55,6 +76,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void, command: s
     )
     .option('--output <path>', 'absolute path in the container to collect (repeatable)', collect)
     .option('--idempotency-key <key>', 'a repeat with the same key returns the same job')
+    .option('--dry-run', 'print the plan (servers, $/h, creation fee, cost, budget) and submit nothing')
     .option('--wait', "stream the log and state changes; exit with the command's exit code")
     .option('--cancel-on-interrupt', 'with --wait: Ctrl-C/SIGTERM cancels the job without asking (CI)')
     .option('--outputs-dir <dir>', 'with --wait: download the outputs into <dir> at the end')
@@ -66,6 +88,8 @@ export function buildProgram(io: Io, setCode: (code: number) => void, command: s
 The command goes after "--" and runs with sh -c on the server:
   clore-batch submit --gpu "RTX 3090" --image ubuntu:22.04 --max-price 3 --budget 1 --wait -- 'nvidia-smi; echo done'
 Without --wait, stdout gets the job id. --secret-env TOKEN (no =) reads $TOKEN, so CI secrets stay off the command line.
+A GPU model no listed server has, or a spec no listed server could ever run, is refused at once (exit 2, naming
+the closest offer); see what is listed with: clore-batch offers --gpu "RTX 3090".
 
 ${exitCodeHelp()}`,
     )
@@ -91,17 +115,19 @@ ${exitCodeHelp()}`,
     .description("print a job's output; --follow streams it until the job ends and exits with its outcome")
     .argument('<id>', 'job id')
     .option('-f, --follow', 'stream from the start until the job ends')
+    .option('--tail <n>', 'only the last N lines of the output so far', wholeNumber)
     .option('--quiet', 'no state lines on stderr')
     .action(async (id: string, flags) => setCode(await logsCommand(ctx, id, flags)));
 
   program
     .command('cancel')
     .description('cancel a job: stop its command and release its server')
-    .argument('<id>', 'job id')
+    .argument('[id]', 'job id (or give --idempotency-key)')
+    .option('--idempotency-key <key>', 'the job this token submitted with this Idempotency-Key (CI)')
     .option('--wait', 'wait until the job has ended')
     .option('--json', 'print the job as JSON')
     .option('--quiet', 'no messages')
-    .action(async (id: string, flags) => setCode(await cancelCommand(ctx, id, flags)));
+    .action(async (id: string | undefined, flags) => setCode(await cancelCommand(ctx, id, flags)));
 
   program
     .command('list')
@@ -123,6 +149,19 @@ ${exitCodeHelp()}`,
     .option('--quiet', 'no messages')
     .action(async (id: string, flags) => setCode(await outputsCommand(ctx, id, flags)));
 
+  program
+    .command('offers')
+    .description('GPU offers on the marketplace: per model and count, free servers, cheapest and median $/h')
+    .option('--gpu <model>', 'only this GPU model (matched as --gpu of submit is)')
+    .option('--max-price <usd>', 'only servers at most this price, USD per hour', positiveNumber)
+    .addOption(
+      new Option('--currency <currency>', "payment currency (default: the API's)").choices(CURRENCIES),
+    )
+    .option('--spot', 'spot prices (the minimum bid) instead of on-demand')
+    .option('--json', 'print the API answer as JSON')
+    .option('--quiet', 'no summary line on stderr')
+    .action(async (flags) => setCode(await offersCommand(ctx, flags)));
+
   sandboxCommand(program, io, setCode);
   return program;
 }
@@ -133,6 +172,7 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
   const isSubmit = argv.includes('submit') && (dashes === -1 || argv.indexOf('submit') < dashes);
   const command = isSubmit && dashes !== -1 ? argv.slice(dashes + 1) : [];
   const args = isSubmit && dashes !== -1 ? argv.slice(0, dashes) : argv;
+  const json = (dashes === -1 ? argv : argv.slice(0, dashes)).includes('--json');
   let code: number = EXIT.ok;
   const program = buildProgram(
     io,
@@ -147,15 +187,41 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
   } catch (error) {
     if (error instanceof CommanderError) {
       // help and version exit 0; every parse error is a usage error.
-      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+      if (error.exitCode === 0) {
+        return EXIT.ok;
+      }
+      return failed(io, json, EXIT.usage, error.message.replace(/^error: /, ''));
     }
     if (error instanceof CliError) {
       io.stderr.write(`clore-batch: ${error.message}\n`);
-      return error.exitCode;
+      return failed(io, json, error.exitCode, error.message, error);
     }
     io.stderr.write(
       `clore-batch: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
     );
-    return EXIT.cliFailed;
+    return failed(io, json, EXIT.cliFailed, `internal error: ${String((error as Error)?.message ?? error)}`);
   }
+}
+
+/**
+ * With --json, stdout holds exactly one document also when the command fails before it printed
+ * one (a usage error, an API refusal before a job exists): `{ exit: {code, kind, error}, error? }`
+ * with the API's `{status, code, message, details}` when the API refused.
+ */
+function failed(io: Io, json: boolean, code: number, message: string, error?: unknown): number {
+  if (json && !jsonPrinted(io)) {
+    printJson(io, {
+      exit: { code, kind: 'orchestration', error: message },
+      ...(error instanceof ApiError
+        ? {
+            error: {
+              status: error.status,
+              ...(error.code === undefined ? {} : { code: error.code }),
+              ...(error.details === undefined ? {} : { details: error.details }),
+            },
+          }
+        : {}),
+    });
+  }
+  return code;
 }

@@ -12,9 +12,17 @@ export interface OutputFlags {
   quiet?: boolean;
 }
 
+/** The streams a JSON document was printed on (runCli prints an error document only when none was). */
+const printed = new WeakSet<Io>();
+
 /** Print one JSON document on stdout (the only thing `--json` puts there). */
 export function printJson(io: Io, value: unknown): void {
+  printed.add(io);
   io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+export function jsonPrinted(io: Io): boolean {
+  return printed.has(io);
 }
 
 /** A human line on stderr ("clore-batch: ..."), unless --quiet. */

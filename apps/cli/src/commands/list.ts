@@ -1,6 +1,8 @@
+import { shortGpuName } from '@clore-batch/shared';
 import type { ApiJob } from '../api/api-job';
 import { EXIT } from '../cli/exit-codes';
-import { formatUsd } from '../format/units';
+import { formatTable } from '../format/table';
+import { formatDuration, formatUsd } from '../format/units';
 import { type CommandContext, type OutputFlags, printJson } from './context';
 
 export interface ListFlags extends OutputFlags {
@@ -8,6 +10,26 @@ export interface ListFlags extends OutputFlags {
   limit?: number;
   cursor?: string;
   all?: boolean;
+}
+
+/** The GPU a job ran on (its latest attempt's), else the models its spec asks for. */
+export function jobGpu(job: ApiJob): string {
+  const attempt = job.attempts?.at(-1);
+  if (attempt?.gpu) {
+    return `${attempt.gpuCount ?? 1}x ${shortGpuName(attempt.gpu)}`;
+  }
+  const gpu = (job.spec as { gpu?: { model?: unknown; count?: unknown } } | undefined)?.gpu;
+  const models = Array.isArray(gpu?.model) ? gpu.model.map(String) : [];
+  return models.length === 0 ? '' : `${typeof gpu?.count === 'number' ? gpu.count : 1}x ${models.join('|')}`;
+}
+
+/** How long a job has run: from leaving `queued` to its end (or now); '' before it started. */
+export function jobDuration(job: ApiJob, now: number): string {
+  if (!job.startedAt) {
+    return '';
+  }
+  const end = job.finishedAt ? Date.parse(job.finishedAt) : now;
+  return formatDuration(end - Date.parse(job.startedAt));
 }
 
 /** `list`: the caller's jobs, newest first; --all follows the cursor to the last page. */
@@ -26,25 +48,19 @@ export async function listCommand(ctx: CommandContext, flags: ListFlags): Promis
     printJson(ctx.io, { jobs, ...(nextCursor ? { nextCursor } : {}) });
     return EXIT.ok;
   }
+  const now = Date.now();
   const rows = jobs.map((job) => [
     job.id,
     job.state,
     job.reason ? `${job.reason}${typeof job.exitCode === 'number' ? `(${job.exitCode})` : ''}` : '',
+    jobGpu(job),
+    jobDuration(job, now),
     formatUsd(job.costUsd ?? 0),
     job.createdAt?.slice(0, 19).replace('T', ' ') ?? '',
     job.name ?? '',
   ]);
-  const header = ['ID', 'STATE', 'REASON', 'COST', 'CREATED (UTC)', 'NAME'];
-  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]?.length ?? 0)));
-  const line = (cells: string[]) =>
-    `${cells
-      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
-      .join('  ')
-      .trimEnd()}\n`;
-  ctx.io.stdout.write(line(header));
-  for (const row of rows) {
-    ctx.io.stdout.write(line(row));
-  }
+  const header = ['ID', 'STATE', 'REASON', 'GPU', 'DURATION', 'COST', 'CREATED (UTC)', 'NAME'];
+  ctx.io.stdout.write(formatTable(header, rows));
   if (nextCursor && !flags.quiet) {
     ctx.io.stderr.write(`clore-batch: more jobs: --cursor ${nextCursor} (or --all)\n`);
   }

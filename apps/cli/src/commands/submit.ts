@@ -9,9 +9,12 @@ import { finalLine, type Outcome, outcomeOf } from '../wait/outcome';
 import { waitForJob } from '../wait/wait-for-job';
 import { type CommandContext, type OutputFlags, printJson, say } from './context';
 import { downloadOutputs, type SavedOutput } from './outputs';
+import { describePlan } from './plan';
 
 export interface SubmitFlags extends SpecFlags, OutputFlags {
   idempotencyKey?: string;
+  /** Ask for the plan (POST /v1/jobs?dryRun=true): nothing is stored or rented. */
+  dryRun?: boolean;
   wait?: boolean;
   cancelOnInterrupt?: boolean;
   outputsDir?: string;
@@ -19,7 +22,8 @@ export interface SubmitFlags extends SpecFlags, OutputFlags {
 
 /**
  * `submit [FILE|-] [flags] [-- COMMAND...]`: validate the spec locally (exit 2 before any request),
- * submit it, and with --wait stream it to the end and exit with its outcome. A submit always
+ * submit it (or with --dry-run only print the API's plan), and with --wait stream it to the end and
+ * exit with its outcome. A submit always
  * carries an Idempotency-Key (a random one unless given), so a retried request never makes a
  * second job.
  */
@@ -32,10 +36,18 @@ export async function submitCommand(
   if (flags.outputsDir !== undefined && !flags.wait) {
     throw new CliError(EXIT.usage, '--outputs-dir needs --wait (or use: clore-batch outputs ID --dir D)');
   }
+  if (flags.dryRun && flags.wait) {
+    throw new CliError(EXIT.usage, '--dry-run submits nothing, so there is nothing to --wait for');
+  }
   const fromFile = file === undefined ? {} : await readJobFile(file, io.stdin);
   const spec = applyFlags(fromFile, flags, io.env);
   assertValidSpec(spec);
   const client = ctx.client();
+  if (flags.dryRun) {
+    const plan = await client.plan(spec);
+    flags.json ? printJson(io, plan) : io.stdout.write(describePlan(plan));
+    return EXIT.ok;
+  }
   const { job, created } = await client.submit(spec, flags.idempotencyKey ?? `cli-${randomUUID()}`);
   if (!flags.wait) {
     if (flags.json) {

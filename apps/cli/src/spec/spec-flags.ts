@@ -14,6 +14,13 @@ export interface SpecFlags {
   /** The image runs its own sshd: do not ask Clore to inject its SSH entrypoint. */
   imageHasSshd?: boolean;
   timeout?: number;
+  minReliability?: number;
+  maxAttempts?: number;
+  currency?: string;
+  webhookUrl?: string;
+  /** Passed through as `priority`; the spec schema decides what it accepts. */
+  priority?: string;
+  provisionTimeout?: number;
   env: string[];
   secretEnv: string[];
   output: string[];
@@ -34,6 +41,12 @@ const FLAG_OF: Record<string, string> = {
   orderType: '--spot',
   imageHasSshd: '--image-has-sshd',
   timeoutSeconds: '--timeout',
+  minReliability: '--min-reliability',
+  maxAttempts: '--max-attempts',
+  currency: '--currency',
+  webhookUrl: '--webhook-url',
+  priority: '--priority',
+  provisionTimeoutSeconds: '--provision-timeout',
   env: '--env',
   secretEnv: '--secret-env',
   outputs: '--output',
@@ -60,6 +73,12 @@ export function applyFlags(
   set('maxPricePerHourUsd', flags.maxPrice);
   set('budgetUsd', flags.budget);
   set('timeoutSeconds', flags.timeout);
+  set('minReliability', flags.minReliability);
+  set('maxAttempts', flags.maxAttempts);
+  set('currency', flags.currency);
+  set('webhookUrl', flags.webhookUrl);
+  set('priority', flags.priority);
+  set('provisionTimeoutSeconds', flags.provisionTimeout);
   if (flags.spot) {
     spec.orderType = 'spot';
   }

@@ -25,6 +25,8 @@ describe('GPU names', () => {
 
   it('suggests the nearest model names by edit distance, and nothing for a word that names no GPU', () => {
     expect(editDistance('rtx 9999', 'rtx 3090')).toBe(3);
+    expect(editDistance('4900', '4090')).toBe(1);
+    expect(suggestGpuModels('RTX 4900', NAMES)).toEqual(['RTX 4090', 'RTX 3090', 'RTX 5090']);
     expect(suggestGpuModels('RTX4090', NAMES)).toEqual(['RTX 4090', 'RTX 3090', 'RTX 5090']);
     expect(suggestGpuModels('rtx 4900', NAMES)[0]).toBe('RTX 4090');
     expect(suggestGpuModels('A10', NAMES)).toContain('A100');

@@ -84,7 +84,7 @@ function toOfferServer({ server, usdPerHour }: Priced): OfferServer {
   };
 }
 
-/** The offer groups of a snapshot, by GPU name then count. */
+/** The offer groups of a snapshot, by GPU model (as a spec names it) then count. */
 export function summariseOffers(snapshot: MarketplaceSnapshot, query: OfferQuery): OfferGroup[] {
   const groups = new Map<string, { name: string; count: number; members: Priced[] }>();
   for (const server of snapshot.servers) {
@@ -114,7 +114,12 @@ export function summariseOffers(snapshot: MarketplaceSnapshot, query: OfferQuery
   const byPrice = (a: Priced, b: Priced) =>
     a.usdPerHour - b.usdPerHour || b.server.reliability - a.server.reliability || a.server.id - b.server.id;
   return [...groups.values()]
-    .sort((a, b) => a.name.localeCompare(b.name) || a.count - b.count)
+    .sort(
+      (a, b) =>
+        shortGpuName(a.name).localeCompare(shortGpuName(b.name)) ||
+        a.name.localeCompare(b.name) ||
+        a.count - b.count,
+    )
     .map(({ name, count, members }) => {
       const sorted = [...members].sort(byPrice);
       const free = sorted.filter((m) => m.free);
