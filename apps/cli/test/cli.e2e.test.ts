@@ -8,6 +8,7 @@ import { ApiClient } from '../src/api/api-client';
 import type { Sandbox } from '../src/sandbox/start-sandbox';
 import { type CliResult, GPU, runCli, runInTerminal, startCli } from './support/run-cli';
 import { sandboxTest } from './support/sandbox-fixture';
+import { rentOutAModel } from './market-kit';
 
 /**
  * The CLI as a real child process against a running sandbox (Redis, the simulator with real sshd
@@ -55,8 +56,11 @@ describe('submit --wait', () => {
         ['submit', '--image', 'u', '--max-price', '3', ...flags, '--wait', '--json', '--', command],
         env,
       );
+    // Every server of one model rented by someone else: the spec passes the submit check (issue 16:
+    // a model no server has is refused at once, exit 2), but no server is free until the deadline.
+    const rented = await rentOutAModel(sandbox, client);
     const [none, budget, timeout] = await Promise.all([
-      submit(['--gpu', 'RTX 9999', '--budget', '1'], 'true'),
+      submit(['--gpu', rented, '--max-price', '100', '--budget', '1', '--provision-timeout', '2'], 'true'),
       submit(['--gpu', 'RTX 3090', '--budget', '0.001'], 'sleep 60'),
       submit(['--gpu', 'RTX 3090', '--budget', '1', '--timeout', '2'], 'sleep 60'),
     ]);
