@@ -261,7 +261,7 @@ describe('logs, outputs, cancel, list', () => {
     expect(jobs.length).toBeLessThanOrEqual(3);
     expect([...jobs.map((j) => j.id)].sort().reverse()).toEqual(jobs.map((j) => j.id));
     const table = await runCli(['list', '--limit', '3'], env);
-    expect(table.stdout.split('\n')[0]).toMatch(/^ID\s+STATE\s+REASON\s+COST/);
+    expect(table.stdout.split('\n')[0]).toMatch(/^ID\s+STATE\s+REASON\s+GPU\s+DURATION\s+COST/);
   });
 });
 
