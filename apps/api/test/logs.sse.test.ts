@@ -1,10 +1,10 @@
 import type { FollowItem, JobStore } from '@clore-batch/shared';
 import { waitFor } from '@clore-batch/testing';
 import { describe, expect } from 'vitest';
-import { storeMarket } from './market-fixture';
 import { connectSse, type SseEvent } from './sse-client';
 import { apiTest } from './support/api-fixture';
 import { auth, type TestApi, validSpec } from './support/api-kit';
+import { storeMarket } from './support/market-fixture';
 
 let api: TestApi;
 let base: string;

@@ -2,8 +2,15 @@ import { fleetKeys } from '@clore-batch/shared';
 import { trackRedis } from '@clore-batch/testing';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { auth, openApi, type RedisServer, startRedisServer, type TestApi, validSpec } from './api-harness';
-import { defaultMarket, marketServer, pricedAt, storeMarket } from './market-fixture';
+import {
+  auth,
+  openApi,
+  type RedisServer,
+  startRedisServer,
+  type TestApi,
+  validSpec,
+} from './support/api-kit';
+import { defaultMarket, marketServer, pricedAt, storeMarket } from './support/market-fixture';
 
 /**
  * The marketplace surface over real HTTP (issue 16): GET /v1/offers, the submit check against the

@@ -14,7 +14,7 @@ import { Redis } from 'ioredis';
 import { buildApp } from '../src/app';
 import { auth, type RedisServer, type TestApi, validSpec } from './support/api-kit';
 
-/** Test-only helpers for the tenant-limit suites (on top of api-harness). */
+/** Test-only helpers for the tenant-limit suites (on top of support/api-kit). */
 
 export function submitter(api: TestApi) {
   return (

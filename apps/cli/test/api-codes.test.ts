@@ -6,7 +6,7 @@ import { type RunningApi, startApi } from '@clore-batch/api';
 import { loadConfig, silentLogger } from '@clore-batch/shared';
 import { type RedisHandle, startRedis } from '@clore-batch/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type CliResult, runCli } from './run-cli';
+import { type CliResult, runCli } from './support/run-cli';
 
 /**
  * The CLI's exit codes for API refusals that are neither an auth failure nor an outage, against a

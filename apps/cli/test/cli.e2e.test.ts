@@ -6,9 +6,9 @@ import { freePort, waitFor } from '@clore-batch/testing';
 import { afterAll, describe, expect } from 'vitest';
 import { ApiClient } from '../src/api/api-client';
 import type { Sandbox } from '../src/sandbox/start-sandbox';
+import { rentOutAModel } from './support/market-kit';
 import { type CliResult, GPU, runCli, runInTerminal, startCli } from './support/run-cli';
 import { sandboxTest } from './support/sandbox-fixture';
-import { rentOutAModel } from './market-kit';
 
 /**
  * The CLI as a real child process against a running sandbox (Redis, the simulator with real sshd

@@ -4,8 +4,8 @@ import { waitFor } from '@clore-batch/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from '../src/api/api-client';
 import { type Sandbox, startSandbox } from '../src/sandbox/start-sandbox';
-import { marketKnown, rentOutAModel } from './market-kit';
-import { type CliResult, REPO, runCli } from './run-cli';
+import { marketKnown, rentOutAModel } from './support/market-kit';
+import { type CliResult, REPO, runCli } from './support/run-cli';
 
 /**
  * The CLI as a CI pipeline runs it, against a sandbox (Redis, the simulator with real sshd hosts,

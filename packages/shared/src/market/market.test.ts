@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import {
+  priced,
+  testServer as server,
+  testSnapshot as snapshot,
+  testSpec as spec,
+} from '../../test/market-test-kit';
 import { editDistance, shortGpuName, suggestGpuModels } from './gpu-names';
 import { checkMarketFit } from './market-fit';
-import { priced, testServer as server, testSnapshot as snapshot, testSpec as spec } from './market-test-kit';
 import { summariseOffers } from './offers';
 import { planOnMarket } from './plan';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { TEST_RATES, testServer, testSpec } from '../../test/market-test-kit';
 import { gpuModelMatches } from '../spec/gpu-model';
 import { firstCostUsd } from './first-cost';
-import { TEST_RATES, testServer, testSpec } from './market-test-kit';
 import { selectServers } from './select-servers';
 
 const rates = TEST_RATES;

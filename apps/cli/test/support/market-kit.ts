@@ -1,8 +1,8 @@
 import { shortGpuName } from '@clore-batch/shared';
 import { waitFor } from '@clore-batch/testing';
-import type { ApiClient } from '../src/api/api-client';
-import type { Offers } from '../src/api/api-market';
-import type { Sandbox } from '../src/sandbox/start-sandbox';
+import type { ApiClient } from '../../src/api/api-client';
+import type { Offers } from '../../src/api/api-market';
+import type { Sandbox } from '../../src/sandbox/start-sandbox';
 
 /** Test-only: the sandbox's marketplace as the CLI tests need it. */
 

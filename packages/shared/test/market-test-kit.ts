@@ -1,5 +1,5 @@
-import type { MarketplaceSnapshot } from '../fleet/fleet-records';
-import type { Server } from '../fleet/provider-model';
+import type { MarketplaceSnapshot } from '../src/fleet/fleet-records';
+import type { Server } from '../src/fleet/provider-model';
 
 /** Test-only: marketplace servers, snapshots and specs for the market functions' tests. */
 export const TEST_RATES = { 'CLORE-Blockchain': 0.02, bitcoin: 60_000, 'USD-Blockchain': 1 };
@@ -35,4 +35,4 @@ export function testSnapshot(servers: Server[], at = 1_700_000_000_000): Marketp
 }
 
 /** A stored spec in CLORE: RTX 4090, at most $1/h, $5 budget (the store's test spec). */
-export { testSpec } from '../store/store-fixture';
+export { testSpec } from './store-fixture';
