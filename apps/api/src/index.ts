@@ -1,6 +1,7 @@
 export { buildApp } from './app';
 export { createDashboardPlugin, type DashboardOptions } from './dashboard/dashboard-plugin';
 export type { ApiDeps, ApiPlugin } from './deps';
+export { type RetentionSweep, startRetentionSweep } from './retention/retention-sweep';
 export { type RunningApi, type StartApiOptions, startApi } from './start-api';
 export { enqueueRun } from './submission/enqueue';
 export { type EnqueueSweep, startEnqueueSweep } from './submission/enqueue-sweep';

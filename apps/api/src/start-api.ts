@@ -13,6 +13,7 @@ import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { buildApp } from './app';
 import type { ApiPlugin } from './deps';
+import { type RetentionSweep, startRetentionSweep } from './retention/retention-sweep';
 import { type EnqueueSweep, startEnqueueSweep } from './submission/enqueue-sweep';
 import type { Resolver } from './webhooks/address-policy';
 import { startWebhookOutbox, type WebhookOutbox } from './webhooks/webhook-outbox';
@@ -35,6 +36,8 @@ export interface RunningApi {
   /** `http://host:port` it listens on. */
   url: string;
   sweep: EnqueueSweep;
+  /** The retention sweep (JOB_RETENTION_SECONDS; docs/decisions/0133). */
+  retention: RetentionSweep;
   /** Stops listening, the webhook sender and the sweep, and closes every connection it opened. */
   close(): Promise<void>;
 }
@@ -42,7 +45,7 @@ export interface RunningApi {
 /**
  * The API with everything it needs, listening: Redis clients, the job store, the queues, the
  * webhook sender (the outbox drainer that raises every terminal state's webhook, and the delivery
- * worker) and the enqueue sweep. main.ts and the CLI's sandbox use this.
+ * worker), the enqueue sweep and the retention sweep. main.ts and the CLI's sandbox use this.
  */
 export async function startApi(
   config: DeepReadonly<Config>,
@@ -65,9 +68,11 @@ export async function startApi(
   let outbox: WebhookOutbox | undefined;
   let app: FastifyInstance | undefined;
   let sweep: EnqueueSweep | undefined;
+  let retention: RetentionSweep | undefined;
   const close = async () => {
     await app?.close();
     await sweep?.stop();
+    await retention?.stop();
     await outbox?.stop();
     await worker?.close();
     await queue.close();
@@ -99,9 +104,21 @@ export async function startApi(
       outbox = await startWebhookOutbox({ store, webhookQueue, logger });
     }
     sweep = startEnqueueSweep({ store, queue, logger, intervalMs: config.API_ENQUEUE_SWEEP_MS });
+    const retentionMs = config.JOB_RETENTION_SECONDS * 1_000;
+    retention = startRetentionSweep({
+      store,
+      redis,
+      prefix: config.REDIS_PREFIX,
+      queue,
+      webhookQueue,
+      logger,
+      retentionMs,
+      intervalMs: Math.min(60_000, Math.max(1_000, retentionMs / 10)),
+      webhookMaxAttempts: config.WEBHOOK_MAX_ATTEMPTS,
+    });
     const url = await app.listen({ host: options.host ?? config.HOST, port: options.port ?? config.PORT });
     logger.info({ url }, 'api listening');
-    return { app, url, sweep, close };
+    return { app, url, sweep, retention, close };
   } catch (error) {
     await close();
     throw error;

@@ -1,16 +1,28 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type SimHandle, startSimulator } from '@clore-batch/clore-sim';
-import { createLogger, loadConfig, type RedisKeyType, redisKeys } from '@clore-batch/shared';
-import { type RedisHandle, startRedis, trackRedis, waitFor } from '@clore-batch/testing';
+import {
+  bullPrefix,
+  createJobStore,
+  createLogger,
+  JOBS_QUEUE,
+  loadConfig,
+  type RedisKeyType,
+  redisKeys,
+  silentLogger,
+  WEBHOOKS_QUEUE,
+} from '@clore-batch/shared';
+import { keysMentioning, type RedisHandle, startRedis, trackRedis, waitFor } from '@clore-batch/testing';
 import { type RunningWorker, startWorker } from '@clore-batch/worker';
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDashboardPlugin } from '../src/dashboard/dashboard-plugin';
+import { startRetentionSweep } from '../src/retention/retention-sweep';
 import { type RunningApi, startApi } from '../src/start-api';
 
 /**
@@ -239,4 +251,71 @@ describe('the Redis key registry', () => {
       `redis-keys.e2e: ${found.size} keys, ${seen.size} registry entries seen: ${[...seen].join(', ')}`,
     );
   });
+
+  it('retention: secrets go when the job ends, everything else of it after JOB_RETENTION_SECONDS', async () => {
+    const dir = `/tmp/cb-retention-${randomUUID()}`;
+    const id = await submit(
+      `mkdir -p ${dir} && echo "result of the run" > ${dir}/result.txt && echo "the log of the run"`,
+      { webhookUrl: hookUrl, outputs: [`${dir}/result.txt`], secretEnv: { TOKEN: 'retention-s3cret' } },
+      'retention-1',
+    );
+    await waitState(id, 'succeeded');
+    await waitFor(() => hooks.some((body) => body.includes(id)), { message: 'the webhook of the job' });
+    const keys = redisKeys(PREFIX);
+    const client = trackRedis(new Redis(redis.url));
+    try {
+      // The worker purged the sealed secretEnv and SSH key pair as the job ended (its order had ended).
+      await waitFor(async () => (await client.exists(keys.store.secrets(id))) === 0, {
+        message: 'the job secrets purged',
+      });
+      const before = await mentionsOf(client, id);
+      expect(before.keys).toEqual(expect.arrayContaining([`${PREFIX}:jobstore:job:${id}`]));
+      expect(before.keys.some((key) => key.startsWith(`${PREFIX}:bull:jobs:`))).toBe(true);
+      expect(before.keys.some((key) => key.startsWith(`${PREFIX}:bull:webhooks:`))).toBe(true);
+      expect(before.files.length).toBeGreaterThanOrEqual(2); // the log and the output
+
+      // The API's sweep (default 30 days) leaves it; one that lives 31 days later deletes all of it.
+      expect((await api.retention.runOnce()).deleted).toEqual([]);
+      const store = createJobStore({ redis: client, prefix: PREFIX, dataDir, logTailBytes: 1024 });
+      const bull = new Redis(redis.url, { maxRetriesPerRequest: null });
+      const queue = new Queue(JOBS_QUEUE, { connection: bull, prefix: bullPrefix(PREFIX) });
+      const webhookQueue = new Queue(WEBHOOKS_QUEUE, { connection: bull, prefix: bullPrefix(PREFIX) });
+      const later = startRetentionSweep({
+        store,
+        redis: client,
+        prefix: PREFIX,
+        queue,
+        webhookQueue,
+        logger: silentLogger(),
+        retentionMs: 30 * 86_400_000,
+        intervalMs: 3_600_000,
+        webhookMaxAttempts: 5,
+        now: () => Date.now() + 31 * 86_400_000,
+      });
+      try {
+        expect((await later.runOnce()).deleted).toContain(id);
+      } finally {
+        await later.stop();
+        await queue.close();
+        await webhookQueue.close();
+        await store.close();
+        await bull.quit();
+      }
+      expect(await mentionsOf(client, id)).toEqual({ keys: [], files: [] });
+      expect((await call(`/v1/jobs/${id}`)).status).toBe(404);
+    } finally {
+      await client.quit();
+    }
+  });
 });
+
+/**
+ * Every key whose name, value, fields or members name the job id, and every file under DATA_DIR
+ * whose path does. BullMQ's own event streams are left out: BullMQ trims them by length
+ * (docs/decisions/0133).
+ */
+async function mentionsOf(client: Redis, id: string): Promise<{ keys: string[]; files: string[] }> {
+  const found = await keysMentioning(client, (await scanAll(redis.url, `${PREFIX}:control`)).keys(), id);
+  const files = (await readdir(dataDir, { recursive: true })).filter((path) => path.includes(id));
+  return { keys: found, files };
+}

@@ -192,6 +192,7 @@ export {
   type ListJobsQuery,
 } from './store/records';
 export { canonicalJson, requestHash } from './store/request-hash';
+export { type ExpireOutcome, type KeepReason, openAttempts, type PurgeOutcome } from './store/retention';
 export { EDGE_KEY_ENTRIES, edgeKeys } from './tenants/edge-keys';
 export {
   hasSpendCap,

@@ -28,6 +28,7 @@ export {
   type WaitForOptions,
   waitFor,
 } from '@clore-batch/runtime';
+export { keysMentioning } from './key-mentions';
 export {
   assertNoLeaks,
   holdAcrossTests,

@@ -1,5 +1,6 @@
 import { forComponent, type JobStore, type Logger } from '@clore-batch/shared';
 import type { Queue } from 'bullmq';
+import { startPeriodicPass } from '../periodic-pass';
 import { enqueueRun, fairQueueOf } from './enqueue';
 
 /**
@@ -27,7 +28,6 @@ export function startEnqueueSweep(deps: {
   const log = forComponent(deps.logger, 'enqueue-sweep');
   const minAgeMs = deps.minAgeMs ?? Math.min(deps.intervalMs, 10_000);
   const now = deps.now ?? Date.now;
-  let running: Promise<string[]> | undefined;
   let stopped = false;
 
   async function pass(): Promise<string[]> {
@@ -62,22 +62,12 @@ export function startEnqueueSweep(deps: {
     return requeued;
   }
 
-  const runOnce = () => {
-    running ??= pass().finally(() => {
-      running = undefined;
-    });
-    return running;
-  };
-  const timer = setInterval(() => {
-    runOnce().catch((error: unknown) => log.error({ err: error }, 'enqueue sweep failed'));
-  }, deps.intervalMs);
-  timer.unref();
+  const periodic = startPeriodicPass(pass, { intervalMs: deps.intervalMs, log, what: 'enqueue sweep' });
   return {
-    runOnce,
+    runOnce: periodic.runOnce,
     async stop() {
       stopped = true;
-      clearInterval(timer);
-      await running?.catch(() => undefined);
+      await periodic.stop();
     },
   };
 }

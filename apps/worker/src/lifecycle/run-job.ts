@@ -180,7 +180,9 @@ export async function runJob(
 ): Promise<JobRecord> {
   const run = await JobRun.open(deps, jobId, stopSignal);
   try {
-    return await drive(run);
+    const final = await drive(run);
+    await purgeSecrets(run);
+    return final;
   } catch (error) {
     run.note(error);
     if (run.ownershipLost) {
@@ -195,6 +197,19 @@ export async function runJob(
     throw error;
   } finally {
     await run.close();
+  }
+}
+
+/**
+ * The job's sealed secrets (secretEnv, registryAuth, its SSH key pair) go as soon as it is terminal
+ * and its orders have ended (the store checks both; docs/decisions/0133). Best effort: the API's
+ * retention sweep purges what this misses.
+ */
+async function purgeSecrets(run: JobRun): Promise<void> {
+  try {
+    await run.deps.store.purgeSecrets(run.id);
+  } catch (error) {
+    run.log.warn({ err: error }, 'could not purge the finished job secrets; the retention sweep will');
   }
 }
 

@@ -82,6 +82,12 @@ const ConfigFields = z.object({
   WORKER_KILL_GRACE_SECONDS: int(1, 600).default(10),
   /** Per job: past it the stored log keeps its first half and about its last half (docs/decisions/0130). */
   LOG_MAX_BYTES: int(LOG_MAX_BYTES_MIN, Number.MAX_SAFE_INTEGER).default(LOG_MAX_BYTES_DEFAULT),
+  /**
+   * A finished job (record, events, log, outputs, index entries) is deleted this long after it
+   * finished, by the API's retention sweep; its sealed secrets go as soon as its orders have ended
+   * (docs/decisions/0133). Default 30 days.
+   */
+  JOB_RETENTION_SECONDS: int(60, 10 * 365 * 86_400).default(30 * 86_400),
 });
 
 /**

@@ -20,6 +20,8 @@ const BUILT: [string, RedisKeyType][] = [
   ...JOB_STATES.map((state): [string, RedisKeyType] => [keys.store.byState(state), 'zset']),
   [keys.store.byOwnerState('a:b', 'running'), 'zset'],
   [keys.store.idempotency('alice', 'key:with:colons'), 'string'],
+  [keys.store.finished(), 'zset'],
+  [keys.store.unpurged(), 'zset'],
   [keys.fleet.leader, 'string'],
   [keys.fleet.ordersSnapshot, 'string'],
   [keys.fleet.ordersChanged, 'channel'],

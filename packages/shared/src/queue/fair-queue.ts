@@ -55,6 +55,8 @@ export interface FairQueue {
   decide(job: FairJob, slots: number): Promise<FairChoice>;
   /** The jobs that get `slots` free slots, fairest first, without a job in hand. */
   pick(slots: number): Promise<FairChoice>;
+  /** Take a job out of its tenant's sets (the retention sweep, before it deletes the job). */
+  forget(job: Pick<FairJob, 'id' | 'owner'>): Promise<void>;
 }
 
 /** `[default, n, part, limit, ...]`: TENANT_LIMITS' maxRunningJobs as the pick script reads them (0: none). */
@@ -108,5 +110,13 @@ export function createFairQueue(redis: Redis, prefix: string, limits: TenantLimi
     decide: (job, slots) =>
       choose(slots, [job.id, tenantPart(job.owner), job.owner, live(job.owner), String(rank(job))]),
     pick: (slots) => choose(slots, []),
+    async forget(job) {
+      await redis
+        .multi()
+        .zrem(keys.ready(job.owner), job.id)
+        .zrem(keys.admitted(job.owner), job.id)
+        .srem(keys.unnoted(job.owner), job.id)
+        .exec();
+    },
   };
 }

@@ -1,4 +1,5 @@
 import { AppError } from '../errors/app-error';
+import { isTerminal } from '../state/job-state';
 import { isJobId } from './job-id';
 import { type JobRecord, jobSummary } from './job-record';
 import type { LiveMessage } from './live-message';
@@ -73,6 +74,14 @@ export function throwIfGone(outcome: WriteOutcome, id: string, what: string): vo
  * write adds its outbox entry in the same script (outbox.ts). Publishes one message per event
  * appended since `prev` (or an `update`).
  */
+/** The finished index's score when this write makes the job terminal (its `finishedAt`, ms), else ''. */
+function finishedScore(prev: JobRecord, next: JobRecord): number | '' {
+  if (isTerminal(prev.state) || !isTerminal(next.state)) {
+    return '';
+  }
+  return Date.parse(next.finishedAt ?? next.updatedAt);
+}
+
 export async function writeJob(deps: StoreDeps, prev: JobRecord, next: JobRecord): Promise<WriteOutcome> {
   const { keys } = deps;
   const summary = jobSummary(next);
@@ -93,6 +102,9 @@ export async function writeJob(deps: StoreDeps, prev: JobRecord, next: JobRecord
       keys.byOwnerState(prev.owner, next.state),
       keys.lease(prev.id),
       keys.outbox(),
+      keys.finished(),
+      keys.unpurged(),
+      keys.secrets(prev.id),
     ],
     [
       prev.state,
@@ -106,6 +118,7 @@ export async function writeJob(deps: StoreDeps, prev: JobRecord, next: JobRecord
       outboxMember(prev, next),
       Date.parse(next.updatedAt),
       keys.outboxChannel(),
+      finishedScore(prev, next),
       ...messages.map((m) => JSON.stringify(m)),
     ],
   )) as [WriteOutcome, ...string[]];

@@ -46,12 +46,21 @@ import {
   type CreateJobResult,
   countByState,
   createJob,
-  deleteJob,
   getJob,
   type JobPage,
   type ListJobsQuery,
   listJobs,
 } from './records';
+import {
+  deleteJob,
+  type ExpireOutcome,
+  expireJob,
+  finishedBefore,
+  indexFinished,
+  type PurgeOutcome,
+  purgeSecrets,
+  unpurgedJobs,
+} from './retention';
 import { getSecret, setSecret } from './secrets';
 import type { StoreDeps } from './store-deps';
 
@@ -82,8 +91,23 @@ export interface JobStore {
   /** Newest first, paginated by an opaque cursor. */
   list(query?: ListJobsQuery): Promise<JobPage>;
   countByState(owner?: string): Promise<Record<JobState, number>>;
-  /** The record, secrets, log tail, index entries and `<dataDir>/jobs/<id>`. */
-  delete(id: string): Promise<void>;
+  /**
+   * Everything of the job: the record, lease, secrets, log tail and meta, index entries, idempotency
+   * key, outbox member and `<dataDir>/jobs/<id>` ('gone' when there was no such job).
+   */
+  delete(id: string): Promise<ExpireOutcome>;
+
+  // Retention (retention.ts, docs/decisions/0133).
+  /** Delete the job's sealed secrets if it is terminal and every order of it has ended. */
+  purgeSecrets(id: string): Promise<PurgeOutcome>;
+  /** Finished jobs whose secrets are still stored, oldest first. */
+  unpurgedJobs(limit: number): Promise<string[]>;
+  /** `delete`, only for a job finished at or before `cutoffMs` whose orders have all ended. */
+  expire(id: string, cutoffMs: number): Promise<ExpireOutcome>;
+  /** Finished jobs that finished at or before `cutoffMs`, oldest first. */
+  finishedBefore(cutoffMs: number, limit: number): Promise<string[]>;
+  /** Enter finished jobs missing from the finished index (jobs from before it, a lost write). */
+  indexFinished(): Promise<number>;
 
   /** State change by the state machine, compare-and-set: JOB_INVALID_TRANSITION, JOB_STATE_CONFLICT. */
   transition(id: string, event: JobEvent, options?: TransitionOptions): Promise<JobRecord>;
@@ -204,6 +228,11 @@ function storeOver(deps: StoreDeps, close: () => Promise<void>): JobStore {
     list: (query) => listJobs(deps, query),
     countByState: (owner) => countByState(deps, owner),
     delete: (id) => deleteJob(deps, id),
+    purgeSecrets: (id) => purgeSecrets(deps, id),
+    unpurgedJobs: (limit) => unpurgedJobs(deps, limit),
+    expire: (id, cutoffMs) => expireJob(deps, id, cutoffMs),
+    finishedBefore: (cutoffMs, limit) => finishedBefore(deps, cutoffMs, limit),
+    indexFinished: () => indexFinished(deps),
     transition: (id, event, transitionOptions) => transitionJob(deps, id, event, transitionOptions),
     update: (id, mutate) => updateJob(deps, id, mutate),
     addInfo: (id, message) => addInfo(deps, id, message),

@@ -41,6 +41,16 @@ export interface StoreKeys {
   outbox(): string;
   /** Pub/sub channel: the member, each time the outbox gets one (drainers wake on it; they also poll). */
   outboxChannel(): string;
+  /**
+   * ZSET: finished job ids, score the `finishedAt` (ms), added by the write that makes a job
+   * terminal; the retention sweep deletes the jobs older than JOB_RETENTION_SECONDS (retention.ts).
+   */
+  finished(): string;
+  /**
+   * ZSET: finished job ids whose sealed secrets (secretEnv, registryAuth, the SSH key pair) are still
+   * stored, score the `finishedAt` (ms); they are deleted once every order of the job has ended.
+   */
+  unpurged(): string;
 }
 
 /** Owner names and idempotency keys are user text: hash them into fixed, separator-free key parts. */
@@ -64,12 +74,14 @@ export function storeKeys(prefix: string): StoreKeys {
     idempotency: (owner, key) => `${p}:idem:${part(`${owner}\n${key}`)}`,
     outbox: () => `${p}:outbox`,
     outboxChannel: () => `${p}:outbox:added`,
+    finished: () => `${p}:finished`,
+    unpurged: () => `${p}:unpurged`,
   };
 }
 
 /** The registry lines of the job store's keys (builders above; see keys/key-entry.ts). */
 export const STORE_KEY_ENTRIES: readonly KeyEntry[] = keyTable(`
-  jobstore:job:<id>                        | hash    | a job: json (the record), state, version, owner
+  jobstore:job:<id>                        | hash    | a job: json (the record), state, version, owner, idem (its idempotency key)
   jobstore:job:<id>:lease                  | string  | the owning worker's lease token (TTL)
   jobstore:job:<id>:secrets                | hash    | secret name → sealed value
   jobstore:job:<id>:log-tail               | string  | the last bytes of the command's output
@@ -82,4 +94,6 @@ export const STORE_KEY_ENTRIES: readonly KeyEntry[] = keyTable(`
   jobstore:idem:<hex>                      | string  | <jobId>\\n<requestHash> of an idempotency key (24 h)
   jobstore:outbox                          | zset    | <jobId>.<state> of terminal writes whose webhook the drainer has not queued yet
   jobstore:outbox:added                    | channel | a new outbox member (drainers wake on it)
+  jobstore:finished                        | zset    | finished job ids, score finishedAt (ms): the retention sweep's order
+  jobstore:unpurged                        | zset    | finished job ids whose sealed secrets are not deleted yet (score finishedAt)
 `);

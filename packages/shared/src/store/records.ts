@@ -1,14 +1,12 @@
-import { rm } from 'node:fs/promises';
 import { AppError } from '../errors/app-error';
 import { type StoredJobSpec, StoredJobSpecSchema } from '../spec/job-spec';
 import { parseOrThrow } from '../spec/validation-issues';
 import { JOB_STATES, type JobState } from '../state/job-state';
-import { jobDir } from './job-files';
 import { isJobId, newJobId } from './job-id';
-import { assertJobId, mustReadJob, readJob } from './job-io';
+import { mustReadJob } from './job-io';
 import type { JobRecord } from './job-record';
-import { CREATE_JOB, DELETE_JOB, runScript } from './scripts';
-import { CAS_RETRIES, type StoreDeps } from './store-deps';
+import { CREATE_JOB, runScript } from './scripts';
+import type { StoreDeps } from './store-deps';
 
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 3_600;
 export const LIST_LIMIT_MAX = 500;
@@ -194,36 +192,4 @@ export async function countByState(deps: StoreDeps, owner?: string): Promise<Rec
     counts[state] = Number(rows[i]?.[1] ?? 0);
   });
   return counts;
-}
-
-/** Remove a job: its record, secrets, log tail and index entries, and its directory under dataDir. */
-export async function deleteJob(deps: StoreDeps, id: string): Promise<void> {
-  assertJobId(id);
-  const { keys } = deps;
-  for (let i = 0; i < CAS_RETRIES; i += 1) {
-    const job = await readJob(deps, id);
-    if (!job) {
-      throw new AppError('JOB_NOT_FOUND', `no job ${id}`);
-    }
-    const [outcome] = (await runScript(
-      deps.redis,
-      DELETE_JOB,
-      [
-        keys.job(id),
-        keys.secrets(id),
-        keys.logTail(id),
-        keys.logMeta(id),
-        keys.all(),
-        keys.byOwner(job.owner),
-        keys.byState(job.state),
-        keys.byOwnerState(job.owner, job.state),
-      ],
-      [job.version, id],
-    )) as [string];
-    if (outcome === 'ok') {
-      await rm(jobDir(deps.dataDir, id), { recursive: true, force: true });
-      return;
-    }
-  }
-  throw new AppError('JOB_STATE_CONFLICT', `job ${id} kept changing while it was being deleted`);
 }

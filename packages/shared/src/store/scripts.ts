@@ -23,6 +23,7 @@ export function script(name: string, lua: string): LuaScript {
  * ARGV: 1 id, 2 json, 3 state, 4 version, 5 owner, 6 use idempotency ('1'|'0'), 7 request hash,
  *       8 idempotency TTL seconds, 9 sealed secretEnv ('' for none), 10 sealed registryAuth ('' for none).
  * Returns {'created', id} | {'existing', id} (same key, same hash) | {'conflict', id} (other hash).
+ * The job's hash keeps the idempotency key's name (`idem`) so that the job's deletion removes it too.
  */
 export const CREATE_JOB = script(
   'create-job',
@@ -38,6 +39,7 @@ if ARGV[6] == '1' then
     return {'conflict', id}
   end
   redis.call('SET', KEYS[7], ARGV[1] .. '\\n' .. ARGV[7], 'EX', ARGV[8])
+  redis.call('HSET', KEYS[1], 'idem', KEYS[7])
 end
 redis.call('HSET', KEYS[1], 'json', ARGV[2], 'state', ARGV[3], 'version', ARGV[4], 'owner', ARGV[5])
 for i = 2, 5 do
@@ -58,12 +60,14 @@ return {'created', ARGV[1]}
  * ones and, for a worker's write (a fence token given), only while the job's lease holds that token;
  * moves the id between state index sets when the state changes; adds the terminal-effects outbox
  * entry when one is given (a terminal state of a job with a webhookUrl: written with the state or not
- * at all), then publishes.
+ * at all); on the write that makes the job terminal, enters it in the finished index (retention) and,
+ * when it holds secrets, in the unpurged set (retention.ts); then publishes.
  * KEYS: 1 job, 2 index:state(from), 3 index:state(to), 4 index:owner:state(from), 5 index:owner:state(to),
- *       6 lease, 7 outbox.
+ *       6 lease, 7 outbox, 8 finished, 9 unpurged, 10 secrets.
  * ARGV: 1 expected state, 2 expected version, 3 new state, 4 new version, 5 json, 6 id, 7 channel,
  *       8 fence token ('' = not fenced: the API's writes), 9 outbox member ('' = none),
- *       10 outbox score (ms), 11 outbox channel, 12.. messages to publish on the channel, in order.
+ *       10 outbox score (ms), 11 outbox channel, 12 finished time (ms; '' = the write does not end
+ *       the job), 13.. messages to publish on the channel, in order.
  * Returns {'ok'} | {'missing'} | {'lost'} (the lease is gone or another's) | {'conflict', state, version}.
  */
 export const WRITE_JOB = script(
@@ -89,7 +93,13 @@ end
 if ARGV[9] ~= '' then
   redis.call('ZADD', KEYS[7], 'NX', ARGV[10], ARGV[9])
 end
-for i = 12, #ARGV do
+if ARGV[12] ~= '' then
+  redis.call('ZADD', KEYS[8], ARGV[12], ARGV[6])
+  if redis.call('EXISTS', KEYS[10]) == 1 then
+    redis.call('ZADD', KEYS[9], ARGV[12], ARGV[6])
+  end
+end
+for i = 13, #ARGV do
   redis.call('PUBLISH', ARGV[7], ARGV[i])
 end
 if ARGV[9] ~= '' then
@@ -195,9 +205,12 @@ return 0
 );
 
 /**
- * Delete a job and everything of it in Redis, if its version is the expected one.
- * KEYS: 1 job, 2 secrets, 3 log-tail, 4 log-meta, 5 index:all, 6 index:owner, 7 index:state,
- *       8 index:owner:state. ARGV: 1 expected version, 2 id.
+ * Delete a job and everything of it in Redis, if its version is the expected one: its record,
+ * lease, secrets, log tail and meta, index entries, its idempotency key (while it still names this
+ * job), its outbox member and its entries in the finished and unpurged sets.
+ * KEYS: 1 job, 2 lease, 3 secrets, 4 log-tail, 5 log-meta, 6 index:all, 7 index:owner, 8 index:state,
+ *       9 index:owner:state, 10 outbox, 11 finished, 12 unpurged.
+ * ARGV: 1 expected version, 2 id, 3 outbox member.
  * Returns {'ok'} | {'missing'} | {'conflict'}.
  */
 export const DELETE_JOB = script(
@@ -210,10 +223,43 @@ end
 if version ~= ARGV[1] then
   return {'conflict'}
 end
-redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
-for i = 5, 8 do
+local idem = redis.call('HGET', KEYS[1], 'idem')
+if idem then
+  local held = redis.call('GET', idem)
+  if held and string.sub(held, 1, #ARGV[2] + 1) == ARGV[2] .. '\\n' then
+    redis.call('DEL', idem)
+  end
+end
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5])
+for i = 6, 9 do
   redis.call('ZREM', KEYS[i], ARGV[2])
 end
+redis.call('ZREM', KEYS[10], ARGV[3])
+redis.call('ZREM', KEYS[11], ARGV[2])
+redis.call('ZREM', KEYS[12], ARGV[2])
+return {'ok'}
+`,
+);
+
+/**
+ * Delete a finished job's sealed secrets if its version is the expected one (the caller checked that
+ * every order of it has ended), and take it out of the unpurged set.
+ * KEYS: 1 job, 2 secrets, 3 unpurged. ARGV: 1 expected version, 2 id.
+ * Returns {'ok'} | {'missing'} (the job is gone: its id leaves the set too) | {'conflict'}.
+ */
+export const PURGE_SECRETS = script(
+  'purge-secrets',
+  `
+local version = redis.call('HGET', KEYS[1], 'version')
+if not version then
+  redis.call('ZREM', KEYS[3], ARGV[2])
+  return {'missing'}
+end
+if version ~= ARGV[1] then
+  return {'conflict'}
+end
+redis.call('DEL', KEYS[2])
+redis.call('ZREM', KEYS[3], ARGV[2])
 return {'ok'}
 `,
 );
