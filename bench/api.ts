@@ -27,7 +27,7 @@ import {
 import { startRedis } from '@clore-batch/testing';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { writeSection } from './lib/doc';
+import { publishSection } from './lib/doc';
 
 const { values } = parseArgs({
   options: {
@@ -235,10 +235,7 @@ try {
   }
   const [plain, keyed, raw] = rounds.map(merge) as [Run, Run, Run];
   const text = section([plain, keyed], raw);
-  process.stdout.write(`${text}\n`);
-  if (!values['no-write']) {
-    await writeSection('## API submission', text);
-  }
+  await publishSection('## API submission', text, !values['no-write']);
 } finally {
   agent.destroy();
   await app.close();

@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { machineLine, writeSection } from './lib/doc';
+import { machineLine, publishSection } from './lib/doc';
 
 const { values } = parseArgs({ options: { 'no-write': { type: 'boolean', default: false } } });
 const WORKER = fileURLToPath(new URL('../apps/worker', import.meta.url));
@@ -98,8 +98,5 @@ const text = [
   "  worker's log when it times out.",
   '',
 ].join('\n');
-process.stdout.write(`${text}\n`);
-if (!values['no-write']) {
-  await writeSection('## Chaos suite', text);
-}
+await publishSection('## Chaos suite', text, !values['no-write']);
 process.exit(code);

@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { hashApiKey } from '@clore-batch/clore';
 import { type SimOptions, startSimulator } from '@clore-batch/clore-sim';
 import { runBaseline } from './baseline/run-baseline';
-import { DOC_PATH, machineLine, writeSection } from './lib/doc';
+import { DOC_PATH, machineLine, publishSection } from './lib/doc';
 import { type SideFigures, type SimOrderMoney, sideFigures } from './lib/side-figures';
 import { simCalls } from './lib/sim-log';
 import { BENCH_CURRENCY, BENCH_KEY, startStack } from './lib/stack';
@@ -193,7 +193,4 @@ if (values.replay !== undefined) {
   machine = /^- Machine: (.*)\.$/m.exec(doc.slice(at))?.[1] ?? machine;
 }
 const text = section(a, b, machine);
-process.stdout.write(`${text}\n`);
-if (!values['no-write']) {
-  await writeSection('## API economy', text);
-}
+await publishSection('## API economy', text, !values['no-write']);

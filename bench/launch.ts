@@ -9,7 +9,7 @@
  */
 import { parseArgs } from 'node:util';
 import { isTerminal } from '@clore-batch/shared';
-import { machineLine, writeSection } from './lib/doc';
+import { machineLine, publishSection } from './lib/doc';
 import { simCalls } from './lib/sim-log';
 import { BENCH_KEY, startStack } from './lib/stack';
 import { ascending, fixed, percentile, sleep } from './lib/stats';
@@ -114,7 +114,4 @@ try {
   await stack.waitAll(live, 120_000);
   await stack.close();
 }
-process.stdout.write(`${text}\n`);
-if (!values['no-write'] && text !== '') {
-  await writeSection('## Launch throughput', text);
-}
+await publishSection('## Launch throughput', text, !values['no-write']);

@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { isTerminal, type JobRecord } from '@clore-batch/shared';
 import { captureOutput, freePort, spawnTracked, startRedis, stopChild } from '@clore-batch/testing';
 import { Redis } from 'ioredis';
-import { machineLine, writeSection } from './lib/doc';
+import { machineLine, publishSection } from './lib/doc';
 import { benchSpec, startStack } from './lib/stack';
 import { fixed, sleep } from './lib/stats';
 
@@ -189,7 +189,4 @@ try {
   await stack.close();
   await redisHandle.stop();
 }
-process.stdout.write(`${text}\n`);
-if (!values['no-write'] && text !== '') {
-  await writeSection('## 1 GiB log', text);
-}
+await publishSection('## 1 GiB log', text, !values['no-write']);

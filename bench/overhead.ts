@@ -9,7 +9,7 @@
  *   pnpm --filter @clore-batch/bench exec tsx overhead.ts [--jobs 20] [--every 6] [--no-write]
  */
 import { parseArgs } from 'node:util';
-import { machineLine, writeSection } from './lib/doc';
+import { machineLine, publishSection } from './lib/doc';
 import { simCalls, simOrders } from './lib/sim-log';
 import { BENCH_KEY, startStack } from './lib/stack';
 import { ascending, fixed, percentile, sleep } from './lib/stats';
@@ -107,7 +107,4 @@ try {
 } finally {
   await stack.close();
 }
-process.stdout.write(`${text}\n`);
-if (!values['no-write'] && text !== '') {
-  await writeSection('## Orchestration overhead', text);
-}
+await publishSection('## Orchestration overhead', text, !values['no-write']);

@@ -20,7 +20,7 @@ import {
   parseJobSpec,
   toStoredSpec,
 } from '@clore-batch/shared';
-import { machineLine, writeSection } from './lib/doc';
+import { machineLine, publishSection } from './lib/doc';
 import { BENCH_CURRENCY, benchSpec, type Stack, startStack } from './lib/stack';
 import { ascending, fixed, percentile, sleep } from './lib/stats';
 
@@ -152,7 +152,4 @@ try {
 } finally {
   await stack.close();
 }
-process.stdout.write(`${text}\n`);
-if (!values['no-write'] && text !== '') {
-  await writeSection('## Fair share between tenants', text);
-}
+await publishSection('## Fair share between tenants', text, !values['no-write']);

@@ -30,3 +30,11 @@ export function machineLine(): string {
     .join(' / ');
   return `${cpus().length} cores (shared with other engineers' work while measuring; load average ${load} at the end), ${Math.round(totalmem() / 2 ** 30)} GiB RAM, Node ${process.version}. Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
+
+/** Print a benchmark's section and, unless `write` is false or it is empty, put it in docs/benchmarks.md. */
+export async function publishSection(heading: string, text: string, write: boolean): Promise<void> {
+  process.stdout.write(`${text}\n`);
+  if (write && text !== '') {
+    await writeSection(heading, text);
+  }
+}
