@@ -113,6 +113,30 @@ describe('money safety: the budget holds whatever fails (issue 13)', () => {
     );
   }, 120_000);
 
+  it('a stray order the reaper counts while the attempt runs is seen by the budget watch', async () => {
+    // Real time: the attempt's own spend stays far below the budget for the whole test.
+    kit = await startKit(redis.url);
+    const budgetUsd = 5;
+    const job = await kit.submit({ command: 'echo running; sleep 60', budgetUsd, timeoutSeconds: 120 });
+    const running = await kit.waitFor(
+      job.id,
+      (j) => j.state === 'running' && j.attempts[0]?.orderId !== undefined,
+    );
+    // What the fleet leader writes when it reaps an order of a lost create of this job (decision 0123).
+    await kit.store.recordStrayOrder(job.id, {
+      orderId: 999_001,
+      serverId: 1,
+      attempt: 1,
+      costUsd: budgetUsd - 0.001,
+    });
+    const decided = await kit.waitFor(job.id, (j) => j.attempts[0]?.endReason !== undefined, 30_000);
+    expect(decided.attempts[0]?.endReason, JSON.stringify(decided.events)).toBe('budget_exceeded');
+    const done = await kit.waitDone(job.id, 30_000);
+    expect(done.state).toBe('failed');
+    expect(done.reason).toBe('budget_exceeded');
+    expect(running.attempts[0]?.spentUsd ?? 0).toBeLessThan(1);
+  }, 120_000);
+
   it('a budget stop cancels the order before it stops a command that ignores SIGTERM (the kill grace is not billed)', async () => {
     // 1 real second bills 10 sim minutes; the command ignores SIGTERM, so stopping it takes the
     // whole 5 s kill grace (50 sim minutes).

@@ -1,5 +1,5 @@
 import type { UsdRates } from '@clore-batch/clore';
-import type { Attempt } from '@clore-batch/shared';
+import type { Attempt, JobRecord } from '@clore-batch/shared';
 import { abortableSleep, gpuModelMatches } from '@clore-batch/shared';
 import type { OrdersSnapshot } from '../fleet/fleet-types';
 import { bookedUsdPerHour, checkBudget, verifiedCostUsd } from './budget';
@@ -29,6 +29,14 @@ export interface AttemptWatch {
  * rate, and once the spend has gone unverified for `spendUnverifiedMaxMs` (my_orders failing, the
  * order missing or unreadable, the loop failing) the attempt ends with `spend_unverified`.
  */
+/** What the job spent outside attempt `n`: its other attempts and its stray orders. */
+function spentOutside(job: Pick<JobRecord, 'attempts' | 'strayOrders'>, n: number): number {
+  return (
+    job.attempts.filter((a) => a.n !== n).reduce((sum, a) => sum + a.spentUsd, 0) +
+    (job.strayOrders ?? []).reduce((sum, s) => sum + s.costUsd, 0)
+  );
+}
+
 export function watchAttempt(run: JobRun, attempt: Attempt): AttemptWatch {
   const { deps } = run;
   const { settings } = deps;
@@ -36,10 +44,17 @@ export function watchAttempt(run: JobRun, attempt: Attempt): AttemptWatch {
   const { spec } = run.job;
   const stop = new AbortController();
   const signal = AbortSignal.any([stop.signal, run.signal]);
-  // Earlier attempts and stray orders (reaped after a lost create: decision 0123) count too.
-  const spentBefore =
-    run.job.attempts.filter((a) => a.n !== attempt.n).reduce((sum, a) => sum + a.spentUsd, 0) +
-    (run.job.strayOrders ?? []).reduce((sum, s) => sum + s.costUsd, 0);
+  // Earlier attempts and stray orders (reaped after a lost create: decision 0123) count too. The
+  // reaper may count a stray order while this attempt runs: re-read with every order book answer,
+  // never lowered (a failed read keeps the last figure).
+  let spentBefore = spentOutside(run.job, attempt.n);
+  const refreshSpentBefore = async () => {
+    try {
+      spentBefore = Math.max(spentBefore, spentOutside(await deps.store.get(run.id), attempt.n));
+    } catch (error) {
+      run.log.warn({ err: error }, 'could not re-read the job for its other spend; keeping the last figure');
+    }
+  };
   const startedAtMs = Date.parse(attempt.startedAt);
   const tracker = new OrderTracker(orderId, startedAtMs + settings.orderLookupMs);
   const ledger = new SpendLedger({
@@ -169,6 +184,7 @@ export function watchAttempt(run: JobRun, attempt: Attempt): AttemptWatch {
     const booked = (order.pricePerDay / 24) * (known[order.currency] ?? 0);
     ledger.notePrice(booked);
     ledger.verify(cost, snapshot.at, Date.now());
+    await refreshSpentBefore();
     // The leader announces how long it may take until its next poll (fast or idle cadence).
     nextCheckSeconds = (snapshot.nextPollInMs ?? settings.orderPollIntervalMs) / 1000;
     judge();
