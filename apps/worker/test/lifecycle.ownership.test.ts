@@ -308,4 +308,45 @@ describe('job ownership (docs/decisions/0120, 0121)', () => {
       message: `order ${held?.id} (held when Redis rolled back) cancelled`,
     });
   }, 120_000);
+
+  it('review: Redis lost between bindOrder and addAttempt: the order just made is cancelled, not left foreign', async () => {
+    // Redis loses the job's record and the fleet's intents right after the intent was bound to the
+    // new order and before the attempt is written: nothing in Redis names the order any more.
+    let k: Kit | undefined;
+    let lost = false;
+    const loseOnFirstAttempt = (store: JobStore): JobStore => {
+      const wrap = (inner: JobStore): JobStore =>
+        new Proxy(inner, {
+          get(target, property, receiver) {
+            if (property === 'addAttempt') {
+              return async (...args: Parameters<JobStore['addAttempt']>) => {
+                if (!lost && k !== undefined && args[1].orderId !== undefined) {
+                  lost = true;
+                  await k.redis.del(`${k.prefix}:jobstore:job:${args[0]}`, fleetKeys(k.prefix).intents);
+                }
+                return target.addAttempt(...args);
+              };
+            }
+            if (property === 'fenced') {
+              return (...args: Parameters<JobStore['fenced']>) => wrap(target.fenced(...args));
+            }
+            const value = Reflect.get(target, property, receiver);
+            return typeof value === 'function' ? value.bind(target) : value;
+          },
+        });
+      return wrap(store);
+    };
+    kit = await startKit(redis.url, { wrapStore: loseOnFirstAttempt });
+    k = kit;
+    const job = await k.submit({ command: 'echo never' });
+    await waitFor(async () => lost && (await k?.orders())?.length === 1, {
+      timeoutMs: 30_000,
+      message: 'the order made before Redis lost the job',
+    });
+    // Not exclusive-key mode: the reaper leaves an order nothing explains; the worker must cancel it.
+    await waitFor(async () => (await k?.orders())?.every((o) => !o.active), {
+      timeoutMs: 30_000,
+      message: `the order of job ${job.id} made before its record vanished cancelled`,
+    });
+  }, 90_000);
 });

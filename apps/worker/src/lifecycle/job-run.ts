@@ -40,6 +40,12 @@ export class JobRun {
   readonly lease: JobLease;
   job: JobRecord;
   log: Logger;
+  /**
+   * Orders this run made whose attempt is not recorded yet (between create_order and addAttempt):
+   * if Redis loses the job meanwhile, nothing there names them, so a vanished record cancels these
+   * too (ownership.ts cancelOrdersOfVanishedJob).
+   */
+  readonly unrecordedOrders = new Set<number>();
   #attempt = new AbortController();
   readonly #owned = new AbortController();
   #sticky: Error | undefined;

@@ -42,12 +42,19 @@ export function isRecordLost(error: unknown): boolean {
  * The record vanished: cancel every order this run's last known record holds (attempts not ended),
  * reason `record-lost`, and wait (bounded by releaseConfirmMs) to see them end. The fleet's leader
  * keeps retrying a requested cancel on its own until the order is seen ended, so the wait only
- * serves the log. Orders made but not yet recorded are the intents' and the reaper's business.
+ * serves the log. Orders this run made and had not recorded yet are cancelled too; orders of a
+ * create whose answer was lost are the intents' and the reaper's business.
  */
 export async function cancelOrdersOfVanishedJob(run: JobRun): Promise<number[]> {
-  const held = run.job.attempts
-    .filter((attempt) => attempt.orderId !== undefined && attempt.endedAt === undefined)
-    .map((attempt) => attempt.orderId as number);
+  const held = [
+    ...new Set([
+      ...run.job.attempts
+        .filter((attempt) => attempt.orderId !== undefined && attempt.endedAt === undefined)
+        .map((attempt) => attempt.orderId as number),
+      // Made by this run but not recorded when the record went: nothing in Redis names them.
+      ...run.unrecordedOrders,
+    ]),
+  ];
   for (const orderId of held) {
     run.log.error(
       { orderId },

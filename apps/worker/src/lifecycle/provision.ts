@@ -37,6 +37,7 @@ async function bindAttempt(
   startedAt: number,
 ): Promise<Attempt> {
   const { deps } = run;
+  run.unrecordedOrders.add(orderId);
   await deps.fleet.intents.bindOrder(run.id, n, serverId, orderId);
   const matching = server?.gpus ?? [];
   run.job = await deps.store.addAttempt(run.id, {
@@ -50,6 +51,7 @@ async function bindAttempt(
     spentUsd: 0,
     remoteDir: remoteDirOf(run, n),
   });
+  run.unrecordedOrders.delete(orderId);
   const attempt = run.job.attempts.at(-1);
   if (attempt === undefined || attempt.n !== n) {
     throw new AttemptOver('internal', `attempt ${n} of job ${run.id} was recorded as ${attempt?.n}`);
