@@ -192,7 +192,13 @@ export {
   type ListJobsQuery,
 } from './store/records';
 export { canonicalJson, requestHash } from './store/request-hash';
-export { type ExpireOutcome, type KeepReason, openAttempts, type PurgeOutcome } from './store/retention';
+export {
+  type ExpireOutcome,
+  type ExpiryCut,
+  type KeepReason,
+  openAttempts,
+  type PurgeOutcome,
+} from './store/retention';
 export { EDGE_KEY_ENTRIES, edgeKeys } from './tenants/edge-keys';
 export {
   hasSpendCap,
@@ -214,6 +220,7 @@ export {
   unknownTenantNames,
 } from './tenants/tenant-limits';
 export {
+  CLOCK_SKEW_MS,
   periodLabel,
   periodStart,
   type SpendPeriod,

@@ -1,9 +1,11 @@
 import {
+  CLOCK_SKEW_MS,
   fleetKeys,
   forComponent,
   type JobStore,
   type Logger,
   parseFleetHash,
+  periodStart,
   TERMINAL_STATES,
 } from '@clore-batch/shared';
 import type { Queue } from 'bullmq';
@@ -21,8 +23,9 @@ import { webhookJobId } from '../webhooks/enqueue-webhook';
  *    the webhook deliveries) and its fair-share entries, then its record, events, log (Redis and DATA_DIR), outputs and index
  *    entries (`store.expire`).
  * Fail closed: a job with an order not known to have ended (an attempt without `endedAt`, an intent
- * or an orphan record of the fleet naming it) is kept, and so is every job while the fleet's orphan
- * records cannot be read.
+ * or an orphan record of the fleet naming it) is kept. So is every job created in the current UTC
+ * month (less the clock skew margin): the tenant spend caps count their bills. Times are Redis time,
+ * the finished index's clock.
  */
 export interface RetentionSweep {
   /** One pass: the ids it deleted and those whose secrets it purged. */
@@ -42,7 +45,24 @@ export interface RetentionSweepDeps {
   intervalMs: number;
   /** WEBHOOK_MAX_ATTEMPTS: the webhook deliveries' BullMQ ids run `<id>.<state>[.<n>]` up to it. */
   webhookMaxAttempts: number;
-  now?: () => number;
+  /** The clock (ms); default Redis TIME, the finished index's clock. */
+  now?: () => number | Promise<number>;
+}
+
+/** Redis TIME in ms. */
+async function redisTimeMs(redis: Redis): Promise<number> {
+  const [seconds, micros] = await redis.time();
+  return Number(seconds) * 1_000 + Math.floor(Number(micros) / 1_000);
+}
+
+/** The `jobId` of a record that failed its schema, if its JSON still has one. */
+function looseJobId(raw: string): string | undefined {
+  try {
+    const value = (JSON.parse(raw) as { jobId?: unknown } | null)?.jobId;
+    return typeof value === 'string' && value !== '' ? value : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Jobs handled per pass and step (a pass repeats while a step filled its page). */
@@ -50,26 +70,33 @@ const PAGE = 200;
 
 export function startRetentionSweep(deps: RetentionSweepDeps): RetentionSweep {
   const log = forComponent(deps.logger, 'retention');
-  const now = deps.now ?? Date.now;
+  // Redis time: the clock the finished index is scored with (one clock for every process).
+  const now = deps.now ?? (async () => redisTimeMs(deps.redis));
   let stopped = false;
   let indexed = false;
 
-  /** Job ids the fleet may still have a billing order for; undefined when its records cannot be read. */
-  async function fleetHeld(): Promise<Set<string> | undefined> {
+  /**
+   * Job ids the fleet may still have a billing order for: open orphan records and intents naming
+   * them. A malformed orphan record names its job if its JSON still has a `jobId`; one that does not
+   * is logged and cannot hold a job (the reaper decides our orders from intents, not job records).
+   */
+  async function fleetHeld(): Promise<Set<string>> {
     const keys = fleetKeys(deps.prefix);
-    const [orphans, intents] = await Promise.all([
-      deps.redis.hgetall(keys.orphans),
-      deps.redis.hkeys(keys.intents),
-    ]);
+    const orphans = await deps.redis.hgetall(keys.orphans);
+    const intents = await deps.redis.hkeys(keys.intents);
     const { records, malformed } = parseFleetHash('orphan', orphans);
-    if (malformed.length > 0) {
-      log.warn({ fields: malformed }, 'malformed orphan records: no job is deleted in this pass');
-      return undefined;
-    }
     const held = new Set<string>();
     for (const record of records.values()) {
       if (record.endedAt === undefined && record.jobId !== '') {
         held.add(record.jobId);
+      }
+    }
+    for (const field of malformed) {
+      const jobId = looseJobId(orphans[field] ?? '');
+      if (jobId === undefined) {
+        log.warn({ field }, 'a malformed orphan record names no job; it holds none back');
+      } else {
+        held.add(jobId);
       }
     }
     for (const field of intents) {
@@ -98,21 +125,23 @@ export function startRetentionSweep(deps: RetentionSweepDeps): RetentionSweep {
   }
 
   async function expire(): Promise<string[]> {
-    const cutoff = now() - deps.retentionMs;
+    const at = await now();
+    const cut = {
+      finishedBy: at - deps.retentionMs,
+      // Spend caps count the bills of the current month's jobs: those stay (tenant-usage.ts).
+      createdBefore: periodStart(new Date(at), 'month').getTime() - CLOCK_SKEW_MS,
+    };
     const deleted: string[] = [];
-    const kept = new Set<string>();
+    const kept = new Map<string, string>();
     for (;;) {
-      const due = (await deps.store.finishedBefore(cutoff, PAGE + kept.size)).filter((id) => !kept.has(id));
+      const due = await deps.store.finishedBefore(cut.finishedBy, PAGE, kept.size);
       if (due.length === 0 || stopped) {
-        return deleted;
+        break;
       }
       const held = await fleetHeld();
-      if (held === undefined) {
-        return deleted;
-      }
       for (const id of due) {
         if (held.has(id)) {
-          kept.add(id);
+          kept.set(id, 'fleet-order');
           continue;
         }
         const job = await deps.store.get(id).catch(() => undefined);
@@ -120,20 +149,22 @@ export function startRetentionSweep(deps: RetentionSweepDeps): RetentionSweep {
           await removeQueued(id);
           await fairQueueOf(deps.queue).forget(job);
         }
-        const outcome = await deps.store.expire(id, cutoff);
+        const outcome = await deps.store.expire(id, cut);
         if (outcome === 'deleted') {
           deleted.push(id);
         } else if (outcome !== 'gone') {
-          kept.add(id);
+          kept.set(id, outcome);
         }
       }
-      if (kept.size > 0) {
-        log.warn(
-          { jobIds: [...kept].slice(0, 50) },
-          `kept ${kept.size} job(s) past retention: an order of theirs is not known to have ended`,
-        );
-      }
     }
+    const blocked = [...kept].filter(([, why]) => why !== 'spend-period');
+    if (blocked.length > 0) {
+      log.warn(
+        { jobs: Object.fromEntries(blocked.slice(0, 50)) },
+        `kept ${blocked.length} job(s) past retention: an order of theirs is not known to have ended`,
+      );
+    }
+    return deleted;
   }
 
   async function pass(): Promise<{ deleted: string[]; purged: string[] }> {

@@ -1,4 +1,5 @@
 import {
+  CLOCK_SKEW_MS,
   hasErrorCode,
   JOB_STATES,
   type JobRecord,
@@ -16,11 +17,6 @@ import type { Redis } from 'ioredis';
 const LIVE_STATES: readonly JobState[] = JOB_STATES.filter((state) => !TERMINAL_STATES.includes(state));
 /** Records fetched at once when many are new (the first read of a busy tenant). */
 const BATCH = 500;
-/**
- * Ids sort by their creator's clock; API processes' clocks may differ a little, so the month's ids
- * are taken from this much before its start (tenantUsage counts only jobs created in the period).
- */
-const CLOCK_SKEW_MS = 10 * 60_000;
 
 /** A tenant's spend usage (tenantUsage) read from the store; one reader per API process. */
 export interface UsageReader {

@@ -85,9 +85,10 @@ const ConfigFields = z.object({
   /**
    * A finished job (record, events, log, outputs, index entries) is deleted this long after it
    * finished, by the API's retention sweep; its sealed secrets go as soon as its orders have ended
-   * (docs/decisions/0133). Default 30 days.
+   * (docs/decisions/0133). Default 30 days; at least one day, the life of an idempotency key (a
+   * late retry of a submit must find its job, never make a second one).
    */
-  JOB_RETENTION_SECONDS: int(60, 10 * 365 * 86_400).default(30 * 86_400),
+  JOB_RETENTION_SECONDS: int(86_400, 10 * 365 * 86_400).default(30 * 86_400),
 });
 
 /**

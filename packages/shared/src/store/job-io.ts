@@ -74,12 +74,9 @@ export function throwIfGone(outcome: WriteOutcome, id: string, what: string): vo
  * write adds its outbox entry in the same script (outbox.ts). Publishes one message per event
  * appended since `prev` (or an `update`).
  */
-/** The finished index's score when this write makes the job terminal (its `finishedAt`, ms), else ''. */
-function finishedScore(prev: JobRecord, next: JobRecord): number | '' {
-  if (isTerminal(prev.state) || !isTerminal(next.state)) {
-    return '';
-  }
-  return Date.parse(next.finishedAt ?? next.updatedAt);
+/** '1' when this write makes the job terminal (the script enters it in the finished index), else ''. */
+function endsJob(prev: JobRecord, next: JobRecord): '1' | '' {
+  return !isTerminal(prev.state) && isTerminal(next.state) ? '1' : '';
 }
 
 export async function writeJob(deps: StoreDeps, prev: JobRecord, next: JobRecord): Promise<WriteOutcome> {
@@ -118,7 +115,7 @@ export async function writeJob(deps: StoreDeps, prev: JobRecord, next: JobRecord
       outboxMember(prev, next),
       Date.parse(next.updatedAt),
       keys.outboxChannel(),
-      finishedScore(prev, next),
+      endsJob(prev, next),
       ...messages.map((m) => JSON.stringify(m)),
     ],
   )) as [WriteOutcome, ...string[]];

@@ -54,6 +54,7 @@ import {
 import {
   deleteJob,
   type ExpireOutcome,
+  type ExpiryCut,
   expireJob,
   finishedBefore,
   indexFinished,
@@ -102,10 +103,10 @@ export interface JobStore {
   purgeSecrets(id: string): Promise<PurgeOutcome>;
   /** Finished jobs whose secrets are still stored, oldest first. */
   unpurgedJobs(limit: number): Promise<string[]>;
-  /** `delete`, only for a job finished at or before `cutoffMs` whose orders have all ended. */
-  expire(id: string, cutoffMs: number): Promise<ExpireOutcome>;
-  /** Finished jobs that finished at or before `cutoffMs`, oldest first. */
-  finishedBefore(cutoffMs: number, limit: number): Promise<string[]>;
+  /** `delete`, only for a job past `cut` (finished and created early enough) whose orders have all ended. */
+  expire(id: string, cut: ExpiryCut): Promise<ExpireOutcome>;
+  /** Finished jobs that finished at or before `cutoffMs` (Redis time), oldest first, from the `offset`th. */
+  finishedBefore(cutoffMs: number, limit: number, offset?: number): Promise<string[]>;
   /** Enter finished jobs missing from the finished index (jobs from before it, a lost write). */
   indexFinished(): Promise<number>;
 
@@ -230,8 +231,8 @@ function storeOver(deps: StoreDeps, close: () => Promise<void>): JobStore {
     delete: (id) => deleteJob(deps, id),
     purgeSecrets: (id) => purgeSecrets(deps, id),
     unpurgedJobs: (limit) => unpurgedJobs(deps, limit),
-    expire: (id, cutoffMs) => expireJob(deps, id, cutoffMs),
-    finishedBefore: (cutoffMs, limit) => finishedBefore(deps, cutoffMs, limit),
+    expire: (id, cut) => expireJob(deps, id, cut),
+    finishedBefore: (cutoffMs, limit, offset) => finishedBefore(deps, cutoffMs, limit, offset),
     indexFinished: () => indexFinished(deps),
     transition: (id, event, transitionOptions) => transitionJob(deps, id, event, transitionOptions),
     update: (id, mutate) => updateJob(deps, id, mutate),

@@ -42,13 +42,13 @@ export interface StoreKeys {
   /** Pub/sub channel: the member, each time the outbox gets one (drainers wake on it; they also poll). */
   outboxChannel(): string;
   /**
-   * ZSET: finished job ids, score the `finishedAt` (ms), added by the write that makes a job
-   * terminal; the retention sweep deletes the jobs older than JOB_RETENTION_SECONDS (retention.ts).
+   * ZSET: finished job ids, score when they finished (Redis TIME, ms), added by the write that makes
+   * a job terminal; the retention sweep deletes the jobs older than JOB_RETENTION_SECONDS (retention.ts).
    */
   finished(): string;
   /**
    * ZSET: finished job ids whose sealed secrets (secretEnv, registryAuth, the SSH key pair) are still
-   * stored, score the `finishedAt` (ms); they are deleted once every order of the job has ended.
+   * stored, score when they finished (Redis TIME, ms); they are deleted once every order of the job has ended.
    */
   unpurged(): string;
 }
@@ -94,6 +94,6 @@ export const STORE_KEY_ENTRIES: readonly KeyEntry[] = keyTable(`
   jobstore:idem:<hex>                      | string  | <jobId>\\n<requestHash> of an idempotency key (24 h)
   jobstore:outbox                          | zset    | <jobId>.<state> of terminal writes whose webhook the drainer has not queued yet
   jobstore:outbox:added                    | channel | a new outbox member (drainers wake on it)
-  jobstore:finished                        | zset    | finished job ids, score finishedAt (ms): the retention sweep's order
-  jobstore:unpurged                        | zset    | finished job ids whose sealed secrets are not deleted yet (score finishedAt)
+  jobstore:finished                        | zset    | finished job ids, score when they finished (Redis TIME, ms): the retention sweep's order
+  jobstore:unpurged                        | zset    | finished job ids whose sealed secrets are not deleted yet (score as finished)
 `);

@@ -13,29 +13,46 @@ import { CAS_RETRIES, type StoreDeps } from './store-deps';
  *   terminal and every order of it has ended (`purgeSecrets`);
  * - the whole job (record, lease, secrets, log tail and meta, index entries, idempotency key,
  *   outbox member, its directory under dataDir: log and outputs) is deleted by `expireJob` once it
- *   finished before the retention cutoff, again only when every order of it has ended.
+ *   finished before the retention cutoff and was created before the current spend period, again
+ *   only when every order of it has ended.
  * An attempt with no `endedAt` may still hold a billing order: the job is kept (fail closed).
  */
 
 /** Why a job was not purged or deleted; `undefined` when it may be. */
-export type KeepReason = 'not-finished' | 'open-order' | 'too-recent';
+export type KeepReason = 'not-finished' | 'open-order' | 'too-recent' | 'spend-period';
 
 /** The attempts whose order is not known to have ended (an intent, a bound or a ready attempt). */
 export function openAttempts(job: Pick<JobRecord, 'attempts'>): number[] {
   return job.attempts.filter((attempt) => attempt.endedAt === undefined).map((attempt) => attempt.n);
 }
 
-function keepReason(job: JobRecord, cutoffMs?: number): KeepReason | undefined {
+/** What a job must be past to be deleted. */
+export interface ExpiryCut {
+  /** It finished (the finished index's Redis time) at or before this (ms). */
+  finishedBy: number;
+  /**
+   * It was created before this (ms): jobs of the current spend period stay, since the tenant's
+   * spend caps count their bills (tenants/tenant-usage.ts).
+   */
+  createdBefore: number;
+}
+
+function keepReason(job: JobRecord): KeepReason | undefined {
   if (!isTerminal(job.state)) {
     return 'not-finished';
   }
-  if (openAttempts(job).length > 0) {
-    return 'open-order';
+  return openAttempts(job).length > 0 ? 'open-order' : undefined;
+}
+
+function expiryReason(job: JobRecord, finishedAt: number, cut: ExpiryCut): KeepReason | undefined {
+  const reason = keepReason(job);
+  if (reason !== undefined) {
+    return reason;
   }
-  if (cutoffMs !== undefined && Date.parse(job.finishedAt ?? job.updatedAt) > cutoffMs) {
+  if (finishedAt > cut.finishedBy) {
     return 'too-recent';
   }
-  return undefined;
+  return Date.parse(job.createdAt) >= cut.createdBefore ? 'spend-period' : undefined;
 }
 
 export type PurgeOutcome = 'purged' | 'gone' | KeepReason;
@@ -120,14 +137,25 @@ export async function deleteJob(
   throw new AppError('JOB_STATE_CONFLICT', `job ${id} kept changing while it was being deleted`);
 }
 
-/** Delete a finished job whose `finishedAt` is at or before `cutoffMs` and whose orders all ended. */
-export function expireJob(deps: StoreDeps, id: string, cutoffMs: number): Promise<ExpireOutcome> {
-  return deleteJob(deps, id, (job) => keepReason(job, cutoffMs));
+/**
+ * Delete a finished job past `cut` whose orders all ended. Its finish time is its finished-index
+ * score (Redis time), else (an entry lost) its `finishedAt`.
+ */
+export async function expireJob(deps: StoreDeps, id: string, cut: ExpiryCut): Promise<ExpireOutcome> {
+  const score = await deps.redis.zscore(deps.keys.finished(), id);
+  return deleteJob(deps, id, (job) =>
+    expiryReason(job, score === null ? Date.parse(job.finishedAt ?? job.updatedAt) : Number(score), cut),
+  );
 }
 
-/** Ids of finished jobs that finished at or before `cutoffMs`, oldest first (at most `limit`). */
-export function finishedBefore(deps: StoreDeps, cutoffMs: number, limit: number): Promise<string[]> {
-  return deps.redis.zrangebyscore(deps.keys.finished(), '-inf', cutoffMs, 'LIMIT', 0, limit);
+/** Ids of finished jobs that finished at or before `cutoffMs`, oldest first, from the `offset`th (at most `limit`). */
+export function finishedBefore(
+  deps: StoreDeps,
+  cutoffMs: number,
+  limit: number,
+  offset = 0,
+): Promise<string[]> {
+  return deps.redis.zrangebyscore(deps.keys.finished(), '-inf', cutoffMs, 'LIMIT', offset, limit);
 }
 
 /** Ids of finished jobs whose secrets are still stored, oldest first (at most `limit`). */

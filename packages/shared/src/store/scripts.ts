@@ -66,8 +66,9 @@ return {'created', ARGV[1]}
  *       6 lease, 7 outbox, 8 finished, 9 unpurged, 10 secrets.
  * ARGV: 1 expected state, 2 expected version, 3 new state, 4 new version, 5 json, 6 id, 7 channel,
  *       8 fence token ('' = not fenced: the API's writes), 9 outbox member ('' = none),
- *       10 outbox score (ms), 11 outbox channel, 12 finished time (ms; '' = the write does not end
- *       the job), 13.. messages to publish on the channel, in order.
+ *       10 outbox score (ms), 11 outbox channel, 12 '1' when the write ends the job (the finished
+ *       index is scored with Redis TIME: one clock for every writer and the sweep), 13.. messages to
+ *       publish on the channel, in order.
  * Returns {'ok'} | {'missing'} | {'lost'} (the lease is gone or another's) | {'conflict', state, version}.
  */
 export const WRITE_JOB = script(
@@ -93,10 +94,12 @@ end
 if ARGV[9] ~= '' then
   redis.call('ZADD', KEYS[7], 'NX', ARGV[10], ARGV[9])
 end
-if ARGV[12] ~= '' then
-  redis.call('ZADD', KEYS[8], ARGV[12], ARGV[6])
+if ARGV[12] == '1' then
+  local t = redis.call('TIME')
+  local ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  redis.call('ZADD', KEYS[8], ms, ARGV[6])
   if redis.call('EXISTS', KEYS[10]) == 1 then
-    redis.call('ZADD', KEYS[9], ARGV[12], ARGV[6])
+    redis.call('ZADD', KEYS[9], ms, ARGV[6])
   end
 end
 for i = 13, #ARGV do

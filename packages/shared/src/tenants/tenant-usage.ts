@@ -25,6 +25,12 @@ export interface TenantUsage {
   liveJobs: number;
 }
 
+/**
+ * How far apart the clocks of the processes that stamp `createdAt` and the one reading may be:
+ * readers of a period's jobs start this much earlier, so a job stamped by a slow clock still counts.
+ */
+export const CLOCK_SKEW_MS = 10 * 60_000;
+
 /** Start of the UTC day or month that holds `now`. */
 export function periodStart(now: Date, period: SpendPeriod): Date {
   const day = period === 'day' ? now.getUTCDate() : 1;
