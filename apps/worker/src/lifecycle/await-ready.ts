@@ -6,7 +6,7 @@ import { connectAttempt } from './connect-attempt';
 import { AttemptOver } from './control';
 import type { JobRun } from './job-run';
 import { OrderTracker, watchOrders } from './order-views';
-import { provisionTimeoutMs } from './provision';
+import { readinessTimeoutMs } from './provision';
 
 /**
  * What a failed SSH wait at the provisioning deadline means for the attempt (clore-api.md Part A 7,
@@ -53,7 +53,7 @@ export function readinessFailure(
 export async function awaitReady(run: JobRun, attempt: Attempt): Promise<Attempt> {
   const { deps } = run;
   const orderId = attempt.orderId as number;
-  const timeoutMs = provisionTimeoutMs(run);
+  const timeoutMs = readinessTimeoutMs(run);
   const deadline = Date.parse(attempt.startedAt) + timeoutMs;
   const tracker = new OrderTracker(orderId, Date.parse(attempt.startedAt) + deps.settings.orderLookupMs);
   const seen = await watchOrders<{ order: Order } | { ended: true; spot: boolean }>(

@@ -22,6 +22,16 @@ export function provisionTimeoutMs(run: Pick<JobRun, 'job' | 'deps'>): number {
   return seconds === undefined ? run.deps.settings.provisionTimeoutMs : seconds * 1000;
 }
 
+/**
+ * How long a placed order may take to run and answer SSH: the job's provisionTimeoutSeconds, but
+ * never less than the deployment's PROVISION_TIMEOUT_SECONDS. The order's creation fee is paid once
+ * it is placed; giving up on it sooner (and retrying elsewhere) would pay fee after fee for servers
+ * never given the time to start (docs/decisions/0132).
+ */
+export function readinessTimeoutMs(run: Pick<JobRun, 'job' | 'deps'>): number {
+  return Math.max(provisionTimeoutMs(run), run.deps.settings.provisionTimeoutMs);
+}
+
 export function remoteDirOf(run: JobRun, attempt: number): string {
   return `${run.deps.settings.remoteRoot}/${run.id}-${attempt}`;
 }

@@ -161,8 +161,30 @@ export function checkMarketFit(snapshot: MarketplaceSnapshot, spec: StoredJobSpe
     const free = selectServers(snapshot.servers, spec, { usdRates: snapshot.usdRates }).candidates;
     return { ok: true, fitting: fitting.length, free: free.length, notes };
   }
+  if (judged.length === 0) {
+    // Nothing to judge against (an empty listing, or only GigaSPOT servers): never a refusal.
+    return {
+      ok: true,
+      fitting: 0,
+      free: 0,
+      notes: [...notes, 'the marketplace lists no server to check the job against'],
+    };
+  }
   const furthest = Math.max(0, ...judged.map((j) => j.stage));
   const reason = LASTING[furthest] as Rejection;
+  if (reason === 'no_price') {
+    // The listing's prices could not be read in the job's currency (no exchange rate, a missing
+    // price): a gap in the listing, not in the spec. Accepted; the worker selects at run time.
+    return {
+      ok: true,
+      fitting: 0,
+      free: 0,
+      notes: [
+        ...notes,
+        'the marketplace listing gives no usable price for the matching servers now; the job waits for one',
+      ],
+    };
+  }
   const closest = closestOf(
     judged.filter((j) => j.stage === furthest),
     reason,

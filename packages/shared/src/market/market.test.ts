@@ -125,6 +125,17 @@ describe('checkMarketFit', () => {
     },
   );
 
+  it('accepts against a listing of GigaSPOT servers only, and against one whose prices cannot be read', () => {
+    const gigaspot = snapshot([server(1, { gigaspot: true }), server(2, { gigaspot: true })]);
+    expect(checkMarketFit(gigaspot, spec())).toMatchObject({ ok: true, fitting: 0 });
+    // No USD price listed and no exchange rate for the job's currency: no usable price now.
+    const noUsd = { usdPerHour: { onDemand: {} } };
+    const unpriced = { ...snapshot([server(1, noUsd), server(2, noUsd)]), usdRates: {} };
+    const fit = checkMarketFit(unpriced, spec());
+    expect(fit).toMatchObject({ ok: true, fitting: 0 });
+    expect(fit.ok && fit.notes.join(' ')).toContain('no usable price');
+  });
+
   it('checks nothing against an empty listing', () => {
     expect(checkMarketFit(snapshot([]), spec({ gpu: { model: 'RTX 9999' } }))).toMatchObject({ ok: true });
   });

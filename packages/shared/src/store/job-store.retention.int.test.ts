@@ -57,6 +57,11 @@ describe('retention', () => {
     expect(await store.getSecret(id, 'sshKeyPair')).toBeUndefined();
     expect(await store.getSecret(id, 'secretEnv')).toBeUndefined();
     expect(await store.unpurgedJobs(10)).toEqual([]);
+    // A late writer (a worker past its lease) cannot bring a secret back.
+    await expect(store.setSecret(id, 'sshKeyPair', sealSecret(key, 'again'))).rejects.toMatchObject({
+      code: 'JOB_INVALID_TRANSITION',
+    });
+    expect(await store.getSecret(id, 'sshKeyPair')).toBeUndefined();
   });
 
   it('deletes everything of a finished job after the cutoff, and nothing before', async ({

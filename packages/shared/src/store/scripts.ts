@@ -267,6 +267,29 @@ return {'ok'}
 `,
 );
 
+/**
+ * Store one sealed secret of a job that exists and is not finished (a finished job's secrets are
+ * purged once its orders end: a late writer, e.g. a worker past its lease, must not bring one back).
+ * KEYS: 1 job, 2 secrets. ARGV: 1 name, 2 sealed value, 3.. the terminal states.
+ * Returns {'ok'} | {'missing'} | {'finished', state}.
+ */
+export const SET_SECRET = script(
+  'set-secret',
+  `
+local state = redis.call('HGET', KEYS[1], 'state')
+if not state then
+  return {'missing'}
+end
+for i = 3, #ARGV do
+  if state == ARGV[i] then
+    return {'finished', state}
+  end
+end
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+return {'ok'}
+`,
+);
+
 type Arg = string | number | Buffer;
 
 /** Run a script by its SHA, loading it on NOSCRIPT (a fresh or restarted Redis). */
