@@ -17,7 +17,9 @@ import { jobOutputRoutes } from './routes/job-outputs';
 import { jobRoutes } from './routes/jobs';
 import { metricsRoutes } from './routes/metrics';
 import { offerRoutes } from './routes/offers';
+import { webhookKeyRoutes } from './routes/webhook-key';
 import { createUsageReader } from './submission/read-usage';
+import { createTenantFiguresReader } from './tenants/tenant-figures';
 
 /**
  * The API as a Fastify instance, not listening (tests use `inject()` or `listen()` it themselves).
@@ -69,7 +71,15 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     market,
     fees,
   };
-  const metrics = createApiMetrics({ redis: deps.redis, prefix: config.REDIS_PREFIX, store: deps.store });
+  // One usage reader per process (admission, metrics, the dashboard's Tenants view): it keeps figures.
+  const tenants = createTenantFiguresReader({ config, store: deps.store, redis: deps.redis, usage });
+  app.decorate('tenantFigures', tenants);
+  const metrics = createApiMetrics({
+    redis: deps.redis,
+    prefix: config.REDIS_PREFIX,
+    store: deps.store,
+    tenants,
+  });
   app.addHook('onResponse', async (request, reply) => {
     metrics.observeRequest(
       { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: reply.statusCode },
@@ -83,6 +93,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     await jobOutputRoutes(scope, deps);
     await offerRoutes(scope, { config, market });
     await metricsRoutes(scope, metrics);
+    await webhookKeyRoutes(scope, { config });
   });
   for (const plugin of deps.plugins ?? []) {
     await app.register(plugin, { deps });

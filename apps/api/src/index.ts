@@ -10,6 +10,7 @@ export {
   SIGNATURE_HEADER,
   signWebhook,
   TIMESTAMP_HEADER,
+  tenantWebhookKey,
   verifyWebhook,
   webhookKey,
 } from './webhooks/signature';

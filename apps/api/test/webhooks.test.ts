@@ -5,7 +5,7 @@ import { trackRedis, waitFor } from '@clore-batch/testing';
 import type { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect } from 'vitest';
-import { verifyWebhook, webhookKey } from '../src/webhooks/signature';
+import { tenantWebhookKey, verifyWebhook, webhookKey } from '../src/webhooks/signature';
 import { startWebhookOutbox, type WebhookOutbox } from '../src/webhooks/webhook-outbox';
 import { createWebhookWorker } from '../src/webhooks/webhook-worker';
 import { apiTest, type OpenApi } from './support/api-fixture';
@@ -80,12 +80,17 @@ async function drainOutbox(store: JobStore = api.store): Promise<WebhookOutbox> 
   return outbox;
 }
 
-async function finishedJob(webhookUrl: string): Promise<string> {
+async function finishedJob(webhookUrl: string, owner = 'alice'): Promise<string> {
   const spec = parseJobSpec(validSpec({ webhookUrl }), { currency: 'CLORE-Blockchain' });
-  const { job } = await api.store.create({ spec: toStoredSpec(spec), owner: 'alice' });
+  const { job } = await api.store.create({ spec: toStoredSpec(spec), owner });
   await api.store.transition(job.id, 'cancel', { expectedState: 'queued' });
   return job.id;
 }
+
+const signatureOf = (request: { headers: IncomingHttpHeaders } | undefined) => ({
+  timestamp: request?.headers['x-clore-batch-timestamp'] as string,
+  signature: request?.headers['x-clore-batch-signature'] as string,
+});
 
 const queueIdle = async () => {
   const counts = await api.webhookQueue.getJobCounts('waiting', 'active', 'delayed');
@@ -115,16 +120,40 @@ describe('webhook delivery', () => {
     ]);
     expect(received).toHaveLength(3);
     const last = received[2];
-    const key = webhookKey('webhook-secret-for-tests', api.config.SECRETS_KEY);
-    const headers = {
-      timestamp: last?.headers['x-clore-batch-timestamp'] as string,
-      signature: last?.headers['x-clore-batch-signature'] as string,
-    };
-    expect(verifyWebhook(key, headers, last?.body ?? '')).toBe(true);
+    const key = tenantWebhookKey(webhookKey('webhook-secret-for-tests', api.config.SECRETS_KEY), 'alice');
+    expect(verifyWebhook(key, signatureOf(last), last?.body ?? '')).toBe(true);
     expect(JSON.parse(last?.body ?? '{}')).toMatchObject({
       state: 'cancelled',
       job: { id, state: 'cancelled', owner: 'alice' },
     });
+  });
+
+  test("signs each tenant's webhooks with its own key: not with another tenant's, nor the master key", async ({
+    openApi,
+    server,
+  }) => {
+    await setUp({ openApi, server }, { WEBHOOK_ALLOW_PRIVATE: 'true' });
+    const alice = await finishedJob(hookUrl, 'alice');
+    const bob = await finishedJob(hookUrl, 'bob');
+    await drainOutbox();
+    await waitFor(() => received.length === 2);
+    const master = webhookKey(undefined, api.config.SECRETS_KEY);
+    const keys = { alice: tenantWebhookKey(master, 'alice'), bob: tenantWebhookKey(master, 'bob') };
+    // The route hands each tenant the key its webhooks are signed with.
+    for (const who of ['alice', 'bob'] as const) {
+      const answer = await api.app.inject({ method: 'GET', url: '/v1/webhook-key', headers: auth(who) });
+      expect(answer.json().key).toBe(keys[who]);
+    }
+    for (const [id, own, other] of [
+      [alice, keys.alice, keys.bob],
+      [bob, keys.bob, keys.alice],
+    ] as const) {
+      const request = received.find((r) => JSON.parse(r.body).job.id === id);
+      expect(request).toBeDefined();
+      expect(verifyWebhook(own, signatureOf(request), request?.body ?? '')).toBe(true);
+      expect(verifyWebhook(other, signatureOf(request), request?.body ?? '')).toBe(false);
+      expect(verifyWebhook(master, signatureOf(request), request?.body ?? '')).toBe(false);
+    }
   });
 
   test('gives up after WEBHOOK_MAX_ATTEMPTS, each attempt recorded', async ({ openApi, server }) => {

@@ -75,6 +75,7 @@ export function createDashboardPlugin(options: DashboardOptions = {}): ApiPlugin
       reaperGraceSeconds: config.REAPER_GRACE_SECONDS,
       counters: createTelemetryCounters(deps.redis, config.REDIS_PREFIX),
       wallets,
+      tenants: app.tenantFigures,
       now,
     });
     await registerBullBoard(app, [deps.queue, deps.webhookQueue]);

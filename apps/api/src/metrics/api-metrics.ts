@@ -1,7 +1,9 @@
 import { createTelemetryCounters, JOB_STATES, type JobStore, METRICS } from '@clore-batch/shared';
 import type { Redis } from 'ioredis';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { TenantFiguresReader } from '../tenants/tenant-figures';
 import { redisMetric } from './redis-metric';
+import { registerTenantMetrics } from './tenant-metrics';
 
 export interface ApiMetrics {
   registry: Registry;
@@ -14,9 +16,15 @@ const P = 'clore_batch_';
 /**
  * One prom-client registry per app instance (never the global one, so tests can build many apps).
  * Jobs by state come from the store at scrape time; everything the workers measure comes from the
- * Redis telemetry counters (METRICS names), read at scrape time too.
+ * Redis telemetry counters (METRICS names), read at scrape time too; the per-tenant gauges from the
+ * tenant figures (tenant-metrics.ts).
  */
-export function createApiMetrics(deps: { redis: Redis; prefix: string; store: JobStore }): ApiMetrics {
+export function createApiMetrics(deps: {
+  redis: Redis;
+  prefix: string;
+  store: JobStore;
+  tenants: TenantFiguresReader;
+}): ApiMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: `${P}api_` });
   const { store } = deps;
@@ -32,6 +40,7 @@ export function createApiMetrics(deps: { redis: Redis; prefix: string; store: Jo
       }
     },
   });
+  registerTenantMetrics(registry, P, deps.tenants);
   const telemetry = createTelemetryCounters(deps.redis, deps.prefix);
   const fromRedis: Array<[source: string, help: string, type: 'counter' | 'gauge' | 'summary']> = [
     [METRICS.jobDuration, 'Seconds from a job leaving queued to its end', 'summary'],

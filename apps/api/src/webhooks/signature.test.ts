@@ -1,6 +1,7 @@
+import { spawnSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { signWebhook, verifyWebhook, webhookKey } from './signature';
+import { signWebhook, tenantWebhookKey, verifyWebhook, webhookKey } from './signature';
 
 describe('webhook signatures', () => {
   const body = '{"state":"succeeded"}';
@@ -24,5 +25,21 @@ describe('webhook signatures', () => {
     const derived = createHmac('sha256', 's'.repeat(32)).update('clore-batch/webhook').digest('hex');
     expect(webhookKey(undefined, 's'.repeat(32))).toBe(derived);
     expect(webhookKey('given-secret-123456', 's'.repeat(32))).toBe('given-secret-123456');
+  });
+
+  it("derives a tenant's key from the master key and its name, as the documented openssl line does", () => {
+    const master = webhookKey(undefined, 's'.repeat(32));
+    const alice = tenantWebhookKey(master, 'alice');
+    expect(alice).toMatch(/^[0-9a-f]{64}$/);
+    expect(alice).toBe(createHmac('sha256', master).update('clore-batch/webhook/tenant/alice').digest('hex'));
+    expect(tenantWebhookKey(master, 'bob')).not.toBe(alice);
+    expect(tenantWebhookKey(webhookKey('another-master-key', 's'.repeat(32)), 'alice')).not.toBe(alice);
+    const openssl = spawnSync('openssl', ['dgst', '-sha256', '-hmac', master], {
+      input: 'clore-batch/webhook/tenant/alice',
+      encoding: 'utf8',
+    });
+    if (openssl.status === 0) {
+      expect(openssl.stdout.trim().split(' ').at(-1)).toBe(alice);
+    }
   });
 });

@@ -11,6 +11,19 @@ export function webhookKey(webhookSecret: string | undefined, secretsKey: string
   return webhookSecret ?? createHmac('sha256', secretsKey).update('clore-batch/webhook').digest('hex');
 }
 
+/** What is HMACed with the master key to make a tenant's key: this, then the tenant (token) name. */
+export const TENANT_KEY_CONTEXT = 'clore-batch/webhook/tenant/';
+
+/**
+ * A tenant's webhook key (every webhook of the jobs it owns is signed with it): hex HMAC-SHA256 of
+ * `clore-batch/webhook/tenant/<name>` under the master key (`webhookKey`), which an operator computes
+ * with `printf 'clore-batch/webhook/tenant/%s' "$NAME" | openssl dgst -sha256 -hmac "$MASTER"`
+ * (docs/decisions/0134). One tenant's key tells nothing of another's or of the master key.
+ */
+export function tenantWebhookKey(masterKey: string, tenant: string): string {
+  return createHmac('sha256', masterKey).update(`${TENANT_KEY_CONTEXT}${tenant}`).digest('hex');
+}
+
 /** `sha256=<hex HMAC-SHA256 of "<timestamp>.<body>">`. */
 export function signWebhook(key: string, timestamp: number, body: string): string {
   return `sha256=${createHmac('sha256', key).update(`${timestamp}.${body}`).digest('hex')}`;

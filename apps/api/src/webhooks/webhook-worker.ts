@@ -16,7 +16,7 @@ import type { Redis } from 'ioredis';
 import type { Resolver } from './address-policy';
 import { enqueueWebhook } from './enqueue-webhook';
 import { postWebhook } from './post-webhook';
-import { SIGNATURE_HEADER, signWebhook, TIMESTAMP_HEADER, webhookKey } from './signature';
+import { SIGNATURE_HEADER, signWebhook, TIMESTAMP_HEADER, tenantWebhookKey, webhookKey } from './signature';
 
 export interface WebhookWorkerDeps {
   config: DeepReadonly<Config>;
@@ -37,7 +37,7 @@ const MAX_BACKOFF_MS = 3_600_000;
 
 /**
  * Delivers `{ jobId, state }` requests from WEBHOOKS_QUEUE: POSTs the public job JSON to its
- * `webhookUrl`, signed (signature.ts), and records every attempt on the job (`webhookDeliveries`).
+ * `webhookUrl`, signed with the job owner's key (signature.ts `tenantWebhookKey`), and records every attempt on the job (`webhookDeliveries`).
  * A failed attempt (network error, timeout, non-2xx) is retried as a new delayed BullMQ job with
  * exponential backoff, up to WEBHOOK_MAX_ATTEMPTS in all; the processor itself does not throw for
  * a failed delivery, so whatever options the producer gave do not multiply the attempts.
@@ -45,7 +45,7 @@ const MAX_BACKOFF_MS = 3_600_000;
 export function createWebhookWorker(deps: WebhookWorkerDeps): Worker {
   const { config, store } = deps;
   const log = forComponent(deps.logger, 'webhooks');
-  const key = webhookKey(config.WEBHOOK_SECRET, config.SECRETS_KEY);
+  const masterKey = webhookKey(config.WEBHOOK_SECRET, config.SECRETS_KEY);
   const now = deps.now ?? (() => new Date());
 
   async function deliver(job: Job<DeliverPayload>): Promise<void> {
@@ -72,7 +72,7 @@ export function createWebhookWorker(deps: WebhookWorkerDeps): Worker {
       body,
       headers: {
         [TIMESTAMP_HEADER]: String(timestamp),
-        [SIGNATURE_HEADER]: signWebhook(key, timestamp, body),
+        [SIGNATURE_HEADER]: signWebhook(tenantWebhookKey(masterKey, record.owner), timestamp, body),
         'user-agent': 'clore-batch-webhooks/0.1',
       },
       timeoutMs: config.WEBHOOK_TIMEOUT_MS,

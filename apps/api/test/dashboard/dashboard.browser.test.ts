@@ -167,6 +167,11 @@ describe.skipIf(!browserTestsEnabled())('admin dashboard in headless Chromium', 
     await page.click('#nav a[data-view=money]');
     await page.locator('.wallets li').first().waitFor({ timeout: 15_000 }); // through the shared limiter
     await page.screenshot({ path: `${SCREENSHOTS}money.png` });
+    await page.click('#nav a[data-view=tenants]');
+    await page.locator('tr[data-tenant="ci-bot"]').waitFor({ timeout: 15_000 });
+    expect(
+      await page.locator('tr[data-tenant]').evaluateAll((rows) => rows.map((r) => r.firstChild?.textContent)),
+    ).toEqual(['ops', 'ci-bot']);
     await page.click('#nav a[data-view=limiter]');
     await expect
       .poll(async () => page.locator('.card strong').first().textContent(), { timeout: 10_000 })

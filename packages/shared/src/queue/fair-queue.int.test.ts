@@ -106,7 +106,10 @@ describe('deciding the job in hand', () => {
     const limits = { a: { maxRunningJobs: 1 } };
     const a1 = await queued('a');
     const a2 = await queued('a');
+    expect(await fair().admittedQueued('a')).toBe(0);
     expect((await fair(limits).decide(a1, 1)).verdict).toBe('run');
+    expect(await fair().admittedQueued('a')).toBe(1);
+    expect(await fair().admittedQueued('b')).toBe(0);
     const held = await fair(limits).decide(a2, 1);
     expect(held).toEqual({
       verdict: 'park',
@@ -114,6 +117,7 @@ describe('deciding the job in hand', () => {
       notes: [{ owner: 'a', running: 1, limit: 1, jobIds: [a2.id] }],
     });
     await f.store.transition(a1.id, 'dispatch');
+    expect(await fair().admittedQueued('a')).toBe(0); // counted by the state index now
     expect((await fair(limits).decide(a2, 1)).verdict).toBe('park');
     await f.store.transition(a1.id, 'fail', { reason: 'internal' });
     expect((await fair(limits).pick(1)).picks).toEqual([a2.id]);

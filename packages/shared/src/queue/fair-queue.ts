@@ -57,6 +57,11 @@ export interface FairQueue {
   pick(slots: number): Promise<FairChoice>;
   /** Take a job out of its tenant's sets (the retention sweep, before it deletes the job). */
   forget(job: Pick<FairJob, 'id' | 'owner'>): Promise<void>;
+  /**
+   * How many of the tenant's jobs were given a slot but are still `queued` in the store (the pick
+   * counts them as running). Read only: stale entries are left for the pick to drop.
+   */
+  admittedQueued(owner: string): Promise<number>;
 }
 
 /** `[default, n, part, limit, ...]`: TENANT_LIMITS' maxRunningJobs as the pick script reads them (0: none). */
@@ -117,6 +122,11 @@ export function createFairQueue(redis: Redis, prefix: string, limits: TenantLimi
         .zrem(keys.admitted(job.owner), job.id)
         .srem(keys.unnoted(job.owner), job.id)
         .exec();
+    },
+    async admittedQueued(owner) {
+      const ids = await redis.zrange(keys.admitted(owner), '0', '-1');
+      const states = await Promise.all(ids.map((id) => redis.hget(store.job(id), 'state')));
+      return states.filter((state) => state === 'queued').length;
     },
   };
 }

@@ -1,15 +1,17 @@
 import type { JobStore, TelemetryCounters } from '@clore-batch/shared';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
+import type { TenantFiguresReader } from '../../tenants/tenant-figures';
 import { createRateWindow, readLimiterView } from '../views/limiter-view';
 import { type MoneyView, readMoneyView } from '../views/money-view';
 
 export const MONEY_CACHE_MS = 5_000;
 
 import { readOrdersView } from '../views/orders-view';
+import { tenantsView } from '../views/tenants-view';
 import type { WalletSource } from '../views/wallet-source';
 
-/** The dashboard's fleet endpoints: Clore orders joined to jobs, money, and the rate limiter. */
+/** The dashboard's fleet endpoints: Clore orders joined to jobs, money, tenants, the rate limiter. */
 export async function fleetApiRoutes(
   app: FastifyInstance,
   deps: {
@@ -19,6 +21,7 @@ export async function fleetApiRoutes(
     reaperGraceSeconds: number;
     counters: TelemetryCounters;
     wallets: WalletSource;
+    tenants: TenantFiguresReader;
     now: () => Date;
   },
 ): Promise<void> {
@@ -42,6 +45,8 @@ export async function fleetApiRoutes(
     const [view, wallets] = await Promise.all([money.view, deps.wallets.get()]);
     return { ...view, wallets };
   });
+
+  app.get('/admin/api/tenants', api, async () => tenantsView(await deps.tenants.read()));
 
   app.get('/admin/api/limiter', api, async () =>
     readLimiterView(deps.counters, window, deps.now().getTime()),

@@ -1,6 +1,6 @@
 // clore-batch admin dashboard: plain browser JavaScript, no build step, no framework.
 // Reads /admin/api/* every 2 s while the tab is visible; the URL hash picks the view
-// (#jobs, #job/<id>, #orders, #money, #limiter). Data is put in the page with textContent only.
+// (#jobs, #job/<id>, #orders, #money, #tenants, #limiter). Data is put in the page with textContent only.
 
 const POLL_MS = 2000;
 const STATES = ['queued', 'provisioning', 'running', 'collecting', 'succeeded', 'failed', 'cancelled'];
@@ -574,6 +574,60 @@ async function showMoney(gen) {
   );
 }
 
+function capCell(spend) {
+  if (spend.capUsd === undefined) {
+    return h('td', { class: 'num' }, usd(spend.billedUsd));
+  }
+  const cls = spend.percentOfCap >= 100 ? 'error' : '';
+  return h(
+    'td',
+    { class: 'num' },
+    `${usd(spend.billedUsd)} / ${usd(spend.capUsd)} `,
+    h('span', { class: cls }, `(${num(spend.percentOfCap, 1)} %)`),
+  );
+}
+
+async function showTenants(gen) {
+  const data = await api('/admin/api/tenants');
+  if (gen !== generation) {
+    return;
+  }
+  const limit = (n) => (n === undefined ? 'none' : num(n));
+  show(
+    h('h2', {}, 'Tenants'),
+    table(
+      [
+        'Tenant (token)',
+        'Today: billed / cap',
+        'Month: billed / cap',
+        'Unspent live budgets',
+        'Queued / max',
+        'Running / max',
+        'Waiting for maxRunningJobs',
+      ],
+      data.tenants.map((t) =>
+        h(
+          'tr',
+          { 'data-tenant': t.tenant },
+          h('td', {}, t.tenant),
+          capCell(t.spend.day),
+          capCell(t.spend.month),
+          h('td', { class: 'num' }, usd(t.unspentUsd)),
+          h('td', { class: 'num' }, `${num(t.queued)} / ${limit(t.limits.maxQueuedJobs)}`),
+          h('td', { class: 'num' }, `${num(t.running)} / ${limit(t.limits.maxRunningJobs)}`),
+          h('td', { class: 'num' }, num(t.waitingForMaxRunning)),
+        ),
+      ),
+      'No API tokens configured.',
+    ),
+    h(
+      'p',
+      { class: 'muted' },
+      'Limits from TENANT_LIMITS (a tenant not listed takes "*"). Billed: what the provider billed for the jobs submitted this UTC day / month, as the spend caps count it; a submit must also fit the unspent budgets of live jobs and its own budget under the cap.',
+    ),
+  );
+}
+
 async function showLimiter(gen) {
   const data = await api('/admin/api/limiter');
   if (gen !== generation) {
@@ -670,6 +724,8 @@ async function refresh() {
       await showOrders(gen);
     } else if (name === 'money') {
       await showMoney(gen);
+    } else if (name === 'tenants') {
+      await showTenants(gen);
     } else if (name === 'limiter') {
       await showLimiter(gen);
     } else {
