@@ -75,6 +75,10 @@ export function buildProgram(io: Io, setCode: (code: number) => void, command: s
       collect,
     )
     .option('--output <path>', 'absolute path in the container to collect (repeatable)', collect)
+    .option(
+      '--outputs-required',
+      'a listed output missing after the command exited 0 fails the job (outputs_missing, exit 121)',
+    )
     .option('--idempotency-key <key>', 'a repeat with the same key returns the same job')
     .option('--dry-run', 'print the plan (servers, $/h, creation fee, cost, budget) and submit nothing')
     .option('--wait', "stream the log and state changes; exit with the command's exit code")

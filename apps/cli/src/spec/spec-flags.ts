@@ -24,6 +24,8 @@ export interface SpecFlags {
   env: string[];
   secretEnv: string[];
   output: string[];
+  /** A listed output missing after the command exited 0 fails the job (`outputs_missing`). */
+  outputsRequired?: boolean;
   /** The words after `--`, joined with spaces into the shell command. */
   command: string[];
 }
@@ -50,6 +52,7 @@ const FLAG_OF: Record<string, string> = {
   env: '--env',
   secretEnv: '--secret-env',
   outputs: '--output',
+  outputsRequired: '--outputs-required',
 };
 
 /**
@@ -90,6 +93,9 @@ export function applyFlags(
   }
   if (flags.output.length > 0) {
     spec.outputs = flags.output;
+  }
+  if (flags.outputsRequired) {
+    spec.outputsRequired = true;
   }
   if (flags.gpu.length > 0 || flags.gpuCount !== undefined || flags.minVram !== undefined) {
     const gpu = isObject(spec.gpu) ? { ...spec.gpu } : {};
