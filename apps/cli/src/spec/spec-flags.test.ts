@@ -57,6 +57,13 @@ describe('applyFlags', () => {
     expect(() => assertValidSpec(spec)).not.toThrow();
   });
 
+  it('several words after -- keep their argv; one word stays a shell script', () => {
+    const argv = applyFlags({}, { ...none, command: ['python', 'train.py', '--lr', '0.1 0.2'] }, {});
+    expect(argv.command).toBe("python train.py --lr '0.1 0.2'");
+    const script = applyFlags({}, { ...none, command: ['echo a && echo $HOME'] }, {});
+    expect(script.command).toBe('echo a && echo $HOME');
+  });
+
   it('--secret-env NAME reads the value from the environment, never echoes a value in errors', () => {
     const spec = applyFlags({}, { ...none, secretEnv: ['TOKEN', 'OTHER=v'] }, { TOKEN: 's3cret' });
     expect(spec.secretEnv).toEqual({ TOKEN: 's3cret', OTHER: 'v' });

@@ -1,4 +1,4 @@
-import { formatIssues, specIssues } from '@clore-batch/shared';
+import { commandFromArgv, formatIssues, specIssues } from '@clore-batch/shared';
 import { usageError } from '../cli/cli-error';
 
 /** The `submit` flags that set job spec fields (product.md "CLI"); every one is optional. */
@@ -26,7 +26,7 @@ export interface SpecFlags {
   output: string[];
   /** A listed output missing after the command exited 0 fails the job (`outputs_missing`). */
   outputsRequired?: boolean;
-  /** The words after `--`, joined with spaces into the shell command. */
+  /** The words after `--`: one is a shell script, several an argv (each quoted as needed). */
   command: string[];
 }
 
@@ -89,7 +89,7 @@ export function applyFlags(
     spec.imageHasSshd = true;
   }
   if (flags.command.length > 0) {
-    spec.command = flags.command.join(' ');
+    spec.command = commandFromArgv(flags.command);
   }
   if (flags.output.length > 0) {
     spec.outputs = flags.output;
