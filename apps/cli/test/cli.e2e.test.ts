@@ -106,6 +106,32 @@ describe('submit --wait', () => {
     expect((JSON.parse(status.stdout) as { id: string }).id).toBe(submitted.job.id);
   }, 60_000);
 
+  test('several words after -- keep their argv; no TTY: one "rented server" line; a replay keeps the events\' times', async () => {
+    const words = ['printf', '[%s]\\n', 'a b', '$HOME', "it's", '*'];
+    const result = await runCli(['submit', ...GPU, '--wait', '--', ...words], env);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe("[a b]\n[$HOME]\n[it's]\n[*]\n");
+    const rented = result.stderr
+      .split('\n')
+      .filter((line) => /^clore-batch: \[\d\d:\d\d:\d\d\] rented server \d+ /.test(line));
+    expect(rented).toHaveLength(1);
+    expect(rented[0]).toMatch(/rented server \d+ \((\d+x )?RTX 3090\) at \$[\d.]+\/h$/);
+    const lines = result.stderr.split('\n');
+    expect(lines.findIndex((line) => line.includes('rented server'))).toBeLessThan(
+      lines.findIndex((line) => / running: /.test(line)),
+    );
+    const id = /job (job_\w+) succeeded/.exec(result.stderr)?.[1] as string;
+    const job = await client.getJob(id);
+    expect(job.spec).toMatchObject({ command: "printf '[%s]\\n' 'a b' '$HOME' 'it'\\''s' '*'" });
+    const attempt = job.attempts?.[0];
+    expect(rented[0]).toContain(`rented server ${attempt?.serverId} `);
+    // Replayed later, every event keeps the time it happened.
+    const replay = await runCli(['logs', id, '--follow'], env);
+    const running = job.events?.find((e) => e.type === 'state' && e.to === 'running');
+    expect(replay.stderr).toContain(`clore-batch: [${running?.at.slice(11, 19)}] running: `);
+    expect(replay.stderr).toContain(`clore-batch: [${attempt?.startedAt?.slice(11, 19)}] rented server `);
+  }, 60_000);
+
   test('--outputs-dir downloads the collected files at the end', async () => {
     const remote = `/tmp/cli-e2e-out-${randomUUID()}`;
     const dir = join(scratch, 'artifacts');

@@ -90,6 +90,7 @@ export {
   toStoredSpec,
 } from './spec/job-spec';
 export { outputPathProblem } from './spec/output-path';
+export { commandFromArgv, shellQuote } from './spec/shell-command';
 export {
   formatIssues,
   humanErrorMap,

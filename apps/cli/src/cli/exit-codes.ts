@@ -28,6 +28,8 @@ export const EXIT = {
   internal: 118,
   noExitCode: 119,
   spendUnverified: 120,
+  outputsMissing: 121,
+  outputsTooLarge: 122,
   cliFailed: 125,
   interrupted: 130,
 } as const;
@@ -44,6 +46,8 @@ export const REASON_EXIT: Record<Exclude<FailureReason, 'command_failed'>, ExitC
   ssh_error: EXIT.sshError,
   preempted: EXIT.preempted,
   spend_unverified: EXIT.spendUnverified,
+  outputs_missing: EXIT.outputsMissing,
+  outputs_too_large: EXIT.outputsTooLarge,
   internal: EXIT.internal,
 };
 
@@ -79,11 +83,19 @@ export const EXIT_CODE_ROWS: ReadonlyArray<readonly [number | string, string]> =
   [EXIT.internal, 'job failed: internal (a clore-batch bug; see the worker log)'],
   [
     EXIT.noExitCode,
-    'job failed: command_failed without a usable exit code (killed, lost, or exit 0 but outputs refused)',
+    'job failed: command_failed without a usable exit code (killed, or lost with its server)',
   ],
   [
     EXIT.spendUnverified,
     "job failed: spend_unverified (the provider's bill could not be read for too long; the rental was stopped)",
+  ],
+  [
+    EXIT.outputsMissing,
+    'job failed: outputs_missing (the command exited 0 but a listed output did not exist, with --outputs-required)',
+  ],
+  [
+    EXIT.outputsTooLarge,
+    'job failed: outputs_too_large (the outputs were over OUTPUTS_MAX_BYTES; the files that fit were kept)',
   ],
   [EXIT.cliFailed, 'clore-batch itself failed: the sandbox could not start, or a bug (message on stderr)'],
   [EXIT.interrupted, 'interrupted (Ctrl-C) without cancelling: the job keeps running'],

@@ -75,6 +75,10 @@ export function buildProgram(io: Io, setCode: (code: number) => void, command: s
       collect,
     )
     .option('--output <path>', 'absolute path in the container to collect (repeatable)', collect)
+    .option(
+      '--outputs-required',
+      'a listed output missing after the command exited 0 fails the job (outputs_missing, exit 121)',
+    )
     .option('--idempotency-key <key>', 'a repeat with the same key returns the same job')
     .option('--dry-run', 'print the plan (servers, $/h, creation fee, cost, budget) and submit nothing')
     .option('--wait', "stream the log and state changes; exit with the command's exit code")
@@ -85,8 +89,10 @@ export function buildProgram(io: Io, setCode: (code: number) => void, command: s
     .addHelpText(
       'after',
       `
-The command goes after "--" and runs with sh -c on the server:
+The command goes after "--" and runs with sh -c on the server. One word is a shell script; several words keep
+their argv (each is quoted as needed, nothing in them is expanded):
   clore-batch submit --gpu "RTX 3090" --image ubuntu:22.04 --max-price 3 --budget 1 --wait -- 'nvidia-smi; echo done'
+  clore-batch submit ... -- python train.py --lr "0.1 0.2"
 Without --wait, stdout gets the job id. --secret-env TOKEN (no =) reads $TOKEN, so CI secrets stay off the command line.
 A GPU model no listed server has, or a spec no listed server could ever run, is refused at once (exit 2, naming
 the closest offer); see what is listed with: clore-batch offers --gpu "RTX 3090".

@@ -37,6 +37,7 @@ describe('applyFlags', () => {
         command: ['echo', 'hi'],
         spot: true,
         imageHasSshd: true,
+        outputsRequired: true,
         maxPrice: 2,
       },
       {},
@@ -47,12 +48,20 @@ describe('applyFlags', () => {
       command: 'echo hi',
       env: { A: '1', B: '3', C: 'x=y' },
       outputs: ['/out'],
+      outputsRequired: true,
       orderType: 'spot',
       imageHasSshd: true,
       maxPricePerHourUsd: 2,
       budgetUsd: 1,
     });
     expect(() => assertValidSpec(spec)).not.toThrow();
+  });
+
+  it('several words after -- keep their argv; one word stays a shell script', () => {
+    const argv = applyFlags({}, { ...none, command: ['python', 'train.py', '--lr', '0.1 0.2'] }, {});
+    expect(argv.command).toBe("python train.py --lr '0.1 0.2'");
+    const script = applyFlags({}, { ...none, command: ['echo a && echo $HOME'] }, {});
+    expect(script.command).toBe('echo a && echo $HOME');
   });
 
   it('--secret-env NAME reads the value from the environment, never echoes a value in errors', () => {

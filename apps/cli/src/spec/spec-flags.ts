@@ -1,4 +1,4 @@
-import { formatIssues, specIssues } from '@clore-batch/shared';
+import { commandFromArgv, formatIssues, specIssues } from '@clore-batch/shared';
 import { usageError } from '../cli/cli-error';
 
 /** The `submit` flags that set job spec fields (product.md "CLI"); every one is optional. */
@@ -24,7 +24,9 @@ export interface SpecFlags {
   env: string[];
   secretEnv: string[];
   output: string[];
-  /** The words after `--`, joined with spaces into the shell command. */
+  /** A listed output missing after the command exited 0 fails the job (`outputs_missing`). */
+  outputsRequired?: boolean;
+  /** The words after `--`: one is a shell script, several an argv (each quoted as needed). */
   command: string[];
 }
 
@@ -50,6 +52,7 @@ const FLAG_OF: Record<string, string> = {
   env: '--env',
   secretEnv: '--secret-env',
   outputs: '--output',
+  outputsRequired: '--outputs-required',
 };
 
 /**
@@ -86,10 +89,13 @@ export function applyFlags(
     spec.imageHasSshd = true;
   }
   if (flags.command.length > 0) {
-    spec.command = flags.command.join(' ');
+    spec.command = commandFromArgv(flags.command);
   }
   if (flags.output.length > 0) {
     spec.outputs = flags.output;
+  }
+  if (flags.outputsRequired) {
+    spec.outputsRequired = true;
   }
   if (flags.gpu.length > 0 || flags.gpuCount !== undefined || flags.minVram !== undefined) {
     const gpu = isObject(spec.gpu) ? { ...spec.gpu } : {};

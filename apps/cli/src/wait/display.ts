@@ -9,10 +9,10 @@ import { type StatusSnapshot, snapshotFromJob, statusLine } from './status-text'
  */
 export interface WaitDisplay {
   log(data: Buffer): void;
-  /** A state change or a notice, kept in the scrollback. */
-  line(text: string): void;
+  /** A state change or a notice, kept in the scrollback; `at` (ISO) is when it happened, default now. */
+  line(text: string, at?: string): void;
   /** A state change: also updates the status line's state. */
-  state(state: string | undefined, text: string): void;
+  state(state: string | undefined, text: string, at?: string): void;
   job(job: ApiJob): void;
   /** Stop drawing (while a question is asked); `resume` draws again. */
   pause(): void;
@@ -43,15 +43,18 @@ class PlainDisplay implements WaitDisplay {
     this.options.logOut.write(data);
   }
 
-  line(text: string): void {
+  line(text: string, at?: string): void {
     if (!this.options.quiet) {
-      const time = new Date((this.options.now ?? Date.now)()).toISOString().slice(11, 19);
+      // An event's own time (replayed history keeps it), else now.
+      const when = at === undefined ? Number.NaN : Date.parse(at);
+      const ms = Number.isFinite(when) ? when : (this.options.now ?? Date.now)();
+      const time = new Date(ms).toISOString().slice(11, 19);
       this.options.stderr.write(`clore-batch: [${time}] ${text}\n`);
     }
   }
 
-  state(_state: string | undefined, text: string): void {
-    this.line(text);
+  state(_state: string | undefined, text: string, at?: string): void {
+    this.line(text, at);
   }
 
   job(): void {}

@@ -34,12 +34,25 @@ describe('outcomeOf', () => {
       'provider_error',
       'ssh_error',
       'preempted',
+      'spend_unverified',
+      'outputs_missing',
+      'outputs_too_large',
       'internal',
     ];
     const codes = reasons.map((reason) => outcomeOf(job({ reason })).code);
     expect(new Set(codes).size).toBe(reasons.length);
     expect(codes.every((code) => code >= 100)).toBe(true);
     expect(outcomeOf(job({ state: 'cancelled' })).code).toBe(EXIT.cancelled);
+  });
+
+  it('maps the outputs failures to 121 and 122, though the command exited 0', () => {
+    const missing = job({ reason: 'outputs_missing', exitCode: 0, message: 'the job failed: /out/model.pt' });
+    expect(outcomeOf(missing)).toMatchObject({ code: 121, kind: 'orchestration', reason: 'outputs_missing' });
+    expect(outcomeOf(missing).summary).toBe('failed: outputs_missing (the job failed: /out/model.pt)');
+    const tooLarge = job({ reason: 'outputs_too_large', exitCode: 0 });
+    expect(outcomeOf(tooLarge)).toMatchObject({ code: 122, kind: 'orchestration' });
+    expect(EXIT.outputsMissing).toBe(121);
+    expect(EXIT.outputsTooLarge).toBe(122);
   });
 
   it('says in the final line whose code it is', () => {

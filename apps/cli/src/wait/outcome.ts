@@ -39,7 +39,7 @@ export function outcomeOf(job: ApiJob): Outcome {
       };
     }
     // No usable code: killed, lost with its server, or the command exited 0 but the job still
-    // failed (e.g. its outputs were over the size cap). The message says which.
+    // failed (outputs over the cap, before outputs_too_large had its own reason). The message says which.
     const why = job.message ? ` (${job.message})` : '';
     const what =
       job.exitCode === 0

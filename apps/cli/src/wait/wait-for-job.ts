@@ -5,7 +5,7 @@ import { CliError } from '../cli/cli-error';
 import { EXIT } from '../cli/exit-codes';
 import type { Io } from '../cli/io';
 import { createDisplay, type WaitDisplay } from './display';
-import { describeStateEvent } from './status-text';
+import { describeStateEvent, rentedLine } from './status-text';
 
 export interface WaitOptions {
   client: ApiClient;
@@ -40,10 +40,11 @@ export async function waitForJob(options: WaitOptions): Promise<ApiJob> {
   const stop = new AbortController();
   const interrupts = new InterruptHandler(options, display, stop);
   const unlisten = io.onSignal((signal) => interrupts.handle(signal));
-  const poller =
-    io.stderrIsTty && !options.json
-      ? startPoller(client, jobId, display, options.pollMs ?? 3_000)
-      : undefined;
+  const tty = io.stderrIsTty && !options.json;
+  const poller = tty ? startPoller(client, jobId, display, options.pollMs ?? 3_000) : undefined;
+  // Without the status line, each rental gets a line of its own.
+  const rentals =
+    tty || options.quiet ? undefined : new RentalLines(client, jobId, display, options.pollMs ?? 3_000);
   try {
     for await (const item of followStream(client, jobId, {
       signal: stop.signal,
@@ -56,10 +57,12 @@ export async function waitForJob(options: WaitOptions): Promise<ApiJob> {
       if (item.kind === 'log') {
         display.log(item.data);
       } else if (item.kind === 'state') {
-        const { state, text } = describeStateEvent(item.payload);
-        display.state(state, text);
+        const { state, text, at } = describeStateEvent(item.payload);
+        await rentals?.onState(state);
+        display.state(state, text, at);
       } else if (item.kind === 'info') {
-        display.line(describeStateEvent(item.payload).text);
+        const { text, at } = describeStateEvent(item.payload);
+        display.line(text, at);
       }
     }
     if (interrupts.stopError) {
@@ -68,6 +71,7 @@ export async function waitForJob(options: WaitOptions): Promise<ApiJob> {
     return await finalJob(client, jobId);
   } finally {
     poller?.stop();
+    rentals?.stop();
     unlisten();
     display.close();
   }
@@ -105,6 +109,67 @@ function startPoller(client: ApiClient, jobId: string, display: WaitDisplay, eve
       clearTimeout(timer);
     },
   };
+}
+
+/**
+ * "rented server 42 (RTX 3090) at $0.31/h", once per attempt that has an order, read from the job's
+ * attempts (with the attempt's start as its time): on every state event (so a replayed history
+ * names every rental, in order) and every `everyMs` while the job is provisioning (a server is rented
+ * then, minutes before it runs the command).
+ */
+export class RentalLines {
+  private readonly announced = new Set<number>();
+  private state: string | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly client: ApiClient,
+    private readonly jobId: string,
+    private readonly display: WaitDisplay,
+    private readonly everyMs: number,
+  ) {}
+
+  /** Before a state event is shown: the rentals so far, then poll while `provisioning`. */
+  async onState(state: string | undefined): Promise<void> {
+    await this.check();
+    this.state = state ?? this.state;
+    this.schedule();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+  }
+
+  private schedule(): void {
+    clearTimeout(this.timer);
+    if (this.stopped || this.state !== 'provisioning') {
+      return;
+    }
+    this.timer = setTimeout(() => {
+      void this.check().then(() => this.schedule());
+    }, this.everyMs);
+    this.timer.unref();
+  }
+
+  private async check(): Promise<void> {
+    let job: ApiJob;
+    try {
+      job = await this.client.getJob(this.jobId);
+    } catch {
+      return; // best effort: the stream reports real trouble
+    }
+    for (const attempt of job.attempts ?? []) {
+      if (this.stopped || attempt.orderId === undefined || attempt.n === undefined) {
+        continue;
+      }
+      if (!this.announced.has(attempt.n)) {
+        this.announced.add(attempt.n);
+        this.display.line(rentedLine(attempt), attempt.startedAt);
+      }
+    }
+  }
 }
 
 class InterruptHandler {

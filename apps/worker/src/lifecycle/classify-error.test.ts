@@ -22,6 +22,9 @@ describe('classifyError', () => {
     expect(classifyError(new AppError('SSH_ERROR', 'dropped'))).toMatchObject({ reason: 'ssh_error' });
     expect(classifyError({ code: 'SSH_ERROR', message: 'x' })).toMatchObject({ reason: 'ssh_error' });
     expect(classifyError(new AppError('OUTPUT_TOO_LARGE', 'big'))).toMatchObject({
+      reason: 'outputs_too_large',
+    });
+    expect(classifyError(new AppError('OUTPUT_PATH_INVALID', 'out'))).toMatchObject({
       reason: 'command_failed',
     });
     expect(classifyError(new AppError('JOB_STATE_CONFLICT', 'moved'))).toMatchObject({ kind: 'reread' });

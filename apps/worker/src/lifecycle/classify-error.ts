@@ -26,6 +26,7 @@ type ErrorKind =
   | 'next_server'
   | 'ssh'
   | 'outputs'
+  | 'outputs_too_large'
   | 'clore'
   | 'job_conflict'
   | 'secret'
@@ -50,6 +51,7 @@ function kindOf(error: unknown): ErrorKind {
     case 'SSH_ERROR':
       return 'ssh';
     case 'OUTPUT_TOO_LARGE':
+      return 'outputs_too_large';
     case 'OUTPUT_PATH_INVALID':
       return 'outputs';
     case 'CLORE_API_ERROR':
@@ -105,6 +107,9 @@ export function classifyError(error: unknown): ErrorAction {
     case 'outputs':
       // The job's own outputs broke the rules: not retryable, the command's doing.
       return { kind: 'end_attempt', reason: 'command_failed', message };
+    case 'outputs_too_large':
+      // Too many files or levels to even list (the byte cap is decided after collecting: collect.ts).
+      return { kind: 'end_attempt', reason: 'outputs_too_large', message };
     case 'clore': {
       const cls = classifyCloreError(error);
       const reason: FailureReason =

@@ -8,7 +8,7 @@ import {
 } from '@clore-batch/shared';
 import { awaitReady } from './await-ready';
 import { classifyError } from './classify-error';
-import { collect } from './collect';
+import { collect, collectedEnd } from './collect';
 import { WorkerStopping } from './control';
 import type { LifecycleDeps } from './deps';
 import { endAttempt, MONEY_STOPS, recordEndReason } from './end-attempt';
@@ -56,17 +56,11 @@ async function runAttempt(run: JobRun, attempt: Attempt): Promise<void> {
     const collected = await collect(run, current);
     run.signal.throwIfAborted();
     await watch.stop();
-    const decided = await recordEndReason(
-      run,
-      current,
-      collected.timedOut ? 'timeout' : 'completed',
-      collected.timedOut
-        ? `the command ran longer than ${run.job.spec.timeoutSeconds} s`
-        : 'the command ended',
-    );
+    const end = collectedEnd(run, collected);
+    const decided = await recordEndReason(run, current, end.endReason, end.message);
     // Decided first: a worker resuming after this point never needs the directory again.
     await removeRemote(run, decided);
-    await endAttempt(run, decided, decided.endReason ?? 'completed', 'the command ended');
+    await endAttempt(run, decided, decided.endReason ?? 'completed', end.message);
   } finally {
     await watch.stop();
   }
@@ -78,6 +72,8 @@ const SERVER_ALIVE: ReadonlySet<string> = new Set([
   'internal',
   'command_failed',
   'timeout',
+  'outputs_missing',
+  'outputs_too_large',
 ]);
 
 /** Handle an error of the attempt phase; returns when the job can go on (the loop re-reads it). */

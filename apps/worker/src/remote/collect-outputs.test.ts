@@ -71,26 +71,34 @@ describe('collectOutputs', () => {
     }
   });
 
-  it('refuses outputs over the cap with a clear error and leaves no files', async () => {
+  it('over the cap: downloads the files that fit (whole) and reports the rest with the bytes over', async () => {
     const dest = await freshDest();
     try {
       const cap = 1024 * 1024;
-      const error = await collectOutputs(session, {
+      const result = await collectOutputs(session, {
         paths: [join(remote, 'out')],
         destDir: dest,
         maxBytes: cap,
-      }).catch((e: unknown) => e);
-      expect(error).toMatchObject({
-        code: 'OUTPUT_TOO_LARGE',
-        message: `outputs are ${6 + big.length} bytes, over the cap of ${cap} (OUTPUTS_MAX_BYTES)`,
       });
-      expect(await listFiles(dest)).toEqual([]);
+      expect(result.files.map((f) => [f.path, f.size])).toEqual([
+        [join(remote, 'out/a.txt'), 6],
+        [join(remote, 'out/sub/deeper/empty'), 0],
+      ]);
+      expect(result.totalBytes).toBe(6);
+      expect(result.overCap).toEqual({
+        totalBytes: 6 + big.length,
+        maxBytes: cap,
+        overBytes: 6 + big.length - cap,
+        left: [join(remote, 'out/sub/big.bin')],
+      });
+      expect((await listFiles(dest)).sort()).toEqual(result.files.map((f) => f.localPath).sort());
+      expect(await readFile(join(dest, remote, 'out/a.txt'), 'utf8')).toBe('alpha\n');
     } finally {
       await rm(dest, { recursive: true, force: true });
     }
   });
 
-  it('follows a file that grows after the listing, and refuses it (removing what it wrote) once past the cap', async () => {
+  it('follows a file that grows after the listing, and leaves it out (removing what it wrote) once past the cap', async () => {
     // /proc files list as 0 bytes and read as more: a file that grew after the listing, deterministically.
     const dest = await freshDest();
     try {
@@ -99,19 +107,23 @@ describe('collectOutputs', () => {
         destDir: dest,
         maxBytes: 1 << 20,
       });
+      expect(fetched.overCap).toBeUndefined();
       expect(fetched.files[0]?.size).toBeGreaterThan(100);
       expect(await readFile(join(dest, 'proc/self/status'), 'utf8')).toMatch(/^Name:/);
       await rm(join(dest, 'proc'), { recursive: true });
-      const error = await collectOutputs(session, {
+      const result = await collectOutputs(session, {
         paths: ['/proc/self/status'],
         destDir: dest,
         maxBytes: 100,
-      }).catch((e: unknown) => e);
-      expect(error).toMatchObject({ code: 'OUTPUT_TOO_LARGE' });
-      expect((error as Error).message).toMatch(
-        /^outputs are \d+ bytes, over the cap of 100 \(OUTPUTS_MAX_BYTES\)$/,
-      );
-      expect(await readdir(dest)).toEqual([]);
+      });
+      expect(result.files).toEqual([]);
+      expect(result.overCap).toEqual({
+        totalBytes: 101,
+        maxBytes: 100,
+        overBytes: 1,
+        left: ['/proc/self/status'],
+      });
+      expect(await listFiles(dest)).toEqual([]);
     } finally {
       await rm(dest, { recursive: true, force: true });
     }

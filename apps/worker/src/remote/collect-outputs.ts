@@ -27,22 +27,38 @@ export interface CollectedFile {
   localPath: string;
 }
 
+/** The outputs were over the cap: what was left on the server (whole files, never a part of one). */
+export interface OverCap {
+  /** Bytes of every listed file (a file that grew while it was read counts what was read of it). */
+  totalBytes: number;
+  maxBytes: number;
+  /** `totalBytes - maxBytes`. */
+  overBytes: number;
+  /** Files not downloaded, in listing order. */
+  left: string[];
+}
+
 export interface CollectOutputsResult {
+  /** The files downloaded (all of them, unless `overCap` is set). */
   files: CollectedFile[];
   /** Requested paths that do not exist on the server. */
   missing: string[];
   /** Entries inside directories that were not fetched: symlinks (never followed) and special files. */
   skipped: { path: string; reason: 'symlink' | 'not_a_regular_file' }[];
+  /** Bytes downloaded. */
   totalBytes: number;
+  /** Set when the outputs were over `maxBytes`: the files that fit were downloaded, these were not. */
+  overCap?: OverCap;
 }
 
 /**
- * Fetch the outputs over SFTP. The whole tree is listed first and its size checked against the cap
- * (nothing is written when it is over); files are then read with several requests in flight. A
- * requested path that is itself a symlink is followed (the user named it); inside directories
- * symlinks are skipped, so nothing outside the named trees is fetched and no loop is walked. Local
- * paths are built from the remote path's segments only and checked to stay under destDir. On any
- * failure every file and directory this call created is removed.
+ * Fetch the outputs over SFTP. The whole tree is listed first; the files that fit under the cap
+ * (in listing order, each whole or not at all) are then read with several requests in flight, and
+ * the rest reported in `overCap` (docs/decisions/0135). A requested path that is itself a symlink
+ * is followed (the user named it); inside directories symlinks are skipped, so nothing outside the
+ * named trees is fetched and no loop is walked. Local paths are built from the remote path's
+ * segments only and checked to stay under destDir. On any other failure every file and directory
+ * this call created is removed.
  */
 export async function collectOutputs(
   session: SshSession,
@@ -52,6 +68,7 @@ export async function collectOutputs(
   const root = resolve(options.destDir);
   const sftp = await session.sftp();
   const result: CollectOutputsResult = { files: [], missing: [], skipped: [], totalBytes: 0 };
+  const listed: CollectedFile[] = [];
   const seen = new Set<string>();
 
   const addFile = (path: string, size: number) => {
@@ -63,9 +80,8 @@ export async function collectOutputs(
     if (!localPath.startsWith(root + sep)) {
       throw new AppError('OUTPUT_PATH_INVALID', `output ${path} would land outside the output directory`);
     }
-    result.files.push({ path, size, localPath });
-    result.totalBytes += size;
-    if (result.files.length > maxFiles) {
+    listed.push({ path, size, localPath });
+    if (listed.length > maxFiles) {
       throw new AppError('OUTPUT_TOO_LARGE', `outputs hold more than ${maxFiles} files`);
     }
   };
@@ -117,46 +133,72 @@ export async function collectOutputs(
   } catch (error) {
     throw asCollectError(session, error);
   }
-  if (result.totalBytes > options.maxBytes) {
-    throw tooLarge(result.totalBytes, options.maxBytes);
+
+  // The files that fit, in listing order; the others stay on the server.
+  const planned: CollectedFile[] = [];
+  const left = new Set<string>();
+  let plannedBytes = 0;
+  for (const file of listed) {
+    if (plannedBytes + file.size <= options.maxBytes) {
+      planned.push(file);
+      plannedBytes += file.size;
+    } else {
+      left.add(file.path);
+    }
   }
+  const sizeSeen = new Map(listed.map((f) => [f.path, f.size]));
 
   // Downloads run FILES_IN_PARALLEL at a time (a round trip per open/close adds up over a real
-  // network). Each file may grow after the listing by what the cap leaves over (`slack`); the total
-  // is checked again as files finish.
+  // network). Each file may grow after the listing by what the cap leaves over (`slack`); a file
+  // that grew past it, or past what is left of the cap when it finished, is removed and left out.
   const created: string[] = [];
-  const slack = options.maxBytes - result.totalBytes;
+  const slack = options.maxBytes - plannedBytes;
   let written = 0;
   let next = 0;
   let failure: { error: unknown } | undefined;
   const worker = async () => {
-    while (failure === undefined && next < result.files.length) {
-      const file = result.files[next++] as CollectedFile;
+    while (failure === undefined && next < planned.length) {
+      const file = planned[next++] as CollectedFile;
       try {
         const first = await mkdir(resolve(file.localPath, '..'), { recursive: true });
         if (first !== undefined) {
           created.push(first);
         }
         created.push(file.localPath);
-        const listed = file.size;
-        const copied = await download(sftp, file, listed + slack);
-        written += copied;
-        if (copied > listed + slack || written > options.maxBytes) {
-          throw tooLarge(written, options.maxBytes); // a file grew after the listing
+        const listedSize = file.size;
+        const copied = await download(sftp, file, listedSize + slack);
+        if (copied > listedSize + slack || written + copied > options.maxBytes) {
+          // It grew after the listing: never keep a part of a file.
+          sizeSeen.set(file.path, Math.max(listedSize, copied));
+          left.add(file.path);
+          await rm(file.localPath, { force: true });
+        } else {
+          written += copied;
+          sizeSeen.set(file.path, copied);
         }
       } catch (error) {
         failure ??= { error };
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(FILES_IN_PARALLEL, result.files.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(FILES_IN_PARALLEL, planned.length) }, worker));
   if (failure !== undefined) {
     for (const path of created.reverse()) {
       await rm(path, { recursive: true, force: true });
     }
     throw asCollectError(session, failure.error);
   }
+  result.files = planned.filter((f) => !left.has(f.path));
   result.totalBytes = written;
+  if (left.size > 0) {
+    const totalBytes = [...sizeSeen.values()].reduce((sum, size) => sum + size, 0);
+    result.overCap = {
+      totalBytes,
+      maxBytes: options.maxBytes,
+      overBytes: Math.max(1, totalBytes - options.maxBytes),
+      left: listed.filter((f) => left.has(f.path)).map((f) => f.path),
+    };
+  }
   return result;
 }
 
@@ -185,16 +227,6 @@ async function download(sftp: SFTPWrapper, file: CollectedFile, budget: number):
   }
 }
 
-function tooLarge(total: number, cap: number): AppError {
-  return new AppError(
-    'OUTPUT_TOO_LARGE',
-    `outputs are ${total} bytes, over the cap of ${cap} (OUTPUTS_MAX_BYTES)`,
-    {
-      details: { totalBytes: total, maxBytes: cap },
-    },
-  );
-}
-
 function assertOutputPath(path: string): void {
   const ok = path.startsWith('/') && path !== '/' && !path.split('/').includes('..') && !path.includes('\0');
   if (!ok) {
@@ -207,7 +239,7 @@ function assertOutputPath(path: string): void {
 
 function asCollectError(session: SshSession, error: unknown): Error {
   if (hasErrorCode(error) && error instanceof Error) {
-    return error; // OUTPUT_TOO_LARGE, OUTPUT_PATH_INVALID, or an SSH_ERROR already
+    return error; // OUTPUT_TOO_LARGE (file count, depth), OUTPUT_PATH_INVALID, or an SSH_ERROR already
   }
   if (error instanceof Error && 'syscall' in error) {
     return error; // a local file system failure (ENOSPC, EACCES): not the connection's fault

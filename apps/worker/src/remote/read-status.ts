@@ -1,5 +1,5 @@
+import { shellQuote } from '@clore-batch/shared';
 import { assertJobDir, jobFile } from './job-files';
-import { shellQuote } from './shell-quote';
 import { sshError } from './ssh-error';
 import type { SshSession } from './ssh-session';
 

@@ -1,8 +1,9 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
+import { shellQuote } from '@clore-batch/shared';
 import { describe, expect, it } from 'vitest';
-import { envFileContent, shellQuote } from './shell-quote';
+import { envFileContent } from './shell-quote';
 
 const run = promisify(execFile);
 

@@ -1,16 +1,4 @@
-import { AppError } from '@clore-batch/shared';
-
-/**
- * Quote a value as one POSIX-sh word: wrap it in single quotes and write each embedded `'` as
- * `'\''`. Inside single quotes the shell interprets nothing (`$`, backquotes, `\`, newlines), so any
- * string except one holding a NUL byte round-trips exactly.
- */
-export function shellQuote(value: string): string {
-  if (value.includes('\0')) {
-    throw new AppError('VALIDATION_FAILED', 'a shell value cannot contain a NUL byte');
-  }
-  return `'${value.replace(/'/g, `'\\''`)}'`;
-}
+import { AppError, shellQuote } from '@clore-batch/shared';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 

@@ -1,6 +1,6 @@
+import { shellQuote } from '@clore-batch/shared';
 import type { Client, ClientChannel, SFTPWrapper } from 'ssh2';
 import { watchSftp } from './sftp-io';
-import { shellQuote } from './shell-quote';
 import { messageOf, sshError } from './ssh-error';
 
 export interface ExecOptions {

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { AppError } from '@clore-batch/shared';
+import { AppError, shellQuote } from '@clore-batch/shared';
 import { assertJobDir, jobFile } from './job-files';
 import { sftpWriteFile } from './sftp-io';
-import { envFileContent, shellQuote } from './shell-quote';
+import { envFileContent } from './shell-quote';
 import { sshError } from './ssh-error';
 import type { SshSession } from './ssh-session';
 import { runScript, wrapperScript } from './wrapper-script';

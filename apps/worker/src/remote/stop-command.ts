@@ -1,7 +1,6 @@
-import { abortableSleep } from '@clore-batch/shared';
+import { abortableSleep, shellQuote } from '@clore-batch/shared';
 import { assertJobDir } from './job-files';
 import { type CommandStatus, readStatus } from './read-status';
-import { shellQuote } from './shell-quote';
 import { sshError } from './ssh-error';
 import type { SshSession } from './ssh-session';
 

@@ -1,5 +1,5 @@
+import { shellQuote } from '@clore-batch/shared';
 import { jobFile } from './job-files';
-import { shellQuote } from './shell-quote';
 
 export interface WrapperOptions {
   jobDir: string;

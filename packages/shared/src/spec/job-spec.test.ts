@@ -192,6 +192,7 @@ describe('parseJobSpec: valid specs', () => {
       minReliability: 0.9,
       timeoutSeconds: 3_600,
       outputs: [],
+      outputsRequired: false,
       maxAttempts: 3,
       imageHasSshd: false,
       priority: 'normal',

@@ -168,6 +168,11 @@ const commonFields = {
     .max(L.provisionTimeoutSecondsMax, `must be at most ${L.provisionTimeoutSecondsMax} (a day)`)
     .optional(),
   outputs: z.array(OutputPath).max(L.outputsMax, `must list at most ${L.outputsMax} paths`).default([]),
+  /**
+   * A listed output missing after the command exited 0 fails the job (`outputs_missing`); default
+   * false: it is only reported (`outputsMissing` on the job, an info event).
+   */
+  outputsRequired: z.boolean().default(false),
   maxAttempts: z
     .number()
     .int('must be a whole number')
@@ -213,6 +218,7 @@ export const JobSpecSchema = z
     timeoutSeconds: commonFields.timeoutSeconds,
     provisionTimeoutSeconds: commonFields.provisionTimeoutSeconds,
     outputs: commonFields.outputs,
+    outputsRequired: commonFields.outputsRequired,
     maxAttempts: commonFields.maxAttempts,
     webhookUrl: commonFields.webhookUrl,
     imageHasSshd: commonFields.imageHasSshd,
@@ -254,6 +260,7 @@ export const StoredJobSpecSchema = z.strictObject({
   timeoutSeconds: commonFields.timeoutSeconds,
   provisionTimeoutSeconds: commonFields.provisionTimeoutSeconds,
   outputs: commonFields.outputs,
+  outputsRequired: commonFields.outputsRequired,
   maxAttempts: commonFields.maxAttempts,
   webhookUrl: commonFields.webhookUrl,
   imageHasSshd: commonFields.imageHasSshd,

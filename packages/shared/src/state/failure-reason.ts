@@ -6,6 +6,8 @@
 export const FAILURE_REASONS = [
   'command_failed',
   'timeout',
+  'outputs_missing',
+  'outputs_too_large',
   'budget_exceeded',
   'no_matching_server',
   'insufficient_balance',
@@ -21,7 +23,8 @@ export type FailureReason = (typeof FAILURE_REASONS)[number];
 /**
  * Reasons caused by the rented server or the provider, not by the job or the account: a new
  * attempt on another server may succeed. `command_failed` and `timeout` are the command's own
- * outcome; `budget_exceeded`, `insufficient_balance` and `no_matching_server` would fail again at
+ * outcome; `outputs_missing` (a listed output absent while `outputsRequired`) and `outputs_too_large`
+ * (over OUTPUTS_MAX_BYTES) are the job's own outputs and would come out the same; `budget_exceeded`, `insufficient_balance` and `no_matching_server` would fail again at
  * once (the marketplace is searched until the provisioning deadline before `no_matching_server`);
  * `spend_unverified` (the provider's bill could not be read for longer than SPEND_UNVERIFIED_MAX_SECONDS)
  * would rent again blind to the spend;
@@ -41,6 +44,8 @@ export function isRetryableReason(reason: FailureReason): boolean {
 export const REASON_TEXT: Record<FailureReason, string> = {
   command_failed: 'the command exited with a non-zero code',
   timeout: 'the command ran longer than timeoutSeconds',
+  outputs_missing: 'a listed output did not exist after the command (outputsRequired)',
+  outputs_too_large: 'the outputs were over OUTPUTS_MAX_BYTES; the files that fit were kept',
   budget_exceeded: 'the job spent its budget',
   no_matching_server: 'no server on the marketplace matched the spec',
   insufficient_balance: 'the Clore account balance is too low',

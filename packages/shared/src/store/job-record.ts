@@ -111,6 +111,8 @@ const recordFields = {
   strayOrders: z.array(StrayOrderSchema).optional(),
   events: z.array(JobHistoryEventSchema),
   outputs: z.array(OutputFileSchema),
+  /** Listed outputs (`spec.outputs`) that did not exist on the server when they were collected. */
+  outputsMissing: z.array(z.string()).optional(),
   cancelRequestedAt: Iso.optional(),
   webhookDeliveries: z.array(WebhookDeliverySchema),
   createdAt: Iso,
