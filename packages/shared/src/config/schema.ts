@@ -88,6 +88,11 @@ const ConfigFields = z.object({
    * (docs/decisions/0133). Default 30 days.
    */
   JOB_RETENTION_SECONDS: int(60, 10 * 365 * 86_400).default(30 * 86_400),
+  /**
+   * The largest workdir upload (`POST /v1/uploads`, a tar.gz) the API stores; uploads are deleted
+   * JOB_RETENTION_SECONDS after their last use (docs/decisions/0137). Default 1 GiB.
+   */
+  UPLOAD_MAX_BYTES: int(1_024, 64 * 1024 * 1024 * 1024).default(1024 * 1024 * 1024),
 });
 
 /**
