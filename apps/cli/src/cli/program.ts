@@ -75,6 +75,10 @@ export function buildProgram(io: Io, setCode: (code: number) => void, command: s
       collect,
     )
     .option('--output <path>', 'absolute path in the container to collect (repeatable)', collect)
+    .option(
+      '--workdir <dir>',
+      'pack DIR (honouring .gitignore and .clore-batchignore, no .git), upload it unless the API has it, run the command inside it',
+    )
     .option('--idempotency-key <key>', 'a repeat with the same key returns the same job')
     .option('--dry-run', 'print the plan (servers, $/h, creation fee, cost, budget) and submit nothing')
     .option('--wait', "stream the log and state changes; exit with the command's exit code")
