@@ -17,6 +17,7 @@ import { jobOutputRoutes } from './routes/job-outputs';
 import { jobRoutes } from './routes/jobs';
 import { metricsRoutes } from './routes/metrics';
 import { offerRoutes } from './routes/offers';
+import { uploadRoutes } from './routes/uploads';
 import { webhookKeyRoutes } from './routes/webhook-key';
 import { createUsageReader } from './submission/read-usage';
 import { createTenantFiguresReader } from './tenants/tenant-figures';
@@ -92,6 +93,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     await jobLogRoutes(scope, deps);
     await jobOutputRoutes(scope, deps);
     await offerRoutes(scope, { config, market });
+    await uploadRoutes(scope, { config });
     await metricsRoutes(scope, metrics);
     await webhookKeyRoutes(scope, { config });
   });

@@ -14,6 +14,7 @@ import { Redis } from 'ioredis';
 import { buildApp } from './app';
 import type { ApiPlugin } from './deps';
 import { type RetentionSweep, startRetentionSweep } from './retention/retention-sweep';
+import { startUploadSweep, type UploadSweep } from './retention/upload-sweep';
 import { type EnqueueSweep, startEnqueueSweep } from './submission/enqueue-sweep';
 import type { Resolver } from './webhooks/address-policy';
 import { startWebhookOutbox, type WebhookOutbox } from './webhooks/webhook-outbox';
@@ -38,6 +39,8 @@ export interface RunningApi {
   sweep: EnqueueSweep;
   /** The retention sweep (JOB_RETENTION_SECONDS; docs/decisions/0133). */
   retention: RetentionSweep;
+  /** The upload sweep: workdir uploads unused for JOB_RETENTION_SECONDS (docs/decisions/0137). */
+  uploads: UploadSweep;
   /** Stops listening, the webhook sender and the sweep, and closes every connection it opened. */
   close(): Promise<void>;
 }
@@ -45,7 +48,7 @@ export interface RunningApi {
 /**
  * The API with everything it needs, listening: Redis clients, the job store, the queues, the
  * webhook sender (the outbox drainer that raises every terminal state's webhook, and the delivery
- * worker), the enqueue sweep and the retention sweep. main.ts and the CLI's sandbox use this.
+ * worker), the enqueue sweep, the retention sweep and the upload sweep. main.ts and the CLI's sandbox use this.
  */
 export async function startApi(
   config: DeepReadonly<Config>,
@@ -69,10 +72,12 @@ export async function startApi(
   let app: FastifyInstance | undefined;
   let sweep: EnqueueSweep | undefined;
   let retention: RetentionSweep | undefined;
+  let uploads: UploadSweep | undefined;
   const close = async () => {
     await app?.close();
     await sweep?.stop();
     await retention?.stop();
+    await uploads?.stop();
     await outbox?.stop();
     await worker?.close();
     await queue.close();
@@ -116,9 +121,15 @@ export async function startApi(
       intervalMs: Math.min(60_000, Math.max(1_000, retentionMs / 10)),
       webhookMaxAttempts: config.WEBHOOK_MAX_ATTEMPTS,
     });
+    uploads = startUploadSweep({
+      dataDir: config.DATA_DIR,
+      logger,
+      retentionMs,
+      intervalMs: Math.min(60_000, Math.max(1_000, retentionMs / 10)),
+    });
     const url = await app.listen({ host: options.host ?? config.HOST, port: options.port ?? config.PORT });
     logger.info({ url }, 'api listening');
-    return { app, url, sweep, retention, close };
+    return { app, url, sweep, retention, uploads, close };
   } catch (error) {
     await close();
     throw error;

@@ -229,6 +229,8 @@ export {
   tenantUsage,
   type UsageJob,
 } from './tenants/tenant-usage';
+export { touchUpload, uploadPath, uploadsDir } from './uploads/upload-files';
+export { UPLOAD_SHA256 } from './uploads/upload-sha';
 
 // --- Redis key registry and fleet records (docs/decisions/0127) ---
 

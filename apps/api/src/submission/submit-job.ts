@@ -21,6 +21,7 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { CreationFeeSource } from '../market/creation-fee';
 import type { MarketplaceReader } from '../market/marketplace-reader';
+import { assertUploaded } from '../uploads/upload-store';
 import { type Resolver, webhookTargetProblem } from '../webhooks/address-policy';
 import { enqueueRun } from './enqueue';
 import { checkAgainstMarket, type MarketCheck } from './market-check';
@@ -64,7 +65,8 @@ export interface PreparedSubmission {
 
 /**
  * What a submit and a dry run check before anything else, so both refuse alike: the
- * Idempotency-Key's form, the deployment's currency, private webhook targets, and the spec against
+ * Idempotency-Key's form, the deployment's currency, private webhook targets, the workdir upload
+ * (the owner's own, touched as a use: 422 UPLOAD_NOT_FOUND otherwise), and the spec against
  * the marketplace (market-check.ts). A market refusal is not given to a repeat of a key the owner
  * has used: that answers with the job it made (or a conflict), whatever the market does now.
  */
@@ -88,6 +90,9 @@ export async function prepareSubmission(
         details: { issues: [{ path: 'webhookUrl', message: problem }] },
       });
     }
+  }
+  if (spec.workdir !== undefined) {
+    await assertUploaded(deps.config.DATA_DIR, submission.owner, spec.workdir.upload);
   }
   const stored = toStoredSpec(spec);
   try {

@@ -1,3 +1,5 @@
+import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
 import { z } from 'zod';
 import { CliError } from '../cli/cli-error';
 import { EXIT } from '../cli/exit-codes';
@@ -59,6 +61,8 @@ const OutputsSchema = z.union([
 
 /** A job, whether the API sends it bare or as `{ job }`. */
 const unwrapJob = z.union([ApiJobSchema, z.looseObject({ job: ApiJobSchema }).transform((body) => body.job)]);
+
+const UploadSchema = z.looseObject({ sha256: z.string(), sizeBytes: z.number() });
 
 const RETRY_STATUS = new Set([429, 502, 503, 504]);
 
@@ -187,6 +191,59 @@ export class ApiClient {
       .map(encodeURIComponent)
       .join('/');
     return this.request(`download ${path}`, `/v1/jobs/${encodeURIComponent(id)}/outputs/${encoded}`);
+  }
+
+  /** Whether this token's tenant has the workdir upload (`HEAD /v1/uploads/:sha256`). */
+  async hasUpload(sha256: string): Promise<boolean> {
+    try {
+      await this.request('look up the workdir upload', `/v1/uploads/${sha256}`, { method: 'HEAD' });
+      return true;
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) {
+        return false;
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Upload a workdir tar.gz (`POST /v1/uploads`, streamed from the file, with its SHA-256 for the
+   * API to check). Tried once per call (no per-request timeout: a big upload takes long);
+   * `onProgress` gets the bytes sent so far.
+   */
+  async upload(
+    file: string,
+    sha256: string,
+    sizeBytes: number,
+    onProgress?: (sent: number) => void,
+  ): Promise<{ sha256: string; sizeBytes: number }> {
+    const what = 'upload the workdir';
+    let sent = 0;
+    const counted = createReadStream(file).on('data', (chunk) => {
+      sent += chunk.length;
+      onProgress?.(sent);
+    });
+    let response: Response;
+    try {
+      response = await this.fetchFn(this.url('/v1/uploads'), {
+        method: 'POST',
+        headers: this.headers({
+          'content-type': 'application/gzip',
+          'content-length': String(sizeBytes),
+          'x-content-sha256': sha256,
+        }),
+        body: Readable.toWeb(counted) as ReadableStream,
+        duplex: 'half',
+      } as RequestInit);
+    } catch (error) {
+      throw unreachable(what, this.baseUrl, error);
+    } finally {
+      counted.destroy();
+    }
+    if (!response.ok) {
+      throw new ApiError(response.status, what, readErrorBody(await response.json().catch(() => undefined)));
+    }
+    return this.parse(response, UploadSchema, what);
   }
 
   /**

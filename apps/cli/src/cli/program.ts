@@ -79,6 +79,10 @@ export function buildProgram(io: Io, setCode: (code: number) => void, command: s
       '--outputs-required',
       'a listed output missing after the command exited 0 fails the job (outputs_missing, exit 121)',
     )
+    .option(
+      '--workdir <dir>',
+      'pack DIR (honouring .gitignore and .clore-batchignore, no .git), upload it unless the API has it, run the command inside it',
+    )
     .option('--idempotency-key <key>', 'a repeat with the same key returns the same job')
     .option('--dry-run', 'print the plan (servers, $/h, creation fee, cost, budget) and submit nothing')
     .option('--wait', "stream the log and state changes; exit with the command's exit code")

@@ -7,6 +7,7 @@ import { readJobFile } from '../spec/job-file';
 import { applyFlags, assertValidSpec, type SpecFlags } from '../spec/spec-flags';
 import { finalLine, type Outcome, outcomeOf } from '../wait/outcome';
 import { waitForJob } from '../wait/wait-for-job';
+import { shipWorkdir } from '../workdir/ship-workdir';
 import { type CommandContext, type OutputFlags, printJson, say } from './context';
 import { downloadOutputs, type SavedOutput } from './outputs';
 import { describePlan } from './plan';
@@ -18,6 +19,8 @@ export interface SubmitFlags extends SpecFlags, OutputFlags {
   wait?: boolean;
   cancelOnInterrupt?: boolean;
   outputsDir?: string;
+  /** Pack this directory, upload it unless the API has it, and run the command inside it. */
+  workdir?: string;
 }
 
 /**
@@ -43,6 +46,9 @@ export async function submitCommand(
   const spec = applyFlags(fromFile, flags, io.env);
   assertValidSpec(spec);
   const client = ctx.client();
+  if (flags.workdir !== undefined) {
+    spec.workdir = { upload: await shipWorkdir(client, io, flags, flags.workdir) };
+  }
   if (flags.dryRun) {
     const plan = await client.plan(spec);
     flags.json ? printJson(io, plan) : io.stdout.write(describePlan(plan));

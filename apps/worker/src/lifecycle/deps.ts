@@ -35,6 +35,8 @@ export interface LifecycleSettings {
   refusedServerMs: number;
   /** OUTPUTS_MAX_BYTES. */
   outputsMaxBytes: number;
+  /** DATA_DIR: the workdir uploads are read from `<dataDir>/uploads` (docs/decisions/0137). */
+  dataDir: string;
   /** WORKER_KILL_GRACE_SECONDS: SIGTERM → SIGKILL on timeout and stop. */
   killGraceSeconds: number;
   /** How often to re-read the record for a cancel (besides live notifications). */
@@ -97,7 +99,12 @@ export interface LifecycleDeps {
 
 export const DEFAULT_SETTINGS: Omit<
   LifecycleSettings,
-  'provisionTimeoutMs' | 'claimTtlMs' | 'orderPollIntervalMs' | 'outputsMaxBytes' | 'killGraceSeconds'
+  | 'provisionTimeoutMs'
+  | 'claimTtlMs'
+  | 'orderPollIntervalMs'
+  | 'outputsMaxBytes'
+  | 'killGraceSeconds'
+  | 'dataDir'
 > = {
   orderLookupMs: 60_000,
   freshSnapshotWaitMs: 30_000,

@@ -1,5 +1,7 @@
-import type { Attempt } from '@clore-batch/shared';
+import { type Attempt, touchUpload, uploadPath } from '@clore-batch/shared';
 import { followCommand } from '../remote/follow-command';
+import { pushWorkdir } from '../remote/push-workdir';
+import type { SshSession } from '../remote/ssh-session';
 import { startCommand } from '../remote/start-command';
 import type { CommandResult } from '../remote/stream-log';
 import { openAttemptLog } from './attempt-log';
@@ -8,7 +10,23 @@ import type { JobRun } from './job-run';
 import { openSecretEnv } from './job-secrets';
 
 /**
- * Start the command detached on the server (once per attempt, even across worker restarts) and
+ * The job's workdir upload unpacked on the server (once per attempt, docs/decisions/0137); the
+ * upload is touched as a use (the API's upload sweep keeps it while jobs use it).
+ */
+async function pushUpload(run: JobRun, session: SshSession, jobDir: string, sha256: string): Promise<string> {
+  const { dataDir } = run.deps.settings;
+  await touchUpload(dataDir, run.job.owner, sha256);
+  const pushed = await pushWorkdir(session, { jobDir, tarball: uploadPath(dataDir, run.job.owner, sha256) });
+  run.log.info(
+    { jobDir, upload: sha256, unpacked: pushed.unpacked },
+    pushed.unpacked ? 'workdir unpacked' : 'workdir was unpacked before',
+  );
+  return pushed.workDir;
+}
+
+/**
+ * Start the command detached on the server (once per attempt, even across worker restarts), in its
+ * unpacked workdir upload if the spec names one, and
  * stream its output, masked, into the job's log from the stored cursor (attempt-log.ts),
  * reconnecting after drops, until it has ended and every byte is stored.
  */
@@ -21,12 +39,15 @@ export async function runCommand(run: JobRun, attempt: Attempt): Promise<Command
   const first = await connect(deps.settings.reconnectWindowMs);
   try {
     const env = { ...spec.env, ...(await openSecretEnv(deps, run.id)) };
+    const workDir =
+      spec.workdir === undefined ? undefined : await pushUpload(run, first, jobDir, spec.workdir.upload);
     const started = await startCommand(first, {
       jobDir,
       command: spec.command,
       env,
       timeoutSeconds: spec.timeoutSeconds,
       killGraceSeconds: deps.settings.killGraceSeconds,
+      ...(workDir === undefined ? {} : { workDir }),
     });
     run.log.info(
       { attempt: attempt.n, jobDir, launched: started.launched },

@@ -26,6 +26,10 @@ export const JOB_FILES = {
   timedOut: 'timed_out',
   /** Marker: stopCommand asked the command to stop (a cancel). */
   stopped: 'stopped',
+  /** The unpacked workdir upload, the command's working directory (pushWorkdir). */
+  workdir: 'workdir',
+  /** Marker: the workdir was unpacked completely (written after the rename that puts it in place). */
+  workdirDone: 'workdir.done',
 } as const;
 
 /** A job directory must be an absolute, normalised path below `/` (it ends up in `rm -rf`). */

@@ -42,6 +42,7 @@ function stateOf(sftp: SFTPWrapper): ChannelState {
 function call<T>(
   sftp: SFTPWrapper,
   run: (cb: (error: Error | null | undefined, value: T) => void) => void,
+  timeoutMs = REQUEST_TIMEOUT_MS,
 ): Promise<T> {
   const state = stateOf(sftp);
   return new Promise((resolve, reject) => {
@@ -55,8 +56,8 @@ function call<T>(
       reject(error);
     };
     const timer = setTimeout(
-      () => fail(new Error(`an SFTP request got no answer in ${REQUEST_TIMEOUT_MS} ms`)),
-      REQUEST_TIMEOUT_MS,
+      () => fail(new Error(`an SFTP request got no answer in ${timeoutMs} ms`)),
+      timeoutMs,
     );
     state.pending.add(fail);
     run((error, value) => {
@@ -144,6 +145,21 @@ export async function sftpWriteFile(sftp: SFTPWrapper, path: string, content: st
     await sftpClose(sftp, handle);
   }
 }
+
+/**
+ * Copy a local file to `remotePath` (mode 600) with several writes in flight (ssh2's fastPut). No
+ * per-request timeout (a big file takes long): a dead connection closes the channel (keepalive),
+ * which fails the copy.
+ */
+export const sftpPutFile = (sftp: SFTPWrapper, localPath: string, remotePath: string): Promise<void> =>
+  call<void>(
+    sftp,
+    (cb) =>
+      sftp.fastPut(localPath, remotePath, { concurrency: 32, chunkSize: 64 * 1024, mode: 0o600 }, (error) =>
+        cb(error, undefined),
+      ),
+    2 ** 31 - 1,
+  );
 
 /** Read `length` bytes at `position`, fewer only at end of file. */
 export async function sftpReadExact(

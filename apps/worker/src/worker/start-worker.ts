@@ -59,6 +59,7 @@ export function lifecycleSettings(
     claimTtlMs: config.SERVER_CLAIM_TTL_SECONDS * 1000,
     orderPollIntervalMs: poll,
     outputsMaxBytes: config.OUTPUTS_MAX_BYTES,
+    dataDir: config.DATA_DIR,
     killGraceSeconds: config.WORKER_KILL_GRACE_SECONDS,
     orderLookupMs: Math.max(10 * poll, 5_000),
     releaseConfirmMs: Math.max(10 * poll, 10_000),

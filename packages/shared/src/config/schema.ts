@@ -89,6 +89,11 @@ const ConfigFields = z.object({
    * late retry of a submit must find its job, never make a second one).
    */
   JOB_RETENTION_SECONDS: int(86_400, 10 * 365 * 86_400).default(30 * 86_400),
+  /**
+   * The largest workdir upload (`POST /v1/uploads`, a tar.gz) the API stores; uploads are deleted
+   * JOB_RETENTION_SECONDS after their last use (docs/decisions/0137). Default 1 GiB.
+   */
+  UPLOAD_MAX_BYTES: int(1_024, 64 * 1024 * 1024 * 1024).default(1024 * 1024 * 1024),
 });
 
 /**

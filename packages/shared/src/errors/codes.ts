@@ -56,6 +56,10 @@ export const ERROR_CODES = {
   MARKETPLACE_UNKNOWN: { status: 503, retryable: true },
   GPU_MODEL_UNKNOWN: { status: 422, retryable: false },
   SPEC_UNSATISFIABLE: { status: 422, retryable: false },
+  // workdir uploads (docs/decisions/0137)
+  UPLOAD_TOO_LARGE: { status: 413, retryable: false },
+  UPLOAD_DIGEST_MISMATCH: { status: 422, retryable: false },
+  UPLOAD_NOT_FOUND: { status: 422, retryable: false },
 } as const satisfies Record<string, ErrorDefinition>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -259,6 +259,22 @@ describe('parseJobSpec: valid specs', () => {
     ]);
   });
 
+  it('workdir names an upload by its SHA-256 and is stored as given', () => {
+    const workdir = { upload: 'a'.repeat(64) };
+    const stored = toStoredSpec(parseJobSpec({ ...minimal, workdir }, { currency: 'USD-Blockchain' }));
+    expect(stored.workdir).toEqual(workdir);
+    expect(StoredJobSpecSchema.parse(stored)).toEqual(stored);
+    expect(toStoredSpec(parseJobSpec(minimal, { currency: 'USD-Blockchain' })).workdir).toBeUndefined();
+    for (const bad of [
+      { upload: 'A'.repeat(64) },
+      { upload: 'a'.repeat(63) },
+      { upload: 'a'.repeat(64), x: 1 },
+      {},
+    ]) {
+      expect(specIssues({ ...minimal, workdir: bad })[0]?.path).toMatch(/^workdir/);
+    }
+  });
+
   it('stores names of secret variables, never their values', () => {
     const stored = toStoredSpec(parseJobSpec(full, { currency: 'CLORE-Blockchain' }));
     expect(stored.secretEnvNames).toEqual(['HF_TOKEN']);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CURRENCIES, type Currency } from '../config/schema';
+import { UPLOAD_SHA256 } from '../uploads/upload-sha';
 import { parseGpuModel } from './gpu-model';
 import { OUTPUT_PATH_MAX_LENGTH, OUTPUTS_MAX_COUNT, outputPathProblem } from './output-path';
 import { issuesOf, parseOrThrow, type ValidationIssue } from './validation-issues';
@@ -187,6 +188,15 @@ const commonFields = {
   imageHasSshd: z.boolean().default(false),
   /** Order within the tenant's queue: high first, then oldest. Tenants share workers by fair share. */
   priority: z.enum(PRIORITIES, { error: "must be 'low', 'normal' or 'high'" }).default('normal'),
+  /**
+   * The command's working directory: a tar.gz the tenant uploaded (`POST /v1/uploads`), named by
+   * its SHA-256, unpacked on the server; the command runs inside it (docs/decisions/0137).
+   */
+  workdir: z
+    .strictObject({
+      upload: z.string().regex(UPLOAD_SHA256, 'must be a SHA-256 (64 lowercase hex digits)'),
+    })
+    .optional(),
 };
 
 /** Registry credentials for a private image (sent as `dockerhub_auth`); a secret like secretEnv. */
@@ -223,6 +233,7 @@ export const JobSpecSchema = z
     webhookUrl: commonFields.webhookUrl,
     imageHasSshd: commonFields.imageHasSshd,
     priority: commonFields.priority,
+    workdir: commonFields.workdir,
     registryAuth: RegistryAuth.optional(),
   })
   .superRefine((spec, ctx) => {
@@ -265,6 +276,7 @@ export const StoredJobSpecSchema = z.strictObject({
   webhookUrl: commonFields.webhookUrl,
   imageHasSshd: commonFields.imageHasSshd,
   priority: commonFields.priority,
+  workdir: commonFields.workdir,
   hasRegistryAuth: z.boolean().default(false),
 });
 export type StoredJobSpec = z.output<typeof StoredJobSpecSchema>;
