@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { stat } from 'node:fs/promises';
-import { AppError } from '@clore-batch/shared';
+import { AppError, shellQuote } from '@clore-batch/shared';
 import { assertJobDir, JOB_FILES, jobFile } from './job-files';
 import { sftpPutFile } from './sftp-io';
-import { shellQuote } from './shell-quote';
 import { sshError } from './ssh-error';
 import type { SshSession } from './ssh-session';
 
