@@ -88,6 +88,8 @@ const ConfigFields = z.object({
    * (docs/decisions/0133). Default 30 days.
    */
   JOB_RETENTION_SECONDS: int(60, 10 * 365 * 86_400).default(30 * 86_400),
+  /** The most jobs one sweep (POST /v1/sweeps) may make; a larger one is refused whole (decision 0136). */
+  SWEEP_MAX_JOBS: int(1, 100_000).default(1000),
 });
 
 /**
