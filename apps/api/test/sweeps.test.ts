@@ -216,3 +216,18 @@ describe('GET /v1/sweeps/:id and cancel', () => {
     expect((await get(api, `/v1/sweeps/${sweep.id}`, 'root')).statusCode).toBe(200);
   });
 });
+
+describe('OpenAPI', () => {
+  test('documents the sweep routes', async ({ api }) => {
+    const doc = (await api.app.inject({ method: 'GET', url: '/docs/json' })).json();
+    expect(Object.keys(doc.paths['/v1/sweeps'])).toEqual(['post', 'get']);
+    expect(Object.keys(doc.paths['/v1/sweeps/{id}'])).toEqual(['get']);
+    expect(Object.keys(doc.paths['/v1/sweeps/{id}/cancel'])).toEqual(['post']);
+    expect(Object.keys(doc.paths['/v1/sweeps'].post.responses)).toEqual(
+      expect.arrayContaining(['200', '201', '400', '403', '409', '429']),
+    );
+    expect(doc.components.schemas.Sweep.required).toEqual(
+      expect.arrayContaining(['counts', 'costUsd', 'done']),
+    );
+  });
+});
