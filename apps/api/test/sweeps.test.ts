@@ -80,6 +80,17 @@ describe('POST /v1/sweeps', () => {
     expect(await allJobs(api)).toEqual([]);
   });
 
+  test('a point whose spec is invalid (the env grows past its limit) refuses the sweep, nothing stored', async ({
+    api,
+  }) => {
+    const env = Object.fromEntries(Array.from({ length: 256 }, (_, i) => [`V${i}`, 'x']));
+    const res = await postSweep(api, { spec: validSpec({ env }), count: 2 });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().code).toBe('VALIDATION_FAILED');
+    expect(await allJobs(api)).toEqual([]);
+    expect((await get(api, '/v1/sweeps')).json()).toEqual({ sweeps: [] });
+  });
+
   test('more jobs than SWEEP_MAX_JOBS: 400 SWEEP_TOO_LARGE, nothing stored', async ({ api }) => {
     const count = await postSweep(api, { spec: validSpec(), count: 9 });
     expect(count.statusCode).toBe(400);

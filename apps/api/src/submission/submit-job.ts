@@ -142,6 +142,8 @@ export async function submitJob(
   return { job: job ?? result.job, created: result.created };
 }
 
+const ENQUEUE_BATCH = 50;
+
 /** The spec's secretEnv and registryAuth sealed for the store (absent when the spec has none). */
 export function sealedSecrets(
   secretKey: SecretKey,
@@ -169,16 +171,21 @@ export async function enqueueSubmitted(
   market: MarketCheck,
 ): Promise<JobRecord[]> {
   const out: JobRecord[] = [];
-  for (let job of jobs) {
-    if (created) {
-      for (const note of market.notes) {
-        job = await deps.store.addInfo(job.id, note);
+  // A sweep's jobs go ENQUEUE_BATCH at a time (their Redis commands share round trips).
+  for (let i = 0; i < jobs.length; i += ENQUEUE_BATCH) {
+    const batch = jobs.slice(i, i + ENQUEUE_BATCH).map(async (first) => {
+      let job = first;
+      if (created) {
+        for (const note of market.notes) {
+          job = await deps.store.addInfo(job.id, note);
+        }
       }
-    }
-    if (created || job.state === 'queued') {
-      await enqueueRun(deps.queue, job);
-    }
-    out.push(job);
+      if (created || job.state === 'queued') {
+        await enqueueRun(deps.queue, job);
+      }
+      return job;
+    });
+    out.push(...(await Promise.all(batch)));
   }
   return out;
 }
