@@ -127,14 +127,17 @@ async function waitForSweep(
         setTimeout(resolve, pollMs);
       });
       if (interrupted) {
+        if (io.stderrIsTty && last !== '') {
+          io.stderr.write('\n'); // end the redrawn progress line
+        }
         if (flags.cancelOnInterrupt) {
           await client.cancelSweep(sweep.id);
-          say(io, flags, `\ncancel requested for every job of sweep ${sweep.id}`);
+          say(io, flags, `cancel requested for every job of sweep ${sweep.id}`);
         } else {
           say(
             io,
             flags,
-            `\ninterrupted; sweep ${sweep.id} keeps running (cancel it: clore-batch cancel ${sweep.id})`,
+            `interrupted; sweep ${sweep.id} keeps running (cancel it: clore-batch cancel ${sweep.id})`,
           );
         }
         return undefined;
