@@ -21,7 +21,7 @@ import {
   toStoredSpec,
 } from '@clore-batch/shared';
 import { machineLine, publishSection } from './lib/doc';
-import { BENCH_CURRENCY, benchSpec, type Stack, startStack } from './lib/stack';
+import { BENCH_CURRENCY, benchSpec, type Stack, scaledStackOptions, startStack } from './lib/stack';
 import { ascending, fixed, percentile, sleep } from './lib/stats';
 
 const { values } = parseArgs({
@@ -44,23 +44,7 @@ const COMMAND = values.command;
 const log = (text: string) => process.stderr.write(`[tenants] ${text}\n`);
 const scaled = (ms: number) => String(Math.round(ms / SCALE));
 
-const stack = await startStack({
-  sim: {
-    seed: 7,
-    servers: 120,
-    limits: { generalMs: 1000 / SCALE, createMs: 5000 / SCALE },
-    provisioningMs: [1000 / SCALE, 3000 / SCALE],
-  },
-  env: {
-    WORKER_CONCURRENCY: String(CONCURRENCY),
-    CLORE_GENERAL_SPACING_MS: scaled(1100),
-    CLORE_CREATE_SPACING_MS: scaled(5200),
-    CLORE_TIMEOUT_MS: '5000',
-    ORDER_POLL_INTERVAL_MS: scaled(3000),
-    MARKETPLACE_REFRESH_MS: scaled(15_000),
-    REAPER_GRACE_SECONDS: '5',
-  },
-});
+const stack = await startStack(scaledStackOptions(SCALE, CONCURRENCY));
 
 /** What `POST /v1/jobs` writes for `owner` after its checks (apps/api enqueueRun). */
 async function submitAs(s: Stack, owner: string, command: string): Promise<JobRecord> {

@@ -69,6 +69,32 @@ export interface StackOptions {
   redis?: RedisHandle;
 }
 
+/**
+ * A stack whose provider clocks are `scale` times faster than the real ones (simulator limits and
+ * provisioning, the limiter's spacing with production's 10 % margin, order poll, marketplace
+ * refresh), one worker with WORKER_CONCURRENCY `concurrency` (tenants.ts, sweeps.ts).
+ */
+export function scaledStackOptions(scale: number, concurrency: number): StackOptions {
+  const scaled = (ms: number) => String(Math.round(ms / scale));
+  return {
+    sim: {
+      seed: 7,
+      servers: 120,
+      limits: { generalMs: 1000 / scale, createMs: 5000 / scale },
+      provisioningMs: [1000 / scale, 3000 / scale],
+    },
+    env: {
+      WORKER_CONCURRENCY: String(concurrency),
+      CLORE_GENERAL_SPACING_MS: scaled(1100),
+      CLORE_CREATE_SPACING_MS: scaled(5200),
+      CLORE_TIMEOUT_MS: '5000',
+      ORDER_POLL_INTERVAL_MS: scaled(3000),
+      MARKETPLACE_REFRESH_MS: scaled(15_000),
+      REAPER_GRACE_SECONDS: '5',
+    },
+  };
+}
+
 export async function startStack(options: StackOptions): Promise<Stack> {
   const redisHandle = options.redis ?? (await startRedis());
   const ownRedis = options.redis === undefined;

@@ -17,6 +17,7 @@ import { jobOutputRoutes } from './routes/job-outputs';
 import { jobRoutes } from './routes/jobs';
 import { metricsRoutes } from './routes/metrics';
 import { offerRoutes } from './routes/offers';
+import { sweepRoutes } from './routes/sweeps';
 import { uploadRoutes } from './routes/uploads';
 import { webhookKeyRoutes } from './routes/webhook-key';
 import { createUsageReader } from './submission/read-usage';
@@ -90,6 +91,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(async (scope) => {
     await healthRoutes(scope, deps);
     await jobRoutes(scope, { ...deps, submit });
+    await sweepRoutes(scope, { ...deps, submit });
     await jobLogRoutes(scope, deps);
     await jobOutputRoutes(scope, deps);
     await offerRoutes(scope, { config, market });

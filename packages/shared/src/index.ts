@@ -144,9 +144,9 @@ export {
 } from './state/transitions';
 export type { AttemptEndFields, AttemptReadyFields } from './store/attempt-writes';
 export type { FollowItem, FollowOptions } from './store/follow';
-export { idempotentJobId } from './store/idempotency-lookup';
+export { idempotentJobId, idempotentSweepId } from './store/idempotency-lookup';
 export { jobDir, logFilePath, logSegmentPath, logTailDir, outputsDir } from './store/job-files';
-export { isJobId, JOB_ID_PATTERN, newJobId } from './store/job-id';
+export { isJobId, isSweepId, JOB_ID_PATTERN, newJobId, newSweepId, SWEEP_ID_PATTERN } from './store/job-id';
 export type { AcquireLeaseOptions, JobLease, LeaseCheck } from './store/job-lease';
 export {
   ATTEMPT_END_REASONS,
@@ -200,6 +200,8 @@ export {
   openAttempts,
   type PurgeOutcome,
 } from './store/retention';
+export { type SweepRecord, SweepRecordSchema } from './store/sweep-record';
+export type { CreateSweepInput, CreateSweepResult, SweepPage } from './store/sweeps';
 export { EDGE_KEY_ENTRIES, edgeKeys } from './tenants/edge-keys';
 export {
   hasSpendCap,

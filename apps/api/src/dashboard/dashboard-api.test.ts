@@ -104,6 +104,36 @@ describe('dashboard JSON API', () => {
     expect(response.statusCode).toBe(202);
   });
 
+  test("shows a sweep's jobs with their sweep and point; searching the sweep id lists them", async ({
+    openApi,
+  }) => {
+    await open(openApi);
+    await createTestJob(fx.store, { name: 'alone' }, 'alice');
+    const sweep = await fx.app.inject({
+      method: 'POST',
+      url: '/v1/sweeps',
+      headers: { authorization: `Bearer ${TOKENS.alice}` },
+      payload: {
+        spec: {
+          gpu: { model: 'RTX 4090' },
+          image: 'ubuntu:22.04',
+          command: 'true',
+          maxPricePerHourUsd: 1,
+          budgetUsd: 1,
+        },
+        count: 2,
+      },
+    });
+    const { id } = sweep.json();
+    const found = (await get(`/admin/api/jobs?q=${id}`)).json();
+    expect(found.jobs.map((j: { sweepId: string; sweepIndex: number }) => [j.sweepId, j.sweepIndex])).toEqual(
+      [
+        [id, 1],
+        [id, 0],
+      ],
+    );
+  });
+
   test('lists, filters and searches jobs and counts them by state', async ({ openApi }) => {
     await open(openApi);
     const a = await createTestJob(fx.store, { name: 'train-llama', gpu: { model: 'RTX 4090' } }, 'alice');

@@ -1,5 +1,6 @@
 import {
   isJobId,
+  isSweepId,
   JobSpecSchema,
   JobState,
   LIST_LIMIT_MAX,
@@ -45,6 +46,11 @@ export const JobListQuerySchema = z.strictObject({
     .max(200)
     .optional()
     .describe('only the job submitted with this Idempotency-Key (by the caller, or by `owner`): 0 or 1 job'),
+  sweepId: z
+    .string()
+    .refine(isSweepId, 'is not a sweep id')
+    .optional()
+    .describe('only the jobs of this sweep, in index order (`state` filters each page)'),
 });
 
 export const JobSubmitQuerySchema = z.strictObject({

@@ -18,6 +18,7 @@ import { planJob } from '../submission/plan-job';
 import { JobPlanSchema } from '../submission/plan-schema';
 import type { SubmitDeps } from '../submission/submit-job';
 import { submitJob } from '../submission/submit-job';
+import { sweepFor, sweepJobPage } from '../sweeps/sweep-status';
 
 /** POST /v1/jobs, GET /v1/jobs/:id, GET /v1/jobs, POST /v1/jobs/:id/cancel. */
 export async function jobRoutes(
@@ -90,15 +91,24 @@ export async function jobRoutes(
         tags: ['jobs'],
         summary: "The caller's jobs, newest first",
         description:
-          "Admin tokens see every job (or one token's with `owner`); submit tokens only their own. `idempotencyKey` finds the job submitted under that key (0 or 1 job).",
+          "Admin tokens see every job (or one token's with `owner`); submit tokens only their own. `idempotencyKey` finds the job submitted under that key (0 or 1 job). `sweepId` lists one sweep's jobs in index order (404 `SWEEP_NOT_FOUND` for another tenant's sweep).",
         querystring: JobListQuerySchema,
         response: { 200: JobPageSchema, ...errorResponses },
       },
     },
     async (request) => {
       const principal = principalOf(request);
-      const { state, limit, cursor, owner, idempotencyKey } = request.query;
+      const { state, limit, cursor, owner, idempotencyKey, sweepId } = request.query;
       const scope = principal.role === 'admin' ? owner : principal.name;
+      if (sweepId !== undefined) {
+        const sweep = await sweepFor(store, principal, sweepId);
+        const page = await sweepJobPage(store, sweep, {
+          limit,
+          ...(cursor === undefined ? {} : { cursor }),
+          ...(state === undefined ? {} : { state }),
+        });
+        return { ...page, jobs: page.jobs.map(toPublicJob) };
+      }
       if (idempotencyKey !== undefined) {
         const tenant = scope ?? principal.name;
         const id = await idempotentJobId(deps.redis, deps.config.REDIS_PREFIX, tenant, idempotencyKey);

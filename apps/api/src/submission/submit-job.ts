@@ -73,6 +73,8 @@ export interface PreparedSubmission {
 export async function prepareSubmission(
   deps: SubmitDeps,
   submission: Submission,
+  /** Whether the Idempotency-Key was used before (default: the job idempotency lookup; a sweep has its own). */
+  isRepeat?: () => Promise<boolean>,
 ): Promise<PreparedSubmission> {
   const { idempotencyKey } = submission;
   if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
@@ -101,8 +103,10 @@ export async function prepareSubmission(
     const repeat =
       MARKET_REFUSALS.has(errorCodeOf(error)) &&
       idempotencyKey !== undefined &&
-      (await idempotentJobId(deps.redis, deps.config.REDIS_PREFIX, submission.owner, idempotencyKey)) !==
-        undefined;
+      (isRepeat === undefined
+        ? (await idempotentJobId(deps.redis, deps.config.REDIS_PREFIX, submission.owner, idempotencyKey)) !==
+          undefined
+        : await isRepeat());
     if (repeat) {
       return { spec, stored, market: { notes: [] } };
     }
@@ -125,14 +129,10 @@ export async function submitJob(
 ): Promise<{ job: JobRecord; created: boolean }> {
   const { idempotencyKey } = submission;
   const { spec, stored, market } = await prepareSubmission(deps, submission);
-  const secretNames = Object.keys(spec.secretEnv);
   const create = () =>
     deps.store.create({
       spec: stored,
-      ...(secretNames.length > 0 ? { secretEnvSealed: sealJson(deps.secretKey, spec.secretEnv) } : {}),
-      ...(spec.registryAuth === undefined
-        ? {}
-        : { registryAuthSealed: sealSecret(deps.secretKey, spec.registryAuth) }),
+      ...sealedSecrets(deps.secretKey, spec),
       owner: submission.owner,
       ...(idempotencyKey === undefined
         ? {}
@@ -143,14 +143,54 @@ export async function submitJob(
     { tenant: submission.owner, spec, ...(idempotencyKey === undefined ? {} : { idempotencyKey }) },
     create,
   );
-  let { job } = result;
-  if (result.created) {
-    for (const note of market.notes) {
-      job = await deps.store.addInfo(job.id, note);
-    }
+  const [job] = await enqueueSubmitted(deps, [result.job], result.created, market);
+  return { job: job ?? result.job, created: result.created };
+}
+
+const ENQUEUE_BATCH = 50;
+
+/** The spec's secretEnv and registryAuth sealed for the store (absent when the spec has none). */
+export function sealedSecrets(
+  secretKey: SecretKey,
+  spec: Pick<ResolvedJobSpec, 'secretEnv' | 'registryAuth'>,
+): { secretEnvSealed?: string; registryAuthSealed?: string } {
+  return {
+    ...(Object.keys(spec.secretEnv).length > 0
+      ? { secretEnvSealed: sealJson(secretKey, spec.secretEnv) }
+      : {}),
+    ...(spec.registryAuth === undefined
+      ? {}
+      : { registryAuthSealed: sealSecret(secretKey, spec.registryAuth) }),
+  };
+}
+
+/**
+ * After a submit stored its jobs (one, or a sweep's): new jobs get the market check's notes in their
+ * history; every new or still queued job is enqueued (a repeat completes a submit that died between
+ * store and enqueue).
+ */
+export async function enqueueSubmitted(
+  deps: Pick<SubmitDeps, 'store' | 'queue'>,
+  jobs: readonly JobRecord[],
+  created: boolean,
+  market: MarketCheck,
+): Promise<JobRecord[]> {
+  const out: JobRecord[] = [];
+  // A sweep's jobs go ENQUEUE_BATCH at a time (their Redis commands share round trips).
+  for (let i = 0; i < jobs.length; i += ENQUEUE_BATCH) {
+    const batch = jobs.slice(i, i + ENQUEUE_BATCH).map(async (first) => {
+      let job = first;
+      if (created) {
+        for (const note of market.notes) {
+          job = await deps.store.addInfo(job.id, note);
+        }
+      }
+      if (created || job.state === 'queued') {
+        await enqueueRun(deps.queue, job);
+      }
+      return job;
+    });
+    out.push(...(await Promise.all(batch)));
   }
-  if (result.created || job.state === 'queued') {
-    await enqueueRun(deps.queue, job);
-  }
-  return { job, created: result.created };
+  return out;
 }

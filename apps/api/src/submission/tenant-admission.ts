@@ -30,13 +30,18 @@ export interface Admission {
   tenant: string;
   spec: { budgetUsd: number; maxPricePerHourUsd: number };
   idempotencyKey?: string;
+  /** Jobs admitted at once (a sweep: each has `spec`); default 1. */
+  jobs?: number;
+  /** Whether `idempotencyKey` was used before (default: the job idempotency lookup). */
+  isRepeat?: () => Promise<boolean>;
 }
 
 /**
  * Runs `create` if the tenant's TENANT_LIMITS admit the job, else throws the refusal: per-job
  * limits, then the spend caps, then maxQueuedJobs (docs/decisions/0129). With a queue limit or a
  * spend cap the check and `create` run under the tenant's lock, so concurrent submits are admitted
- * one by one against what the earlier ones created. A repeat of an Idempotency-Key the tenant has
+ * one by one against what the earlier ones created. A sweep is admitted whole (`jobs`): its budgets
+ * summed against the spend caps, all its jobs against maxQueuedJobs (docs/decisions/0136). A repeat of an Idempotency-Key the tenant has
  * already used is never refused: `create` answers it (the same job, or a conflict).
  */
 export async function admitSubmission<T>(
@@ -45,13 +50,16 @@ export async function admitSubmission<T>(
   create: () => Promise<T>,
 ): Promise<T> {
   const { tenant, spec, idempotencyKey } = admission;
+  const jobs = admission.jobs ?? 1;
   const limits = limitsFor(deps.config.TENANT_LIMITS, tenant);
   if (limits === undefined) {
     return create();
   }
-  const isRepeat = async () =>
-    idempotencyKey !== undefined &&
-    (await idempotentJobId(deps.redis, deps.config.REDIS_PREFIX, tenant, idempotencyKey)) !== undefined;
+  const isRepeat =
+    admission.isRepeat ??
+    (async () =>
+      idempotencyKey !== undefined &&
+      (await idempotentJobId(deps.redis, deps.config.REDIS_PREFIX, tenant, idempotencyKey)) !== undefined);
   const refusal = async (): Promise<AppError | undefined> => {
     if (await isRepeat()) {
       return undefined;
@@ -63,14 +71,14 @@ export async function admitSubmission<T>(
     const now = (deps.now ?? (() => new Date()))();
     if (hasSpendCap(limits)) {
       const usage = await deps.usage.read(tenant, now);
-      const overCap = spendRefusal(tenant, limits, spec.budgetUsd, usage, now);
+      const overCap = spendRefusal(tenant, limits, spec.budgetUsd * jobs, usage, now);
       if (overCap !== undefined) {
         return overCap;
       }
     }
     return limits.maxQueuedJobs === undefined
       ? undefined
-      : queueRefusal(tenant, limits, (await deps.store.countByState(tenant)).queued);
+      : queueRefusal(tenant, limits, (await deps.store.countByState(tenant)).queued, jobs);
   };
 
   if (!needsUsage(limits)) {

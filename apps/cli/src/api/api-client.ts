@@ -6,6 +6,7 @@ import { EXIT } from '../cli/exit-codes';
 import { ApiError, isFinalCode, readErrorBody, unreachable } from './api-error';
 import { type ApiJob, ApiJobSchema, type OutputEntry, OutputEntrySchema } from './api-job';
 import { type JobPlan, JobPlanSchema, type Offers, OffersSchema } from './api-market';
+import { type ApiSweep, ApiSweepSchema } from './api-sweep';
 
 export interface ApiClientOptions {
   baseUrl: string;
@@ -28,6 +29,7 @@ export interface ListQuery {
   limit?: number;
   cursor?: string;
   idempotencyKey?: string;
+  sweepId?: string;
 }
 
 export interface OffersQuery {
@@ -102,6 +104,29 @@ export class ApiClient {
       body: JSON.stringify(spec),
     });
     return { job: await this.parse(response, unwrapJob, 'submit'), created: response.status === 201 };
+  }
+
+  /** POST /v1/sweeps: one job per point of `count` or `matrix` (docs/decisions/0136). */
+  async submitSweep(body: unknown, idempotencyKey: string): Promise<{ sweep: ApiSweep; created: boolean }> {
+    const response = await this.request('submit the sweep', '/v1/sweeps', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': idempotencyKey },
+      body: JSON.stringify(body),
+    });
+    return { sweep: await this.parse(response, ApiSweepSchema, 'submit'), created: response.status === 201 };
+  }
+
+  async getSweep(id: string): Promise<ApiSweep> {
+    const response = await this.request(`get sweep ${id}`, `/v1/sweeps/${encodeURIComponent(id)}`);
+    return this.parse(response, ApiSweepSchema, `get sweep ${id}`);
+  }
+
+  /** Cancel every job of the sweep that has not ended; the sweep after the request. */
+  async cancelSweep(id: string): Promise<ApiSweep> {
+    const response = await this.request(`cancel sweep ${id}`, `/v1/sweeps/${encodeURIComponent(id)}/cancel`, {
+      method: 'POST',
+    });
+    return this.parse(response, ApiSweepSchema, `cancel sweep ${id}`);
   }
 
   async getJob(id: string): Promise<ApiJob> {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { CURRENCIES, JOB_STATES } from '@clore-batch/shared';
 import { Command, CommanderError, Option } from 'commander';
 import { ApiError } from '../api/api-error';
+import { isSweepRef } from '../api/api-sweep';
 import { cancelCommand } from '../commands/cancel';
 import { type CommandContext, jsonPrinted, printJson } from '../commands/context';
 import { listCommand } from '../commands/list';
@@ -10,6 +11,7 @@ import { offersCommand } from '../commands/offers';
 import { outputsCommand } from '../commands/outputs';
 import { statusCommand } from '../commands/status';
 import { submitCommand } from '../commands/submit';
+import { sweepCancelCommand, sweepStatusCommand } from '../commands/sweep';
 import { sandboxCommand } from '../sandbox/sandbox-command';
 import { CliError } from './cli-error';
 import { connect, DEFAULT_URL } from './connection';
@@ -84,8 +86,13 @@ export function buildProgram(io: Io, setCode: (code: number) => void, command: s
       'pack DIR (honouring .gitignore and .clore-batchignore, no .git), upload it unless the API has it, run the command inside it',
     )
     .option('--idempotency-key <key>', 'a repeat with the same key returns the same job')
+    .option('--array <n>', 'a sweep of N jobs, env CLORE_BATCH_INDEX=0..N-1', positiveInt)
+    .option('--matrix <K=a,b,c>', 'a sweep: one job per combination of the values (repeatable)', collect)
     .option('--dry-run', 'print the plan (servers, $/h, creation fee, cost, budget) and submit nothing')
-    .option('--wait', "stream the log and state changes; exit with the command's exit code")
+    .option(
+      '--wait',
+      "stream the log and state changes; exit with the command's exit code (a sweep: 0 if all succeeded, else 107)",
+    )
     .option('--cancel-on-interrupt', 'with --wait: Ctrl-C/SIGTERM cancels the job without asking (CI)')
     .option('--outputs-dir <dir>', 'with --wait: download the outputs into <dir> at the end')
     .option('--json', 'print one JSON document on stdout (with --wait the log goes to stderr)')
@@ -116,9 +123,11 @@ ${exitCodeHelp()}`,
   program
     .command('status')
     .description('show a job: state, reason, exit code, attempts, cost')
-    .argument('<id>', 'job id')
+    .argument('<id>', 'job id, or sweep id (swp_...)')
     .option('--json', 'print the job as JSON')
-    .action(async (id: string, flags) => setCode(await statusCommand(ctx, id, flags)));
+    .action(async (id: string, flags) =>
+      setCode(await (isSweepRef(id) ? sweepStatusCommand(ctx, id, flags) : statusCommand(ctx, id, flags))),
+    );
 
   program
     .command('logs')
@@ -132,12 +141,21 @@ ${exitCodeHelp()}`,
   program
     .command('cancel')
     .description('cancel a job: stop its command and release its server')
-    .argument('[id]', 'job id (or give --idempotency-key)')
+    .argument(
+      '[id]',
+      'job id, or sweep id (swp_...: every job of it that has not ended), or give --idempotency-key',
+    )
     .option('--idempotency-key <key>', 'the job this token submitted with this Idempotency-Key (CI)')
     .option('--wait', 'wait until the job has ended')
     .option('--json', 'print the job as JSON')
     .option('--quiet', 'no messages')
-    .action(async (id: string | undefined, flags) => setCode(await cancelCommand(ctx, id, flags)));
+    .action(async (id: string | undefined, flags) =>
+      setCode(
+        await (id !== undefined && isSweepRef(id)
+          ? sweepCancelCommand(ctx, id, flags)
+          : cancelCommand(ctx, id, flags)),
+      ),
+    );
 
   program
     .command('list')
@@ -146,6 +164,7 @@ ${exitCodeHelp()}`,
     .option('--limit <n>', 'jobs per page (default 20)', positiveInt)
     .option('--cursor <cursor>', 'continue after this cursor')
     .option('--all', 'every page')
+    .option('--sweep <id>', "only this sweep's jobs, in index order")
     .option('--json', 'print {jobs, nextCursor} as JSON')
     .option('--quiet', 'no hints on stderr')
     .action(async (flags) => setCode(await listCommand(ctx, flags)));

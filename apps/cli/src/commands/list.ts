@@ -10,6 +10,8 @@ export interface ListFlags extends OutputFlags {
   limit?: number;
   cursor?: string;
   all?: boolean;
+  /** Only this sweep's jobs, in index order. */
+  sweep?: string;
 }
 
 /** The GPU a job ran on (its latest attempt's), else the models its spec asks for. */
@@ -39,7 +41,12 @@ export async function listCommand(ctx: CommandContext, flags: ListFlags): Promis
   let cursor = flags.cursor;
   let nextCursor: string | undefined;
   do {
-    const page = await client.listJobs({ state: flags.state, limit: flags.limit ?? 20, cursor });
+    const page = await client.listJobs({
+      state: flags.state,
+      limit: flags.limit ?? 20,
+      cursor,
+      ...(flags.sweep === undefined ? {} : { sweepId: flags.sweep }),
+    });
     jobs.push(...page.jobs);
     nextCursor = page.nextCursor;
     cursor = nextCursor;

@@ -11,8 +11,9 @@ import { shipWorkdir } from '../workdir/ship-workdir';
 import { type CommandContext, type OutputFlags, printJson, say } from './context';
 import { downloadOutputs, type SavedOutput } from './outputs';
 import { describePlan } from './plan';
+import { isSweepSubmit, type SweepFlags, submitSweepCommand } from './sweep';
 
-export interface SubmitFlags extends SpecFlags, OutputFlags {
+export interface SubmitFlags extends SpecFlags, OutputFlags, SweepFlags {
   idempotencyKey?: string;
   /** Ask for the plan (POST /v1/jobs?dryRun=true): nothing is stored or rented. */
   dryRun?: boolean;
@@ -45,6 +46,15 @@ export async function submitCommand(
   const fromFile = file === undefined ? {} : await readJobFile(file, io.stdin);
   const spec = applyFlags(fromFile, flags, io.env);
   assertValidSpec(spec);
+  if (isSweepSubmit(flags)) {
+    if (flags.dryRun || flags.outputsDir !== undefined) {
+      throw new CliError(
+        EXIT.usage,
+        '--array/--matrix make a sweep: --dry-run and --outputs-dir work on one job',
+      );
+    }
+    return submitSweepCommand(ctx, spec, flags);
+  }
   const client = ctx.client();
   if (flags.workdir !== undefined) {
     spec.workdir = { upload: await shipWorkdir(client, io, flags, flags.workdir) };

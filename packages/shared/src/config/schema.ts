@@ -94,6 +94,8 @@ const ConfigFields = z.object({
    * JOB_RETENTION_SECONDS after their last use (docs/decisions/0137). Default 1 GiB.
    */
   UPLOAD_MAX_BYTES: int(1_024, 64 * 1024 * 1024 * 1024).default(1024 * 1024 * 1024),
+  /** The most jobs one sweep (POST /v1/sweeps) may make; a larger one is refused whole (decision 0136). */
+  SWEEP_MAX_JOBS: int(1, 100_000).default(1000),
 });
 
 /**

@@ -29,6 +29,9 @@ export const ERROR_CODES = {
   JOB_INVALID_TRANSITION: { status: 409, retryable: false },
   JOB_STATE_CONFLICT: { status: 409, retryable: true },
   JOB_OWNERSHIP_LOST: { status: 409, retryable: false },
+  // sweeps (docs/decisions/0136)
+  SWEEP_NOT_FOUND: { status: 404, retryable: false },
+  SWEEP_TOO_LARGE: { status: 400, retryable: false },
   // the Clore API
   CLORE_API_ERROR: { status: 502, retryable: false },
   CLORE_RATE_LIMITED: { status: 503, retryable: true },

@@ -19,3 +19,14 @@ export async function idempotentJobId(
   const end = value.indexOf('\n');
   return end === -1 ? value : value.slice(0, end);
 }
+
+/** The sweep an earlier POST /v1/sweeps of `owner` made under `idempotencyKey`, like idempotentJobId. */
+export async function idempotentSweepId(
+  redis: Redis,
+  prefix: string,
+  owner: string,
+  idempotencyKey: string,
+): Promise<string | undefined> {
+  const value = await redis.get(storeKeys(prefix).sweepIdempotency(owner, idempotencyKey));
+  return value === null ? undefined : value.split('\n', 1)[0];
+}

@@ -8,6 +8,8 @@ import { randomBytes } from 'node:crypto';
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 const RANDOM_MAX = (1n << 80n) - 1n;
 export const JOB_ID_PATTERN = /^job_[0-9A-HJKMNP-TV-Z]{26}$/;
+/** Sweep ids: `swp_` + the same 26 characters (docs/decisions/0136). */
+export const SWEEP_ID_PATTERN = /^swp_[0-9A-HJKMNP-TV-Z]{26}$/;
 
 let lastTime = -1;
 let lastRandom = 0n;
@@ -23,6 +25,14 @@ function encode(value: bigint, length: number): string {
 }
 
 export function newJobId(nowMs: number = Date.now()): string {
+  return `job_${newIdBody(nowMs)}`;
+}
+
+export function newSweepId(nowMs: number = Date.now()): string {
+  return `swp_${newIdBody(nowMs)}`;
+}
+
+function newIdBody(nowMs: number): string {
   let time = Math.floor(nowMs);
   let random: bigint;
   if (time <= lastTime && lastRandom < RANDOM_MAX) {
@@ -33,9 +43,13 @@ export function newJobId(nowMs: number = Date.now()): string {
   }
   lastTime = time;
   lastRandom = random;
-  return `job_${encode(BigInt(time), 10)}${encode(random, 16)}`;
+  return `${encode(BigInt(time), 10)}${encode(random, 16)}`;
 }
 
 export function isJobId(value: unknown): value is string {
   return typeof value === 'string' && JOB_ID_PATTERN.test(value);
+}
+
+export function isSweepId(value: unknown): value is string {
+  return typeof value === 'string' && SWEEP_ID_PATTERN.test(value);
 }

@@ -122,6 +122,9 @@ const recordFields = {
   /** When the job reached a terminal state. */
   finishedAt: Iso.optional(),
   version: z.number().int().min(1),
+  /** The sweep the job was made by (POST /v1/sweeps) and its 0-based point in it (docs/decisions/0136). */
+  sweepId: z.string().optional(),
+  sweepIndex: z.number().int().min(0).optional(),
 };
 
 export const JobRecordSchema = z.object({

@@ -47,6 +47,7 @@ import {
   countByState,
   createJob,
   getJob,
+  getJobs,
   type JobPage,
   type ListJobsQuery,
   listJobs,
@@ -64,6 +65,15 @@ import {
 } from './retention';
 import { getSecret, setSecret } from './secrets';
 import type { StoreDeps } from './store-deps';
+import type { SweepRecord } from './sweep-record';
+import {
+  type CreateSweepInput,
+  type CreateSweepResult,
+  createSweep,
+  getSweep,
+  listSweeps,
+  type SweepPage,
+} from './sweeps';
 
 export interface JobStoreOptions {
   /** A connected client; the store does not close it. */
@@ -92,6 +102,15 @@ export interface JobStore {
   /** Newest first, paginated by an opaque cursor. */
   list(query?: ListJobsQuery): Promise<JobPage>;
   countByState(owner?: string): Promise<Record<JobState, number>>;
+  /** The records of `ids` that exist, in that order (one round trip). */
+  getMany(ids: readonly string[]): Promise<JobRecord[]>;
+  // Sweeps (sweeps.ts, docs/decisions/0136).
+  /** The sweep and all its jobs, atomically; idempotent per (owner, idempotencyKey) like `create`. */
+  createSweep(input: CreateSweepInput): Promise<CreateSweepResult>;
+  /** SWEEP_NOT_FOUND for an unknown id. */
+  getSweep(id: string): Promise<SweepRecord>;
+  /** One owner's sweeps, newest first. */
+  listSweeps(owner: string, query?: { limit?: number; cursor?: string }): Promise<SweepPage>;
   /**
    * Everything of the job: the record, lease, secrets, log tail and meta, index entries, idempotency
    * key, outbox member and `<dataDir>/jobs/<id>` ('gone' when there was no such job).
@@ -228,6 +247,10 @@ function storeOver(deps: StoreDeps, close: () => Promise<void>): JobStore {
     get: (id) => getJob(deps, id),
     list: (query) => listJobs(deps, query),
     countByState: (owner) => countByState(deps, owner),
+    getMany: (ids) => getJobs(deps, ids),
+    createSweep: (input) => createSweep(deps, input),
+    getSweep: (id) => getSweep(deps, id),
+    listSweeps: (owner, query) => listSweeps(deps, owner, query),
     delete: (id) => deleteJob(deps, id),
     purgeSecrets: (id) => purgeSecrets(deps, id),
     unpurgedJobs: (limit) => unpurgedJobs(deps, limit),

@@ -51,6 +51,12 @@ export interface StoreKeys {
    * stored, score when they finished (Redis TIME, ms); they are deleted once every order of the job has ended.
    */
   unpurged(): string;
+  /** HASH: a sweep (sweeps.ts): `json` (the sweep record), `owner`. */
+  sweep(id: string): string;
+  /** ZSET: one owner's sweep ids (score 0, lex order: newest last). */
+  sweepsByOwner(owner: string): string;
+  /** STRING `<sweepId>\n<requestHash>` of a sweep's Idempotency-Key, expiring after 24 h. */
+  sweepIdempotency(owner: string, key: string): string;
 }
 
 /** Owner names and idempotency keys are user text: hash them into fixed, separator-free key parts. */
@@ -76,6 +82,9 @@ export function storeKeys(prefix: string): StoreKeys {
     outboxChannel: () => `${p}:outbox:added`,
     finished: () => `${p}:finished`,
     unpurged: () => `${p}:unpurged`,
+    sweep: (id) => `${p}:sweep:${id}`,
+    sweepsByOwner: (owner) => `${p}:index:sweeps:owner:${part(owner)}`,
+    sweepIdempotency: (owner, key) => `${p}:sweep-idem:${part(`${owner}\n${key}`)}`,
   };
 }
 
@@ -96,4 +105,7 @@ export const STORE_KEY_ENTRIES: readonly KeyEntry[] = keyTable(`
   jobstore:outbox:added                    | channel | a new outbox member (drainers wake on it)
   jobstore:finished                        | zset    | finished job ids, score when they finished (Redis TIME, ms): the retention sweep's order
   jobstore:unpurged                        | zset    | finished job ids whose sealed secrets are not deleted yet (score as finished)
+  jobstore:sweep:<id>                      | hash    | a sweep: json (id, owner, name, createdAt, job ids in index order), owner
+  jobstore:index:sweeps:owner:<hex>        | zset    | one owner's sweep ids
+  jobstore:sweep-idem:<hex>                | string  | <sweepId>\\n<requestHash> of a sweep's idempotency key (24 h)
 `);

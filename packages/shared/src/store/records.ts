@@ -5,6 +5,7 @@ import { JOB_STATES, type JobState } from '../state/job-state';
 import { isJobId, newJobId } from './job-id';
 import { mustReadJob } from './job-io';
 import type { JobRecord } from './job-record';
+import type { StoreKeys } from './keys';
 import { CREATE_JOB, runScript } from './scripts';
 import type { StoreDeps } from './store-deps';
 
@@ -38,21 +39,18 @@ export function assertSealed(value: string, what: string): void {
   }
 }
 
-export async function createJob(deps: StoreDeps, input: CreateJobInput): Promise<CreateJobResult> {
-  const spec = parseOrThrow(StoredJobSpecSchema, input.spec, 'stored job spec');
-  if (input.secretEnvSealed !== undefined) {
-    assertSealed(input.secretEnvSealed, 'secretEnv');
-  }
-  if (input.registryAuthSealed !== undefined) {
-    assertSealed(input.registryAuthSealed, 'registryAuth');
-  }
-  const now = deps.now();
+/** A new job's first record (queued), with its sweep and point when a sweep makes it. */
+export function newJobRecord(
+  spec: StoredJobSpec,
+  owner: string,
+  now: Date,
+  sweep?: { id: string; index: number },
+): JobRecord {
   const at = now.toISOString();
-  const id = newJobId(now.getTime());
-  const job: JobRecord = {
-    id,
+  return {
+    id: newJobId(now.getTime()),
     ...(spec.name === undefined ? {} : { name: spec.name }),
-    owner: input.owner,
+    owner,
     spec,
     state: 'queued',
     message: 'queued: waiting for a worker',
@@ -64,34 +62,61 @@ export async function createJob(deps: StoreDeps, input: CreateJobInput): Promise
     createdAt: at,
     updatedAt: at,
     version: 1,
+    ...(sweep === undefined ? {} : { sweepId: sweep.id, sweepIndex: sweep.index }),
   };
-  const { keys } = deps;
-  const idempotent = input.idempotencyKey !== undefined;
-  const [outcome, existingId] = (await runScript(
-    deps.redis,
-    CREATE_JOB,
-    [
-      keys.job(id),
+}
+
+/** The stored spec parsed and the sealed secrets checked, before anything is written. */
+export function checkedCreateInput(input: CreateJobInput): StoredJobSpec {
+  const spec = parseOrThrow(StoredJobSpecSchema, input.spec, 'stored job spec');
+  if (input.secretEnvSealed !== undefined) {
+    assertSealed(input.secretEnvSealed, 'secretEnv');
+  }
+  if (input.registryAuthSealed !== undefined) {
+    assertSealed(input.registryAuthSealed, 'registryAuth');
+  }
+  return spec;
+}
+
+/** CREATE_JOB's keys and arguments for `job` (the job's own idempotency key only when `input` has one). */
+export function createJobCall(
+  keys: StoreKeys,
+  job: JobRecord,
+  input: Omit<CreateJobInput, 'spec'>,
+): { keys: string[]; args: (string | number)[] } {
+  return {
+    keys: [
+      keys.job(job.id),
       keys.all(),
       keys.byOwner(input.owner),
       keys.byState('queued'),
       keys.byOwnerState(input.owner, 'queued'),
-      keys.secrets(id),
+      keys.secrets(job.id),
       keys.idempotency(input.owner, input.idempotencyKey ?? ''),
     ],
-    [
-      id,
+    args: [
+      job.id,
       JSON.stringify(job),
       job.state,
       job.version,
       input.owner,
-      idempotent ? '1' : '0',
+      input.idempotencyKey !== undefined ? '1' : '0',
       input.requestHash ?? '',
       IDEMPOTENCY_TTL_SECONDS,
       input.secretEnvSealed ?? '',
       input.registryAuthSealed ?? '',
     ],
-  )) as [string, string];
+  };
+}
+
+export async function createJob(deps: StoreDeps, input: CreateJobInput): Promise<CreateJobResult> {
+  const spec = checkedCreateInput(input);
+  const job = newJobRecord(spec, input.owner, deps.now());
+  const call = createJobCall(deps.keys, job, input);
+  const [outcome, existingId] = (await runScript(deps.redis, CREATE_JOB, call.keys, call.args)) as [
+    string,
+    string,
+  ];
   if (outcome === 'created') {
     return { job, created: true };
   }
@@ -124,9 +149,10 @@ export interface JobPage {
   nextCursor?: string;
 }
 
-function decodeCursor(cursor: string): string {
+/** The id a list cursor stands for (jobs' and sweeps' listings); a cursor of another id is a 400. */
+export function decodeCursor(cursor: string, isId: (value: unknown) => boolean = isJobId): string {
   const id = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!isJobId(id)) {
+  if (!isId(id)) {
     throw new AppError('VALIDATION_FAILED', 'invalid cursor: not one this API returned', {
       details: { issues: [{ path: 'cursor', message: 'is not a cursor this API returned' }] },
     });
@@ -161,16 +187,7 @@ export async function listJobs(deps: StoreDeps, query: ListJobsQuery = {}): Prom
     if (page.length === 0) {
       break;
     }
-    const pipeline = deps.redis.pipeline();
-    for (const id of page) {
-      pipeline.hget(keys.job(id), 'json');
-    }
-    const rows = (await pipeline.exec()) ?? [];
-    for (const [, json] of rows) {
-      if (typeof json === 'string') {
-        jobs.push(JSON.parse(json) as JobRecord);
-      }
-    }
+    jobs.push(...(await getJobs(deps, page)));
     from = `(${page[page.length - 1]}`;
     if (!more) {
       break;
@@ -178,6 +195,21 @@ export async function listJobs(deps: StoreDeps, query: ListJobsQuery = {}): Prom
   }
   const last = jobs[jobs.length - 1];
   return more && last ? { jobs, nextCursor: Buffer.from(last.id).toString('base64url') } : { jobs };
+}
+
+/** The records of `ids` that exist, in that order (one round trip). */
+export async function getJobs(deps: StoreDeps, ids: readonly string[]): Promise<JobRecord[]> {
+  if (ids.length === 0) {
+    return [];
+  }
+  const pipeline = deps.redis.pipeline();
+  for (const id of ids) {
+    pipeline.hget(deps.keys.job(id), 'json');
+  }
+  const rows = (await pipeline.exec()) ?? [];
+  return rows
+    .map(([, json]) => (typeof json === 'string' ? (JSON.parse(json) as JobRecord) : undefined))
+    .filter((job): job is JobRecord => job !== undefined);
 }
 
 /** How many jobs are in each state (of one owner, or of everyone); kept with every transition. */

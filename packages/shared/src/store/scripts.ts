@@ -18,38 +18,88 @@ export function script(name: string, lua: string): LuaScript {
 }
 
 /**
- * KEYS: 1 job, 2 index:all, 3 index:owner, 4 index:state(queued), 5 index:owner:state(queued),
- *       6 secrets, 7 idempotency.
- * ARGV: 1 id, 2 json, 3 state, 4 version, 5 owner, 6 use idempotency ('1'|'0'), 7 request hash,
- *       8 idempotency TTL seconds, 9 sealed secretEnv ('' for none), 10 sealed registryAuth ('' for none).
+ * The body of CREATE_JOB as a Lua function of its keys and arguments (K, A), shared with CREATE_SWEEP.
+ * K: 1 job, 2 index:all, 3 index:owner, 4 index:state(queued), 5 index:owner:state(queued),
+ *    6 secrets, 7 idempotency.
+ * A: 1 id, 2 json, 3 state, 4 version, 5 owner, 6 use idempotency ('1'|'0'), 7 request hash,
+ *    8 idempotency TTL seconds, 9 sealed secretEnv ('' for none), 10 sealed registryAuth ('' for none).
  * Returns {'created', id} | {'existing', id} (same key, same hash) | {'conflict', id} (other hash).
  * The job's hash keeps the idempotency key's name (`idem`) so that the job's deletion removes it too.
  */
-export const CREATE_JOB = script(
-  'create-job',
-  `
-if ARGV[6] == '1' then
-  local existing = redis.call('GET', KEYS[7])
+const CREATE_JOB_FUNCTION = `
+local function claim(key, record, id, hash, ttl)
+  local existing = redis.call('GET', key)
   if existing then
     local sep = string.find(existing, '\\n', 1, true)
-    local id = string.sub(existing, 1, sep - 1)
-    if string.sub(existing, sep + 1) == ARGV[7] then
-      return {'existing', id}
+    local earlier = string.sub(existing, 1, sep - 1)
+    if string.sub(existing, sep + 1) == hash then
+      return {'existing', earlier}
     end
-    return {'conflict', id}
+    return {'conflict', earlier}
   end
-  redis.call('SET', KEYS[7], ARGV[1] .. '\\n' .. ARGV[7], 'EX', ARGV[8])
-  redis.call('HSET', KEYS[1], 'idem', KEYS[7])
+  redis.call('SET', key, id .. '\\n' .. hash, 'EX', ttl)
+  redis.call('HSET', record, 'idem', key)
+  return nil
 end
-redis.call('HSET', KEYS[1], 'json', ARGV[2], 'state', ARGV[3], 'version', ARGV[4], 'owner', ARGV[5])
-for i = 2, 5 do
-  redis.call('ZADD', KEYS[i], 0, ARGV[1])
+
+local function create_job(K, A)
+  if A[6] == '1' then
+    local answer = claim(K[7], K[1], A[1], A[7], A[8])
+    if answer then
+      return answer
+    end
+  end
+  redis.call('HSET', K[1], 'json', A[2], 'state', A[3], 'version', A[4], 'owner', A[5])
+  for i = 2, 5 do
+    redis.call('ZADD', K[i], 0, A[1])
+  end
+  if A[9] ~= '' then
+    redis.call('HSET', K[6], 'secretEnv', A[9])
+  end
+  if A[10] and A[10] ~= '' then
+    redis.call('HSET', K[6], 'registryAuth', A[10])
+  end
+  return {'created', A[1]}
 end
-if ARGV[9] ~= '' then
-  redis.call('HSET', KEYS[6], 'secretEnv', ARGV[9])
+`;
+
+/** KEYS and ARGV: those of CREATE_JOB_FUNCTION. */
+export const CREATE_JOB = script('create-job', `${CREATE_JOB_FUNCTION}\nreturn create_job(KEYS, ARGV)\n`);
+
+/** Keys and arguments of one job in CREATE_SWEEP. */
+export const SWEEP_JOB_KEYS = 7;
+export const SWEEP_JOB_ARGS = 10;
+
+/**
+ * A sweep and all its jobs in one step (docs/decisions/0136): the sweep's idempotency claim, its
+ * record and owner index, then CREATE_JOB for each job (without a per-job idempotency key).
+ * KEYS: 1 sweep, 2 index:sweeps:owner, 3 sweep idempotency, then SWEEP_JOB_KEYS per job.
+ * ARGV: 1 sweep id, 2 sweep json, 3 owner, 4 use idempotency ('1'|'0'), 5 request hash,
+ *       6 idempotency TTL seconds, then SWEEP_JOB_ARGS per job.
+ * Returns {'created', id} | {'existing', id} | {'conflict', id}, as CREATE_JOB.
+ */
+export const CREATE_SWEEP = script(
+  'create-sweep',
+  `${CREATE_JOB_FUNCTION}
+if ARGV[4] == '1' then
+  local answer = claim(KEYS[3], KEYS[1], ARGV[1], ARGV[5], ARGV[6])
+  if answer then
+    return answer
+  end
 end
-if ARGV[10] and ARGV[10] ~= '' then
-  redis.call('HSET', KEYS[6], 'registryAuth', ARGV[10])
+redis.call('HSET', KEYS[1], 'json', ARGV[2], 'owner', ARGV[3])
+redis.call('ZADD', KEYS[2], 0, ARGV[1])
+local jobs = (#KEYS - 3) / ${SWEEP_JOB_KEYS}
+for i = 0, jobs - 1 do
+  local k = {}
+  for j = 1, ${SWEEP_JOB_KEYS} do
+    k[j] = KEYS[3 + i * ${SWEEP_JOB_KEYS} + j]
+  end
+  local a = {}
+  for j = 1, ${SWEEP_JOB_ARGS} do
+    a[j] = ARGV[6 + i * ${SWEEP_JOB_ARGS} + j]
+  end
+  create_job(k, a)
 end
 return {'created', ARGV[1]}
 `,

@@ -93,15 +93,26 @@ export function queueRefusal(
   tenant: string,
   limits: Readonly<TenantLimit>,
   queuedJobs: number,
+  /** Jobs the submission would add (a sweep's size; 1 for a job). */
+  adding = 1,
 ): AppError | undefined {
   const { maxQueuedJobs } = limits;
-  if (maxQueuedJobs === undefined || queuedJobs < maxQueuedJobs) {
+  if (maxQueuedJobs === undefined || queuedJobs + adding <= maxQueuedJobs) {
     return undefined;
   }
+  const what = adding === 1 ? '' : ` and a sweep of ${adding} would add ${adding}`;
   return new AppError(
     'TENANT_QUEUE_FULL',
-    `tenant "${tenant}" has ${queuedJobs} job(s) queued, maxQueuedJobs is ${maxQueuedJobs}: retry when some have started`,
-    { details: { tenant, limit: 'maxQueuedJobs', maxQueuedJobs, queuedJobs } },
+    `tenant "${tenant}" has ${queuedJobs} job(s) queued${what}, maxQueuedJobs is ${maxQueuedJobs}: retry when some have started`,
+    {
+      details: {
+        tenant,
+        limit: 'maxQueuedJobs',
+        maxQueuedJobs,
+        queuedJobs,
+        ...(adding === 1 ? {} : { adding }),
+      },
+    },
   );
 }
 

@@ -156,7 +156,7 @@ function jobsToolbar() {
     h('input', {
       name: 'q',
       type: 'search',
-      placeholder: 'search name, id, GPU, server',
+      placeholder: 'search name, id, sweep, GPU, server',
       value: filters.q,
       'aria-label': 'search',
     }),
@@ -185,6 +185,7 @@ async function showJobs(gen) {
         {},
         h('a', { href: `#job/${job.id}` }, job.name || job.id),
         job.name ? h('div', { class: 'id' }, job.id) : null,
+        job.sweepId ? h('div', { class: 'muted' }, `sweep ${job.sweepId} #${job.sweepIndex}`) : null,
       ),
       h(
         'td',

@@ -20,6 +20,9 @@ export interface JobRow {
   attempts: number;
   cancelRequested: boolean;
   createdAt: string;
+  /** The sweep that made the job and its point (decision 0136). */
+  sweepId?: string;
+  sweepIndex?: number;
 }
 
 export function jobRow(job: JobRecord, now: Date): JobRow {
@@ -41,6 +44,10 @@ export function jobRow(job: JobRecord, now: Date): JobRow {
   if (job.reason !== undefined) {
     row.reason = job.reason;
   }
+  if (job.sweepId !== undefined) {
+    row.sweepId = job.sweepId;
+    row.sweepIndex = job.sweepIndex ?? 0;
+  }
   if (job.exitCode !== undefined) {
     row.exitCode = job.exitCode;
   }
@@ -58,7 +65,7 @@ export function jobRow(job: JobRecord, now: Date): JobRow {
   return row;
 }
 
-/** Case-insensitive match of the search text against id, name, owner, and requested or rented GPUs. */
+/** Case-insensitive match of the search text against id, name, owner, sweep id, and requested or rented GPUs. */
 export function matchesSearch(job: JobRecord, search: string): boolean {
   const needle = search.trim().toLowerCase();
   if (needle === '') {
@@ -68,6 +75,7 @@ export function matchesSearch(job: JobRecord, search: string): boolean {
     job.id,
     job.name ?? '',
     job.owner,
+    job.sweepId ?? '',
     ...job.spec.gpu.model,
     ...job.attempts.map((a) => a.gpu),
     ...job.attempts.map((a) => String(a.serverId)),
