@@ -68,3 +68,13 @@ export function createContractCheck(): ContractCheck {
     },
   };
 }
+
+/** Throws listing the undocumented answers `check` saw (and forgets them): the test fails. */
+export function assertAllDocumented(check: ContractCheck): void {
+  const undocumented = check.undocumented();
+  if (undocumented.length > 0) {
+    throw new Error(
+      `OpenAPI contract: answers with a status the route's operation does not document (add it to its schema's response map): ${undocumented.join(', ')}`,
+    );
+  }
+}
