@@ -32,6 +32,10 @@ describe('the OpenAPI document (/docs/json)', () => {
     const result = await new Validator().validate(answer.json());
     expect(result.errors ?? []).toEqual([]);
     expect(result.valid).toBe(true);
+    // The validator is not vacuous: a response without its (required) description is an error.
+    const broken = structuredClone(answer.json());
+    broken.paths['/v1/jobs'].post.responses['201'] = {};
+    expect((await new Validator().validate(broken)).valid).toBe(false);
   });
 
   test('names every operation with a unique camelCase operationId', async ({ api }) => {
