@@ -88,6 +88,10 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
       reply.elapsedTime / 1_000,
     );
   });
+  const { onResponse } = deps;
+  if (onResponse !== undefined) {
+    app.addHook('onResponse', async (request, reply) => onResponse(request, reply));
+  }
   await app.register(async (scope) => {
     await healthRoutes(scope, deps);
     await jobRoutes(scope, { ...deps, submit });

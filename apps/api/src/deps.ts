@@ -1,6 +1,6 @@
 import type { Config, DeepReadonly, JobStore, Logger } from '@clore-batch/shared';
 import type { Queue } from 'bullmq';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 
 /** Everything `buildApp` needs; `startApi` and main.ts build it, tests build their own. */
@@ -19,6 +19,11 @@ export interface ApiDeps {
    * apps/api/src/dashboard). Each gets the same deps.
    */
   plugins?: ReadonlyArray<ApiPlugin>;
+  /**
+   * Called once per answered request, on every route (a root onResponse hook registered before the
+   * routes). The API test kit checks each status against the OpenAPI document here (decision 0138).
+   */
+  onResponse?: (request: FastifyRequest, reply: FastifyReply) => void;
 }
 
 export type ApiPlugin = FastifyPluginAsync<{ deps: ApiDeps }>;

@@ -13,6 +13,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { buildApp } from '../src/app';
 import { auth, type RedisServer, type TestApi, validSpec } from './support/api-kit';
+import { assertAllDocumented, createContractCheck } from './support/openapi-contract';
 
 /** Test-only helpers for the tenant-limit suites (on top of support/api-kit). */
 
@@ -88,6 +89,7 @@ export async function secondProcess(server: RedisServer, api: TestApi) {
   });
   const queue = new Queue(JOBS_QUEUE, { connection: bull, prefix: bullPrefix(api.prefix) });
   const webhookQueue = new Queue(WEBHOOKS_QUEUE, { connection: bull, prefix: bullPrefix(api.prefix) });
+  const contract = createContractCheck();
   const app = await buildApp({
     config: api.config,
     logger: silentLogger(),
@@ -95,7 +97,9 @@ export async function secondProcess(server: RedisServer, api: TestApi) {
     store,
     queue,
     webhookQueue,
+    onResponse: contract.observe,
   });
+  contract.attach(app);
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   return {
     url,
@@ -105,6 +109,7 @@ export async function secondProcess(server: RedisServer, api: TestApi) {
       await webhookQueue.close();
       await store.close();
       await bull.quit();
+      assertAllDocumented(contract);
     },
   };
 }

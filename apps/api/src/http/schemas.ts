@@ -90,14 +90,20 @@ export const LogsQuerySchema = z.strictObject({
 export const HealthSchema = z.object({ status: z.literal('ok') });
 export const ReadySchema = z.object({ status: z.enum(['ok']), redis: z.literal('ok') });
 
-/** The error responses every authenticated route may give. */
-export const errorResponses = {
-  400: ErrorBodySchema,
-  401: ErrorBodySchema,
-  403: ErrorBodySchema,
-  404: ErrorBodySchema,
-  409: ErrorBodySchema,
-  413: ErrorBodySchema,
-  429: ErrorBodySchema,
-  500: ErrorBodySchema,
-} as const;
+/**
+ * A route's error responses: an `Error` body for each status it can answer, and only those (the API
+ * test kit fails a test whose route answers a status its operation does not list: docs/decisions/0138).
+ */
+export function errorStatuses<const S extends readonly number[]>(
+  ...statuses: S
+): { [K in S[number]]: typeof ErrorBodySchema } {
+  return Object.fromEntries(statuses.map((status) => [status, ErrorBodySchema])) as {
+    [K in S[number]]: typeof ErrorBodySchema;
+  };
+}
+
+/**
+ * What every route behind a token may answer whatever it does: 401 (no or unknown token), 429 (the
+ * per-token rate limit, or too many failed authentications from the address), 500 (a failure).
+ */
+export const TOKEN_ERRORS = [401, 429, 500] as const;

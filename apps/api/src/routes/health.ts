@@ -2,7 +2,7 @@ import { AppError } from '@clore-batch/shared';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Redis } from 'ioredis';
-import { errorResponses, HealthSchema, ReadySchema } from '../http/schemas';
+import { errorStatuses, HealthSchema, ReadySchema } from '../http/schemas';
 
 const READY_TIMEOUT_MS = 2_000;
 
@@ -18,6 +18,7 @@ export async function healthRoutes(root: FastifyInstance, deps: { redis: Redis }
     {
       config: { access: 'public', rateLimit: false },
       schema: {
+        operationId: 'health',
         tags: ['health'],
         summary: 'Liveness (no token needed)',
         security: [],
@@ -31,10 +32,12 @@ export async function healthRoutes(root: FastifyInstance, deps: { redis: Redis }
     {
       config: { access: 'public' },
       schema: {
+        operationId: 'ready',
         tags: ['health'],
         summary: 'Readiness: Redis reachable (no token needed)',
         security: [],
-        response: { 200: ReadySchema, 503: errorResponses[500] },
+        // 429: the per-address request rate limit; 503: Redis does not answer.
+        response: { 200: ReadySchema, ...errorStatuses(429, 503) },
       },
     },
     async () => {

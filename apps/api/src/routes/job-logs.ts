@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { jobFor } from '../http/job-access';
-import { errorResponses, JobIdParamsSchema, LogsQuerySchema } from '../http/schemas';
+import { errorStatuses, JobIdParamsSchema, LogsQuerySchema, TOKEN_ERRORS } from '../http/schemas';
 import { parseEventId } from '../sse/event-id';
 import { SseWriter } from '../sse/sse-writer';
 import { streamJob } from '../sse/stream-job';
@@ -36,6 +36,7 @@ export async function jobLogRoutes(root: FastifyInstance, deps: { store: JobStor
     '/v1/jobs/:id/logs',
     {
       schema: {
+        operationId: 'getJobLogs',
         tags: ['logs'],
         summary: "The command's output",
         description:
@@ -54,7 +55,7 @@ export async function jobLogRoutes(root: FastifyInstance, deps: { store: JobStor
             description: 'the log, or the event stream',
             content: { 'text/plain': { schema: z.string() }, 'text/event-stream': { schema: z.string() } },
           },
-          ...errorResponses,
+          ...errorStatuses(400, 404, ...TOKEN_ERRORS),
         },
       },
     },

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { jobFor } from '../http/job-access';
-import { errorResponses, JobIdParamsSchema, OutputListSchema } from '../http/schemas';
+import { errorStatuses, JobIdParamsSchema, OutputListSchema, TOKEN_ERRORS } from '../http/schemas';
 import { sendOutputFile } from '../outputs/send-output-file';
 
 const encodePath = (path: string) =>
@@ -21,10 +21,11 @@ export async function jobOutputRoutes(root: FastifyInstance, deps: { store: JobS
     '/v1/jobs/:id/outputs',
     {
       schema: {
+        operationId: 'listOutputs',
         tags: ['outputs'],
         summary: 'The collected output files',
         params: JobIdParamsSchema,
-        response: { 200: OutputListSchema, ...errorResponses },
+        response: { 200: OutputListSchema, ...errorStatuses(400, 404, ...TOKEN_ERRORS) },
       },
     },
     async (request) => {
@@ -42,13 +43,14 @@ export async function jobOutputRoutes(root: FastifyInstance, deps: { store: JobS
     '/v1/jobs/:id/outputs/*',
     {
       schema: {
+        operationId: 'getOutput',
         tags: ['outputs'],
         summary: 'Download one output file',
         description: "The path is the file's absolute path in the container without the leading slash.",
         params: JobIdParamsSchema.extend({ '*': z.string() }),
         response: {
           200: { description: 'the file', content: { 'application/octet-stream': { schema: z.string() } } },
-          ...errorResponses,
+          ...errorStatuses(400, 404, ...TOKEN_ERRORS),
         },
       },
     },

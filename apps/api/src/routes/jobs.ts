@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { ApiDeps } from '../deps';
 import { jobFor, principalOf } from '../http/job-access';
 import {
-  errorResponses,
+  errorStatuses,
   JobIdParamsSchema,
   JobListQuerySchema,
   JobPageSchema,
@@ -13,6 +13,7 @@ import {
   JobSubmitHeadersSchema,
   JobSubmitQuerySchema,
   PublicJob,
+  TOKEN_ERRORS,
 } from '../http/schemas';
 import { planJob } from '../submission/plan-job';
 import { JobPlanSchema } from '../submission/plan-schema';
@@ -32,6 +33,7 @@ export async function jobRoutes(
     '/v1/jobs',
     {
       schema: {
+        operationId: 'submitJob',
         tags: ['jobs'],
         summary: 'Submit a job',
         description:
@@ -42,9 +44,7 @@ export async function jobRoutes(
         response: {
           200: z.union([PublicJob, JobPlanSchema]),
           201: PublicJob,
-          ...errorResponses,
-          422: errorResponses[400],
-          503: errorResponses[500],
+          ...errorStatuses(400, 403, 409, 413, 422, 503, ...TOKEN_ERRORS),
         },
       },
     },
@@ -75,10 +75,11 @@ export async function jobRoutes(
     '/v1/jobs/:id',
     {
       schema: {
+        operationId: 'getJob',
         tags: ['jobs'],
         summary: 'One job',
         params: JobIdParamsSchema,
-        response: { 200: PublicJob, ...errorResponses },
+        response: { 200: PublicJob, ...errorStatuses(400, 404, ...TOKEN_ERRORS) },
       },
     },
     async (request) => toPublicJob(await jobFor(store, request.principal, request.params.id)),
@@ -88,12 +89,13 @@ export async function jobRoutes(
     '/v1/jobs',
     {
       schema: {
+        operationId: 'listJobs',
         tags: ['jobs'],
         summary: "The caller's jobs, newest first",
         description:
           "Admin tokens see every job (or one token's with `owner`); submit tokens only their own. `idempotencyKey` finds the job submitted under that key (0 or 1 job). `sweepId` lists one sweep's jobs in index order (404 `SWEEP_NOT_FOUND` for another tenant's sweep).",
         querystring: JobListQuerySchema,
-        response: { 200: JobPageSchema, ...errorResponses },
+        response: { 200: JobPageSchema, ...errorStatuses(400, 404, ...TOKEN_ERRORS) },
       },
     },
     async (request) => {
@@ -132,12 +134,13 @@ export async function jobRoutes(
     '/v1/jobs/:id/cancel',
     {
       schema: {
+        operationId: 'cancelJob',
         tags: ['jobs'],
         summary: 'Cancel a job',
         description:
           'A queued job is cancelled at once; a live one gets `cancelRequestedAt` and the worker stops the command and releases the server. 409 JOB_ALREADY_TERMINAL when it has already ended.',
         params: JobIdParamsSchema,
-        response: { 202: PublicJob, ...errorResponses },
+        response: { 202: PublicJob, ...errorStatuses(400, 404, 409, 413, ...TOKEN_ERRORS) },
       },
     },
     async (request, reply) => {

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { errorResponses } from '../http/schemas';
+import { z } from 'zod';
+import { errorStatuses, TOKEN_ERRORS } from '../http/schemas';
 import type { ApiMetrics } from '../metrics/api-metrics';
 
 /** GET /metrics: Prometheus text format; admin token only (it shows every tenant's figures). */
@@ -9,9 +10,16 @@ export async function metricsRoutes(app: FastifyInstance, metrics: ApiMetrics): 
     {
       config: { access: 'admin' },
       schema: {
+        operationId: 'metrics',
         tags: ['health'],
         summary: 'Prometheus metrics (admin token)',
-        response: { 401: errorResponses[401], 403: errorResponses[403] },
+        response: {
+          200: {
+            description: 'the metrics, Prometheus text format',
+            content: { 'text/plain': { schema: z.string() } },
+          },
+          ...errorStatuses(403, ...TOKEN_ERRORS),
+        },
       },
     },
     async (_request, reply) => {

@@ -1,7 +1,7 @@
 import { AppError, type Config, type DeepReadonly, summariseOffers } from '@clore-batch/shared';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { errorResponses } from '../http/schemas';
+import { errorStatuses, TOKEN_ERRORS } from '../http/schemas';
 import type { MarketplaceReader } from '../market/marketplace-reader';
 import { OffersQuerySchema, OffersSchema } from './offers-schemas';
 
@@ -19,12 +19,13 @@ export async function offerRoutes(
     '/v1/offers',
     {
       schema: {
+        operationId: 'getOffers',
         tags: ['offers'],
         summary: 'GPU offers on the marketplace',
         description:
           "Per GPU model and count: how many listed servers take the currency, how many are free now, the cheapest and median USD per hour of the free ones, VRAM and the cheapest few servers; priced and matched as the worker's selection does. Read from the fleet leader's marketplace snapshot, whose time and age are in the answer (no Clore call). 503 `MARKETPLACE_UNKNOWN` while no snapshot is stored (the leader is asked for one; retry).",
         querystring: OffersQuerySchema,
-        response: { 200: OffersSchema, ...errorResponses, 503: errorResponses[500] },
+        response: { 200: OffersSchema, ...errorStatuses(400, 503, ...TOKEN_ERRORS) },
       },
     },
     async (request) => {

@@ -4,7 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { ApiDeps } from '../deps';
 import { principalOf } from '../http/job-access';
-import { errorResponses, JobSubmitHeadersSchema } from '../http/schemas';
+import { errorStatuses, JobSubmitHeadersSchema, TOKEN_ERRORS } from '../http/schemas';
 import type { SubmitDeps } from '../submission/submit-job';
 import { submitSweep } from '../sweeps/submit-sweep';
 import { SweepBodySchema } from '../sweeps/sweep-body';
@@ -56,6 +56,7 @@ export async function sweepRoutes(
     '/v1/sweeps',
     {
       schema: {
+        operationId: 'createSweep',
         tags: ['sweeps'],
         summary: 'Submit a sweep: one job per point of a count or a matrix',
         description:
@@ -65,9 +66,7 @@ export async function sweepRoutes(
         response: {
           200: SweepStatusSchema,
           201: SweepStatusSchema,
-          ...errorResponses,
-          422: errorResponses[400],
-          503: errorResponses[500],
+          ...errorStatuses(400, 403, 409, 413, 422, 503, ...TOKEN_ERRORS),
         },
       },
     },
@@ -91,10 +90,11 @@ export async function sweepRoutes(
     '/v1/sweeps',
     {
       schema: {
+        operationId: 'listSweeps',
         tags: ['sweeps'],
         summary: "The caller's sweeps, newest first",
         querystring: SweepListQuerySchema,
-        response: { 200: SweepPageSchema, ...errorResponses },
+        response: { 200: SweepPageSchema, ...errorStatuses(400, ...TOKEN_ERRORS) },
       },
     },
     async (request) => {
@@ -111,11 +111,12 @@ export async function sweepRoutes(
     '/v1/sweeps/:id',
     {
       schema: {
+        operationId: 'getSweep',
         tags: ['sweeps'],
         summary: 'One sweep: counts by state, cost, progress',
         description: "Another tenant's sweep is a 404 `SWEEP_NOT_FOUND`, like a missing one.",
         params: SweepIdParamsSchema,
-        response: { 200: SweepStatusSchema, ...errorResponses },
+        response: { 200: SweepStatusSchema, ...errorStatuses(400, 404, ...TOKEN_ERRORS) },
       },
     },
     async (request) => sweepStatus(store, await sweepFor(store, principalOf(request), request.params.id)),
@@ -125,12 +126,13 @@ export async function sweepRoutes(
     '/v1/sweeps/:id/cancel',
     {
       schema: {
+        operationId: 'cancelSweep',
         tags: ['sweeps'],
         summary: 'Cancel every job of the sweep that has not ended',
         description:
           'Each job as by POST /v1/jobs/:id/cancel: queued ones are cancelled at once, live ones get `cancelRequestedAt`. Jobs that have ended are left alone.',
         params: SweepIdParamsSchema,
-        response: { 202: SweepStatusSchema, ...errorResponses },
+        response: { 202: SweepStatusSchema, ...errorStatuses(400, 404, 409, 413, ...TOKEN_ERRORS) },
       },
     },
     async (request, reply) => {

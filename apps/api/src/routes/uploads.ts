@@ -1,9 +1,9 @@
 import { AppError, type Config, type DeepReadonly, touchUpload, UPLOAD_SHA256 } from '@clore-batch/shared';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { principalOf } from '../http/job-access';
-import { errorResponses } from '../http/schemas';
+import { errorStatuses, TOKEN_ERRORS } from '../http/schemas';
 import { storeUpload, tooLarge } from '../uploads/upload-store';
 
 const Sha256 = z.string().regex(UPLOAD_SHA256, 'must be a SHA-256 (64 lowercase hex digits)');
@@ -32,12 +32,17 @@ export async function uploadRoutes(
       {
         bodyLimit: maxBytes,
         schema: {
+          operationId: 'uploadWorkdir',
           tags: ['uploads'],
           summary: 'Upload a workdir (tar.gz)',
           description:
             "The body is a tar.gz (`application/gzip` or `application/octet-stream`), at most UPLOAD_MAX_BYTES (413 `UPLOAD_TOO_LARGE`). Stored for this token's tenant under its SHA-256; with an `x-content-sha256` header the body must have that digest (422 `UPLOAD_DIGEST_MISMATCH`). 201 when stored, 200 when the tenant had it already. Name it in a spec as `workdir: { upload: sha256 }`. An upload is deleted JOB_RETENTION_SECONDS after its last use (upload or submit).",
           headers: z.object({ 'x-content-sha256': Sha256.optional() }).loose(),
-          response: { 200: UploadSchema, 201: UploadSchema, ...errorResponses, 422: errorResponses[400] },
+          response: {
+            200: UploadSchema,
+            201: UploadSchema,
+            ...errorStatuses(400, 413, 422, ...TOKEN_ERRORS),
+          },
         },
       },
       async (request, reply) => {
@@ -81,18 +86,26 @@ export async function uploadRoutes(
     {
       config: { swagger: { exposeHeadRoute: true } },
       schema: {
+        operationId: 'hasUpload',
         tags: ['uploads'],
         summary: 'Whether this tenant has an upload',
         description: '200 when it has (counted as a use), 404 when not. No body.',
         params: z.object({ sha256: Sha256 }),
+        response: {
+          200: z.null().describe('the tenant has it (counted as a use)'),
+          404: z.null().describe('the tenant has no such upload'),
+          ...errorStatuses(400, ...TOKEN_ERRORS),
+        },
       },
     },
     async (request, reply) => {
       const principal = principalOf(request);
+      // No body (not even `null`): plain FastifyReply, whose send() needs no payload.
+      const plain: FastifyReply = reply;
       if (!(await touchUpload(config.DATA_DIR, principal.name, request.params.sha256))) {
-        return reply.code(404).send();
+        return plain.code(404).send();
       }
-      return reply.code(200).send();
+      return plain.code(200).send();
     },
   );
 }

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { principalOf } from '../http/job-access';
-import { errorResponses } from '../http/schemas';
+import { errorStatuses, TOKEN_ERRORS } from '../http/schemas';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, tenantWebhookKey, webhookKey } from '../webhooks/signature';
 
 const WebhookKeyQuerySchema = z.strictObject({
@@ -44,12 +44,13 @@ export async function webhookKeyRoutes(
     '/v1/webhook-key',
     {
       schema: {
+        operationId: 'getWebhookKey',
         tags: ['webhooks'],
         summary: "The caller's webhook signing key",
         description:
           'The key the webhooks of the caller\'s jobs are signed with: `X-Clore-Batch-Signature: sha256=<hex HMAC-SHA256(key, "<timestamp>.<raw body>")>`, the timestamp in `X-Clore-Batch-Timestamp` (unix seconds). Each tenant (token name) has its own key. A submit token gets its own key only: `?tenant=` naming another is a 403 `FORBIDDEN`. Admin tokens may name any token name with `?tenant=` (404 `NOT_FOUND` for a name that is not one). Answered with `cache-control: no-store`.',
         querystring: WebhookKeyQuerySchema,
-        response: { 200: WebhookKeySchema, ...errorResponses },
+        response: { 200: WebhookKeySchema, ...errorStatuses(400, 403, 404, ...TOKEN_ERRORS) },
       },
     },
     async (request, reply) => {

@@ -19,6 +19,7 @@ import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { buildApp } from '../../src/app';
 import type { DashboardOptions } from '../../src/dashboard/dashboard-plugin';
+import { assertAllDocumented, createContractCheck } from './openapi-contract';
 
 /** Test-only: a Redis per file, and per test an app with its own key prefix, data dir and queues. */
 export const TOKENS = {
@@ -69,6 +70,10 @@ export interface TestApi {
   webhookQueue: Queue;
   prefix: string;
   dataDir: string;
+  /**
+   * Closes the app and its queues, then throws if a route answered a status its OpenAPI operation
+   * does not list (the contract check, decision 0138): document the status, it is real.
+   */
   close(): Promise<void>;
 }
 
@@ -104,6 +109,7 @@ export async function openApi(
   const queue = new Queue(JOBS_QUEUE, { connection: bull, prefix: bullPrefix(prefix) });
   const webhookQueue = new Queue(WEBHOOKS_QUEUE, { connection: bull, prefix: bullPrefix(prefix) });
   let closing: Promise<void> | undefined;
+  const contract = createContractCheck();
   // Imported only here: the plugin (bull-board, the views) would add seconds to every file's import.
   const plugins =
     options.dashboard === undefined
@@ -118,10 +124,12 @@ export async function openApi(
       queue,
       webhookQueue,
       plugins,
+      onResponse: contract.observe,
     }),
     'fastify app',
     (a) => !a.server.listening && closedApps.has(a),
   );
+  contract.attach(app);
   return {
     app,
     config,
@@ -131,7 +139,7 @@ export async function openApi(
     prefix,
     dataDir,
     /** Once: the fixture closes every app it opened, a test may close one earlier. */
-    close() {
+    async close() {
       closing ??= (async () => {
         await app.close();
         closedApps.add(app);
@@ -147,7 +155,8 @@ export async function openApi(
         }
         await rm(dataDir, { recursive: true, force: true });
       })();
-      return closing;
+      await closing;
+      assertAllDocumented(contract);
     },
   };
 }
