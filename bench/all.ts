@@ -1,7 +1,7 @@
 /**
  * Every benchmark, one after the other, each rewriting its own section of docs/benchmarks.md
  * (`pnpm bench` at the root). Each runs as its own process, so one failing does not stop the rest;
- * the exit code is non-zero if any failed. About 35 minutes in all on 2 cores (the real API limits
+ * the exit code is non-zero if any failed. About 40 minutes in all on 2 cores (the real API limits
  * make most of them slow on purpose). The arguments are the ones the published figures were made with.
  *
  *   pnpm bench [-- --only economy,launch] [-- --skip limiter]
@@ -17,6 +17,7 @@ const BENCHMARKS: { name: string; file: string; args: string[] }[] = [
   { name: 'launch', file: 'launch.ts', args: ['--jobs', '200', '--window', '300'] },
   { name: 'overhead', file: 'overhead.ts', args: ['--jobs', '20', '--every', '6'] },
   { name: 'tenants', file: 'tenants.ts', args: ['--backlog', '200', '--every', '10', '--for', '150'] },
+  { name: 'sweeps', file: 'sweeps.ts', args: ['--jobs', '100'] },
   { name: 'log', file: 'log-1gib.ts', args: ['--mib', '1024'] },
 ];
 

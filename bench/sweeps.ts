@@ -50,6 +50,8 @@ const config = loadConfig({
   ...stack.env,
   API_TOKENS: `bench:submit:${TOKEN}`,
   SWEEP_MAX_JOBS: String(Math.max(1000, JOBS)),
+  // N pollers at 1/s need N × 60 calls a minute: over the default 600 for N > 10 (see the text).
+  API_RATE_LIMIT_PER_MINUTE: '1000000',
 });
 const apiRedis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
 let redisCommands = 0;
@@ -176,6 +178,7 @@ try {
     `- Run: \`pnpm --filter @clore-batch/bench exec tsx sweeps.ts --jobs ${JOBS} --scale ${SCALE} --concurrency ${CONCURRENCY} --command '${COMMAND}'\` (bench/sweeps.ts).`,
     `- The provider's clocks scaled down ${SCALE}× as in tenants.ts; one in-process worker, WORKER_CONCURRENCY ${CONCURRENCY}; polls every 1 s.`,
     '- Redis commands: those the API process sent on its connection while submitting (store, queue, limits), counted as sent.',
+    `- API_RATE_LIMIT_PER_MINUTE raised for this run: ${JOBS} jobs each polled once a second is ${JOBS * 60} calls a minute, which the default 600 per token refuses (429, seen in a first run); one sweep polled once a second is 60.`,
     '',
     '| submitted as | succeeded | API calls to submit | API calls to wait | Redis commands to submit | submit time | wall time |',
     '| --- | --- | --- | --- | --- | --- | --- |',
