@@ -2,11 +2,11 @@ import {
   CLOCK_SKEW_MS,
   fleetKeys,
   forComponent,
+  type JobRecord,
   type JobStore,
   type Logger,
   parseFleetHash,
   periodStart,
-  TERMINAL_STATES,
 } from '@clore-batch/shared';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -115,12 +115,14 @@ export function startRetentionSweep(deps: RetentionSweepDeps): RetentionSweep {
     return purged;
   }
 
-  async function removeQueued(id: string): Promise<void> {
-    await deps.queue.remove(id);
-    for (const state of TERMINAL_STATES) {
-      for (let n = 1; n <= deps.webhookMaxAttempts; n += 1) {
-        await deps.webhookQueue.remove(webhookJobId(id, state, n));
-      }
+  /** The job's BullMQ run job and, if it has a webhook, the deliveries of its one terminal state. */
+  async function removeQueued(job: JobRecord): Promise<void> {
+    await deps.queue.remove(job.id);
+    if (job.spec.webhookUrl === undefined) {
+      return;
+    }
+    for (let n = 1; n <= deps.webhookMaxAttempts; n += 1) {
+      await deps.webhookQueue.remove(webhookJobId(job.id, job.state, n));
     }
   }
 
@@ -146,7 +148,7 @@ export function startRetentionSweep(deps: RetentionSweepDeps): RetentionSweep {
         }
         const job = await deps.store.get(id).catch(() => undefined);
         if (job?.attempts.every((a) => a.endedAt !== undefined)) {
-          await removeQueued(id);
+          await removeQueued(job);
           await fairQueueOf(deps.queue).forget(job);
         }
         const outcome = await deps.store.expire(id, cut);
