@@ -86,6 +86,31 @@ describe('maxRunningJobs', () => {
     expect(span(secondDone)[0]).toBeGreaterThanOrEqual(span(firstDone)[1]);
     expect(await runningCount(k, 'a')).toEqual({ live: 0, admitted: 0 });
   }, 90_000);
+  it('holds when the record read before admission fails once (the job waits, it does not skip the limit)', async () => {
+    // One failed read of a job's record (a Redis hiccup) must not let the job run unadmitted.
+    const failedOnce = new Set<string>();
+    kit = await startKit(redis.url, {
+      env: { TENANT_LIMITS: '{"a":{"maxRunningJobs":1}}', WORKER_CONCURRENCY: '2' },
+      wrapStore: (store) => ({
+        ...store,
+        get: async (id: string) => {
+          if (!failedOnce.has(id)) {
+            failedOnce.add(id);
+            throw new Error("READONLY You can't write against a read only replica.");
+          }
+          return store.get(id);
+        },
+      }),
+    });
+    const k = kit;
+    const first = await submitAs(k, 'a', { command: 'sleep 1.5' });
+    await k.waitFor(first.id, ['running'], 30_000);
+    const second = await submitAs(k, 'a', { command: 'echo after' });
+    const [firstDone, secondDone] = [await k.waitDone(first.id, 60_000), await k.waitDone(second.id, 60_000)];
+    expect([firstDone.state, secondDone.state]).toEqual(['succeeded', 'succeeded']);
+    expect(failedOnce.has(second.id)).toBe(true);
+    expect(overlaps(firstDone, secondDone), `${span(firstDone)} / ${span(secondDone)}`).toBe(false);
+  }, 90_000);
 });
 
 describe('fair share', () => {

@@ -1,4 +1,5 @@
 import {
+  AppError,
   abortableSleep,
   backoffMs,
   bullPrefix,
@@ -69,9 +70,24 @@ export function createWorker(deps: WorkerDeps): LifecycleWorker {
     settings: { ...DEFAULT_DISPATCH, ...deps.dispatch },
     freeSlots: () => deps.concurrency - running.size,
   });
-  /** The record when it can be read; a missing one is the driver's to handle (decision 0121). */
-  const readRecord = (jobId: string): Promise<JobRecord | undefined> =>
-    deps.store.get(jobId).catch(() => undefined);
+  /**
+   * The record when it can be read; a missing one is the driver's to handle (decision 0121). Any
+   * other failure is read again until it answers: a job whose record cannot be read is not admitted,
+   * and must not run past its tenant's limits.
+   */
+  const readRecord = async (jobId: string, signal: AbortSignal): Promise<JobRecord | undefined> => {
+    for (let round = 1; ; round += 1) {
+      try {
+        return await deps.store.get(jobId);
+      } catch (error) {
+        if (error instanceof AppError && error.code === 'JOB_NOT_FOUND') {
+          return undefined;
+        }
+        log.warn({ jobId, error: (error as Error).message }, 'could not read the job record; reading again');
+        await abortableSleep(backoffMs(round, DRIVER_RETRY_BASE_MS, 30_000), signal);
+      }
+    }
+  };
   // A run's job lease lapses with the BullMQ lock (docs/decisions/0120): a worker paused past its
   // lock has also lost the lease by the time another worker takes the job, and cannot write it.
   const lifecycle: LifecycleDeps = {
@@ -91,7 +107,12 @@ export function createWorker(deps: WorkerDeps): LifecycleWorker {
     try {
       // This slot's own share plus the worker's other free slots.
       const slots = deps.concurrency - running.size + 1;
-      const record = await readRecord(jobId);
+      let record: JobRecord | undefined;
+      try {
+        record = await readRecord(jobId, controller.signal);
+      } catch {
+        return await leave(); // stopping while the record could not be read
+      }
       if (record !== undefined && !(await dispatch.admit(job, token, record, slots))) {
         throw new DelayedError(); // parked: BullMQ leaves it delayed
       }
