@@ -41,3 +41,15 @@ export function principalOf(request: { principal?: Principal }): Principal {
   }
   return request.principal;
 }
+
+/** Who submits (the principal's name) and the request's `Idempotency-Key`, if it sent one. */
+export function submitterOf(request: {
+  principal?: Principal;
+  headers: { 'idempotency-key'?: string | string[] | undefined };
+}): { owner: string; idempotencyKey?: string } {
+  const idempotencyKey = request.headers['idempotency-key'];
+  return {
+    owner: principalOf(request).name,
+    ...(typeof idempotencyKey === 'string' ? { idempotencyKey } : {}),
+  };
+}

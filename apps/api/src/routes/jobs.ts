@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { ApiDeps } from '../deps';
-import { jobFor, principalOf } from '../http/job-access';
+import { jobFor, principalOf, submitterOf } from '../http/job-access';
 import {
   errorStatuses,
   JobIdParamsSchema,
@@ -49,17 +49,12 @@ export async function jobRoutes(
       },
     },
     async (request, reply) => {
-      const principal = principalOf(request);
-      const idempotencyKey = request.headers['idempotency-key'];
-      const submission = {
-        spec: request.body,
-        owner: principal.name,
-        ...(typeof idempotencyKey === 'string' ? { idempotencyKey } : {}),
-      };
+      const submitter = submitterOf(request);
+      const submission = { spec: request.body, ...submitter };
       const { dryRun } = request.query;
       if (dryRun === 'true' || dryRun === '1') {
         const plan = await planJob(deps.submit, submission);
-        request.log.info({ owner: principal.name, servers: plan.servers.length }, 'job planned (dry run)');
+        request.log.info({ owner: submitter.owner, servers: plan.servers.length }, 'job planned (dry run)');
         return reply.code(200).send(plan);
       }
       const { job, created } = await submitJob(deps.submit, submission);

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { ApiDeps } from '../deps';
-import { principalOf } from '../http/job-access';
+import { principalOf, submitterOf } from '../http/job-access';
 import { errorStatuses, JobSubmitHeadersSchema, TOKEN_ERRORS } from '../http/schemas';
 import type { SubmitDeps } from '../submission/submit-job';
 import { submitSweep } from '../sweeps/submit-sweep';
@@ -71,12 +71,9 @@ export async function sweepRoutes(
       },
     },
     async (request, reply) => {
-      const principal = principalOf(request);
-      const idempotencyKey = request.headers['idempotency-key'];
       const { sweep, created } = await submitSweep(deps.submit, {
         body: request.body,
-        owner: principal.name,
-        ...(typeof idempotencyKey === 'string' ? { idempotencyKey } : {}),
+        ...submitterOf(request),
       });
       request.log.info(
         { sweepId: sweep.id, owner: sweep.owner, jobs: sweep.jobIds.length, created },

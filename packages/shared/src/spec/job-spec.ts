@@ -128,8 +128,12 @@ const WebhookUrl = z
 const money = (max: number) =>
   z.number().positive('must be greater than 0').max(max, `must be at most ${max}`);
 
-/** Every field but `gpu`, `secretEnv` and `currency` (which differ between input and stored form). */
-const commonFields = {
+/**
+ * Every field but `gpu`, `secretEnv`, `currency` and `registryAuth` (which differ between the input
+ * and the stored form), in three groups so both forms keep one field order: the command, the price,
+ * the run's limits and options.
+ */
+const commandFields = {
   name: z
     .string()
     .trim()
@@ -147,10 +151,14 @@ const commonFields = {
     .refine((c) => byteLength(c) <= L.commandMaxBytes, `must be at most ${L.commandMaxBytes} bytes`)
     .refine((c) => !c.includes('\0'), 'must not contain a NUL character'),
   env: EnvMap,
+};
+const priceFields = {
   orderType: z.enum(ORDER_TYPES, { error: "must be 'on-demand' or 'spot'" }).default('on-demand'),
   maxPricePerHourUsd: money(L.maxPricePerHourUsdMax),
   budgetUsd: money(L.budgetUsdMax),
   minReliability: z.number().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1').default(0.9),
+};
+const runFields = {
   timeoutSeconds: z
     .number()
     .int('must be a whole number of seconds')
@@ -214,26 +222,15 @@ const CurrencySchema = z.enum(CURRENCIES, { error: `must be one of ${CURRENCIES.
  */
 export const JobSpecSchema = z
   .strictObject({
-    name: commonFields.name,
+    name: commandFields.name,
     gpu: GpuInputSchema,
-    image: commonFields.image,
-    command: commonFields.command,
-    env: commonFields.env,
+    image: commandFields.image,
+    command: commandFields.command,
+    env: commandFields.env,
     secretEnv: EnvMap,
-    orderType: commonFields.orderType,
-    maxPricePerHourUsd: commonFields.maxPricePerHourUsd,
-    budgetUsd: commonFields.budgetUsd,
-    minReliability: commonFields.minReliability,
+    ...priceFields,
     currency: CurrencySchema.optional(),
-    timeoutSeconds: commonFields.timeoutSeconds,
-    provisionTimeoutSeconds: commonFields.provisionTimeoutSeconds,
-    outputs: commonFields.outputs,
-    outputsRequired: commonFields.outputsRequired,
-    maxAttempts: commonFields.maxAttempts,
-    webhookUrl: commonFields.webhookUrl,
-    imageHasSshd: commonFields.imageHasSshd,
-    priority: commonFields.priority,
-    workdir: commonFields.workdir,
+    ...runFields,
     registryAuth: RegistryAuth.optional(),
   })
   .superRefine((spec, ctx) => {
@@ -257,26 +254,15 @@ export type ResolvedJobSpec = JobSpec & { currency: Currency };
  * currency decided.
  */
 export const StoredJobSpecSchema = z.strictObject({
-  name: commonFields.name,
+  name: commandFields.name,
   gpu: GpuSpecSchema,
-  image: commonFields.image,
-  command: commonFields.command,
-  env: commonFields.env,
+  image: commandFields.image,
+  command: commandFields.command,
+  env: commandFields.env,
   secretEnvNames: z.array(EnvNameSchema).default([]),
-  orderType: commonFields.orderType,
-  maxPricePerHourUsd: commonFields.maxPricePerHourUsd,
-  budgetUsd: commonFields.budgetUsd,
-  minReliability: commonFields.minReliability,
+  ...priceFields,
   currency: CurrencySchema,
-  timeoutSeconds: commonFields.timeoutSeconds,
-  provisionTimeoutSeconds: commonFields.provisionTimeoutSeconds,
-  outputs: commonFields.outputs,
-  outputsRequired: commonFields.outputsRequired,
-  maxAttempts: commonFields.maxAttempts,
-  webhookUrl: commonFields.webhookUrl,
-  imageHasSshd: commonFields.imageHasSshd,
-  priority: commonFields.priority,
-  workdir: commonFields.workdir,
+  ...runFields,
   hasRegistryAuth: z.boolean().default(false),
 });
 export type StoredJobSpec = z.output<typeof StoredJobSpecSchema>;
