@@ -140,4 +140,27 @@ describe('retention', () => {
     expect(await store.finishedBefore(finishedAt, 10)).toEqual([id]);
     expect(await store.unpurgedJobs(10)).toEqual([id]);
   });
+
+  it('deletes a sweep with its last job, and keeps it while any of its jobs is kept', async ({
+    store,
+    redis,
+    prefix,
+  }) => {
+    const { sweep, jobs } = await store.createSweep({
+      specs: [testSpec(), testSpec()],
+      owner: 'alice',
+      name: 'grid',
+    });
+    for (const job of jobs) {
+      await store.transition(job.id, 'cancel');
+    }
+    const later = { finishedBy: Date.now() + HOUR, createdBefore: Date.now() + HOUR };
+    expect(await store.expire(jobs[0]?.id ?? '', later)).toBe('deleted');
+    // One job left: the sweep stays (its status lists what remains).
+    expect((await store.getSweep(sweep.id)).jobIds).toHaveLength(2);
+    expect(await store.expire(jobs[1]?.id ?? '', later)).toBe('deleted');
+    await expect(store.getSweep(sweep.id)).rejects.toMatchObject({ code: 'SWEEP_NOT_FOUND' });
+    expect(await keysOf(redis, prefix, sweep.id)).toEqual([]);
+    expect((await store.listSweeps('alice')).sweeps).toEqual([]);
+  });
 });

@@ -6,13 +6,15 @@ import { assertJobId, readJob } from './job-io';
 import type { JobRecord } from './job-record';
 import { DELETE_JOB, PURGE_SECRETS, runScript } from './scripts';
 import { CAS_RETRIES, type StoreDeps } from './store-deps';
+import { forgetEmptySweep } from './sweeps';
 
 /**
  * What the store keeps of a finished job, and when it lets go (docs/decisions/0133):
  * - its sealed secrets (secretEnv, registryAuth, the SSH key pair) are deleted as soon as it is
  *   terminal and every order of it has ended (`purgeSecrets`);
  * - the whole job (record, lease, secrets, log tail and meta, index entries, idempotency key,
- *   outbox member, its directory under dataDir: log and outputs) is deleted by `expireJob` once it
+ *   outbox member, its directory under dataDir: log and outputs; its sweep with its sweep's last
+ *   job) is deleted by `expireJob` once it
  *   finished before the retention cutoff and was created before the current spend period, again
  *   only when every order of it has ended.
  * An attempt with no `endedAt` may still hold a billing order: the job is kept (fail closed).
@@ -131,6 +133,9 @@ export async function deleteJob(
     )) as [string];
     if (outcome === 'ok') {
       await rm(jobDir(deps.dataDir, id), { recursive: true, force: true });
+      if (job.sweepId !== undefined) {
+        await forgetEmptySweep(deps, job.sweepId);
+      }
       return 'deleted';
     }
   }

@@ -91,6 +91,29 @@ export async function getSweep(deps: StoreDeps, id: string): Promise<SweepRecord
   return SweepRecordSchema.parse(JSON.parse(json));
 }
 
+/**
+ * Delete the sweep once none of its jobs is left (retention deleted the last one). Jobs never join a
+ * sweep later, so the check after a job's own deletion cannot race another: of two deleting its last
+ * two jobs at once, at least the later one sees none left.
+ */
+export async function forgetEmptySweep(deps: StoreDeps, id: string): Promise<boolean> {
+  let sweep: SweepRecord;
+  try {
+    sweep = await getSweep(deps, id);
+  } catch (error) {
+    if (error instanceof AppError && error.code === 'SWEEP_NOT_FOUND') {
+      return false;
+    }
+    throw error;
+  }
+  const left = sweep.jobIds.length === 0 ? 0 : await deps.redis.exists(...sweep.jobIds.map(deps.keys.job));
+  if (left > 0) {
+    return false;
+  }
+  await deps.redis.multi().del(deps.keys.sweep(id)).zrem(deps.keys.sweepsByOwner(sweep.owner), id).exec();
+  return true;
+}
+
 export interface SweepPage {
   sweeps: SweepRecord[];
   nextCursor?: string;
