@@ -2,7 +2,8 @@
 // `pnpm build`, then `pnpm deploy --prod` of the api and the worker into a temp directory, as the
 // Dockerfile does. Fails when a deployed node_modules holds a test or build tool, or when
 // `node dist/main.js` of either does not start against a spawned redis-server: the api must answer
-// /healthz, the worker log "worker started" and pass its container health check.
+// /healthz and serve the dashboard's login page, the worker log "worker started" and pass its
+// container health check.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
@@ -153,6 +154,13 @@ export async function healthz(url) {
   }
 }
 
+/** The deployed worker's container health check: its exit code and output. */
+async function workerHealth(outDir, env) {
+  const check = startNode(['dist/healthcheck.js'], join(outDir, 'worker'), env);
+  const code = await new Promise((resolve) => check.child.once('exit', resolve));
+  return { code, output: check.output().trim() };
+}
+
 /** Starts both deployed apps, checks they come up, stops them. Throws with their output on failure. */
 async function startDeployed(outDir) {
   const redis = await spawnRedis();
@@ -171,14 +179,25 @@ async function startDeployed(outDir) {
       alive('api', api);
       return healthz(`http://127.0.0.1:${port}`);
     }, 'the api to answer /healthz');
+    // The dashboard's pages are files beside the bundle (scripts/bundle.mjs copies them).
+    const login = await fetch(`http://127.0.0.1:${port}/admin/login`);
+    if (login.status !== 200 || !(await login.text()).includes('<form')) {
+      throw new Error(`the api's /admin/login answered ${login.status}, not the login page`);
+    }
     await waitFor(() => {
       alive('worker', worker);
       return worker.output().includes('"worker started"');
     }, 'the worker to log "worker started"');
-    const health = startNode(['dist/healthcheck.js'], join(outDir, 'worker'), env);
-    const code = await new Promise((resolve) => health.child.once('exit', resolve));
-    if (code !== 0) {
-      throw new Error(`the worker's health check failed (${code}): ${health.output()}`);
+    // The health check sees every connection of the network namespace: with the api stopped, the
+    // worker's is the only one to this Redis; it must pass now and fail once the worker is gone.
+    await stopProcess(api.child);
+    const healthy = await workerHealth(outDir, env);
+    await stopProcess(worker.child);
+    const gone = await workerHealth(outDir, env);
+    if (healthy.code !== 0 || gone.code === 0) {
+      throw new Error(
+        `the worker's health check answered ${healthy.code} with the worker running (${healthy.output}), ${gone.code} without`,
+      );
     }
   } catch (error) {
     error.message += `\n--- api output:\n${api.output()}\n--- worker output:\n${worker.output()}`;
