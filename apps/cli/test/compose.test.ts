@@ -54,7 +54,9 @@ describe('docker-compose.yml', () => {
   }, 180_000);
 
   it('runs Redis with AOF, and api + worker from Dockerfile targets that run their compiled entry', () => {
-    const compose = parse(read('docker-compose.yml')) as { services: Record<string, ComposeService> };
+    const compose = parse(read('docker-compose.yml'), { merge: true }) as {
+      services: Record<string, ComposeService>;
+    };
     expect(compose.services.redis?.command?.join(' ')).toContain('--appendonly yes');
     const dockerfile = read('Dockerfile');
     for (const service of ['api', 'worker']) {
@@ -88,17 +90,26 @@ describe('docker-compose.yml', () => {
     expect(dockerfile).toMatch(/^USER node$/m);
   });
 
-  it('has a sandbox profile: the simulator, and an api + worker on its network that need no .env or key', () => {
-    const compose = parse(read('docker-compose.yml')) as { services: Record<string, ComposeService> };
+  it('has a sandbox profile: the simulator, and an api + worker renting from it that need no .env or key', () => {
+    const compose = parse(read('docker-compose.yml'), { merge: true }) as {
+      services: Record<string, ComposeService>;
+    };
     const sim = compose.services.sim;
     expect(sim?.profiles).toEqual(['sandbox']);
     expect(read('Dockerfile')).toMatch(/^FROM node:\S+ AS sim$/m);
-    for (const service of ['sandbox-api', 'sandbox-worker']) {
+    // The worker shares the simulator's network (its sshd listen on 127.0.0.1 there); the api does
+    // not, so the worker's health check (connections of its network) sees no api connection.
+    const where = {
+      'sandbox-api': [undefined, 'http://sim:8077'],
+      'sandbox-worker': ['service:sim', 'http://127.0.0.1:8077'],
+    };
+    for (const [service, [network, cloreUrl]] of Object.entries(where)) {
       const spec = compose.services[service];
       expect(spec?.profiles).toEqual(['sandbox']);
       expect(spec?.env_file).toBeUndefined();
-      expect(spec?.network_mode).toBe('service:sim');
-      expect(spec?.environment?.CLORE_API_URL).toBe('http://127.0.0.1:8077');
+      expect(spec?.network_mode).toBe(network);
+      expect(spec?.environment?.CLORE_API_URL).toBe(cloreUrl);
+      expect(spec?.environment?.CLORE_API_KEY).toBe('sim-key');
       // Its own keys in the shared Redis: nothing mixes with the production services' records.
       expect(spec?.environment?.REDIS_PREFIX).toBe('sandbox');
       expect(spec?.healthcheck).toBeDefined();
