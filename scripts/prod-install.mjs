@@ -1,9 +1,10 @@
-// The Docker image's install, reproduced without Docker (`node scripts/check-prod-deps.mjs --install`):
-// `pnpm build`, then `pnpm deploy --prod` of the api and the worker into a temp directory, as the
-// Dockerfile does. Fails when a deployed node_modules holds a test or build tool, or when
-// `node dist/main.js` of either does not start against a spawned redis-server: the api must answer
-// /healthz and serve the dashboard's login page, the worker log "worker started" and pass its
-// container health check.
+// The Docker images' install, reproduced without Docker (`node scripts/check-prod-deps.mjs --install`):
+// `pnpm build`, then `pnpm deploy --prod` of the api, the worker and the simulator into a temp
+// directory, as the Dockerfile does. Fails when a deployed node_modules holds a test or build tool,
+// or when the deployed compiled apps do not work: against a spawned redis-server and the deployed
+// simulator, the api must answer /healthz and serve the dashboard's login page, the worker log
+// "worker started", a submitted job must run on a simulated server and succeed with its log, and the
+// worker's container health check must pass with the worker running and fail without it.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
@@ -26,33 +27,46 @@ const FORBIDDEN = [
   'turbo@',
   'playwright-core',
 ];
-/** The deployable apps: package name, directory name under the deploy root. */
-export const APPS = [
+/** The deployed packages (the Dockerfile's targets): package name, directory under the deploy root. */
+const DEPLOYED = [
   { name: '@clore-batch/api', dir: 'api' },
   { name: '@clore-batch/worker', dir: 'worker' },
+  { name: '@clore-batch/clore-sim', dir: 'sim' },
 ];
+/** The simulator at test speed: limits, provisioning and the key's refusal window in tens of ms. */
+const SIM_FLAGS = [
+  '--general-ms',
+  '50',
+  '--create-ms',
+  '100',
+  '--provisioning',
+  '200-400',
+  '--key-refusal',
+  '50-100',
+];
+const TOKEN = 'prod-install-check-token';
 const START_TIMEOUT_MS = 30_000;
 
 function run(root, command, args) {
   execFileSync(command, args, { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
-/** `pnpm build`, then every app deployed with production dependencies only under `outDir`. */
-export function buildAndDeploy(root, outDir) {
+/** `pnpm build`, then every deployed package with production dependencies only under `outDir`. */
+function buildAndDeploy(root, outDir) {
   run(root, 'pnpm', ['exec', 'turbo', 'run', 'build', '--output-logs=errors-only']);
-  for (const app of APPS) {
+  for (const app of DEPLOYED) {
     run(root, 'pnpm', ['deploy', '--prod', '--filter', app.name, join(outDir, app.dir)]);
   }
 }
 
 /** The forbidden packages installed in a deployed app's node_modules. */
-export function forbiddenPackages(appDir) {
+function forbiddenPackages(appDir) {
   const store = join(appDir, 'node_modules', '.pnpm');
   const names = existsSync(store) ? readdirSync(store) : [];
   return names.filter((name) => FORBIDDEN.some((prefix) => name.startsWith(prefix)));
 }
 
-export function freePort() {
+function freePort() {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
@@ -64,7 +78,7 @@ export function freePort() {
 }
 
 /** Resolves once `check` returns true (polled every 25 ms); rejects after `timeoutMs` with `what`. */
-export async function waitFor(check, what, timeoutMs = START_TIMEOUT_MS) {
+async function waitFor(check, what, timeoutMs = START_TIMEOUT_MS) {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) {
@@ -87,7 +101,7 @@ function redisAnswers(port) {
 }
 
 /** A private redis-server on a free port; `stop()` ends it. */
-export async function spawnRedis() {
+async function spawnRedis() {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'prod-install-redis-'));
   const child = spawn(
@@ -105,25 +119,29 @@ export async function spawnRedis() {
   };
 }
 
-/** The environment an app needs to start; nothing reaches beyond loopback (Clore: a closed port). */
-export function appEnv(redisUrl, dataDir, port) {
+/** The apps' environment: loopback only, Clore is the deployed simulator, polls at test speed. */
+function appEnv({ redisUrl, simUrl, dataDir, port }) {
   return {
     PATH: process.env.PATH ?? '',
     NODE_ENV: 'production',
+    LOG_LEVEL: 'info',
     REDIS_URL: redisUrl,
     REDIS_PREFIX: 'prodcheck',
     DATA_DIR: dataDir,
     HOST: '127.0.0.1',
     PORT: String(port),
     SECRETS_KEY: 'prod-install-check-secrets-key-0123456789abcdef',
-    API_TOKENS: 'check:admin:prod-install-check-token',
-    CLORE_API_KEY: 'prod-install-check-placeholder',
-    CLORE_API_URL: 'http://127.0.0.1:9',
+    API_TOKENS: `check:admin:${TOKEN}`,
+    CLORE_API_KEY: 'sim-key',
+    CLORE_API_URL: simUrl,
+    CLORE_GENERAL_SPACING_MS: '60',
+    CLORE_CREATE_SPACING_MS: '120',
+    ORDER_POLL_INTERVAL_MS: '300',
   };
 }
 
 /** `node <args>` in `cwd`; `output()` is what it printed so far (stdout and stderr). */
-export function startNode(args, cwd, env) {
+function startNode(args, cwd, env) {
   const child = spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let text = '';
   child.stdout.on('data', (chunk) => {
@@ -135,7 +153,7 @@ export function startNode(args, cwd, env) {
   return { child, output: () => text };
 }
 
-export async function stopProcess(child) {
+async function stopProcess(child) {
   if (child.exitCode !== null || child.signalCode !== null) {
     return;
   }
@@ -146,7 +164,7 @@ export async function stopProcess(child) {
   clearTimeout(timer);
 }
 
-export async function healthz(url) {
+async function healthz(url) {
   try {
     return (await fetch(`${url}/healthz`)).status === 200;
   } catch {
@@ -161,38 +179,84 @@ async function workerHealth(outDir, env) {
   return { code, output: check.output().trim() };
 }
 
-/** Starts both deployed apps, checks they come up, stops them. Throws with their output on failure. */
+/** Submits a job and waits for it to end; returns the ended job and its log. */
+async function runJob(apiUrl) {
+  const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
+  const submitted = await fetch(`${apiUrl}/v1/jobs`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({
+      gpu: { model: 'RTX 3090' },
+      image: 'ubuntu:22.04',
+      command: 'echo compiled-and-deployed',
+      maxPricePerHourUsd: 50,
+      budgetUsd: 1,
+    }),
+  });
+  if (submitted.status !== 201) {
+    throw new Error(`submit answered ${submitted.status}: ${await submitted.text()}`);
+  }
+  const { id } = await submitted.json();
+  let job;
+  await waitFor(
+    async () => {
+      job = await (await fetch(`${apiUrl}/v1/jobs/${id}`, { headers })).json();
+      return ['succeeded', 'failed', 'cancelled'].includes(job.state);
+    },
+    `job ${id} to end`,
+    60_000,
+  );
+  const log = await (await fetch(`${apiUrl}/v1/jobs/${id}/logs`, { headers })).text();
+  return { job, log };
+}
+
+/** Runs the deployed apps and simulator, checks they work, stops them. Throws with their output. */
 async function startDeployed(outDir) {
   const redis = await spawnRedis();
   const dataDir = mkdtempSync(join(tmpdir(), 'prod-install-data-'));
+  const simPort = await freePort();
+  const sim = startNode(['dist/bin.js', '--port', String(simPort), ...SIM_FLAGS], join(outDir, 'sim'), {
+    PATH: process.env.PATH ?? '',
+  });
   const port = await freePort();
-  const env = appEnv(redis.url, dataDir, port);
-  const api = startNode(['dist/main.js'], join(outDir, 'api'), env);
-  const worker = startNode(['dist/main.js'], join(outDir, 'worker'), env);
-  const alive = (name, app) => {
-    if (app.child.exitCode !== null) {
-      throw new Error(`${name} exited with ${app.child.exitCode}:\n${app.output()}`);
+  const apiUrl = `http://127.0.0.1:${port}`;
+  const env = appEnv({ redisUrl: redis.url, simUrl: `http://127.0.0.1:${simPort}`, dataDir, port });
+  const processes = { sim };
+  const alive = (name) => {
+    const { child, output } = processes[name];
+    if (child.exitCode !== null) {
+      throw new Error(`${name} exited with ${child.exitCode}:\n${output()}`);
     }
   };
   try {
     await waitFor(() => {
-      alive('api', api);
-      return healthz(`http://127.0.0.1:${port}`);
+      alive('sim');
+      return sim.output().includes('clore-sim listening');
+    }, 'the simulator to listen');
+    processes.api = startNode(['dist/main.js'], join(outDir, 'api'), env);
+    processes.worker = startNode(['dist/main.js'], join(outDir, 'worker'), env);
+    await waitFor(() => {
+      alive('api');
+      return healthz(apiUrl);
     }, 'the api to answer /healthz');
     // The dashboard's pages are files beside the bundle (scripts/bundle.mjs copies them).
-    const login = await fetch(`http://127.0.0.1:${port}/admin/login`);
+    const login = await fetch(`${apiUrl}/admin/login`);
     if (login.status !== 200 || !(await login.text()).includes('<form')) {
       throw new Error(`the api's /admin/login answered ${login.status}, not the login page`);
     }
     await waitFor(() => {
-      alive('worker', worker);
-      return worker.output().includes('"worker started"');
+      alive('worker');
+      return processes.worker.output().includes('"worker started"');
     }, 'the worker to log "worker started"');
+    const { job, log } = await runJob(apiUrl);
+    if (job.state !== 'succeeded' || !log.includes('compiled-and-deployed')) {
+      throw new Error(`the job ended ${job.state} (${job.reason ?? ''}) with the log ${JSON.stringify(log)}`);
+    }
     // The health check sees every connection of the network namespace: with the api stopped, the
     // worker's is the only one to this Redis; it must pass now and fail once the worker is gone.
-    await stopProcess(api.child);
+    await stopProcess(processes.api.child);
     const healthy = await workerHealth(outDir, env);
-    await stopProcess(worker.child);
+    await stopProcess(processes.worker.child);
     const gone = await workerHealth(outDir, env);
     if (healthy.code !== 0 || gone.code === 0) {
       throw new Error(
@@ -200,10 +264,12 @@ async function startDeployed(outDir) {
       );
     }
   } catch (error) {
-    error.message += `\n--- api output:\n${api.output()}\n--- worker output:\n${worker.output()}`;
+    for (const [name, { output }] of Object.entries(processes)) {
+      error.message += `\n--- ${name} output:\n${output().slice(-4000)}`;
+    }
     throw error;
   } finally {
-    await Promise.all([stopProcess(api.child), stopProcess(worker.child)]);
+    await Promise.all(Object.values(processes).map(({ child }) => stopProcess(child)));
     await redis.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
@@ -215,7 +281,7 @@ export async function checkProdInstall(root) {
   const outDir = mkdtempSync(join(tmpdir(), 'prod-install-'));
   try {
     buildAndDeploy(root, outDir);
-    const problems = APPS.flatMap((app) =>
+    const problems = DEPLOYED.flatMap((app) =>
       forbiddenPackages(join(outDir, app.dir)).map(
         (name) => `${app.name}: the production install contains ${name}`,
       ),
@@ -223,7 +289,9 @@ export async function checkProdInstall(root) {
     if (problems.length === 0) {
       await startDeployed(outDir);
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
-      process.stdout.write(`check-prod-deps: built, deployed (--prod), started api + worker: ${seconds} s\n`);
+      process.stdout.write(
+        `check-prod-deps: built, deployed (--prod), ran a job on api + worker + simulator: ${seconds} s\n`,
+      );
     }
     return problems;
   } finally {
