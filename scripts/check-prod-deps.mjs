@@ -2,8 +2,11 @@
 // Fails when a package that runs in production (its `dependencies`, followed through the workspace)
 // pulls in a test-only package. The sandbox and the simulator run processes at runtime: those live in
 // @clore-batch/runtime, never in @clore-batch/testing (docs/decisions/0126-runtime-and-testing-packages.md).
+// With --install it also does what the Docker image does (scripts/prod-install.mjs: build, `pnpm deploy
+// --prod`, start the compiled api and worker) and fails on a test or build tool in the install.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { checkProdInstall } from './prod-install.mjs';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 /** Packages only tests may depend on. */
@@ -50,7 +53,7 @@ function testOnlyChain(packages, name, seen = new Set()) {
 }
 
 const packages = workspacePackages();
-const problems = [];
+const problems = process.argv.includes('--install') ? await checkProdInstall(ROOT) : [];
 for (const [name, { dir }] of packages) {
   if (!HARNESSES.has(name)) {
     const chain = testOnlyChain(packages, name);

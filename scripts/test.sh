@@ -8,6 +8,9 @@ find apps packages -path '*/.vitest/*.json' -not -path '*/node_modules/*' -delet
 trap 'node scripts/summarize-tests.mjs' EXIT
 pnpm lint
 pnpm typecheck
+# The production install (~25 s): `pnpm build`, `pnpm deploy --prod` as the Dockerfile does, no test
+# or build tool in it, and the deployed compiled api + worker run a job on the deployed simulator.
+node scripts/check-prod-deps.mjs --install
 pnpm test
 pnpm test:slow
 # The chaos suite (SIGKILLed workers at every lifecycle point, Redis restarts, 10 % simulator
