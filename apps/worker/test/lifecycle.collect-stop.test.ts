@@ -1,15 +1,14 @@
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type RedisHandle, startRedis, waitFor } from '@clore-batch/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Kit, startKit } from './support/e2e-kit';
+import { freezeSshSessions, thawAll } from './support/freeze-sshd';
 
 let redis: RedisHandle;
 let kit: Kit | undefined;
 const dirs: string[] = [];
-const stopped: number[] = [];
 
 beforeAll(async () => {
   redis = await startRedis({ private: true });
@@ -18,35 +17,13 @@ afterAll(async () => {
   await redis.stop();
 });
 afterEach(async () => {
-  for (const pid of stopped.splice(0)) {
-    try {
-      process.kill(pid, 'SIGCONT');
-    } catch {
-      // gone
-    }
-  }
+  thawAll();
   await kit?.close();
   kit = undefined;
   for (const dir of dirs.splice(0)) {
     await rm(dir, { recursive: true, force: true });
   }
 });
-
-/**
- * Freeze the processes holding the order's established SSH connections (its sshd sessions), as a
- * stalled server or link would: the TCP connections stay open, nothing answers on them.
- */
-function freezeSessions(port: number): number[] {
-  const out = execFileSync('ss', ['-Htnp', 'state', 'established', `( sport = :${port} )`], {
-    encoding: 'utf8',
-  });
-  const pids = [...new Set([...out.matchAll(/pid=(\d+)/g)].map((m) => Number(m[1])))];
-  for (const pid of pids) {
-    process.kill(pid, 'SIGSTOP');
-    stopped.push(pid);
-  }
-  return pids;
-}
 
 describe('a stop during the output download (budget, cancel, unverified spend)', () => {
   it('a cancel while the outputs download over a stalled link ends the order at once, not after the download', async () => {
@@ -66,7 +43,7 @@ describe('a stop during the output download (budget, cancel, unverified spend)',
     });
     const running = await kit.store.get(job.id);
     const port = running.attempts[0]?.sshPort as number;
-    expect(freezeSessions(port).length).toBeGreaterThan(0);
+    expect(freezeSshSessions(port).length).toBeGreaterThan(0);
     // The download is stalled (the server's session frozen, its TCP still open): the user cancels.
     await kit.store.requestCancel(job.id);
     // The order must end now: before the fix, the collect ignored the cancel until SSH keepalive
