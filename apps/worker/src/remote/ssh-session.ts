@@ -167,7 +167,8 @@ export class SshSession {
 
   /** Drop the connection abruptly (no SSH disconnect message), as a network failure would. */
   destroy(): void {
-    this.#client.destroy();
+    // The socket itself: ssh2's destroy() does nothing once a close() has begun (see close).
+    socketOf(this.#client)?.destroy();
   }
 
   #lost(what: string, cause: unknown) {
