@@ -290,7 +290,7 @@ describe('the Redis key registry', () => {
         retentionMs: 30 * 86_400_000,
         intervalMs: 3_600_000,
         webhookMaxAttempts: 5,
-        now: () => Date.now() + 31 * 86_400_000,
+        now: () => Date.now() + 32 * 86_400_000,
       });
       try {
         expect((await later.runOnce()).deleted).toContain(id);

@@ -59,7 +59,7 @@ describe('the retention sweep', () => {
     // Past a (short) retention but still in the month they were submitted in; then 31 days on,
     // always a later month.
     const sameMonth = sweepAt(api, server.redis, () => Date.now() + 5_000, 1_000);
-    const sweep = sweepAt(api, server.redis, () => Date.now() + RETENTION + DAY);
+    const sweep = sweepAt(api, server.redis, () => Date.now() + RETENTION + 2 * DAY);
     try {
       expect((await sameMonth.runOnce()).deleted).toEqual([]);
       const refused = await api.app.inject({
@@ -74,6 +74,29 @@ describe('the retention sweep', () => {
     } finally {
       await sweep.stop();
       await sameMonth.stop();
+    }
+  });
+
+  test("keeps last month's jobs for the clock skew margin after the month turns: a reader whose clock is behind still counts them", async ({
+    api,
+    server,
+  }) => {
+    const id = await billedJob(api, 4.5);
+    const now = new Date();
+    // Redis time 3 minutes into the next month: an API process whose clock is up to CLOCK_SKEW_MS
+    // (10 min) behind still reads the old month, and its monthly cap counts this job's bill.
+    const nextMonth = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1);
+    const justTurned = sweepAt(api, server.redis, () => nextMonth + 3 * 60_000, 1_000);
+    // A month later still: no reader counts it any more.
+    const monthAfter = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 2, 1) + 11 * 60_000;
+    const later = sweepAt(api, server.redis, () => monthAfter, 1_000);
+    try {
+      expect((await justTurned.runOnce()).deleted).toEqual([]);
+      expect((await api.store.get(id)).costUsd).toBe(4.5);
+      expect((await later.runOnce()).deleted).toContain(id);
+    } finally {
+      await later.stop();
+      await justTurned.stop();
     }
   });
 

@@ -96,7 +96,7 @@ describe('workdir uploads', () => {
     await kit.noActiveOrders();
   }, 300_000);
 
-  it('a job whose upload is gone fails with UPLOAD_NOT_FOUND and is not retried', async () => {
+  it('a job whose upload is gone fails before renting a server (no order, no fee) and is not retried', async () => {
     kit = await startKit(redis.url);
     const job = await kit.submit({
       command: 'echo never',
@@ -106,7 +106,10 @@ describe('workdir uploads', () => {
     const done = await kit.waitDone(job.id, 60_000);
     expect(done.state).toBe('failed');
     expect(done.reason).toBe('internal');
-    expect(done.attempts).toHaveLength(1);
+    // Known before renting: no order was placed, so no creation fee and no provisioning were paid.
+    expect(done.attempts).toHaveLength(0);
+    expect(await kit.orders()).toEqual([]);
+    expect(done.costUsd).toBe(0);
     expect(JSON.stringify(done.events)).toContain('workdir upload is gone');
     expect((await kit.store.readLog(job.id)).toString()).not.toContain('never');
     await kit.noActiveOrders();

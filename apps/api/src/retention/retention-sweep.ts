@@ -130,8 +130,10 @@ export function startRetentionSweep(deps: RetentionSweepDeps): RetentionSweep {
     const at = await now();
     const cut = {
       finishedBy: at - deps.retentionMs,
-      // Spend caps count the bills of the current month's jobs: those stay (tenant-usage.ts).
-      createdBefore: periodStart(new Date(at), 'month').getTime() - CLOCK_SKEW_MS,
+      // Spend caps count the bills of the current month's jobs: those stay (tenant-usage.ts). The
+      // month is the one an API clock up to CLOCK_SKEW_MS behind this one still reads: for that
+      // long after the month turns, the last month's jobs still count in some reader's cap.
+      createdBefore: periodStart(new Date(at - CLOCK_SKEW_MS), 'month').getTime() - CLOCK_SKEW_MS,
     };
     const deleted: string[] = [];
     const kept = new Map<string, string>();

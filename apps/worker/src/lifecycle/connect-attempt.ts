@@ -5,7 +5,13 @@ import { AttemptOver } from './control';
 import type { JobRun } from './job-run';
 import { jobKeyPair } from './job-secrets';
 
-/** Connect to the attempt's server with the job's key, the pinned host key and a deadline. */
+/**
+ * Connect to the attempt's server with the job's key, the pinned host key and a deadline. The
+ * connection is dropped when `signal` aborts: a budget stop, a cancel or an unverified spend must
+ * not wait for an SFTP transfer (outputs, workdir) to finish, or for keepalive to give up on a
+ * stalled link, while the order bills; the transfer fails and the caller's error path takes the
+ * signal's reason.
+ */
 export async function connectAttempt(
   run: JobRun,
   attempt: Attempt,
@@ -17,7 +23,7 @@ export async function connectAttempt(
   }
   const keys = await jobKeyPair(run.deps, run.id);
   const { sshRetryMs } = run.deps.settings;
-  return waitForSsh({
+  const session = await waitForSsh({
     host: attempt.host,
     port: attempt.sshPort,
     privateKey: keys.privateKey,
@@ -28,4 +34,12 @@ export async function connectAttempt(
     maxDelayMs: sshRetryMs.max,
     readyTimeoutMs: 20_000,
   });
+  const close = () => session.destroy();
+  if (signal.aborted) {
+    close();
+  } else {
+    signal.addEventListener('abort', close, { once: true });
+    void session.whenClosed().then(() => signal.removeEventListener('abort', close));
+  }
+  return session;
 }

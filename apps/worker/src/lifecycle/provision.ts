@@ -7,6 +7,7 @@ import {
   type Selection,
   selectServers,
   serverUsdPerHour,
+  touchUpload,
 } from '@clore-batch/shared';
 import type { OrderIntent } from '../fleet/fleet-types';
 import { AttemptOver, NextServer } from './control';
@@ -186,6 +187,17 @@ export async function provisionAttempt(run: JobRun): Promise<Attempt> {
     }
   }
 
+  // A workdir upload that expired while the job waited can never be pushed: known before renting,
+  // it costs nothing; found after, it cost an order's creation fee and its provisioning (0137).
+  if (
+    spec.workdir !== undefined &&
+    !(await touchUpload(deps.settings.dataDir, run.job.owner, spec.workdir.upload))
+  ) {
+    throw new AttemptOver(
+      'internal',
+      'the workdir upload is gone (expired or deleted): upload it again; no server is rented',
+    );
+  }
   // The job's cost so far: earlier attempts and stray orders (docs/decisions/0123).
   const spent = run.job.costUsd;
   if (spent >= spec.budgetUsd) {

@@ -156,7 +156,10 @@ export class SshSession {
   async close(): Promise<void> {
     if (!this.#closed) {
       this.#client.end();
-      const timer = setTimeout(() => this.#client.destroy(), 2_000);
+      // ssh2's own destroy() is a no-op once end() has half-closed the socket, and its keepalive
+      // stops then: a peer that never answers (a frozen server, a proxy whose backend died) would
+      // keep this waiting forever, and every caller's `finally` with it. Destroy the socket itself.
+      const timer = setTimeout(() => socketOf(this.#client)?.destroy(), 2_000);
       await this.#closedPromise;
       clearTimeout(timer);
     }
@@ -164,7 +167,8 @@ export class SshSession {
 
   /** Drop the connection abruptly (no SSH disconnect message), as a network failure would. */
   destroy(): void {
-    this.#client.destroy();
+    // The socket itself: ssh2's destroy() does nothing once a close() has begun (see close).
+    socketOf(this.#client)?.destroy();
   }
 
   #lost(what: string, cause: unknown) {
@@ -172,6 +176,11 @@ export class SshSession {
       ? sshError('connection_lost', `ssh ${this.address}: ${what}: the connection is closed`, { cause })
       : sshError('remote_error', `ssh ${this.address}: ${what}: ${messageOf(cause)}`, { cause });
   }
+}
+
+/** The client's TCP socket (ssh2 1.x keeps it in `_sock`; not part of its typed API). */
+function socketOf(client: Client): { destroy(): void } | undefined {
+  return (client as unknown as { _sock?: { destroy(): void } })._sock;
 }
 
 function boundedCollector(limit: number): { add: (chunk: Buffer) => void; text: () => string } {
