@@ -68,7 +68,9 @@ describe('normaliseOrder', () => {
       ready: true,
       active: true,
       expired: false,
-      creationFee: 0,
+      // No creation_fee sent: counted, not assumed free (CREATION_FEE_DAY_FRACTION of a day's price).
+      creationFee: 0.0025,
+      creationFeeEstimated: true,
       providerStatus: 'running',
       ssh: { host: 'node123.clore.ai', port: 40022, user: 'root' },
     });
@@ -160,6 +162,19 @@ describe('normaliseOrder', () => {
     expect(
       (normalise({ id: 1, si: 2, currency: 'x', price: 1, gpu_array: [['nested']] }) as Order).gpuArray,
     ).toBeUndefined();
+  });
+
+  it('never counts a missing or null creation fee as free (every order costs its fee, Part A 11)', () => {
+    const base = { id: 1, si: 2, currency: 'USD-Blockchain', price: 24, spend: 0.5 };
+    for (const raw of [base, { ...base, creation_fee: null }]) {
+      const order = normalise(raw) as Order;
+      expect(order.creationFee).toBeCloseTo(0.24, 10);
+      expect(order.creationFeeEstimated).toBe(true);
+      expect(orderSpendUsd(order, { 'USD-Blockchain': 1 })).toBeCloseTo(0.74, 10);
+    }
+    const sent = normalise({ ...base, creation_fee: 0.1 }) as Order;
+    expect(sent.creationFee).toBe(0.1);
+    expect(sent.creationFeeEstimated).toBeUndefined();
   });
 
   it('names every missing field the product needs', () => {

@@ -1,4 +1,4 @@
-import type { Order } from '@clore-batch/shared';
+import { CREATION_FEE_DAY_FRACTION, type Order } from '@clore-batch/shared';
 import { toUsd, type UsdRates } from '../money/usd-rates';
 import type { RawOrder } from '../schema/orders';
 import { sshEndpointOf } from './ssh-endpoint';
@@ -40,13 +40,16 @@ export function normaliseOrder(raw: RawOrder): Order | { missing: string[] } {
   const expired = raw.expired ?? (status !== undefined && ENDED_STATUSES.has(status));
   const online = raw.online ?? seedsRunning;
   const containerUp = raw.mon_container === undefined ? seedsRunning : raw.mon_container >= 1;
+  const feeSent = raw.creation_fee !== undefined && raw.creation_fee >= 0;
   const deployed = seedsRunning || (raw.mon_container !== undefined && raw.mon_container >= 2);
   const order: Order = {
     id,
     serverId,
     currency: raw.currency,
     pricePerDay: raw.price,
-    creationFee: raw.creation_fee ?? 0,
+    // Every order costs its creation fee (Part A 11): one not sent (or negative) is estimated,
+    // never taken as 0.
+    creationFee: feeSent ? (raw.creation_fee as number) : raw.price * CREATION_FEE_DAY_FRACTION,
     expired,
     active: !expired,
     online,
@@ -55,6 +58,9 @@ export function normaliseOrder(raw: RawOrder): Order | { missing: string[] } {
     ready: !expired && (seedsRunning || (online && deployed)),
     spot: raw.spot ?? raw.type === 'spot',
   };
+  if (!feeSent) {
+    order.creationFeeEstimated = true;
+  }
   const ssh = expired ? undefined : sshEndpointOf(raw);
   if (ssh !== undefined) {
     order.ssh = ssh;

@@ -22,8 +22,12 @@ export const OrderSchema = z.object({
   currency: z.string(),
   /** Per-day price in `currency` (for spot orders: the bid). */
   pricePerDay: z.number(),
-  /** One-off fee in `currency`; 0 when the API did not say. */
+  /**
+   * One-off fee in `currency`. When the API did not say: CREATION_FEE_DAY_FRACTION of a day's price
+   * (on the safe side), and `creationFeeEstimated` is set.
+   */
   creationFee: z.number(),
+  creationFeeEstimated: z.literal(true).optional(),
   /** What the provider has billed so far, in `currency`; undefined when the API did not say. */
   spend: z.number().optional(),
   /** Creation time, unix seconds; undefined when the API did not say (the simulator's seeds shape). */
