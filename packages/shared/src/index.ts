@@ -58,9 +58,11 @@ export {
   type WebhookPayload,
 } from './queue/queues';
 export {
+  awaitReplica,
   createBullRedis,
   createRedis,
   type RedisConfig,
+  REPLICA_WAIT_MS,
   redisOptionsFromConfig,
   viaSentinel,
 } from './redis/redis-from-config';

@@ -3,10 +3,16 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort, type RedisServerHandle, startRedisServer, trackRedis } from '@clore-batch/testing';
+import {
+  freePort,
+  type RedisServerHandle,
+  startRedisServer,
+  startSentinelGroup,
+  trackRedis,
+} from '@clore-batch/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/load-config';
-import { createBullRedis, createRedis, redisOptionsFromConfig } from './redis-from-config';
+import { awaitReplica, createBullRedis, createRedis, redisOptionsFromConfig } from './redis-from-config';
 
 const base = { SECRETS_KEY: 'x'.repeat(40) };
 
@@ -202,4 +208,39 @@ describe('Redis over TLS (a real redis-server with --tls-port)', () => {
     expect((await refused).message).toMatch(/certificate|self.signed|verify/i);
     client.disconnect();
   });
+});
+
+describe('awaitReplica (Sentinel: a money write is on a replica before money is spent)', () => {
+  it('waits until the replica holds the write; false (bounded) when no replica answers; no WAIT without Sentinel', async () => {
+    const group = await startSentinelGroup();
+    try {
+      const config = loadConfig({
+        ...base,
+        REDIS_SENTINELS: group.sentinels,
+        REDIS_SENTINEL_NAME: group.name,
+      });
+      const client = trackRedis(createRedis(config));
+      const replica = trackRedis(
+        createRedis({ REDIS_URL: `redis://127.0.0.1:${group.servers[1]?.port}`, REDIS_SENTINEL_TLS: false }),
+      );
+      await client.set('intent', 'written');
+      expect(await awaitReplica(client)).toBe(true);
+      expect(await replica.get('intent')).toBe('written'); // there as soon as awaitReplica said so
+      await replica.quit();
+      await group.servers[1]?.kill();
+      await client.set('intent', 'unreplicated');
+      const began = Date.now();
+      expect(await awaitReplica(client, 300)).toBe(false);
+      expect(Date.now() - began).toBeLessThan(2_000);
+      await client.quit();
+      const plain = trackRedis(
+        createRedis({ REDIS_URL: `redis://127.0.0.1:${group.servers[0]?.port}`, REDIS_SENTINEL_TLS: false }),
+      );
+      // The master has no replica now: a WAIT would answer 0; without Sentinel none is sent.
+      expect(await awaitReplica(plain)).toBe(true);
+      await plain.quit();
+    } finally {
+      await group.stop();
+    }
+  }, 60_000);
 });

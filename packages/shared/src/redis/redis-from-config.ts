@@ -70,6 +70,23 @@ export function viaSentinel(redis: Redis): boolean {
   return (redis.options.sentinels?.length ?? 0) > 0;
 }
 
+/** How long a money write waits for a replica to hold it (Sentinel only). */
+export const REPLICA_WAIT_MS = 500;
+
+/**
+ * In Sentinel mode, wait (at most `timeoutMs`) until at least one replica holds every write this
+ * connection has made (`WAIT 1 <ms>`): a failover then cannot lose them. True when one does, or
+ * without Sentinel (nothing to wait for); false when no replica answered in time (it is down or
+ * lagging), which the caller reports. WAIT blocks this connection for at most `timeoutMs`.
+ * docs/decisions/0145.
+ */
+export async function awaitReplica(redis: Redis, timeoutMs = REPLICA_WAIT_MS): Promise<boolean> {
+  if (!viaSentinel(redis)) {
+    return true;
+  }
+  return (await redis.wait(1, timeoutMs)) >= 1;
+}
+
 /**
  * A Redis client for the deployment (see redisOptionsFromConfig), with `overrides` on top (e.g.
  * `maxRetriesPerRequest`). The one place a production process makes a Redis connection.
