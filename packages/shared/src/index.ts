@@ -61,8 +61,8 @@ export {
   awaitReplica,
   createBullRedis,
   createRedis,
-  type RedisConfig,
   REPLICA_WAIT_MS,
+  type RedisConfig,
   redisOptionsFromConfig,
   viaSentinel,
 } from './redis/redis-from-config';
