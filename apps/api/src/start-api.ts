@@ -59,6 +59,10 @@ export async function startApi(
   const redis = createRedis(config, { maxRetriesPerRequest: 3 });
   const bull = createBullRedis(config);
   const workerConnection = createBullRedis(config);
+  for (const client of [redis, bull, workerConnection]) {
+    // Reconnections (a restart, a Sentinel failover) are logged, not "Unhandled error event".
+    client.on('error', (error: Error) => logger.warn({ error: error.message }, 'Redis connection error'));
+  }
   const prefix = bullPrefix(config.REDIS_PREFIX);
   const store = createJobStore({
     redis,

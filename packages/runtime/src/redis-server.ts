@@ -16,6 +16,8 @@ export interface RedisServerHandle {
   restart(): Promise<void>;
   /** SIGKILL it (a crash: no shutdown, no last write to replicas) and delete its directory. */
   kill(): Promise<void>;
+  /** Send the process a signal (SIGSTOP / SIGCONT: freeze it, as a stalled host). */
+  signal(signal: NodeJS.Signals): void;
 }
 
 export interface StartRedisServerOptions {
@@ -53,6 +55,11 @@ export async function startRedisServer(options: StartRedisServerOptions = {}): P
     async stop() {
       await stopChild(child);
       await rm(dir, { recursive: true, force: true });
+    },
+    signal(signal) {
+      if (child.pid !== undefined) {
+        process.kill(child.pid, signal);
+      }
     },
     async kill() {
       await killChild(child);
