@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import { buildApp } from '@clore-batch/api';
 import {
   bullPrefix,
+  createBullRedis,
   createJobStore,
   JOBS_QUEUE,
   loadConfig,
@@ -22,7 +23,6 @@ import {
   WEBHOOKS_QUEUE,
 } from '@clore-batch/shared';
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { machineLine, publishSection } from './lib/doc';
 import { benchSpec, scaledStackOptions, startStack } from './lib/stack';
 import { fixed, secs, sleep } from './lib/stats';
@@ -53,7 +53,7 @@ const config = loadConfig({
   // N pollers at 1/s need N × 60 calls a minute: over the default 600 for N > 10 (see the text).
   API_RATE_LIMIT_PER_MINUTE: '1000000',
 });
-const apiRedis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
+const apiRedis = createBullRedis(config);
 let redisCommands = 0;
 const send = apiRedis.sendCommand.bind(apiRedis);
 apiRedis.sendCommand = ((...args: Parameters<typeof send>) => {

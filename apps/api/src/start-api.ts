@@ -1,8 +1,10 @@
 import {
   bullPrefix,
   type Config,
+  createBullRedis,
   createJobStore,
   createLogger,
+  createRedis,
   type DeepReadonly,
   JOBS_QUEUE,
   type Logger,
@@ -10,7 +12,6 @@ import {
 } from '@clore-batch/shared';
 import { Queue, type Worker } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
-import { Redis } from 'ioredis';
 import { buildApp } from './app';
 import type { ApiPlugin } from './deps';
 import { type RetentionSweep, startRetentionSweep } from './retention/retention-sweep';
@@ -55,9 +56,13 @@ export async function startApi(
   options: StartApiOptions = {},
 ): Promise<RunningApi> {
   const logger = options.logger ?? createLogger({ level: config.LOG_LEVEL, base: { service: 'api' } });
-  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
-  const bull = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
-  const workerConnection = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
+  const redis = createRedis(config, { maxRetriesPerRequest: 3 });
+  const bull = createBullRedis(config);
+  const workerConnection = createBullRedis(config);
+  for (const client of [redis, bull, workerConnection]) {
+    // Reconnections (a restart, a Sentinel failover) are logged, not "Unhandled error event".
+    client.on('error', (error: Error) => logger.warn({ error: error.message }, 'Redis connection error'));
+  }
   const prefix = bullPrefix(config.REDIS_PREFIX);
   const store = createJobStore({
     redis,

@@ -9,6 +9,7 @@ export {
   type LifecycleSettings,
 } from './lifecycle/deps';
 export { runJob } from './lifecycle/run-job';
+export { bullFailedReason, settleInBull } from './worker/bull-outcome';
 export { countingFetch } from './worker/counting-fetch';
 export { createWorker, type LifecycleWorker, type WorkerDeps } from './worker/create-worker';
 export {

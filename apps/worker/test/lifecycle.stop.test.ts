@@ -1,6 +1,6 @@
 import { type RedisHandle, startRedis, waitFor } from '@clore-batch/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Kit, startKit } from './support/e2e-kit';
+import { type Kit, startKit, waitForBullSettled } from './support/e2e-kit';
 
 let redis: RedisHandle;
 let kit: Kit | undefined;
@@ -33,6 +33,9 @@ describe('stopping a job: cancel, timeout, budget', () => {
     expect(done.attempts[0]?.endedAt).toBeDefined();
     await kit.noActiveOrders();
     expect((await kit.orders()).map((o) => o.endReason)).toEqual(['cancelled']);
+    const bull = await waitForBullSettled(kit, job.id);
+    expect(bull).toMatchObject({ state: 'failed', attemptsMade: 1 });
+    expect(bull.failedReason).toMatch(/^cancelled/);
   });
 
   it('cancel while still looking for a server ends cancelled at once, with nothing ordered', async () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createTelemetryCounters, METRICS } from '@clore-batch/shared';
 import { type RedisHandle, startRedis } from '@clore-batch/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Kit, startKit } from './support/e2e-kit';
+import { type Kit, startKit, waitForBullSettled } from './support/e2e-kit';
 
 let redis: RedisHandle;
 let kit: Kit | undefined;
@@ -108,6 +108,10 @@ describe('the job lifecycle, happy path and command failure', () => {
       expect(done.outputs).toEqual([{ path: `${dir}/p.txt`, size: 8 }]);
       expect((await kit.store.readLog(job.id)).toString()).toBe('failing\n');
       await kit.noActiveOrders();
+      // Its BullMQ job failed with the reason (bull-board tells the truth; decision 0146), once.
+      const bull = await waitForBullSettled(kit, job.id);
+      expect(bull).toMatchObject({ state: 'failed', attemptsMade: 1 });
+      expect(bull.failedReason).toMatch(/^failed \(command_failed, exit code 42\)/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -28,6 +28,16 @@ export async function stopChild(child: ChildProcess, graceMs = 3_000): Promise<v
   clearTimeout(timer);
 }
 
+/** SIGKILL the child's whole process group (a crash, not a stop) and wait for it to exit. */
+export async function killChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) {
+    return;
+  }
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  signalGroup(child.pid, 'SIGKILL');
+  await exited;
+}
+
 function signalGroup(pid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(-pid, signal);

@@ -1,4 +1,4 @@
-export { captureOutput, liveChildren, spawnTracked, stopChild } from './child';
+export { captureOutput, killChild, liveChildren, spawnTracked, stopChild } from './child';
 export { canConnect, freePort } from './ports';
 export {
   coalesced,

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { captureOutput, spawnTracked, stopChild } from './child';
+import { captureOutput, killChild, spawnTracked, stopChild } from './child';
 import { freePort } from './ports';
 import { waitFor } from './wait-for';
 
@@ -14,6 +14,10 @@ export interface RedisServerHandle {
   stop(): Promise<void>;
   /** Restart it on the same port (the append-only file, when on, keeps the data). */
   restart(): Promise<void>;
+  /** SIGKILL it (a crash: no shutdown, no last write to replicas) and delete its directory. */
+  kill(): Promise<void>;
+  /** Send the process a signal (SIGSTOP / SIGCONT: freeze it, as a stalled host). */
+  signal(signal: NodeJS.Signals): void;
 }
 
 export interface StartRedisServerOptions {
@@ -21,6 +25,8 @@ export interface StartRedisServerOptions {
   appendOnly?: boolean;
   /** Listen on this port instead of a free one (e.g. a server "coming back" where one stopped). */
   port?: number;
+  /** More redis-server arguments (e.g. `--replicaof 127.0.0.1 <port>`, `--tls-port ...`). */
+  args?: readonly string[];
 }
 
 /**
@@ -33,6 +39,7 @@ export async function startRedisServer(options: StartRedisServerOptions = {}): P
   const dir = await mkdtemp(join(tmpdir(), 'cb-redis-'));
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', ''];
   args.push('--appendonly', options.appendOnly ? 'yes' : 'no', '--appendfsync', 'always');
+  args.push(...(options.args ?? []));
   const url = `redis://127.0.0.1:${port}`;
   let child = spawnTracked('redis-server', args);
   let output = captureOutput(child);
@@ -47,6 +54,15 @@ export async function startRedisServer(options: StartRedisServerOptions = {}): P
     port,
     async stop() {
       await stopChild(child);
+      await rm(dir, { recursive: true, force: true });
+    },
+    signal(signal) {
+      if (child.pid !== undefined) {
+        process.kill(child.pid, signal);
+      }
+    },
+    async kill() {
+      await killChild(child);
       await rm(dir, { recursive: true, force: true });
     },
     async restart() {

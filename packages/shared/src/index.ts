@@ -6,6 +6,7 @@ export {
   type TokenRole,
 } from './config/api-tokens';
 export { type DeepReadonly, loadConfig } from './config/load-config';
+export { RedisSentinelsSchema, type SentinelAddress } from './config/redis-sentinels';
 export { type Config, type ConfigEnvName, ConfigSchema, CURRENCIES, type Currency } from './config/schema';
 export { TrustProxySchema } from './config/trust-proxy';
 export {
@@ -56,6 +57,15 @@ export {
   WEBHOOKS_QUEUE,
   type WebhookPayload,
 } from './queue/queues';
+export {
+  awaitReplica,
+  createBullRedis,
+  createRedis,
+  REPLICA_WAIT_MS,
+  type RedisConfig,
+  redisOptionsFromConfig,
+  viaSentinel,
+} from './redis/redis-from-config';
 export {
   createTelemetryCounters,
   type Labels,

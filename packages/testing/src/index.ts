@@ -10,6 +10,7 @@ export {
   freePort,
   generateKeyPair,
   type KeyPair,
+  killChild,
   killProcessesWithEnv,
   liveChildren,
   type RedisServerHandle,
@@ -39,4 +40,9 @@ export {
   trackRedis,
 } from './leak-check';
 export { type RedisHandle, type StartRedisOptions, startRedis } from './redis';
+export {
+  type SentinelGroupHandle,
+  type StartSentinelGroupOptions,
+  startSentinelGroup,
+} from './redis-sentinel';
 export { rejectionOf } from './rejection';

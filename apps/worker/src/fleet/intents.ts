@@ -1,4 +1,5 @@
 import {
+  awaitReplica,
   type FleetKeys,
   fleetRecordJson,
   type Logger,
@@ -54,6 +55,14 @@ export function createIntents(redis: Redis, keys: FleetKeys, logger: Logger): In
       };
       // Never replaces an intent already written for this server (its earlier time, its binding).
       if ((await redis.hsetnx(keys.intents, field, json(intent))) === 1) {
+        // Sentinel: the intent is on a replica before create_order spends money, so a failover
+        // cannot lose what explains the order to the reaper (docs/decisions/0145).
+        if (!(await awaitReplica(redis))) {
+          logger.warn(
+            { jobId: input.jobId, attempt: input.attempt, serverId: input.serverId },
+            'order intent not confirmed on a Redis replica (none answered WAIT); renting anyway',
+          );
+        }
         return intent;
       }
       return parse(await redis.hget(keys.intents, field)) ?? intent;

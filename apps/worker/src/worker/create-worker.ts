@@ -18,6 +18,7 @@ import { WorkerStopping } from '../lifecycle/control';
 import type { LifecycleDeps } from '../lifecycle/deps';
 import { isOwnershipLost, isRecordLost } from '../lifecycle/ownership';
 import { runJob } from '../lifecycle/run-job';
+import { settleInBull } from './bull-outcome';
 import { createDispatch, DEFAULT_DISPATCH, type DispatchSettings } from './dispatch';
 
 export interface WorkerDeps extends LifecycleDeps {
@@ -49,7 +50,8 @@ export interface LifecycleWorker {
 /**
  * The worker: a BullMQ Worker on JOBS_QUEUE (`bullPrefix(REDIS_PREFIX)`) whose processor runs the
  * job lifecycle. The processor is idempotent: a job taken over from a dead worker resumes from what
- * the store holds. A job whose record is terminal completes in BullMQ. A queued job runs only when
+ * the store holds. A job whose record ended succeeded completes in BullMQ; failed or cancelled, its
+ * BullMQ job fails with the reason (bull-outcome.ts, docs/decisions/0146). A queued job runs only when
  * the fair-share dispatch gives it the slot (dispatch.ts, docs/decisions/0131); otherwise it is
  * parked as a delayed BullMQ job until a worker promotes it.
  */
@@ -116,10 +118,10 @@ export function createWorker(deps: WorkerDeps): LifecycleWorker {
       if (record !== undefined && !(await dispatch.admit(job, token, record, slots))) {
         throw new DelayedError(); // parked: BullMQ leaves it delayed
       }
-      for (let round = 1; ; round += 1) {
+      let final: JobRecord | undefined;
+      for (let round = 1; final === undefined; round += 1) {
         try {
-          const final = await runJob(lifecycle, jobId, controller.signal);
-          return { state: final.state };
+          final = await runJob(lifecycle, jobId, controller.signal);
         } catch (error) {
           if (controller.signal.aborted) {
             return await leave();
@@ -179,6 +181,8 @@ export function createWorker(deps: WorkerDeps): LifecycleWorker {
           }
         }
       }
+      // Outside the driver's rounds: a failed or cancelled job fails its BullMQ job (no retry).
+      return settleInBull(final);
     } finally {
       running.delete(controller);
       dispatch.slotFreed();

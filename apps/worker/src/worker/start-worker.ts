@@ -7,6 +7,7 @@ import {
 import {
   AppError,
   type Config,
+  createBullRedis,
   createJobStore,
   createTelemetryCounters,
   type DeepReadonly,
@@ -16,7 +17,6 @@ import {
   type Logger,
   METRICS,
 } from '@clore-batch/shared';
-import { Redis } from 'ioredis';
 import { createFleet, type Fleet } from '../fleet/create-fleet';
 import type { FleetSettings } from '../fleet/fleet-settings';
 import { attemptLiveness } from '../lifecycle/attempt-liveness';
@@ -82,7 +82,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     throw new AppError('CONFIG_INVALID', 'CLORE_API_KEY is required to run a worker');
   }
   const log = forComponent(options.logger, 'worker');
-  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null, lazyConnect: false });
+  const redis = createBullRedis(config, { lazyConnect: false });
   redis.on('error', (error) => log.warn({ error: error.message }, 'Redis connection error'));
   const prefix = config.REDIS_PREFIX;
   const telemetry = createTelemetryCounters(redis, prefix);

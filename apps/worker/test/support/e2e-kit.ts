@@ -300,3 +300,27 @@ export async function simCall(
   }
   return { code: 5 };
 }
+
+/** The BullMQ `run` job of a job once it is settled (completed or failed), as bull-board reads it. */
+export async function waitForBullSettled(
+  k: Pick<Kit, 'queue'>,
+  id: string,
+  timeoutMs = 10_000,
+): Promise<{ state: string; attemptsMade: number; failedReason?: string; returnvalue: unknown }> {
+  return waitFor(
+    async () => {
+      const job = await k.queue.getJob(id);
+      const state = job === undefined ? 'missing' : await job.getState();
+      if (job === undefined || (state !== 'completed' && state !== 'failed')) {
+        return undefined;
+      }
+      return {
+        state,
+        attemptsMade: job.attemptsMade,
+        ...(job.failedReason ? { failedReason: job.failedReason } : {}),
+        returnvalue: job.returnvalue,
+      };
+    },
+    { timeoutMs, intervalMs: 50, message: `BullMQ job ${id} to settle` },
+  );
+}

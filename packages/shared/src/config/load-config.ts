@@ -18,16 +18,23 @@ function deepFreeze<T>(value: T): T {
 }
 
 /** Values are never echoed back for these: an error message must not carry a secret. */
-const SECRET_VARIABLES = new Set(['SECRETS_KEY', 'CLORE_API_KEY', 'API_TOKENS', 'WEBHOOK_SECRET']);
+const SECRET_VARIABLES = new Set([
+  'SECRETS_KEY',
+  'CLORE_API_KEY',
+  'API_TOKENS',
+  'WEBHOOK_SECRET',
+  'REDIS_SENTINEL_PASSWORD',
+  'REDIS_URL',
+]);
 /** Their messages name the bad entry and value themselves: the whole JSON is not repeated. */
-const SELF_DESCRIBED = new Set(['TENANT_LIMITS']);
+const SELF_DESCRIBED = new Set(['TENANT_LIMITS', 'REDIS_SENTINELS']);
 
 /** Zod's wording, said for people who set environment variables. */
 function plainMessage(
   issue: { code: string; message: string; expected?: unknown },
   given: string | undefined,
 ): string {
-  if (given === undefined) {
+  if (given === undefined && issue.code !== 'custom') {
     return 'is required';
   }
   if (issue.code === 'invalid_type' && issue.expected === 'number') {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { LOG_MAX_BYTES_DEFAULT, LOG_MAX_BYTES_MIN } from '../store/log-layout';
 import { TenantLimitsSchema, unknownTenantNames } from '../tenants/tenant-limits';
 import { ApiTokensSchema } from './api-tokens';
+import { RedisSentinelsSchema } from './redis-sentinels';
 import { TrustProxySchema } from './trust-proxy';
 
 export const CURRENCIES = ['CLORE-Blockchain', 'bitcoin', 'USD-Blockchain'] as const;
@@ -24,6 +25,20 @@ const ConfigFields = z.object({
     .string()
     .regex(/^[A-Za-z0-9_-]+$/)
     .default('cb'),
+  /**
+   * Redis through a Sentinel group (docs/decisions/0145): `host:port` of each sentinel, comma
+   * separated, with REDIS_SENTINEL_NAME. REDIS_URL then gives only the master's credentials, database
+   * and scheme (`rediss://` = TLS to the master and replicas); its host is not used.
+   */
+  REDIS_SENTINELS: RedisSentinelsSchema.optional(),
+  /** The master group name the sentinels monitor (`sentinel monitor <name> ...`). */
+  REDIS_SENTINEL_NAME: z.string().min(1).optional(),
+  /** The sentinels' own password (`requirepass` in sentinel.conf), when they have one. */
+  REDIS_SENTINEL_PASSWORD: z.string().min(1).optional(),
+  /** TLS to the sentinels too (their `tls-port`); REDIS_TLS_CA verifies them. Default off. */
+  REDIS_SENTINEL_TLS: BoolEnv.default(false),
+  /** A PEM file of the CA that signed the Redis (and sentinel) certificates, for `rediss://`. */
+  REDIS_TLS_CA: z.string().min(1).optional(),
 
   CLORE_API_URL: Url.default('https://api.clore.ai'),
   CLORE_API_KEY: z.string().min(1).optional(),
@@ -104,6 +119,7 @@ const ConfigFields = z.object({
  * every TENANT_LIMITS name is a token name of API_TOKENS (when tokens are configured; decision 0129).
  */
 export const ConfigSchema = ConfigFields.superRefine((config, ctx) => {
+  redisRules(config, ctx);
   const tokenNames = config.API_TOKENS.map((t) => t.name);
   for (const name of unknownTenantNames(config.TENANT_LIMITS, tokenNames)) {
     ctx.addIssue({
@@ -113,6 +129,47 @@ export const ConfigSchema = ConfigFields.superRefine((config, ctx) => {
     });
   }
 });
+
+/** The variables a Redis connection is built from (redis/redis-from-config.ts). */
+export type RedisFields = Pick<
+  z.infer<typeof ConfigFields>,
+  | 'REDIS_URL'
+  | 'REDIS_SENTINELS'
+  | 'REDIS_SENTINEL_NAME'
+  | 'REDIS_SENTINEL_PASSWORD'
+  | 'REDIS_SENTINEL_TLS'
+  | 'REDIS_TLS_CA'
+>;
+
+/** The Redis variables that only mean something together (docs/decisions/0145). */
+function redisRules(config: RedisFields, ctx: z.RefinementCtx): void {
+  const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+  const sentinels = config.REDIS_SENTINELS !== undefined;
+  if (sentinels && config.REDIS_SENTINEL_NAME === undefined) {
+    issue('REDIS_SENTINEL_NAME', 'is required with REDIS_SENTINELS (the master name the sentinels monitor)');
+  }
+  if (!sentinels && config.REDIS_SENTINEL_NAME !== undefined) {
+    issue('REDIS_SENTINELS', "is required with REDIS_SENTINEL_NAME (the sentinels' host:port list)");
+  }
+  for (const name of ['REDIS_SENTINEL_PASSWORD', 'REDIS_SENTINEL_TLS'] as const) {
+    if (!sentinels && config[name] !== undefined && config[name] !== false) {
+      issue(
+        name,
+        'is only used with REDIS_SENTINELS; set REDIS_SENTINELS and REDIS_SENTINEL_NAME or remove it',
+      );
+    }
+  }
+  const tls = config.REDIS_URL.startsWith('rediss:') || config.REDIS_SENTINEL_TLS;
+  if (config.REDIS_TLS_CA !== undefined && !tls) {
+    issue(
+      'REDIS_TLS_CA',
+      'is set but nothing uses TLS: make REDIS_URL rediss:// (or set REDIS_SENTINEL_TLS=true)',
+    );
+  }
+  if (!/^rediss?:/.test(config.REDIS_URL)) {
+    issue('REDIS_URL', 'must be a redis:// or rediss:// URL');
+  }
+}
 
 export type Config = z.infer<typeof ConfigSchema>;
 export type ConfigEnvName = keyof typeof ConfigSchema.shape;
