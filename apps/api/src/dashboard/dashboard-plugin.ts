@@ -1,7 +1,10 @@
 import { createTelemetryCounters, deriveSecretKey } from '@clore-batch/shared';
 import cookie from '@fastify/cookie';
 import type { ApiDeps, ApiPlugin } from '../deps';
+import { startPeriodicPass } from '../periodic-pass';
 import { QUEUES_CONTENT_SECURITY_POLICY, registerBullBoard } from './bull-board';
+import { QUEUE_SAMPLE_MS } from './charts/queue-depth-sampler';
+import { chartsApiRoutes } from './routes/charts-api';
 import { fleetApiRoutes } from './routes/fleet-api';
 import { jobsApiRoutes } from './routes/jobs-api';
 import { loginRoutes } from './routes/login-routes';
@@ -17,6 +20,8 @@ export interface DashboardOptions {
   /** Wallet balances (default: CloreClient.wallets() through the shared limiter, cached 60 s). */
   wallets?: (deps: ApiDeps) => WalletSource;
   now?: () => Date;
+  /** How often the queue depth is sampled for the queue chart (default QUEUE_SAMPLE_MS). */
+  queueSampleMs?: number;
 }
 
 /**
@@ -78,6 +83,20 @@ export function createDashboardPlugin(options: DashboardOptions = {}): ApiPlugin
       tenants: app.tenantFigures,
       now,
     });
+    const samples = await chartsApiRoutes(app, {
+      redis: deps.redis,
+      store: deps.store,
+      prefix: config.REDIS_PREFIX,
+      tenantLimits: config.TENANT_LIMITS,
+      createSpacingMs: config.CLORE_CREATE_SPACING_MS,
+      now,
+    });
+    const sampler = startPeriodicPass(() => samples.sample(now().getTime()), {
+      intervalMs: options.queueSampleMs ?? QUEUE_SAMPLE_MS,
+      log: deps.logger,
+      what: 'queue depth sample',
+    });
+    app.addHook('onClose', async () => sampler.stop());
     await registerBullBoard(app, [deps.queue, deps.webhookQueue]);
   };
 }

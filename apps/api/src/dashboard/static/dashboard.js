@@ -1,6 +1,6 @@
 // clore-batch admin dashboard: plain browser JavaScript, no build step, no framework.
 // Reads /admin/api/* every 2 s while the tab is visible; the URL hash picks the view
-// (#jobs, #job/<id>, #orders, #money, #tenants, #limiter). Data is put in the page with textContent only.
+// (#jobs, #job/<id>, #charts, #orders, #money, #tenants, #limiter). Data is put in the page with textContent only.
 
 const POLL_MS = 2000;
 const STATES = ['queued', 'provisioning', 'running', 'collecting', 'succeeded', 'failed', 'cancelled'];
@@ -56,21 +56,25 @@ function duration(seconds) {
 const badge = (text, kind) => h('span', { class: `badge ${kind || text}` }, text);
 const table = (head, rows, empty) =>
   h(
-    'table',
-    {},
+    'div',
+    { class: 'table-wrap' },
     h(
-      'thead',
+      'table',
       {},
       h(
-        'tr',
+        'thead',
         {},
-        head.map((t) => h('th', {}, t)),
+        h(
+          'tr',
+          {},
+          head.map((t) => h('th', {}, t)),
+        ),
       ),
-    ),
-    h(
-      'tbody',
-      {},
-      rows.length ? rows : h('tr', {}, h('td', { colspan: head.length, class: 'muted' }, empty)),
+      h(
+        'tbody',
+        {},
+        rows.length ? rows : h('tr', {}, h('td', { colspan: head.length, class: 'muted' }, empty)),
+      ),
     ),
   );
 
@@ -690,6 +694,151 @@ async function showLimiter(gen) {
   );
 }
 
+// ---- charts (uPlot, served by the API from node_modules as /admin/static/uplot.js) ----
+const CHARTS = ['spend', 'spend-by-gpu', 'queue', 'provisioning', 'failures', 'starts'];
+const CHART_RANGES = ['24h', '7d', '30d'];
+const CHART_REFRESH_MS = 30_000;
+const COLORS = ['#2563eb', '#16a34a', '#d97706', '#9333ea', '#dc2626', '#0891b2', '#65a30d', '#db2777'];
+const chartState = { range: '24h', at: 0, drawn: '' };
+
+/** Stacked series become running sums (the largest drawn first, so each fill shows its own band). */
+function chartColumns(data) {
+  const stacked = data.stacked ? data.series.filter((s) => s.kind !== 'line') : [];
+  const sums = [];
+  const stackedColumns = stacked.map((s) =>
+    s.values.map((v, i) => {
+      sums[i] = (sums[i] || 0) + (v || 0);
+      return sums[i];
+    }),
+  );
+  const plain = data.series.filter((s) => !stacked.includes(s));
+  const series = [
+    ...stacked.map((s, i) => ({ s, values: stackedColumns[i] })).reverse(),
+    ...plain.map((s) => ({ s, values: s.values })),
+  ];
+  return series;
+}
+
+function drawChart(box, data) {
+  const categories = data.categories;
+  const xs = categories ? categories.map((_, i) => i) : data.x;
+  const columns = chartColumns(data);
+  const width = Math.max(280, Math.min(box.clientWidth || 600, 1100));
+  const yRange = (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1];
+  const axes = [
+    {
+      label: data.xLabel,
+      ...(categories
+        ? { splits: () => xs, values: (_u, splits) => splits.map((i) => categories[i] ?? '') }
+        : {}),
+    },
+    { label: data.yLabel, size: 60 },
+  ];
+  if (data.y2Label) {
+    axes.push({ scale: 'y2', side: 1, label: data.y2Label, grid: { show: false }, size: 60 });
+  }
+  const options = {
+    width,
+    height: width < 500 ? 220 : 280,
+    tzDate: (ts) => uPlot.tzDate(new Date(ts * 1e3), 'Etc/UTC'),
+    scales: {
+      x: categories ? { time: false, range: () => [-0.5, xs.length - 0.5] } : { time: true },
+      y: { range: yRange },
+      y2: { range: yRange },
+    },
+    axes,
+    legend: { live: true },
+    series: [
+      { label: data.xLabel, value: categories ? (_u, i) => categories[Math.round(i)] ?? '' : undefined },
+      ...columns.map(({ s }, i) => ({
+        label: s.label,
+        scale: s.scale || 'y',
+        stroke: COLORS[i % COLORS.length],
+        fill: s.kind === 'line' ? undefined : `${COLORS[i % COLORS.length]}55`,
+        width: s.kind === 'line' && s.label.includes('cap') ? 1.5 : 2,
+        dash: s.label.includes('cap') || s.label.includes('ceiling') ? [6, 4] : undefined,
+        spanGaps: true,
+        paths: s.kind === 'bar' ? uPlot.paths.bars({ size: [0.7, 80] }) : undefined,
+        points: { show: s.kind === 'line' && xs.length < 40 },
+      })),
+    ],
+  };
+  box.replaceChildren();
+  new uPlot(options, [xs, ...columns.map(({ values }) => values)], box);
+}
+
+function chartFigure(name) {
+  return h(
+    'figure',
+    { class: 'chart', 'data-chart': name },
+    h('figcaption', {}, h('h3', {}, name), h('span', { class: 'muted axes' }, 'loading…')),
+    h('div', { class: 'plot' }),
+    h('p', { class: 'muted note' }),
+  );
+}
+
+function fillFigure(figure, data) {
+  const points = data.series.reduce((n, s) => n + s.values.filter((v) => v !== null && v !== 0).length, 0);
+  figure.dataset.points = String(points);
+  figure.dataset.xLabel = data.xLabel;
+  figure.dataset.yLabel = data.yLabel;
+  figure.querySelector('h3').textContent = data.title;
+  figure.querySelector('.axes').textContent =
+    `x: ${data.xLabel} · y: ${data.yLabel}${data.y2Label ? ` · right y: ${data.y2Label}` : ''}`;
+  figure.querySelector('.note').textContent = data.note || '';
+  const plot = figure.querySelector('.plot');
+  const xCount = (data.categories || data.x || []).length;
+  if (points === 0 || xCount === 0) {
+    plot.replaceChildren(
+      h('p', { class: 'empty' }, `Nothing recorded in the last ${data.range} (${data.timeZone}).`),
+    );
+  } else {
+    drawChart(plot, data);
+  }
+}
+
+async function showCharts(gen) {
+  const fresh = Date.now() - chartState.at < CHART_REFRESH_MS && chartState.drawn === chartState.range;
+  if (fresh && view.querySelector('#charts')) {
+    return;
+  }
+  const figures = CHARTS.map(chartFigure);
+  const picker = h(
+    'select',
+    {
+      id: 'chart-range',
+      'aria-label': 'range',
+      onchange: (event) => {
+        chartState.range = event.target.value;
+        chartState.at = 0;
+        refresh();
+      },
+    },
+    CHART_RANGES.map((r) => h('option', { value: r, selected: chartState.range === r }, `last ${r}`)),
+  );
+  const results = await Promise.all(
+    CHARTS.map((name) => api(`/admin/api/charts/${name}?range=${chartState.range}`)),
+  );
+  if (gen !== generation) {
+    return;
+  }
+  show(
+    h(
+      'div',
+      { class: 'title' },
+      h('h2', {}, 'Charts'),
+      picker,
+      h('span', { class: 'muted' }, 'times in UTC'),
+    ),
+    h('div', { id: 'charts', class: 'charts' }, figures),
+  );
+  for (const [i, data] of results.entries()) {
+    fillFigure(figures[i], data);
+  }
+  chartState.at = Date.now();
+  chartState.drawn = chartState.range;
+}
+
 // ---- the loop ----
 function showFiltered() {
   show(); // the toolbar is rebuilt from the filters
@@ -729,6 +878,8 @@ async function refresh() {
       await showTenants(gen);
     } else if (name === 'limiter') {
       await showLimiter(gen);
+    } else if (name === 'charts') {
+      await showCharts(gen);
     } else {
       await showJobs(gen);
     }
@@ -752,6 +903,7 @@ window.addEventListener('hashchange', () => {
   if (route().name !== 'jobs') {
     show();
   }
+  chartState.at = 0;
   refresh();
 });
 document.addEventListener('visibilitychange', () => {
