@@ -53,6 +53,16 @@ async function loggedInPage(): Promise<Page> {
 }
 
 const row = (page: Page, id: string) => page.locator(`tr[data-job="${id}"]`);
+const CHART_NAMES = ['spend', 'spend-by-gpu', 'queue', 'provisioning', 'failures', 'starts'];
+
+async function jobState(id: string): Promise<string> {
+  const answer = await stack.api.app.inject({
+    method: 'GET',
+    url: `/admin/api/jobs/${id}`,
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+  });
+  return (answer.json() as { job: { state: string } }).job.state;
+}
 
 it('a missing Chromium is a failure that says what to install, not a silent skip', async () => {
   await expect(launchChromium('/nonexistent/chromium')).rejects.toThrow(
@@ -182,6 +192,64 @@ describe.skipIf(!browserTestsEnabled())('admin dashboard in headless Chromium', 
     await page.goto(`${stack.api.url}/admin/queues`);
     await page.getByText('webhooks').first().waitFor({ timeout: 15_000 });
     await page.getByText('jobs').first().waitFor();
+  }, 120_000);
+
+  it('draws every chart from real jobs: non-empty series, labelled axes, no foreign request', async () => {
+    await stack.startWorker();
+    const ok = await stack.submit({ name: 'chart-ok', command: 'echo fine' });
+    const bad = await stack.submit({ name: 'chart-bad', command: 'exit 4' });
+    await waitFor(
+      async () => {
+        const states = await Promise.all([ok, bad].map((id) => jobState(id)));
+        return states.every((state) => ['succeeded', 'failed'].includes(state));
+      },
+      { timeoutMs: 60_000 },
+    );
+    const page = await loggedInPage();
+    await page.click('#nav a[data-view=charts]');
+    for (const chart of CHART_NAMES) {
+      const figure = page.locator(`figure.chart[data-chart="${chart}"]`);
+      await figure.locator('canvas').first().waitFor({ timeout: 15_000 });
+      expect(Number(await figure.getAttribute('data-points')), chart).toBeGreaterThan(0);
+      expect(await figure.getAttribute('data-x-label'), chart).toMatch(/\w/);
+      expect(await figure.getAttribute('data-y-label'), chart).toMatch(/\w/);
+      expect(await figure.locator('.u-legend').textContent(), chart).toMatch(/\w/);
+    }
+    expect(await page.locator('figure.chart[data-chart="failures"] .u-legend').textContent()).toContain(
+      'failed jobs',
+    );
+    await page.selectOption('#chart-range', '7d');
+    await page.locator('figure.chart[data-chart="spend"] .axes').filter({ hasText: 'day (UTC)' }).waitFor();
+  }, 120_000);
+
+  it('screenshots of each view at 1440 px and 390 px; no page is wider than a 390 px screen', async () => {
+    const page = await loggedInPage();
+    const { jobs } = (
+      await stack.api.app.inject({
+        method: 'GET',
+        url: '/admin/api/jobs?state=succeeded&limit=1',
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      })
+    ).json() as { jobs: { id: string }[] };
+    const views: [string, string, string][] = [
+      ['jobs', '#jobs', 'tr[data-job]'],
+      ['job', `#job/${jobs[0]?.id}`, '#log'],
+      ['charts', '#charts', 'figure.chart canvas'],
+      ['orders', '#orders', '#orders-active'],
+      ['money', '#money', '.cards'],
+      ['tenants', '#tenants', 'tr[data-tenant]'],
+      ['limiter', '#limiter', '.cards'],
+    ];
+    for (const width of [1440, 390]) {
+      await page.setViewportSize({ width, height: width === 390 ? 844 : 900 });
+      for (const [name, hash, ready] of views) {
+        await page.goto(`${stack.api.url}/admin${hash}`);
+        await page.locator(ready).first().waitFor({ timeout: 15_000 });
+        await page.screenshot({ path: `${SCREENSHOTS}${name}-${width}.png`, fullPage: true });
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth);
+        expect(overflow, `${name} at ${width} px`).toBeLessThanOrEqual(width);
+      }
+    }
   }, 120_000);
 
   it('refuses a submit token: "admin role required", and no way in afterwards', async () => {

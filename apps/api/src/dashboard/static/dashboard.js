@@ -884,7 +884,7 @@ async function refresh() {
       await showJobs(gen);
     }
     if (gen === generation) {
-      setStatus(`updated ${new Date().toLocaleTimeString()}`);
+      setStatus(`updated ${new Date().toISOString().slice(11, 19)} UTC`);
     }
   } catch (error) {
     if (gen === generation) {
