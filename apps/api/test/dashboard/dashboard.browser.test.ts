@@ -246,7 +246,7 @@ describe.skipIf(!browserTestsEnabled())('admin dashboard in headless Chromium', 
         await page.goto(`${stack.api.url}/admin${hash}`);
         await page.locator(ready).first().waitFor({ timeout: 15_000 });
         await page.screenshot({ path: `${SCREENSHOTS}${name}-${width}.png`, fullPage: true });
-        const overflow = await page.evaluate(() => document.documentElement.scrollWidth);
+        const overflow = Number(await page.evaluate('document.documentElement.scrollWidth'));
         expect(overflow, `${name} at ${width} px`).toBeLessThanOrEqual(width);
       }
     }

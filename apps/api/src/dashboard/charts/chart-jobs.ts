@@ -100,32 +100,43 @@ export function createChartJobs(deps: {
     }
     return facts;
   }
+  let inFlight: Promise<JobFacts[]> | undefined;
+  async function read(fromMs: number): Promise<JobFacts[]> {
+    const pipeline = deps.redis.pipeline();
+    pipeline.zrangebyscore(deps.keys.finished(), String(fromMs), '+inf');
+    for (const state of LIVE_STATES) {
+      pipeline.zrange(deps.keys.byState(state), '0', '-1');
+    }
+    const rows = (await pipeline.exec()) ?? [];
+    const [finishedIds = [], ...liveIds] = rows.map(([, ids]) =>
+      Array.isArray(ids) ? (ids as string[]) : [],
+    );
+    const missing = finishedIds.filter((id) => !finishedCache.has(id));
+    for (const facts of await readRecords(missing)) {
+      if (isTerminal(facts.state)) {
+        finishedCache.set(facts.id, facts);
+      }
+    }
+    const oldest = deps.now() - CHART_MAX_RANGE_MS;
+    for (const [id, facts] of finishedCache) {
+      if ((facts.finishedAt ?? 0) < oldest) {
+        finishedCache.delete(id);
+      }
+    }
+    const finished = finishedIds.flatMap((id) => finishedCache.get(id) ?? []);
+    const live = (await readRecords(liveIds.flat())).filter((facts) => !isTerminal(facts.state));
+    return [...finished, ...live];
+  }
   return {
+    // One read at a time: a second waits for the first, then finds its facts in the cache.
     async read(fromMs) {
-      const pipeline = deps.redis.pipeline();
-      pipeline.zrangebyscore(deps.keys.finished(), String(fromMs), '+inf');
-      for (const state of LIVE_STATES) {
-        pipeline.zrange(deps.keys.byState(state), '0', '-1');
-      }
-      const rows = (await pipeline.exec()) ?? [];
-      const [finishedIds = [], ...liveIds] = rows.map(([, ids]) =>
-        Array.isArray(ids) ? (ids as string[]) : [],
-      );
-      const missing = finishedIds.filter((id) => !finishedCache.has(id));
-      for (const facts of await readRecords(missing)) {
-        if (isTerminal(facts.state)) {
-          finishedCache.set(facts.id, facts);
-        }
-      }
-      const oldest = deps.now() - CHART_MAX_RANGE_MS;
-      for (const [id, facts] of finishedCache) {
-        if ((facts.finishedAt ?? 0) < oldest) {
-          finishedCache.delete(id);
-        }
-      }
-      const finished = finishedIds.flatMap((id) => finishedCache.get(id) ?? []);
-      const live = (await readRecords(liveIds.flat())).filter((facts) => !isTerminal(facts.state));
-      return [...finished, ...live];
+      const previous = inFlight?.catch(() => undefined);
+      const next = (async () => {
+        await previous;
+        return read(fromMs);
+      })();
+      inFlight = next;
+      return next;
     },
   };
 }

@@ -37,12 +37,12 @@ const jobs: JobFacts[] = [
     id: 'b',
     owner: 'bob',
     state: 'failed',
-    reason: 'provision_timeout',
+    reason: 'ssh_error',
     createdAt: at(2.5),
     startedAt: at(2),
     finishedAt: at(1.5),
     attempts: [
-      { gpu: 'RTX 3090', startedAt: at(2), endedAt: at(1.5), spentUsd: 0.5, endReason: 'provision_timeout' },
+      { gpu: 'RTX 3090', startedAt: at(2), endedAt: at(1.5), spentUsd: 0.5, endReason: 'ssh_error' },
     ],
   },
 ];
@@ -73,7 +73,7 @@ describe('chart series', () => {
     const prov = provisioningChart(jobs, b, base);
     expect(prov.series).toEqual([{ label: 'RTX 4090', values: [0, 1, 0, 0, 0, 0, 0], kind: 'bar' }]);
     const failures = failuresChart(jobs, b, base);
-    expect(failures.categories).toEqual(['provision_timeout']);
+    expect(failures.categories).toEqual(['ssh_error']);
     expect(failures.series.map((s) => s.values)).toEqual([[1], [1]]);
     const starts = startsChart(jobs, bucketsFor('24h', NOW, true), base, 5_200);
     expect(starts.series[0]?.values.reduce((x, y) => (x ?? 0) + (y ?? 0), 0)).toBe(2);

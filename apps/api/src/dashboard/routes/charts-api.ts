@@ -11,7 +11,7 @@ import {
   type ChartName,
   type ChartRange,
 } from '../charts/chart-data';
-import { createChartJobs } from '../charts/chart-jobs';
+import { CHART_MAX_RANGE_MS, createChartJobs } from '../charts/chart-jobs';
 import {
   baseOf,
   failuresChart,
@@ -97,5 +97,11 @@ export async function chartsApiRoutes(
       return data;
     },
   );
+  // Read the 30 days' finished records once at start, so that no admin's first look pays for it.
+  app.addHook('onReady', async () => {
+    jobs
+      .read(deps.now().getTime() - CHART_MAX_RANGE_MS)
+      .catch((error: unknown) => app.log.warn({ err: error }, 'chart facts warm-up failed'));
+  });
   return samples;
 }
