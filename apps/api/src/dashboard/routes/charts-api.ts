@@ -21,7 +21,7 @@ import {
   spendChart,
   startsChart,
 } from '../charts/chart-series';
-import { createQueueDepthSamples } from '../charts/queue-depth-sampler';
+import type { QueueDepthSamples } from '../charts/queue-depth-sampler';
 
 /** A chart answer is reused for this long, however many tabs poll it. */
 export const CHART_CACHE_MS = 5_000;
@@ -44,17 +44,14 @@ export async function chartsApiRoutes(
     prefix: string;
     tenantLimits: TenantLimits;
     createSpacingMs: number;
+    samples: QueueDepthSamples;
     now: () => Date;
   },
-): Promise<ReturnType<typeof createQueueDepthSamples>> {
+): Promise<void> {
   const app = root.withTypeProvider<ZodTypeProvider>();
   const keys = redisKeys(deps.prefix);
   const jobs = createChartJobs({ redis: deps.redis, keys: keys.store, now: () => deps.now().getTime() });
-  const samples = createQueueDepthSamples({
-    redis: deps.redis,
-    store: deps.store,
-    key: keys.queueDepthSamples,
-  });
+  const { samples } = deps;
   const cache = new Map<string, { at: number; data: Promise<ChartData> }>();
 
   async function compute(chart: ChartName, range: ChartRange, nowMs: number): Promise<ChartData> {
@@ -103,5 +100,4 @@ export async function chartsApiRoutes(
       .read(deps.now().getTime() - CHART_MAX_RANGE_MS)
       .catch((error: unknown) => app.log.warn({ err: error }, 'chart facts warm-up failed'));
   });
-  return samples;
 }

@@ -8,6 +8,9 @@ const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
 const csrfToken = document.querySelector('meta[name="csrf-token"]').getAttribute('content');
 const view = document.getElementById('view');
 const filters = { state: '', owner: '', q: '' };
+/** Job ids ticked in the list (kept across the list's re-renders). */
+const selected = new Set();
+const SWEEP_ID = /^swp_[0-9A-HJKMNP-TV-Z]{26}$/;
 let timer;
 let generation = 0;
 let logState;
@@ -94,7 +97,15 @@ async function api(path, init) {
   }
   return body;
 }
-const post = (path) => api(path, { method: 'POST', headers: { 'x-csrf-token': csrfToken } });
+const post = (path, body) =>
+  api(path, {
+    method: 'POST',
+    headers: {
+      'x-csrf-token': csrfToken,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
 function setStatus(text, isError) {
   const el = document.getElementById('status');
   el.textContent = text;
@@ -128,6 +139,13 @@ function renderCounts(counts) {
       ),
     ),
   );
+}
+
+// ---- alerts (always shown, above the counts) ----
+function renderAlerts(alerts) {
+  document
+    .getElementById('alerts')
+    .replaceChildren(...alerts.map((a) => h('li', { class: a.level, 'data-alert': a.id }, a.message)));
 }
 
 // ---- views ----
@@ -186,6 +204,25 @@ async function showJobs(gen) {
       { class: 'clickable', 'data-job': job.id, onclick: () => (location.hash = `#job/${job.id}`) },
       h(
         'td',
+        { class: 'pick', onclick: (event) => event.stopPropagation() },
+        TERMINAL.has(job.state)
+          ? null
+          : h('input', {
+              type: 'checkbox',
+              'aria-label': `select ${job.name || job.id}`,
+              checked: selected.has(job.id),
+              onchange: (event) => {
+                if (event.target.checked) {
+                  selected.add(job.id);
+                } else {
+                  selected.delete(job.id);
+                }
+                updateBulkBar();
+              },
+            }),
+      ),
+      h(
+        'td',
         {},
         h('a', { href: `#job/${job.id}` }, job.name || job.id),
         job.name ? h('div', { class: 'id' }, job.id) : null,
@@ -212,8 +249,9 @@ async function showJobs(gen) {
   show(
     h('h2', {}, 'Jobs'),
     view.querySelector('form.toolbar') || jobsToolbar(),
+    bulkBar(page.jobs),
     table(
-      ['Name', 'State', 'GPU', 'Server', 'Price', 'Duration', 'Cost / budget', 'Owner', 'Created (UTC)'],
+      ['', 'Name', 'State', 'GPU', 'Server', 'Price', 'Duration', 'Cost / budget', 'Owner', 'Created (UTC)'],
       rows,
       'No jobs match.',
     ),
@@ -227,12 +265,78 @@ async function showJobs(gen) {
   );
 }
 
+/** Bulk actions over the list: cancel the ticked jobs, cancel the searched sweep, export as CSV. */
+function bulkBar(jobs) {
+  const live = new Set(jobs.filter((j) => !TERMINAL.has(j.state)).map((j) => j.id));
+  for (const id of selected) {
+    if (!live.has(id)) {
+      selected.delete(id);
+    }
+  }
+  const params = new URLSearchParams();
+  for (const key of ['state', 'owner', 'q']) {
+    if (filters[key]) {
+      params.set(key, filters[key]);
+    }
+  }
+  const sweepId = SWEEP_ID.test(filters.q) ? filters.q : undefined;
+  const bar = h(
+    'div',
+    { class: 'bulk', id: 'bulk' },
+    h('button', {
+      type: 'button',
+      id: 'cancel-selected',
+      class: 'danger',
+      onclick: () => bulkCancel({ ids: [...selected] }),
+    }),
+    sweepId
+      ? h(
+          'button',
+          { type: 'button', id: 'cancel-sweep', class: 'danger', onclick: () => bulkCancel({ sweepId }) },
+          `Cancel sweep ${sweepId}`,
+        )
+      : null,
+    h(
+      'a',
+      { href: `/admin/api/jobs.csv?${params}`, id: 'export-csv', download: '' },
+      'Export CSV (with cost)',
+    ),
+  );
+  queueMicrotask(updateBulkBar);
+  return bar;
+}
+
+function updateBulkBar() {
+  const button = document.getElementById('cancel-selected');
+  if (button) {
+    button.textContent = `Cancel selected (${selected.size})`;
+    button.disabled = selected.size === 0;
+  }
+}
+
+async function bulkCancel(body) {
+  const what = body.sweepId
+    ? `every live job of sweep ${body.sweepId}`
+    : `${body.ids.length} selected job(s)`;
+  if (!confirm(`Cancel ${what}? Their commands are stopped and their servers released.`)) {
+    return;
+  }
+  try {
+    const result = await post('/admin/api/jobs/cancel', body);
+    selected.clear();
+    setStatus(`cancel requested for ${result.cancelled.length} job(s)`);
+    refresh();
+  } catch (error) {
+    setStatus(error.message, true);
+  }
+}
+
 function field(label, value) {
   return [h('dt', {}, label), h('dd', {}, value)];
 }
 
 async function showJob(gen, id) {
-  const { job } = await api(`/admin/api/jobs/${encodeURIComponent(id)}`);
+  const { job, logSize } = await api(`/admin/api/jobs/${encodeURIComponent(id)}`);
   if (gen !== generation) {
     return;
   }
@@ -369,17 +473,98 @@ async function showJob(gen, id) {
       'No attempt yet.',
     ),
     h('h3', {}, 'Log'),
-    logState.pre,
+    logSize === 0 && (TERMINAL.has(job.state) || job.attempts.length === 0)
+      ? h(
+          'p',
+          { class: 'muted', id: 'log-empty' },
+          job.attempts.length === 0
+            ? 'No log: no server ran this job.'
+            : 'No log: the command wrote no output.',
+        )
+      : logState.pre,
+    logSize > 0 ? logLinks(job.id) : null,
     h('h3', {}, 'Timeline'),
     h('ol', { class: 'timeline' }, events),
     h('h3', {}, 'Outputs'),
-    outputs.length ? h('ul', {}, outputs) : h('p', { class: 'muted' }, 'No output files collected.'),
+    outputs.length
+      ? h('ul', {}, outputs)
+      : h('p', { class: 'muted', id: 'outputs-empty' }, outputsEmpty(job)),
   );
   logState.pre.scrollTop = logScroll; // a re-attached element starts at the top
   await pollLog(gen, job.id);
 }
 
+/** Download of the whole log, and a search of it (the view above shows only its tail). */
+function logLinks(id) {
+  const results = h('div', { id: 'log-search-results' });
+  const form = h(
+    'form',
+    {
+      class: 'toolbar',
+      id: 'log-search',
+      onsubmit: async (event) => {
+        event.preventDefault();
+        const q = new FormData(form).get('q').trim();
+        if (!q) {
+          return;
+        }
+        try {
+          const found = await api(
+            `/admin/api/jobs/${encodeURIComponent(id)}/log/search?q=${encodeURIComponent(q)}`,
+          );
+          results.replaceChildren(
+            h(
+              'p',
+              { class: 'muted' },
+              `${found.matches.length}${found.truncated ? '+' : ''} line(s) of the whole log contain "${found.query}"`,
+            ),
+            found.matches.length
+              ? h(
+                  'pre',
+                  { class: 'log found' },
+                  found.matches.map((m) => `${String(m.line).padStart(6)}  ${m.text}\n`).join(''),
+                )
+              : null,
+          );
+        } catch (error) {
+          setStatus(error.message, true);
+        }
+      },
+    },
+    h('input', {
+      name: 'q',
+      type: 'search',
+      placeholder: 'search the whole log',
+      'aria-label': 'search the log',
+    }),
+    h('button', { type: 'submit' }, 'Search'),
+    h(
+      'a',
+      { href: `/admin/api/jobs/${encodeURIComponent(id)}/log/download`, id: 'log-download', download: '' },
+      'Download full log',
+    ),
+  );
+  return h('div', {}, form, results);
+}
+
+/** What is true when a job has no output files to list. */
+function outputsEmpty(job) {
+  if (job.spec.outputs.length === 0) {
+    return 'The spec lists no output files.';
+  }
+  if (!TERMINAL.has(job.state)) {
+    return `Output files are collected when the command ends (${job.spec.outputs.length} listed).`;
+  }
+  if (job.outputsMissing?.length) {
+    return `No output files collected: not found on the server: ${job.outputsMissing.join(', ')}.`;
+  }
+  return 'No output files collected.';
+}
+
 async function pollLog(gen, id) {
+  if (!view.contains(logState.pre)) {
+    return;
+  }
   // Read until caught up: a burst larger than one 64 KiB read arrives over a few requests.
   for (let i = 0; i < 8; i += 1) {
     const query = logState.offset === undefined ? '' : `?offset=${logState.offset}`;
@@ -441,7 +626,12 @@ function orderRows(orders) {
       ),
       h('td', {}, o.jobState ? badge(o.jobState) : '–'),
       h('td', {}, o.owner || '–'),
-      h('td', { class: 'num' }, `${num(o.pricePerDay, 2)} ${o.currency}/day`),
+      h(
+        'td',
+        { class: 'num' },
+        o.pricePerHourUsd === undefined ? '–' : `${usd(o.pricePerHourUsd)}/h`,
+        h('div', { class: 'muted' }, `${num(o.pricePerDay, 2)} ${o.currency}/day`),
+      ),
       h('td', { class: 'num' }, usd(o.spendUsd)),
       h('td', {}, o.createdAt ? whenMs(o.createdAt * 1000) : '–'),
       h('td', {}, o.ready ? 'yes' : 'no'),
@@ -863,10 +1053,11 @@ async function refresh() {
     link.classList.toggle('active', link.dataset.view === (name === 'job' ? 'jobs' : name));
   }
   try {
-    const summary = await api('/admin/api/summary');
+    const [summary, alerts] = await Promise.all([api('/admin/api/summary'), api('/admin/api/alerts')]);
     if (gen !== generation) {
       return;
     }
+    renderAlerts(alerts.alerts);
     renderCounts(summary.counts);
     if (name === 'job' && id) {
       await showJob(gen, id);
