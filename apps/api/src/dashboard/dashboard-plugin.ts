@@ -75,7 +75,7 @@ export function createDashboardPlugin(options: DashboardOptions = {}): ApiPlugin
     await loginRoutes(app, { sessions, pages, ttlSeconds });
     await pageRoutes(app, { pages });
     await jobsApiRoutes(app, { store: deps.store, now });
-    await jobActionsApiRoutes(app, { store: deps.store, now });
+    await jobActionsApiRoutes(app, deps.store, now);
     const counters = createTelemetryCounters(deps.redis, config.REDIS_PREFIX);
     const samples = createQueueDepthSamples({
       redis: deps.redis,

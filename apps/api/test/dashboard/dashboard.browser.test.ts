@@ -55,14 +55,15 @@ async function loggedInPage(): Promise<Page> {
 const row = (page: Page, id: string) => page.locator(`tr[data-job="${id}"]`);
 const CHART_NAMES = ['spend', 'spend-by-gpu', 'queue', 'provisioning', 'failures', 'starts'];
 
-async function jobState(id: string): Promise<string> {
+async function jobJson(id: string): Promise<{ state: string; attempts: { orderId?: number }[] }> {
   const answer = await stack.api.app.inject({
     method: 'GET',
     url: `/admin/api/jobs/${id}`,
     headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
   });
-  return (answer.json() as { job: { state: string } }).job.state;
+  return (answer.json() as { job: { state: string; attempts: { orderId?: number }[] } }).job;
 }
+const jobState = async (id: string) => (await jobJson(id)).state;
 
 it('a missing Chromium is a failure that says what to install, not a silent skip', async () => {
   await expect(launchChromium('/nonexistent/chromium')).rejects.toThrow(
@@ -221,6 +222,81 @@ describe.skipIf(!browserTestsEnabled())('admin dashboard in headless Chromium', 
     await page.selectOption('#chart-range', '7d');
     await page.locator('figure.chart[data-chart="spend"] .axes').filter({ hasText: 'day (UTC)' }).waitFor();
   }, 120_000);
+
+  it('bulk cancel ends the selected running jobs and their orders; CSV has one row per job with cost', async () => {
+    await stack.startWorker();
+    const page = await loggedInPage();
+    const ids = [
+      await stack.submit({ name: 'bulk-a', command: 'echo a; sleep 300' }),
+      await stack.submit({ name: 'bulk-b', command: 'echo b; sleep 300' }),
+    ];
+    for (const id of ids) {
+      await row(page, id).locator('.badge.running').waitFor({ timeout: 60_000 });
+    }
+    const orders = await Promise.all(
+      ids.map((id) => waitFor(async () => (await jobJson(id)).attempts[0]?.orderId as number | undefined)),
+    );
+    for (const order of orders) {
+      expect((await stack.simOrder(order))?.active).toBe(true);
+    }
+    for (const id of ids) {
+      await row(page, id).locator('input[type=checkbox]').check();
+    }
+    await expect.poll(async () => page.locator('#cancel-selected').textContent()).toBe('Cancel selected (2)');
+    await page.screenshot({ path: `${SCREENSHOTS}bulk-cancel-1440.png` });
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.click('#cancel-selected');
+    for (const id of ids) {
+      await row(page, id).locator('.badge.cancelled').waitFor({ timeout: 30_000 });
+    }
+    for (const order of orders) {
+      await waitFor(async () => (await stack.simOrder(order))?.active === false, { timeoutMs: 15_000 });
+      expect((await stack.simOrder(order))?.endReason).toBe('cancelled');
+    }
+
+    // A job that never ran says so instead of showing an empty log box.
+    await stack.stopWorker();
+    const never = await stack.submit({ name: 'never-ran', command: 'echo no' });
+    await stack.cancel(never);
+    await page.goto(`${stack.api.url}/admin#job/${never}`);
+    await expect.poll(async () => page.locator('#log-empty').textContent()).toContain('no server ran');
+    expect(await page.locator('#log').count()).toBe(0);
+
+    await page.goto(`${stack.api.url}/admin#jobs`);
+    const href = await page.locator('#export-csv').getAttribute('href');
+    const csv = await (await context?.request.get(`${stack.api.url}${href}`))?.text();
+    const lines = (csv ?? '').trimEnd().split('\r\n');
+    const header = lines[0]?.split(',') ?? [];
+    const counts = (
+      await stack.api.app.inject({
+        method: 'GET',
+        url: '/admin/api/summary',
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      })
+    ).json().counts as Record<string, number>;
+    const total = Object.values(counts).reduce((a, b) => a + b, 0);
+    expect(lines).toHaveLength(total + 1);
+    const cost = header.indexOf('cost_usd');
+    expect(cost).toBeGreaterThan(0);
+    const ids2 = lines.slice(1).map((line) => line.split(',')[0]);
+    expect(new Set(ids2).size).toBe(total);
+    for (const id of ids) {
+      const line = lines.find((l) => l.startsWith(id)) ?? '';
+      expect(Number(line.split(',')[cost])).toBeGreaterThanOrEqual(0);
+      expect(line.split(',')[cost]).toMatch(/^\d+\.\d{6}$/);
+    }
+  }, 120_000);
+
+  it('an alert appears when its condition is made true and goes when it is cleared', async () => {
+    // No worker: the leader lease (2 s in this stack) runs out and nobody polls orders or reaps.
+    const page = await loggedInPage();
+    const alert = page.locator('#alerts li[data-alert="leader-silent"]');
+    await alert.waitFor({ timeout: 15_000 });
+    expect(await alert.textContent()).toMatch(/leader/);
+    await page.screenshot({ path: `${SCREENSHOTS}alerts-1440.png` });
+    await stack.startWorker();
+    await alert.waitFor({ state: 'detached', timeout: 30_000 });
+  }, 60_000);
 
   it('screenshots of each view at 1440 px and 390 px; no page is wider than a 390 px screen', async () => {
     const page = await loggedInPage();

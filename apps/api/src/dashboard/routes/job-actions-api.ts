@@ -6,8 +6,8 @@ import { z } from 'zod';
 import { cancelJobs } from '../../sweeps/sweep-status';
 import { CSV_MAX_ROWS, jobsCsv } from '../views/jobs-csv';
 import { LOG_SEARCH_MAX_MATCHES, logChunks, searchLog } from '../views/log-search';
+import { API_ROUTE as api, IdParams } from './jobs-api';
 
-const IdParams = z.object({ id: z.string().refine(isJobId, 'is not a job id') });
 const BulkCancelBody = z.union([
   z.strictObject({ ids: z.array(z.string().refine(isJobId, 'is not a job id')).min(1).max(500) }),
   z.strictObject({ sweepId: z.string().refine(isSweepId, 'is not a sweep id') }),
@@ -30,11 +30,10 @@ const SearchQuery = z.strictObject({
  */
 export async function jobActionsApiRoutes(
   root: FastifyInstance,
-  deps: { store: JobStore; now: () => Date },
+  store: JobStore,
+  now: () => Date,
 ): Promise<void> {
   const app = root.withTypeProvider<ZodTypeProvider>();
-  const { store } = deps;
-  const api = { config: { dashboard: 'api' as const } };
 
   app.post('/admin/api/jobs/cancel', { ...api, schema: { body: BulkCancelBody } }, async (request, reply) => {
     const admin = request.principal?.name;
@@ -57,14 +56,11 @@ export async function jobActionsApiRoutes(
         ...(owner === undefined ? {} : { owner }),
         ...(q === undefined ? {} : { search: q }),
       },
-      deps.now(),
+      now(),
     );
     return reply
       .type('text/csv; charset=utf-8')
-      .header(
-        'content-disposition',
-        `attachment; filename="jobs-${deps.now().toISOString().slice(0, 10)}.csv"`,
-      )
+      .header('content-disposition', `attachment; filename="jobs-${now().toISOString().slice(0, 10)}.csv"`)
       .header('x-rows-max', String(CSV_MAX_ROWS))
       .send(csv);
   });
