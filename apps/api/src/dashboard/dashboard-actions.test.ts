@@ -75,6 +75,34 @@ describe('dashboard actions and alerts', () => {
     expect(noCsrf.statusCode).toBe(403);
   });
 
+  test('re-submit makes a new job with the same spec and owner; secrets only as typed again', async ({
+    api,
+  }) => {
+    fx = api;
+    cookie = (await login(fx.app, TOKENS.root)).cookie ?? '';
+    const old = await createTestJob(
+      fx.store,
+      { name: 'again', env: { A: '1' }, secretEnv: { HF_TOKEN: 'hf_old_value', DB: 'db_old' } },
+      'bob',
+    );
+    await fx.store.requestCancel(old);
+    const answer = await post(`/admin/api/jobs/${old}/resubmit`, { secretEnv: { HF_TOKEN: 'hf_new_value' } });
+    expect(answer.statusCode).toBe(201);
+    const fresh = await fx.store.get(answer.json().id);
+    const before = await fx.store.get(old);
+    expect(fresh.id).not.toBe(old);
+    expect(fresh.owner).toBe('bob');
+    expect(fresh.state).toBe('queued');
+    expect({ ...fresh.spec, secretEnvNames: [] }).toEqual({ ...before.spec, secretEnvNames: [] });
+    expect(fresh.spec.secretEnvNames).toEqual(['HF_TOKEN']);
+    expect(fresh.events.map((e) => e.message).join('\n')).toContain(`re-submitted from ${old} by admin root`);
+    const detail = await get(`/admin/api/jobs/${fresh.id}`);
+    expect(detail.body).not.toContain('hf_new_value');
+    const unknown = await post(`/admin/api/jobs/${old}/resubmit`, { secretEnv: { OTHER: 'x' } });
+    expect(unknown.statusCode).toBe(400);
+    expect(unknown.json().message).toContain('OTHER');
+  });
+
   test('CSV: one row per job with its cost, fields quoted and formula-safe', async ({ api }) => {
     fx = api;
     cookie = (await login(fx.app, TOKENS.root)).cookie ?? '';

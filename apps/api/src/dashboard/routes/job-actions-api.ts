@@ -3,9 +3,11 @@ import { AppError, isJobId, isSweepId, JobState, type JobStore } from '@clore-ba
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { submitJob } from '../../submission/submit-job';
 import { cancelJobs } from '../../sweeps/sweep-status';
 import { CSV_MAX_ROWS, jobsCsv } from '../views/jobs-csv';
 import { LOG_SEARCH_MAX_MATCHES, logChunks, searchLog } from '../views/log-search';
+import { resubmitSpec } from '../views/resubmit';
 import { API_ROUTE as api, IdParams } from './jobs-api';
 
 const BulkCancelBody = z.union([
@@ -16,6 +18,9 @@ const CsvQuery = z.strictObject({
   state: z.enum(JobState).optional(),
   owner: z.string().min(1).max(64).optional(),
   q: z.string().max(200).optional(),
+});
+const ResubmitBody = z.strictObject({
+  secretEnv: z.record(z.string().min(1).max(200), z.string().max(65_536)).default({}),
 });
 const SearchQuery = z.strictObject({
   q: z.string().min(1).max(200),
@@ -46,6 +51,25 @@ export async function jobActionsApiRoutes(
     request.log.info({ count: cancelled.length, admin }, 'bulk cancel from the dashboard');
     return reply.code(202).send({ cancelled, skipped: ids.length - cancelled.length });
   });
+
+  // A new job with the same spec and owner (so the owner's limits and spend caps apply), through
+  // the public submit path; secrets as typed again (views/resubmit.ts).
+  app.post(
+    '/admin/api/jobs/:id/resubmit',
+    { ...api, schema: { params: IdParams, body: ResubmitBody } },
+    async (request, reply) => {
+      const admin = request.principal?.name;
+      if (admin === undefined) {
+        throw new AppError('UNAUTHORIZED', 'no admin session');
+      }
+      const old = await store.get(request.params.id);
+      const spec = resubmitSpec(old, request.body.secretEnv);
+      const { job } = await submitJob(root.jobSubmitter, { spec, owner: old.owner });
+      await store.addInfo(job.id, `re-submitted from ${old.id} by admin ${admin}`);
+      request.log.info({ jobId: job.id, from: old.id, admin }, 'job re-submitted from the dashboard');
+      return reply.code(201).send({ id: job.id });
+    },
+  );
 
   app.get('/admin/api/jobs.csv', { ...api, schema: { querystring: CsvQuery } }, async (request, reply) => {
     const { state, owner, q } = request.query;

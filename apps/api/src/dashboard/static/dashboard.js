@@ -384,6 +384,38 @@ async function showJob(gen, id) {
         },
         job.cancelRequestedAt ? 'Cancel requested…' : 'Cancel job',
       );
+  const resubmit = TERMINAL.has(job.state)
+    ? h(
+        'button',
+        {
+          type: 'button',
+          id: 'resubmit',
+          onclick: async () => {
+            // Secret values are never read back: each is typed again here, or left empty to drop it.
+            const secretEnv = {};
+            for (const name of spec.secretEnvNames) {
+              const value = prompt(`Value of secret ${name} for the new job (empty: run without it)`);
+              if (value === null) {
+                return;
+              }
+              secretEnv[name] = value;
+            }
+            if (!confirm(`Submit a new job with the spec of ${job.name || job.id}, owned by ${job.owner}?`)) {
+              return;
+            }
+            try {
+              const created = await post(`/admin/api/jobs/${encodeURIComponent(job.id)}/resubmit`, {
+                secretEnv,
+              });
+              location.hash = `#job/${created.id}`;
+            } catch (error) {
+              setStatus(error.message, true);
+            }
+          },
+        },
+        'Re-submit',
+      )
+    : null;
   const attempts = job.attempts.map((a) =>
     h(
       'tr',
@@ -429,7 +461,7 @@ async function showJob(gen, id) {
   const logScroll = logState.pre.scrollTop;
   show(
     h('p', {}, h('a', { href: '#jobs' }, '← all jobs')),
-    h('div', { class: 'title' }, h('h2', {}, job.name || job.id), badge(job.state), cancel),
+    h('div', { class: 'title' }, h('h2', {}, job.name || job.id), badge(job.state), cancel, resubmit),
     h(
       'div',
       { class: 'grid' },
