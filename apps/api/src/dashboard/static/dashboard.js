@@ -728,8 +728,16 @@ async function showMoney(gen) {
             h(
               'li',
               {},
-              h('strong', {}, x.balance.toLocaleString('en-US', { maximumFractionDigits: 4 })),
-              ` ${x.currency}`,
+              h(
+                'strong',
+                {},
+                x.balanceUsd === undefined || x.balanceUsd === null ? '$ –' : usd(x.balanceUsd),
+              ),
+              h(
+                'span',
+                { class: 'muted' },
+                ` ${x.balance.toLocaleString('en-US', { maximumFractionDigits: 4 })} ${x.currency}`,
+              ),
             ),
           ),
         )
@@ -947,12 +955,21 @@ function drawChart(box, data) {
   const columns = chartColumns(data);
   const width = Math.max(280, Math.min(box.clientWidth || 600, 1100));
   const yRange = (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1];
+  // Time ticks in UTC, 24-hour: "HH:00" within a day, "MM-DD" or "MM-DD HH:00" beyond.
+  const span = xs.length ? xs[xs.length - 1] - xs[0] : 0;
+  const tick = (ts) => {
+    const iso = new Date(ts * 1e3).toISOString();
+    if (span <= 86_400) {
+      return iso.slice(11, 16);
+    }
+    return data.bucketSeconds >= 86_400 ? iso.slice(5, 10) : `${iso.slice(5, 10)} ${iso.slice(11, 16)}`;
+  };
   const axes = [
     {
       label: data.xLabel,
       ...(categories
         ? { splits: () => xs, values: (_u, splits) => splits.map((i) => categories[i] ?? '') }
-        : {}),
+        : { values: (_u, splits) => splits.map(tick) }),
     },
     { label: data.yLabel, size: 60 },
   ];

@@ -1,7 +1,8 @@
-import { toUsd, type UsdRates } from '@clore-batch/clore';
+import { toUsd } from '@clore-batch/clore';
 import { fleetKeys, parseFleetHash, readFleetRecord } from '@clore-batch/shared';
 import type { Redis } from 'ioredis';
 import type { QueueDepthSamples } from '../charts/queue-depth-sampler';
+import { readUsdRates } from './usd-rates';
 import type { WalletSource } from './wallet-source';
 
 export type AlertId = 'wallet-low' | 'orphan-orders' | 'foreign-orders' | 'leader-silent' | 'code5-answers';
@@ -41,19 +42,17 @@ export async function readAlerts(
   now: number,
 ): Promise<Alert[]> {
   const keys = fleetKeys(deps.prefix);
-  const [leader, snapshotRaw, marketRaw, orphansHash, foreignCount, wallets, hour, current] =
-    await Promise.all([
-      deps.redis.get(keys.leader),
-      deps.redis.get(keys.ordersSnapshot),
-      deps.redis.get(keys.marketplace),
-      deps.redis.hgetall(keys.orphans),
-      deps.redis.hlen(keys.foreignOrders),
-      deps.wallets.get(),
-      deps.samples.read(now - HOUR_MS),
-      deps.samples.current(now),
-    ]);
+  const [leader, snapshotRaw, rates, orphansHash, foreignCount, wallets, hour, current] = await Promise.all([
+    deps.redis.get(keys.leader),
+    deps.redis.get(keys.ordersSnapshot),
+    readUsdRates(deps.redis, deps.prefix),
+    deps.redis.hgetall(keys.orphans),
+    deps.redis.hlen(keys.foreignOrders),
+    deps.wallets.get(),
+    deps.samples.read(now - HOUR_MS),
+    deps.samples.current(now),
+  ]);
   const alerts: Alert[] = [];
-  const rates: UsdRates = readFleetRecord('marketplace', marketRaw)?.usdRates ?? { 'USD-Blockchain': 1 };
   if (wallets.status === 'ok') {
     const wallet = wallets.wallets.find((w) => w.currency === settings.currency);
     const usd = wallet === undefined ? 0 : toUsd(wallet.balance, wallet.currency, rates);
