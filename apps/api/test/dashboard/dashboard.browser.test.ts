@@ -73,7 +73,8 @@ it('a missing Chromium is a failure that says what to install, not a silent skip
 
 describe.skipIf(!browserTestsEnabled())('admin dashboard in headless Chromium', () => {
   beforeAll(async () => {
-    stack = await startStack();
+    // A daily spend cap, so the spend chart draws one (far above what these jobs spend).
+    stack = await startStack({ TENANT_LIMITS: JSON.stringify({ 'ci-bot': { dailySpendUsd: 200 } }) });
     browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
@@ -216,6 +217,9 @@ describe.skipIf(!browserTestsEnabled())('admin dashboard in headless Chromium', 
       expect(await figure.getAttribute('data-y-label'), chart).toMatch(/\w/);
       expect(await figure.locator('.u-legend').textContent(), chart).toMatch(/\w/);
     }
+    expect(await page.locator('figure.chart[data-chart="spend"] .u-legend').textContent()).toContain(
+      'daily cap ci-bot',
+    );
     expect(await page.locator('figure.chart[data-chart="failures"] .u-legend').textContent()).toContain(
       'failed jobs',
     );
