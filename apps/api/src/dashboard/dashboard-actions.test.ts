@@ -178,3 +178,37 @@ describe('dashboard actions and alerts', () => {
     expect(await alertIds()).toEqual(['code5-answers', 'leader-silent']);
   });
 });
+
+describe('chart routes and the charting library', () => {
+  test('uPlot is served by the API under the dashboard CSP; chart routes validate chart and range', async ({
+    api,
+  }) => {
+    fx = api;
+    cookie = (await login(fx.app, TOKENS.root)).cookie ?? '';
+    const script = await get('/admin/static/uplot.js');
+    expect(script.statusCode).toBe(200);
+    expect(script.headers['content-type']).toContain('javascript');
+    expect(script.headers['content-security-policy']).toContain("script-src 'self'");
+    expect(script.body).toContain('uPlot');
+    expect((await get('/admin/static/uplot.css')).headers['content-type']).toContain('text/css');
+    const page = await get('/admin');
+    expect(page.body).toContain('<script src="/admin/static/uplot.js" defer></script>');
+
+    await createTestJob(fx.store);
+    const spend = await get('/admin/api/charts/spend?range=7d');
+    expect(spend.statusCode).toBe(200);
+    expect(spend.json()).toMatchObject({
+      chart: 'spend',
+      range: '7d',
+      timeZone: 'UTC',
+      bucketSeconds: 86_400,
+    });
+    // The hour's samples: the one taken at start (0 queued) and the depth now (1 queued): 0.5, or
+    // 1 if an hour began between the two.
+    expect([0.5, 1]).toContain((await get('/admin/api/charts/queue')).json().series[0].values.at(-1));
+    expect((await get('/admin/api/charts/spend?range=90d')).statusCode).toBe(400);
+    expect((await get('/admin/api/charts/everything')).statusCode).toBe(400);
+    const anonymous = await fx.app.inject({ method: 'GET', url: '/admin/api/charts/spend' });
+    expect(anonymous.statusCode).toBe(401);
+  });
+});

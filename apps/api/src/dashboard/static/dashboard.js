@@ -478,9 +478,9 @@ async function showJob(gen, id) {
           field('exit code', job.exitCode ?? '–'),
           field('cost / budget', `${usd(job.costUsd)} / ${usd(spec.budgetUsd)}`),
           field('max price', `${usd(spec.maxPricePerHourUsd)}/h`),
-          field('created', when(job.createdAt)),
-          field('started', when(job.startedAt)),
-          field('finished', when(job.finishedAt)),
+          field('created (UTC)', when(job.createdAt)),
+          field('started (UTC)', when(job.startedAt)),
+          field('finished (UTC)', when(job.finishedAt)),
           field('message', job.message || '–'),
         ),
       ),
@@ -500,7 +500,7 @@ async function showJob(gen, id) {
     ),
     h('h3', {}, `Attempts (${job.attempts.length} of ${spec.maxAttempts})`),
     table(
-      ['#', 'GPU', 'Server', 'Order', 'Price', 'Spent', 'Started', 'Ended', 'End'],
+      ['#', 'GPU', 'Server', 'Order', 'Price', 'Spent', 'Started (UTC)', 'Ended (UTC)', 'End'],
       attempts,
       'No attempt yet.',
     ),
@@ -515,7 +515,7 @@ async function showJob(gen, id) {
         )
       : logState.pre,
     logSize > 0 ? logLinks(job.id) : null,
-    h('h3', {}, 'Timeline'),
+    h('h3', {}, 'Timeline (UTC)'),
     h('ol', { class: 'timeline' }, events),
     h('h3', {}, 'Outputs'),
     outputs.length
@@ -696,7 +696,7 @@ async function showOrders(gen) {
     'Spent',
     'Created (UTC)',
     'Ready',
-    'Reaper',
+    'Reaper (UTC)',
   ];
   show(
     h('h2', {}, 'Active Clore orders'),
