@@ -291,6 +291,48 @@ describe.skipIf(!browserTestsEnabled())('admin dashboard in headless Chromium', 
     }
   }, 120_000);
 
+  it('searches the whole log, downloads it, and re-submits the job with its secret typed again', async () => {
+    await stack.startWorker();
+    const id = await stack.submit({
+      name: 'resubmit-me',
+      command: 'for i in $(seq 1 400); do echo "line $i"; done; echo "FOUND-ME once"',
+      secretEnv: { API_KEY: 'first-secret-value' },
+    });
+    await waitFor(async () => (await jobState(id)) === 'succeeded', { timeoutMs: 60_000 });
+    const page = await loggedInPage();
+    await page.goto(`${stack.api.url}/admin#job/${id}`);
+    await page.fill('#log-search input[name=q]', 'found-me');
+    await page.click('#log-search button[type=submit]');
+    await expect
+      .poll(async () => page.locator('#log-search-results').textContent())
+      .toContain('401  FOUND-ME once');
+    const href = await page.locator('#log-download').getAttribute('href');
+    const log = await (await context?.request.get(`${stack.api.url}${href}`))?.text();
+    expect(log?.split('\n')).toHaveLength(402);
+
+    const dialogs: string[] = [];
+    page.on('dialog', (dialog) => {
+      dialogs.push(dialog.type());
+      void (dialog.type() === 'prompt' ? dialog.accept('second-secret-value') : dialog.accept());
+    });
+    await page.click('#resubmit');
+    await page.waitForURL((url) => url.hash.startsWith('#job/') && !url.hash.endsWith(id));
+    expect(dialogs).toEqual(['prompt', 'confirm']);
+    const fresh = decodeURIComponent(new URL(page.url()).hash.slice('#job/'.length));
+    await page.locator('.title h2', { hasText: 'resubmit-me' }).waitFor();
+    expect(await page.locator('#view').textContent()).not.toContain('second-secret-value');
+    const job = (
+      await stack.api.app.inject({
+        method: 'GET',
+        url: `/admin/api/jobs/${fresh}`,
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      })
+    ).json().job as { owner: string; spec: { secretEnvNames: string[] } };
+    expect(job.owner).toBe('ci-bot');
+    expect(job.spec.secretEnvNames).toEqual(['API_KEY']);
+    await waitFor(async () => (await jobState(fresh)) === 'succeeded', { timeoutMs: 60_000 });
+  }, 120_000);
+
   it('an alert appears when its condition is made true and goes when it is cleared', async () => {
     // No worker: the leader lease (2 s in this stack) runs out and nobody polls orders or reaps.
     const page = await loggedInPage();
