@@ -143,12 +143,17 @@ export function queueChart(
     ...timeAxis(b),
     xLabel: `${bucketWord(b)} (UTC)`,
     yLabel: 'jobs (mean of samples)',
-    y2Label: 'seconds from submit to leaving the queue',
+    y2Label: 'queue wait (s)',
     stacked: false,
     series: [
       { label: 'queued', values: mean(queued, sampleCount), kind: 'line' },
       { label: 'provisioning', values: mean(provisioning, sampleCount), kind: 'line' },
-      { label: 'mean queue wait (s)', values: mean(wait, waitCount), kind: 'line', scale: 'y2' },
+      {
+        label: 'mean wait from submit to leaving the queue (s)',
+        values: mean(wait, waitCount),
+        kind: 'line',
+        scale: 'y2',
+      },
     ],
   };
 }
