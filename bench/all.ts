@@ -18,6 +18,7 @@ const BENCHMARKS: { name: string; file: string; args: string[] }[] = [
   { name: 'overhead', file: 'overhead.ts', args: ['--jobs', '20', '--every', '6'] },
   { name: 'tenants', file: 'tenants.ts', args: ['--backlog', '200', '--every', '10', '--for', '150'] },
   { name: 'sweeps', file: 'sweeps.ts', args: ['--jobs', '100'] },
+  { name: 'dashboard-charts', file: 'dashboard-charts.ts', args: ['--jobs', '10000', '--rounds', '20'] },
   { name: 'log', file: 'log-1gib.ts', args: ['--mib', '1024'] },
   { name: 'startup', file: 'startup.ts', args: ['--rounds', '7'] },
 ];

@@ -76,6 +76,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   // One usage reader per process (admission, metrics, the dashboard's Tenants view): it keeps figures.
   const tenants = createTenantFiguresReader({ config, store: deps.store, redis: deps.redis, usage });
   app.decorate('tenantFigures', tenants);
+  app.decorate('jobSubmitter', submit);
   const metrics = createApiMetrics({
     redis: deps.redis,
     prefix: config.REDIS_PREFIX,

@@ -1,8 +1,13 @@
-import { createTelemetryCounters, deriveSecretKey } from '@clore-batch/shared';
+import { createTelemetryCounters, deriveSecretKey, redisKeys } from '@clore-batch/shared';
 import cookie from '@fastify/cookie';
 import type { ApiDeps, ApiPlugin } from '../deps';
+import { startPeriodicPass } from '../periodic-pass';
 import { QUEUES_CONTENT_SECURITY_POLICY, registerBullBoard } from './bull-board';
+import { createQueueDepthSamples, QUEUE_SAMPLE_MS } from './charts/queue-depth-sampler';
+import { alertsApiRoutes } from './routes/alerts-api';
+import { chartsApiRoutes } from './routes/charts-api';
 import { fleetApiRoutes } from './routes/fleet-api';
+import { jobActionsApiRoutes } from './routes/job-actions-api';
 import { jobsApiRoutes } from './routes/jobs-api';
 import { loginRoutes } from './routes/login-routes';
 import { pageRoutes } from './routes/page-routes';
@@ -17,6 +22,8 @@ export interface DashboardOptions {
   /** Wallet balances (default: CloreClient.wallets() through the shared limiter, cached 60 s). */
   wallets?: (deps: ApiDeps) => WalletSource;
   now?: () => Date;
+  /** How often the queue depth is sampled for the queue chart (default QUEUE_SAMPLE_MS). */
+  queueSampleMs?: number;
 }
 
 /**
@@ -68,16 +75,53 @@ export function createDashboardPlugin(options: DashboardOptions = {}): ApiPlugin
     await loginRoutes(app, { sessions, pages, ttlSeconds });
     await pageRoutes(app, { pages });
     await jobsApiRoutes(app, { store: deps.store, now });
+    await jobActionsApiRoutes(app, deps.store, now);
+    const counters = createTelemetryCounters(deps.redis, config.REDIS_PREFIX);
+    const samples = createQueueDepthSamples({
+      redis: deps.redis,
+      store: deps.store,
+      counters,
+      key: redisKeys(config.REDIS_PREFIX).queueDepthSamples,
+    });
     await fleetApiRoutes(app, {
       redis: deps.redis,
       store: deps.store,
       prefix: config.REDIS_PREFIX,
       reaperGraceSeconds: config.REAPER_GRACE_SECONDS,
-      counters: createTelemetryCounters(deps.redis, config.REDIS_PREFIX),
+      counters,
       wallets,
       tenants: app.tenantFigures,
       now,
     });
+    await chartsApiRoutes(app, {
+      redis: deps.redis,
+      store: deps.store,
+      prefix: config.REDIS_PREFIX,
+      tenantLimits: config.TENANT_LIMITS,
+      createSpacingMs: config.CLORE_CREATE_SPACING_MS,
+      samples,
+      now,
+    });
+    await alertsApiRoutes(app, {
+      redis: deps.redis,
+      prefix: config.REDIS_PREFIX,
+      wallets,
+      samples,
+      config,
+      now,
+    });
+    // A sample at start too: "code-5 answers in the last hour" counts from it.
+    const sampler = startPeriodicPass(() => samples.sample(now().getTime()), {
+      intervalMs: options.queueSampleMs ?? QUEUE_SAMPLE_MS,
+      log: deps.logger,
+      what: 'dashboard sample',
+    });
+    app.addHook('onReady', async () => {
+      await sampler
+        .runOnce()
+        .catch((error: unknown) => deps.logger.warn({ err: error }, 'dashboard sample failed'));
+    });
+    app.addHook('onClose', async () => sampler.stop());
     await registerBullBoard(app, [deps.queue, deps.webhookQueue]);
   };
 }

@@ -46,6 +46,13 @@ export interface SubmitDeps {
   fees?: CreationFeeSource;
 }
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Set by buildApp: the submit path's dependencies, for plugins (the dashboard's re-submit). */
+    jobSubmitter: SubmitDeps;
+  }
+}
+
 export interface Submission {
   spec: JobSpec;
   owner: string;

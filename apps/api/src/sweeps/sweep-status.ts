@@ -79,7 +79,12 @@ export async function sweepStatus(store: JobStore, sweep: SweepRecord): Promise<
  * ones by `cancelRequestedAt`); a job that ended meanwhile is skipped. Returns the ids cancelled.
  */
 export async function cancelSweep(store: JobStore, sweep: SweepRecord): Promise<string[]> {
-  const jobs = await store.getMany(sweep.jobIds);
+  return cancelJobs(store, sweep.jobIds);
+}
+
+/** The same for any list of job ids (the dashboard's bulk cancel); unknown ids are skipped. */
+export async function cancelJobs(store: JobStore, ids: readonly string[]): Promise<string[]> {
+  const jobs = await store.getMany(ids);
   const cancelled: string[] = [];
   for (const job of jobs) {
     if (TERMINAL_STATES.includes(job.state)) {

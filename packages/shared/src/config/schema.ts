@@ -66,6 +66,8 @@ const ConfigFields = z.object({
   WEBHOOK_BACKOFF_MS: int(1, 3_600_000).default(2_000),
   WEBHOOK_TIMEOUT_MS: int(100, 120_000).default(10_000),
   API_ENQUEUE_SWEEP_MS: int(100, 3_600_000).default(30_000),
+  /** The admin dashboard alerts when the wallet of CLORE_CURRENCY holds less than this many USD (docs/decisions/0149). */
+  ALERT_WALLET_MIN_USD: z.coerce.number().min(0).max(1_000_000_000).default(20),
 
   WORKER_CONCURRENCY: int(1, 1_000).default(8),
   ORDER_POLL_INTERVAL_MS: int(10, 600_000).default(3_000),

@@ -59,6 +59,7 @@ const BUILT: [string, RedisKeyType][] = [
   [`${keys.apiRateNamespace}ip:::1`, 'string'],
   [keys.adminSession('ab'.repeat(32)), 'string'],
   [keys.logBase(JOB, 2), 'string'],
+  [keys.queueDepthSamples, 'zset'],
 ];
 
 describe('the Redis key registry', () => {

@@ -38,6 +38,11 @@ export function serviceKeys(prefix: string) {
      * workers before docs/decisions/0130 (now the log meta's cursor); read only to resume their attempts.
      */
     logBase: (jobId: string, n: number) => `${prefix}:worker:logbase:${jobId}:${n}`,
+    /**
+     * ZSET: the dashboard's queue-depth samples, member `<ms>:<queued>:<provisioning>:<code5Total>`, score the
+     * sample's time (ms); the API adds one a minute and trims it to 30 days (queue-depth-sampler.ts).
+     */
+    queueDepthSamples: `${prefix}:dashboard:queue-depth`,
   };
 }
 
@@ -51,4 +56,5 @@ export const SERVICE_KEY_ENTRIES: readonly KeyEntry[] = keyTable(`
   api-rate:<rest>             | string  | the API's request counter of one token or address
   admin:session:<hex>         | string  | JSON of one dashboard session (TTL)
   worker:logbase:<id>:<int>   | string  | the job log offset of an attempt's remote log (older workers; read only)
+  dashboard:queue-depth       | zset    | the dashboard's samples (<ms>:<queued>:<provisioning>:<code5 total>, score ms; 30 days)
 `);

@@ -1,3 +1,4 @@
+import { toUsd } from '@clore-batch/clore';
 import type { JobStore, TelemetryCounters } from '@clore-batch/shared';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
@@ -9,6 +10,7 @@ export const MONEY_CACHE_MS = 5_000;
 
 import { readOrdersView } from '../views/orders-view';
 import { tenantsView } from '../views/tenants-view';
+import { readUsdRates } from '../views/usd-rates';
 import type { WalletSource } from '../views/wallet-source';
 
 /** The dashboard's fleet endpoints: Clore orders joined to jobs, money, tenants, the rate limiter. */
@@ -42,8 +44,17 @@ export async function fleetApiRoutes(
         money = undefined;
       });
     }
-    const [view, wallets] = await Promise.all([money.view, deps.wallets.get()]);
-    return { ...view, wallets };
+    const [view, wallets, rates] = await Promise.all([
+      money.view,
+      deps.wallets.get(),
+      readUsdRates(deps.redis, deps.prefix),
+    ]);
+    if (wallets.status !== 'ok') {
+      return { ...view, wallets };
+    }
+    // USD first, the native balance as the detail (undefined: no rate known for that currency).
+    const priced = wallets.wallets.map((w) => ({ ...w, balanceUsd: toUsd(w.balance, w.currency, rates) }));
+    return { ...view, wallets: { ...wallets, wallets: priced } };
   });
 
   app.get('/admin/api/tenants', api, async () => tenantsView(await deps.tenants.read()));

@@ -5,10 +5,13 @@ import { z } from 'zod';
 import { sendOutputFile } from '../../outputs/send-output-file';
 import { findJobs } from '../views/job-rows';
 
+/** The route options of the dashboard's JSON endpoints. */
+export const API_ROUTE = { config: { dashboard: 'api' as const } };
+
 /** The log view reads at most this much per poll; the first read shows the last LOG_TAIL_VIEW bytes. */
 export const LOG_CHUNK_MAX = 64 * 1024;
 
-const IdParams = z.object({ id: z.string().refine(isJobId, 'is not a job id') });
+export const IdParams = z.object({ id: z.string().refine(isJobId, 'is not a job id') });
 const JobsQuery = z.strictObject({
   state: z.enum(JobState).optional(),
   owner: z.string().min(1).max(64).optional(),
@@ -33,7 +36,7 @@ export async function jobsApiRoutes(
 ): Promise<void> {
   const app = root.withTypeProvider<ZodTypeProvider>();
   const { store } = deps;
-  const api = { config: { dashboard: 'api' as const } };
+  const api = API_ROUTE;
 
   app.get('/admin/api/summary', api, async (request) => ({
     admin: request.principal?.name ?? '',

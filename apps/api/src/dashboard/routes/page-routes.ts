@@ -17,6 +17,15 @@ export async function pageRoutes(app: FastifyInstance, deps: { pages: StaticPage
   app.get('/admin/static/dashboard.js', { config: { dashboard: 'login' } }, async (_request, reply) =>
     reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-cache').send(pages.script),
   );
+  app.get('/admin/static/uplot.js', { config: { dashboard: 'login' } }, async (_request, reply) =>
+    reply
+      .type('text/javascript; charset=utf-8')
+      .header('cache-control', 'max-age=3600')
+      .send(pages.chartScript),
+  );
+  app.get('/admin/static/uplot.css', { config: { dashboard: 'login' } }, async (_request, reply) =>
+    reply.type('text/css; charset=utf-8').header('cache-control', 'max-age=3600').send(pages.chartStyles),
+  );
   app.get('/admin/static/dashboard.css', { config: { dashboard: 'login' } }, async (_request, reply) =>
     reply.type('text/css; charset=utf-8').header('cache-control', 'no-cache').send(pages.styles),
   );

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 
 /** The dashboard's page, login form, script and stylesheet: read once from ./../static at start. */
 export interface StaticPages {
@@ -7,9 +8,14 @@ export interface StaticPages {
   login(message: string, next?: string): string;
   script: string;
   styles: string;
+  /** The charting library (uPlot, from node_modules: served by us, no CDN). */
+  chartScript: string;
+  chartStyles: string;
 }
 
 const read = (name: string) => readFileSync(new URL(`../static/${name}`, import.meta.url), 'utf8');
+const require = createRequire(import.meta.url);
+const readUplot = (file: string) => readFileSync(require.resolve(`uplot/dist/${file}`), 'utf8');
 
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -28,6 +34,8 @@ export function loadStaticPages(): StaticPages {
     login: (message, next = '') => fill(login, { message, next, hidden: message === '' ? 'hidden' : '' }),
     script: read('dashboard.js'),
     styles: read('dashboard.css'),
+    chartScript: readUplot('uPlot.iife.min.js'),
+    chartStyles: readUplot('uPlot.min.css'),
   };
 }
 

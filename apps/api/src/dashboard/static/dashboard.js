@@ -1,6 +1,6 @@
 // clore-batch admin dashboard: plain browser JavaScript, no build step, no framework.
 // Reads /admin/api/* every 2 s while the tab is visible; the URL hash picks the view
-// (#jobs, #job/<id>, #orders, #money, #tenants, #limiter). Data is put in the page with textContent only.
+// (#jobs, #job/<id>, #charts, #orders, #money, #tenants, #limiter). Data is put in the page with textContent only.
 
 const POLL_MS = 2000;
 const STATES = ['queued', 'provisioning', 'running', 'collecting', 'succeeded', 'failed', 'cancelled'];
@@ -8,6 +8,9 @@ const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
 const csrfToken = document.querySelector('meta[name="csrf-token"]').getAttribute('content');
 const view = document.getElementById('view');
 const filters = { state: '', owner: '', q: '' };
+/** Job ids ticked in the list (kept across the list's re-renders). */
+const selected = new Set();
+const SWEEP_ID = /^swp_[0-9A-HJKMNP-TV-Z]{26}$/;
 let timer;
 let generation = 0;
 let logState;
@@ -56,21 +59,25 @@ function duration(seconds) {
 const badge = (text, kind) => h('span', { class: `badge ${kind || text}` }, text);
 const table = (head, rows, empty) =>
   h(
-    'table',
-    {},
+    'div',
+    { class: 'table-wrap' },
     h(
-      'thead',
+      'table',
       {},
       h(
-        'tr',
+        'thead',
         {},
-        head.map((t) => h('th', {}, t)),
+        h(
+          'tr',
+          {},
+          head.map((t) => h('th', {}, t)),
+        ),
       ),
-    ),
-    h(
-      'tbody',
-      {},
-      rows.length ? rows : h('tr', {}, h('td', { colspan: head.length, class: 'muted' }, empty)),
+      h(
+        'tbody',
+        {},
+        rows.length ? rows : h('tr', {}, h('td', { colspan: head.length, class: 'muted' }, empty)),
+      ),
     ),
   );
 
@@ -90,7 +97,15 @@ async function api(path, init) {
   }
   return body;
 }
-const post = (path) => api(path, { method: 'POST', headers: { 'x-csrf-token': csrfToken } });
+const post = (path, body) =>
+  api(path, {
+    method: 'POST',
+    headers: {
+      'x-csrf-token': csrfToken,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
 function setStatus(text, isError) {
   const el = document.getElementById('status');
   el.textContent = text;
@@ -124,6 +139,13 @@ function renderCounts(counts) {
       ),
     ),
   );
+}
+
+// ---- alerts (always shown, above the counts) ----
+function renderAlerts(alerts) {
+  document
+    .getElementById('alerts')
+    .replaceChildren(...alerts.map((a) => h('li', { class: a.level, 'data-alert': a.id }, a.message)));
 }
 
 // ---- views ----
@@ -182,6 +204,25 @@ async function showJobs(gen) {
       { class: 'clickable', 'data-job': job.id, onclick: () => (location.hash = `#job/${job.id}`) },
       h(
         'td',
+        { class: 'pick', onclick: (event) => event.stopPropagation() },
+        TERMINAL.has(job.state)
+          ? null
+          : h('input', {
+              type: 'checkbox',
+              'aria-label': `select ${job.name || job.id}`,
+              checked: selected.has(job.id),
+              onchange: (event) => {
+                if (event.target.checked) {
+                  selected.add(job.id);
+                } else {
+                  selected.delete(job.id);
+                }
+                updateBulkBar();
+              },
+            }),
+      ),
+      h(
+        'td',
         {},
         h('a', { href: `#job/${job.id}` }, job.name || job.id),
         job.name ? h('div', { class: 'id' }, job.id) : null,
@@ -208,8 +249,9 @@ async function showJobs(gen) {
   show(
     h('h2', {}, 'Jobs'),
     view.querySelector('form.toolbar') || jobsToolbar(),
+    bulkBar(page.jobs),
     table(
-      ['Name', 'State', 'GPU', 'Server', 'Price', 'Duration', 'Cost / budget', 'Owner', 'Created (UTC)'],
+      ['', 'Name', 'State', 'GPU', 'Server', 'Price', 'Duration', 'Cost / budget', 'Owner', 'Created (UTC)'],
       rows,
       'No jobs match.',
     ),
@@ -223,12 +265,78 @@ async function showJobs(gen) {
   );
 }
 
+/** Bulk actions over the list: cancel the ticked jobs, cancel the searched sweep, export as CSV. */
+function bulkBar(jobs) {
+  const live = new Set(jobs.filter((j) => !TERMINAL.has(j.state)).map((j) => j.id));
+  for (const id of selected) {
+    if (!live.has(id)) {
+      selected.delete(id);
+    }
+  }
+  const params = new URLSearchParams();
+  for (const key of ['state', 'owner', 'q']) {
+    if (filters[key]) {
+      params.set(key, filters[key]);
+    }
+  }
+  const sweepId = SWEEP_ID.test(filters.q) ? filters.q : undefined;
+  const bar = h(
+    'div',
+    { class: 'bulk', id: 'bulk' },
+    h('button', {
+      type: 'button',
+      id: 'cancel-selected',
+      class: 'danger',
+      onclick: () => bulkCancel({ ids: [...selected] }),
+    }),
+    sweepId
+      ? h(
+          'button',
+          { type: 'button', id: 'cancel-sweep', class: 'danger', onclick: () => bulkCancel({ sweepId }) },
+          `Cancel sweep ${sweepId}`,
+        )
+      : null,
+    h(
+      'a',
+      { href: `/admin/api/jobs.csv?${params}`, id: 'export-csv', download: '' },
+      'Export CSV (with cost)',
+    ),
+  );
+  queueMicrotask(updateBulkBar);
+  return bar;
+}
+
+function updateBulkBar() {
+  const button = document.getElementById('cancel-selected');
+  if (button) {
+    button.textContent = `Cancel selected (${selected.size})`;
+    button.disabled = selected.size === 0;
+  }
+}
+
+async function bulkCancel(body) {
+  const what = body.sweepId
+    ? `every live job of sweep ${body.sweepId}`
+    : `${body.ids.length} selected job(s)`;
+  if (!confirm(`Cancel ${what}? Their commands are stopped and their servers released.`)) {
+    return;
+  }
+  try {
+    const result = await post('/admin/api/jobs/cancel', body);
+    selected.clear();
+    setStatus(`cancel requested for ${result.cancelled.length} job(s)`);
+    refresh();
+  } catch (error) {
+    setStatus(error.message, true);
+  }
+}
+
 function field(label, value) {
   return [h('dt', {}, label), h('dd', {}, value)];
 }
 
 async function showJob(gen, id) {
-  const { job } = await api(`/admin/api/jobs/${encodeURIComponent(id)}`);
+  const { job, logSize } = await api(`/admin/api/jobs/${encodeURIComponent(id)}`);
   if (gen !== generation) {
     return;
   }
@@ -276,6 +384,38 @@ async function showJob(gen, id) {
         },
         job.cancelRequestedAt ? 'Cancel requested…' : 'Cancel job',
       );
+  const resubmit = TERMINAL.has(job.state)
+    ? h(
+        'button',
+        {
+          type: 'button',
+          id: 'resubmit',
+          onclick: async () => {
+            // Secret values are never read back: each is typed again here, or left empty to drop it.
+            const secretEnv = {};
+            for (const name of spec.secretEnvNames) {
+              const value = prompt(`Value of secret ${name} for the new job (empty: run without it)`);
+              if (value === null) {
+                return;
+              }
+              secretEnv[name] = value;
+            }
+            if (!confirm(`Submit a new job with the spec of ${job.name || job.id}, owned by ${job.owner}?`)) {
+              return;
+            }
+            try {
+              const created = await post(`/admin/api/jobs/${encodeURIComponent(job.id)}/resubmit`, {
+                secretEnv,
+              });
+              location.hash = `#job/${created.id}`;
+            } catch (error) {
+              setStatus(error.message, true);
+            }
+          },
+        },
+        'Re-submit',
+      )
+    : null;
   const attempts = job.attempts.map((a) =>
     h(
       'tr',
@@ -321,7 +461,7 @@ async function showJob(gen, id) {
   const logScroll = logState.pre.scrollTop;
   show(
     h('p', {}, h('a', { href: '#jobs' }, '← all jobs')),
-    h('div', { class: 'title' }, h('h2', {}, job.name || job.id), badge(job.state), cancel),
+    h('div', { class: 'title' }, h('h2', {}, job.name || job.id), badge(job.state), cancel, resubmit),
     h(
       'div',
       { class: 'grid' },
@@ -338,9 +478,9 @@ async function showJob(gen, id) {
           field('exit code', job.exitCode ?? '–'),
           field('cost / budget', `${usd(job.costUsd)} / ${usd(spec.budgetUsd)}`),
           field('max price', `${usd(spec.maxPricePerHourUsd)}/h`),
-          field('created', when(job.createdAt)),
-          field('started', when(job.startedAt)),
-          field('finished', when(job.finishedAt)),
+          field('created (UTC)', when(job.createdAt)),
+          field('started (UTC)', when(job.startedAt)),
+          field('finished (UTC)', when(job.finishedAt)),
           field('message', job.message || '–'),
         ),
       ),
@@ -360,22 +500,103 @@ async function showJob(gen, id) {
     ),
     h('h3', {}, `Attempts (${job.attempts.length} of ${spec.maxAttempts})`),
     table(
-      ['#', 'GPU', 'Server', 'Order', 'Price', 'Spent', 'Started', 'Ended', 'End'],
+      ['#', 'GPU', 'Server', 'Order', 'Price', 'Spent', 'Started (UTC)', 'Ended (UTC)', 'End'],
       attempts,
       'No attempt yet.',
     ),
     h('h3', {}, 'Log'),
-    logState.pre,
-    h('h3', {}, 'Timeline'),
+    logSize === 0 && (TERMINAL.has(job.state) || job.attempts.length === 0)
+      ? h(
+          'p',
+          { class: 'muted', id: 'log-empty' },
+          job.attempts.length === 0
+            ? 'No log: no server ran this job.'
+            : 'No log: the command wrote no output.',
+        )
+      : logState.pre,
+    logSize > 0 ? logLinks(job.id) : null,
+    h('h3', {}, 'Timeline (UTC)'),
     h('ol', { class: 'timeline' }, events),
     h('h3', {}, 'Outputs'),
-    outputs.length ? h('ul', {}, outputs) : h('p', { class: 'muted' }, 'No output files collected.'),
+    outputs.length
+      ? h('ul', {}, outputs)
+      : h('p', { class: 'muted', id: 'outputs-empty' }, outputsEmpty(job)),
   );
   logState.pre.scrollTop = logScroll; // a re-attached element starts at the top
   await pollLog(gen, job.id);
 }
 
+/** Download of the whole log, and a search of it (the view above shows only its tail). */
+function logLinks(id) {
+  const results = h('div', { id: 'log-search-results' });
+  const form = h(
+    'form',
+    {
+      class: 'toolbar',
+      id: 'log-search',
+      onsubmit: async (event) => {
+        event.preventDefault();
+        const q = new FormData(form).get('q').trim();
+        if (!q) {
+          return;
+        }
+        try {
+          const found = await api(
+            `/admin/api/jobs/${encodeURIComponent(id)}/log/search?q=${encodeURIComponent(q)}`,
+          );
+          results.replaceChildren(
+            h(
+              'p',
+              { class: 'muted' },
+              `${found.matches.length}${found.truncated ? '+' : ''} line(s) of the whole log contain "${found.query}"`,
+            ),
+            found.matches.length
+              ? h(
+                  'pre',
+                  { class: 'log found' },
+                  found.matches.map((m) => `${String(m.line).padStart(6)}  ${m.text}\n`).join(''),
+                )
+              : null,
+          );
+        } catch (error) {
+          setStatus(error.message, true);
+        }
+      },
+    },
+    h('input', {
+      name: 'q',
+      type: 'search',
+      placeholder: 'search the whole log',
+      'aria-label': 'search the log',
+    }),
+    h('button', { type: 'submit' }, 'Search'),
+    h(
+      'a',
+      { href: `/admin/api/jobs/${encodeURIComponent(id)}/log/download`, id: 'log-download', download: '' },
+      'Download full log',
+    ),
+  );
+  return h('div', {}, form, results);
+}
+
+/** What is true when a job has no output files to list. */
+function outputsEmpty(job) {
+  if (job.spec.outputs.length === 0) {
+    return 'The spec lists no output files.';
+  }
+  if (!TERMINAL.has(job.state)) {
+    return `Output files are collected when the command ends (${job.spec.outputs.length} listed).`;
+  }
+  if (job.outputsMissing?.length) {
+    return `No output files collected: not found on the server: ${job.outputsMissing.join(', ')}.`;
+  }
+  return 'No output files collected.';
+}
+
 async function pollLog(gen, id) {
+  if (!view.contains(logState.pre)) {
+    return;
+  }
   // Read until caught up: a burst larger than one 64 KiB read arrives over a few requests.
   for (let i = 0; i < 8; i += 1) {
     const query = logState.offset === undefined ? '' : `?offset=${logState.offset}`;
@@ -437,7 +658,12 @@ function orderRows(orders) {
       ),
       h('td', {}, o.jobState ? badge(o.jobState) : '–'),
       h('td', {}, o.owner || '–'),
-      h('td', { class: 'num' }, `${num(o.pricePerDay, 2)} ${o.currency}/day`),
+      h(
+        'td',
+        { class: 'num' },
+        o.pricePerHourUsd === undefined ? '–' : `${usd(o.pricePerHourUsd)}/h`,
+        h('div', { class: 'muted' }, `${num(o.pricePerDay, 2)} ${o.currency}/day`),
+      ),
       h('td', { class: 'num' }, usd(o.spendUsd)),
       h('td', {}, o.createdAt ? whenMs(o.createdAt * 1000) : '–'),
       h('td', {}, o.ready ? 'yes' : 'no'),
@@ -470,7 +696,7 @@ async function showOrders(gen) {
     'Spent',
     'Created (UTC)',
     'Ready',
-    'Reaper',
+    'Reaper (UTC)',
   ];
   show(
     h('h2', {}, 'Active Clore orders'),
@@ -502,8 +728,16 @@ async function showMoney(gen) {
             h(
               'li',
               {},
-              h('strong', {}, x.balance.toLocaleString('en-US', { maximumFractionDigits: 4 })),
-              ` ${x.currency}`,
+              h(
+                'strong',
+                {},
+                x.balanceUsd === undefined || x.balanceUsd === null ? '$ –' : usd(x.balanceUsd),
+              ),
+              h(
+                'span',
+                { class: 'muted' },
+                ` ${x.balance.toLocaleString('en-US', { maximumFractionDigits: 4 })} ${x.currency}`,
+              ),
             ),
           ),
         )
@@ -690,6 +924,160 @@ async function showLimiter(gen) {
   );
 }
 
+// ---- charts (uPlot, served by the API from node_modules as /admin/static/uplot.js) ----
+const CHARTS = ['spend', 'spend-by-gpu', 'queue', 'provisioning', 'failures', 'starts'];
+const CHART_RANGES = ['24h', '7d', '30d'];
+const CHART_REFRESH_MS = 30_000;
+const COLORS = ['#2563eb', '#16a34a', '#d97706', '#9333ea', '#dc2626', '#0891b2', '#65a30d', '#db2777'];
+const chartState = { range: '24h', at: 0, drawn: '' };
+
+/** Stacked series become running sums (the largest drawn first, so each fill shows its own band). */
+function chartColumns(data) {
+  const stacked = data.stacked ? data.series.filter((s) => s.kind !== 'line') : [];
+  const sums = [];
+  const stackedColumns = stacked.map((s) =>
+    s.values.map((v, i) => {
+      sums[i] = (sums[i] || 0) + (v || 0);
+      return sums[i];
+    }),
+  );
+  const plain = data.series.filter((s) => !stacked.includes(s));
+  const series = [
+    ...stacked.map((s, i) => ({ s, values: stackedColumns[i] })).reverse(),
+    ...plain.map((s) => ({ s, values: s.values })),
+  ];
+  return series;
+}
+
+function drawChart(box, data) {
+  const categories = data.categories;
+  const xs = categories ? categories.map((_, i) => i) : data.x;
+  const columns = chartColumns(data);
+  const width = Math.max(280, Math.min(box.clientWidth || 600, 1100));
+  const yRange = (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1];
+  // Time ticks in UTC, 24-hour: "HH:00" within a day, "MM-DD" or "MM-DD HH:00" beyond.
+  const span = xs.length ? xs[xs.length - 1] - xs[0] : 0;
+  const tick = (ts) => {
+    const iso = new Date(ts * 1e3).toISOString();
+    if (span <= 86_400) {
+      return iso.slice(11, 16);
+    }
+    return data.bucketSeconds >= 86_400 ? iso.slice(5, 10) : `${iso.slice(5, 10)} ${iso.slice(11, 16)}`;
+  };
+  const axes = [
+    {
+      label: data.xLabel,
+      ...(categories
+        ? { splits: () => xs, values: (_u, splits) => splits.map((i) => categories[i] ?? '') }
+        : { values: (_u, splits) => splits.map(tick) }),
+    },
+    { label: data.yLabel, size: 60 },
+  ];
+  if (data.y2Label) {
+    axes.push({ scale: 'y2', side: 1, label: data.y2Label, grid: { show: false }, size: 60 });
+  }
+  const options = {
+    width,
+    height: width < 500 ? 220 : 280,
+    tzDate: (ts) => uPlot.tzDate(new Date(ts * 1e3), 'Etc/UTC'),
+    scales: {
+      x: categories ? { time: false, range: () => [-0.5, xs.length - 0.5] } : { time: true },
+      y: { range: yRange },
+      y2: { range: yRange },
+    },
+    axes,
+    legend: { live: true },
+    series: [
+      { label: data.xLabel, value: categories ? (_u, i) => categories[Math.round(i)] ?? '' : undefined },
+      ...columns.map(({ s }, i) => ({
+        label: s.label,
+        scale: s.scale || 'y',
+        stroke: COLORS[i % COLORS.length],
+        fill: s.kind === 'line' ? undefined : `${COLORS[i % COLORS.length]}55`,
+        width: s.kind === 'line' && s.label.includes('cap') ? 1.5 : 2,
+        dash: s.label.includes('cap') || s.label.includes('ceiling') ? [6, 4] : undefined,
+        spanGaps: true,
+        paths: s.kind === 'bar' ? uPlot.paths.bars({ size: [0.7, 80] }) : undefined,
+        points: { show: s.kind === 'line' && xs.length < 40 },
+      })),
+    ],
+  };
+  box.replaceChildren();
+  new uPlot(options, [xs, ...columns.map(({ values }) => values)], box);
+}
+
+function chartFigure(name) {
+  return h(
+    'figure',
+    { class: 'chart', 'data-chart': name },
+    h('figcaption', {}, h('h3', {}, name), h('span', { class: 'muted axes' }, 'loading…')),
+    h('div', { class: 'plot' }),
+    h('p', { class: 'muted note' }),
+  );
+}
+
+function fillFigure(figure, data) {
+  const points = data.series.reduce((n, s) => n + s.values.filter((v) => v !== null && v !== 0).length, 0);
+  figure.dataset.points = String(points);
+  figure.dataset.xLabel = data.xLabel;
+  figure.dataset.yLabel = data.yLabel;
+  figure.querySelector('h3').textContent = data.title;
+  figure.querySelector('.axes').textContent =
+    `x: ${data.xLabel} · y: ${data.yLabel}${data.y2Label ? ` · right y: ${data.y2Label}` : ''}`;
+  figure.querySelector('.note').textContent = data.note || '';
+  const plot = figure.querySelector('.plot');
+  const xCount = (data.categories || data.x || []).length;
+  if (points === 0 || xCount === 0) {
+    plot.replaceChildren(
+      h('p', { class: 'empty' }, `Nothing recorded in the last ${data.range} (${data.timeZone}).`),
+    );
+  } else {
+    drawChart(plot, data);
+  }
+}
+
+async function showCharts(gen) {
+  const fresh = Date.now() - chartState.at < CHART_REFRESH_MS && chartState.drawn === chartState.range;
+  if (fresh && view.querySelector('#charts')) {
+    return;
+  }
+  const figures = CHARTS.map(chartFigure);
+  const picker = h(
+    'select',
+    {
+      id: 'chart-range',
+      'aria-label': 'range',
+      onchange: (event) => {
+        chartState.range = event.target.value;
+        chartState.at = 0;
+        refresh();
+      },
+    },
+    CHART_RANGES.map((r) => h('option', { value: r, selected: chartState.range === r }, `last ${r}`)),
+  );
+  const results = await Promise.all(
+    CHARTS.map((name) => api(`/admin/api/charts/${name}?range=${chartState.range}`)),
+  );
+  if (gen !== generation) {
+    return;
+  }
+  show(
+    h(
+      'div',
+      { class: 'title' },
+      h('h2', {}, 'Charts'),
+      picker,
+      h('span', { class: 'muted' }, 'times in UTC'),
+    ),
+    h('div', { id: 'charts', class: 'charts' }, figures),
+  );
+  for (const [i, data] of results.entries()) {
+    fillFigure(figures[i], data);
+  }
+  chartState.at = Date.now();
+  chartState.drawn = chartState.range;
+}
+
 // ---- the loop ----
 function showFiltered() {
   show(); // the toolbar is rebuilt from the filters
@@ -714,10 +1102,11 @@ async function refresh() {
     link.classList.toggle('active', link.dataset.view === (name === 'job' ? 'jobs' : name));
   }
   try {
-    const summary = await api('/admin/api/summary');
+    const [summary, alerts] = await Promise.all([api('/admin/api/summary'), api('/admin/api/alerts')]);
     if (gen !== generation) {
       return;
     }
+    renderAlerts(alerts.alerts);
     renderCounts(summary.counts);
     if (name === 'job' && id) {
       await showJob(gen, id);
@@ -729,11 +1118,13 @@ async function refresh() {
       await showTenants(gen);
     } else if (name === 'limiter') {
       await showLimiter(gen);
+    } else if (name === 'charts') {
+      await showCharts(gen);
     } else {
       await showJobs(gen);
     }
     if (gen === generation) {
-      setStatus(`updated ${new Date().toLocaleTimeString()}`);
+      setStatus(`updated ${new Date().toISOString().slice(11, 19)} UTC`);
     }
   } catch (error) {
     if (gen === generation) {
@@ -752,6 +1143,7 @@ window.addEventListener('hashchange', () => {
   if (route().name !== 'jobs') {
     show();
   }
+  chartState.at = 0;
   refresh();
 });
 document.addEventListener('visibilitychange', () => {

@@ -1,4 +1,4 @@
-import { type Order, orderSpendUsd, type UsdRates } from '@clore-batch/clore';
+import { type Order, orderSpendUsd, toUsd, type UsdRates } from '@clore-batch/clore';
 import {
   fleetKeys,
   type JobRecord,
@@ -23,7 +23,9 @@ export interface OrderRow {
   owner?: string;
   jobName?: string;
   currency: string;
+  /** The native price per day, and in USD per hour at the marketplace snapshot's rates (undefined: rate unknown). */
   pricePerDay: number;
+  pricePerHourUsd?: number;
   spend?: number;
   spendUsd?: number;
   /** Unix seconds. */
@@ -164,10 +166,12 @@ export async function readOrdersView(
       cancelPending: cancelling.has(order.id),
     };
     const spendUsd = orderSpendUsd(order, rates);
+    const pricePerHourUsd = toUsd(order.pricePerDay / 24, order.currency, rates);
     Object.assign(
       result,
       order.spend === undefined ? {} : { spend: order.spend },
       spendUsd === undefined ? {} : { spendUsd },
+      pricePerHourUsd === undefined ? {} : { pricePerHourUsd },
       order.createdAt === undefined ? {} : { createdAt: order.createdAt },
       jobId === undefined ? {} : { jobId },
       (link?.attempt ?? orphan?.attempt) === undefined ? {} : { attempt: link?.attempt ?? orphan?.attempt },
