@@ -244,6 +244,11 @@ async function startDeployed(outDir) {
     if (login.status !== 200 || !(await login.text()).includes('<form')) {
       throw new Error(`the api's /admin/login answered ${login.status}, not the login page`);
     }
+    // The chart library is served from the deployed node_modules (uplot is a production dependency).
+    const uplot = await fetch(`${apiUrl}/admin/static/uplot.js`);
+    if (uplot.status !== 200 || !(await uplot.text()).includes('uPlot')) {
+      throw new Error(`the api's /admin/static/uplot.js answered ${uplot.status}, not the chart library`);
+    }
     await waitFor(() => {
       alive('worker');
       return processes.worker.output().includes('"worker started"');
