@@ -19,6 +19,7 @@ const BENCHMARKS: { name: string; file: string; args: string[] }[] = [
   { name: 'tenants', file: 'tenants.ts', args: ['--backlog', '200', '--every', '10', '--for', '150'] },
   { name: 'sweeps', file: 'sweeps.ts', args: ['--jobs', '100'] },
   { name: 'log', file: 'log-1gib.ts', args: ['--mib', '1024'] },
+  { name: 'cli-startup', file: 'cli-startup.ts', args: ['--runs', '15'] },
 ];
 
 const { values } = parseArgs({

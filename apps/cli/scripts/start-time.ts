@@ -1,9 +1,10 @@
 /**
  * How long a command takes to start and end, measured the same way by the package test and
  * bench/cli-startup.ts: each command run `runs` times, the commands interleaved (a burst of load
- * then hits all of them alike), the median and the fastest run per command.
+ * then hits all of them alike), the median and the fastest run per command. Asynchronous, so an
+ * in-process simulator keeps answering meanwhile.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 
 export interface Timed {
   label: string;
@@ -16,19 +17,28 @@ export interface StartTime {
   minMs: number;
 }
 
-export function startTimes(
+/** Run `command` to its end; resolves with its exit code (or signal). */
+function run(command: readonly string[], env: NodeJS.ProcessEnv): Promise<number | string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command[0] ?? '', command.slice(1), { stdio: 'ignore', env });
+    child.once('error', reject);
+    child.once('close', (code, signal) => resolve(code ?? signal ?? 'unknown'));
+  });
+}
+
+export async function startTimes(
   commands: readonly Timed[],
   runs: number,
   env: NodeJS.ProcessEnv = process.env,
-): StartTime[] {
+): Promise<StartTime[]> {
   const samples = commands.map((): number[] => []);
-  for (let run = 0; run < runs; run++) {
+  for (let round = 0; round < runs; round++) {
     for (const [index, { label, command }] of commands.entries()) {
       const started = process.hrtime.bigint();
-      const result = spawnSync(command[0] ?? '', command.slice(1), { stdio: 'ignore', env });
+      const code = await run(command, env);
       samples[index]?.push(Number(process.hrtime.bigint() - started) / 1e6);
-      if (result.status !== 0) {
-        throw new Error(`${label}: ${command.join(' ')} exited ${result.status ?? result.signal}`);
+      if (code !== 0) {
+        throw new Error(`${label}: ${command.join(' ')} exited ${code}`);
       }
     }
   }

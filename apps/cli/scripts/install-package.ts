@@ -3,8 +3,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { packCli } from '../../scripts/pack';
-import { userEnv } from './run-cli';
+import { packCli } from './pack';
 
 export interface InstalledCli {
   /** Everything below: the package, the prefix, npm's cache. */
@@ -18,7 +17,8 @@ export interface InstalledCli {
 
 /**
  * `pnpm pack:cli` into a temporary directory, then `npm install -g <tarball> --prefix <tmp>` with
- * an empty npm cache, `--offline` and an unreachable registry: it must install with nothing to fetch.
+ * an empty npm cache, `--offline` and an unreachable registry: it must install with nothing to
+ * fetch. For the package test and bench/cli-startup.ts; remove `dir` when done.
  */
 export async function installPackagedCli(): Promise<InstalledCli> {
   const dir = await mkdtemp(join(tmpdir(), 'cli-package-'));
@@ -28,11 +28,13 @@ export async function installPackagedCli(): Promise<InstalledCli> {
     'npm',
     ['install', '-g', '--prefix', prefix, '--offline', '--no-audit', '--no-fund', packed.tarball],
     {
-      env: userEnv({
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '/root',
         npm_config_cache: join(dir, 'npm-cache'),
         npm_config_registry: 'http://127.0.0.1:9/',
         npm_config_update_notifier: 'false',
-      }),
+      },
     },
   );
   return {
