@@ -10,6 +10,8 @@ export interface InstalledCli {
   dir: string;
   tarball: string;
   version: string;
+  /** The packages whose code is in the bundle (bytes each), from esbuild's metafile. */
+  inputs: Record<string, number>;
   /** The installed command, `<prefix>/bin/clore-batch`. */
   bin: string;
   prefix: string;
@@ -41,6 +43,7 @@ export async function installPackagedCli(): Promise<InstalledCli> {
     dir,
     tarball: packed.tarball,
     version: packed.version,
+    inputs: packed.inputs,
     bin: join(prefix, 'bin/clore-batch'),
     prefix,
   };

@@ -6,6 +6,7 @@ import { waitFor } from '@clore-batch/testing';
 import { afterAll, describe, expect } from 'vitest';
 import { parse } from 'yaml';
 import { type InstalledCli, installPackagedCli } from '../scripts/install-package';
+import { FORBIDDEN } from '../scripts/pack';
 import { startTimes } from '../scripts/start-time';
 import { ApiClient } from '../src/api/api-client';
 import type { Sandbox } from '../src/sandbox/start-sandbox';
@@ -71,6 +72,11 @@ describe('the packaged CLI', () => {
       await readFile(join(cli.prefix, 'lib/node_modules/@clore-batch/cli/package.json'), 'utf8'),
     ) as Record<string, unknown>;
     expect(manifest.dependencies).toBeUndefined();
+    // Bundled: the CLI, shared's spec code and the libraries; no server, Redis, SSH or test code.
+    expect(Object.keys(cli.inputs)).toEqual(
+      expect.arrayContaining(['cli', '@clore-batch/shared', 'commander', 'zod']),
+    );
+    expect(Object.keys(cli.inputs).filter((name) => FORBIDDEN.includes(name))).toEqual([]);
     expect(cli.tarball.endsWith(`/clore-batch-cli-${cli.version}.tgz`)).toBe(true);
     const own = JSON.parse(await readFile(join(REPO, 'apps/cli/package.json'), 'utf8')) as {
       version: string;
