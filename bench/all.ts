@@ -21,6 +21,7 @@ const BENCHMARKS: { name: string; file: string; args: string[] }[] = [
   { name: 'dashboard-charts', file: 'dashboard-charts.ts', args: ['--jobs', '10000', '--rounds', '20'] },
   { name: 'log', file: 'log-1gib.ts', args: ['--mib', '1024'] },
   { name: 'startup', file: 'startup.ts', args: ['--rounds', '7'] },
+  { name: 'cli-startup', file: 'cli-startup.ts', args: ['--runs', '15'] },
 ];
 
 const { values } = parseArgs({

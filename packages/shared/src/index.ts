@@ -5,9 +5,10 @@ export {
   TOKEN_ROLES,
   type TokenRole,
 } from './config/api-tokens';
+export { CURRENCIES, type Currency } from './config/currencies';
 export { type DeepReadonly, loadConfig } from './config/load-config';
 export { RedisSentinelsSchema, type SentinelAddress } from './config/redis-sentinels';
-export { type Config, type ConfigEnvName, ConfigSchema, CURRENCIES, type Currency } from './config/schema';
+export { type Config, type ConfigEnvName, ConfigSchema } from './config/schema';
 export { TrustProxySchema } from './config/trust-proxy';
 export {
   deriveSecretKey,

@@ -1,7 +1,6 @@
 import { ApiClient } from '../api/api-client';
 import { usageError } from './cli-error';
-
-export const DEFAULT_URL = 'http://127.0.0.1:8080';
+import { DEFAULT_URL } from './default-url';
 
 export interface ConnectionFlags {
   url?: string;

@@ -1,28 +1,19 @@
-import { readFileSync } from 'node:fs';
 import { CURRENCIES, JOB_STATES } from '@clore-batch/shared';
 import { Command, CommanderError, Option } from 'commander';
 import { ApiError } from '../api/api-error';
-import { isSweepRef } from '../api/api-sweep';
-import { cancelCommand } from '../commands/cancel';
 import { type CommandContext, jsonPrinted, printJson } from '../commands/context';
-import { listCommand } from '../commands/list';
-import { logsCommand } from '../commands/logs';
-import { offersCommand } from '../commands/offers';
-import { outputsCommand } from '../commands/outputs';
-import { statusCommand } from '../commands/status';
-import { submitCommand } from '../commands/submit';
-import { sweepCancelCommand, sweepStatusCommand } from '../commands/sweep';
-import { sandboxCommand } from '../sandbox/sandbox-command';
 import { CliError } from './cli-error';
-import { connect, DEFAULT_URL } from './connection';
+import { DEFAULT_URL } from './default-url';
 import { EXIT, exitCodeHelp } from './exit-codes';
 import type { Io } from './io';
 import { collect, fraction, positiveInt, positiveNumber, wholeNumber } from './parse-flags';
+import { VERSION } from './version';
 
-/** This CLI's version (its package's). */
-export const VERSION: string = (
-  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
+/**
+ * A command its entry point adds to the shared tree: the monorepo's `bin.ts` adds `sandbox`, the
+ * packaged CLI (`bin-packaged.ts`, docs/decisions/0142-cli-package.md) adds none.
+ */
+export type AddCommand = (program: Command, io: Io, setCode: (code: number) => void) => void;
 
 const ENV_HELP = `Environment:
   CLORE_BATCH_URL    the API (default ${DEFAULT_URL}); --url overrides
@@ -32,7 +23,12 @@ const ENV_HELP = `Environment:
  * The `clore-batch` command tree. Each action returns its exit code through `setCode`;
  * `runCli` turns commander's own errors (unknown flag, missing argument) into exit 2.
  */
-export function buildProgram(io: Io, setCode: (code: number) => void, command: string[]): Command {
+export function buildProgram(
+  io: Io,
+  setCode: (code: number) => void,
+  command: string[],
+  extra: readonly AddCommand[] = [],
+): Command {
   const program = new Command('clore-batch')
     .description('Run batch GPU jobs on the Clore.ai marketplace through a clore-batch API.')
     .option('--url <url>', 'API base URL (env CLORE_BATCH_URL)')
@@ -42,7 +38,16 @@ export function buildProgram(io: Io, setCode: (code: number) => void, command: s
     .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) })
     .addHelpText('after', `\n${ENV_HELP}\n\n${exitCodeHelp()}\n`)
     .exitOverride();
-  const ctx: CommandContext = { io, client: () => connect(program.opts(), io.env) };
+  /**
+   * Run a command, its module loaded only now: `--help`, `--version` and a usage error load none
+   * of them (no API client, schemas, YAML or tar), so they start fast (decision 0143).
+   */
+  const run = async (command: (ctx: CommandContext) => Promise<number>): Promise<void> => {
+    const { connect } = await import('./connection');
+    setCode(await command({ io, client: () => connect(program.opts(), io.env) }));
+  };
+  const isSweepRef = async (id: string | undefined): Promise<boolean> =>
+    id !== undefined && (await import('../api/api-sweep')).isSweepRef(id);
 
   program
     .command('submit')
@@ -117,7 +122,9 @@ ${exitCodeHelp()}`,
         secretEnv: flags.secretEnv ?? [],
         output: flags.output ?? [],
       };
-      setCode(await submitCommand(ctx, file, { ...flags, ...lists, command }));
+      await run(async (ctx) =>
+        (await import('../commands/submit')).submitCommand(ctx, file, { ...flags, ...lists, command }),
+      );
     });
 
   program
@@ -125,8 +132,12 @@ ${exitCodeHelp()}`,
     .description('show a job: state, reason, exit code, attempts, cost')
     .argument('<id>', 'job id, or sweep id (swp_...)')
     .option('--json', 'print the job as JSON')
-    .action(async (id: string, flags) =>
-      setCode(await (isSweepRef(id) ? sweepStatusCommand(ctx, id, flags) : statusCommand(ctx, id, flags))),
+    .action((id: string, flags) =>
+      run(async (ctx) =>
+        (await isSweepRef(id))
+          ? (await import('../commands/sweep')).sweepStatusCommand(ctx, id, flags)
+          : (await import('../commands/status')).statusCommand(ctx, id, flags),
+      ),
     );
 
   program
@@ -136,7 +147,9 @@ ${exitCodeHelp()}`,
     .option('-f, --follow', 'stream from the start until the job ends')
     .option('--tail <n>', 'only the last N lines of the output so far', wholeNumber)
     .option('--quiet', 'no state lines on stderr')
-    .action(async (id: string, flags) => setCode(await logsCommand(ctx, id, flags)));
+    .action((id: string, flags) =>
+      run(async (ctx) => (await import('../commands/logs')).logsCommand(ctx, id, flags)),
+    );
 
   program
     .command('cancel')
@@ -149,11 +162,11 @@ ${exitCodeHelp()}`,
     .option('--wait', 'wait until the job has ended')
     .option('--json', 'print the job as JSON')
     .option('--quiet', 'no messages')
-    .action(async (id: string | undefined, flags) =>
-      setCode(
-        await (id !== undefined && isSweepRef(id)
-          ? sweepCancelCommand(ctx, id, flags)
-          : cancelCommand(ctx, id, flags)),
+    .action((id: string | undefined, flags) =>
+      run(async (ctx) =>
+        id !== undefined && (await isSweepRef(id))
+          ? (await import('../commands/sweep')).sweepCancelCommand(ctx, id, flags)
+          : (await import('../commands/cancel')).cancelCommand(ctx, id, flags),
       ),
     );
 
@@ -167,7 +180,7 @@ ${exitCodeHelp()}`,
     .option('--sweep <id>', "only this sweep's jobs, in index order")
     .option('--json', 'print {jobs, nextCursor} as JSON')
     .option('--quiet', 'no hints on stderr')
-    .action(async (flags) => setCode(await listCommand(ctx, flags)));
+    .action((flags) => run(async (ctx) => (await import('../commands/list')).listCommand(ctx, flags)));
 
   program
     .command('outputs')
@@ -176,7 +189,9 @@ ${exitCodeHelp()}`,
     .option('--dir <dir>', 'download into this directory (container paths kept below it)')
     .option('--json', 'print the list as JSON')
     .option('--quiet', 'no messages')
-    .action(async (id: string, flags) => setCode(await outputsCommand(ctx, id, flags)));
+    .action((id: string, flags) =>
+      run(async (ctx) => (await import('../commands/outputs')).outputsCommand(ctx, id, flags)),
+    );
 
   program
     .command('offers')
@@ -189,14 +204,16 @@ ${exitCodeHelp()}`,
     .option('--spot', 'spot prices (the minimum bid) instead of on-demand')
     .option('--json', 'print the API answer as JSON')
     .option('--quiet', 'no summary line on stderr')
-    .action(async (flags) => setCode(await offersCommand(ctx, flags)));
+    .action((flags) => run(async (ctx) => (await import('../commands/offers')).offersCommand(ctx, flags)));
 
-  sandboxCommand(program, io, setCode);
+  for (const add of extra) {
+    add(program, io, setCode);
+  }
   return program;
 }
 
 /** Run the CLI on `argv` (without node and script) and resolve with the exit code. */
-export async function runCli(argv: string[], io: Io): Promise<number> {
+export async function runCli(argv: string[], io: Io, extra: readonly AddCommand[] = []): Promise<number> {
   const dashes = argv.indexOf('--');
   const isSubmit = argv.includes('submit') && (dashes === -1 || argv.indexOf('submit') < dashes);
   const command = isSubmit && dashes !== -1 ? argv.slice(dashes + 1) : [];
@@ -209,6 +226,7 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
       code = value;
     },
     command,
+    extra,
   );
   try {
     await program.parseAsync(args, { from: 'user' });

@@ -2,11 +2,9 @@ import { z } from 'zod';
 import { LOG_MAX_BYTES_DEFAULT, LOG_MAX_BYTES_MIN } from '../store/log-layout';
 import { TenantLimitsSchema, unknownTenantNames } from '../tenants/tenant-limits';
 import { ApiTokensSchema } from './api-tokens';
+import { CURRENCIES } from './currencies';
 import { RedisSentinelsSchema } from './redis-sentinels';
 import { TrustProxySchema } from './trust-proxy';
-
-export const CURRENCIES = ['CLORE-Blockchain', 'bitcoin', 'USD-Blockchain'] as const;
-export type Currency = (typeof CURRENCIES)[number];
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const BoolEnv = z

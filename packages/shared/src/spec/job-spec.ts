@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CURRENCIES, type Currency } from '../config/schema';
+import { CURRENCIES, type Currency } from '../config/currencies';
 import { UPLOAD_SHA256 } from '../uploads/upload-sha';
 import { parseGpuModel } from './gpu-model';
 import { OUTPUT_PATH_MAX_LENGTH, OUTPUTS_MAX_COUNT, outputPathProblem } from './output-path';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CURRENCIES } from '../config/schema';
+import { CURRENCIES } from '../config/currencies';
 import { StoredJobSpecSchema } from '../spec/job-spec';
 import { FAILURE_REASONS } from '../state/failure-reason';
 import { JobState } from '../state/job-state';
