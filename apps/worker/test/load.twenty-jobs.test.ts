@@ -74,6 +74,7 @@ describe('20 jobs at once', () => {
     await kit.startWorker();
     const loopDelay = monitorEventLoopDelay({ resolution: 10 });
     loopDelay.enable();
+    await fetch(`${kit.sim.url}/_sim/loop-delay/reset`, { method: 'POST' });
     const began = Date.now();
     const jobs = await Promise.all(
       Array.from({ length: JOBS }, (_, i) =>
@@ -100,6 +101,7 @@ describe('20 jobs at once', () => {
 
     const calls = ((await (await fetch(`${kit.sim.url}/_sim/calls`)).json()) as { calls: Call[] }).calls;
     const code5 = calls.filter((c) => c.code === 5).length;
+    const simLoop = (await (await fetch(`${kit.sim.url}/_sim/loop-delay`)).json()) as { maxMs: number };
     const byEndpoint: Record<string, number> = {};
     for (const call of calls) {
       byEndpoint[call.endpoint] = (byEndpoint[call.endpoint] ?? 0) + 1;
@@ -121,6 +123,8 @@ describe('20 jobs at once', () => {
         p99: Math.round(loopDelay.percentile(99) / 1e6),
         max: Math.round(loopDelay.max / 1e6),
       },
+      // The simulator's own stalls: calls queued meanwhile are stamped as arriving together.
+      simEventLoopDelayMaxMs: simLoop.maxMs,
     };
     process.stdout.write(`WORKER-LOAD ${JSON.stringify(figures)}\n`);
     // On failure, show the calls around each code 5 (arrival times at the simulator, ms).
@@ -135,17 +139,18 @@ describe('20 jobs at once', () => {
     });
     // The limiter's send gate spaces the sends by 150 ms (100 ms over the simulator's 50 ms), as
     // production does (1 100 vs 1 000 ms). A process stalled longer than that margin between the
-    // gate and the socket sends late, right beside the next call: that is the host starving, not the
-    // limiter. So: no code 5 at all while the event loop kept under the margin; beyond it, a few,
-    // each retried (every job above succeeded), never more than 5 % of the calls.
+    // gate and the socket sends late, right beside the next call; a simulator stalled meanwhile
+    // stamps the calls that queued as arriving together: that is the host starving, not the
+    // limiter. So: no code 5 at all while the two event loops' stalls together kept under the margin;
+    // beyond it, a few, each retried (every job above succeeded), never more than 5 % of the calls.
     const MARGIN_MS = 100;
-    if (figures.eventLoopDelayMs.max <= MARGIN_MS) {
+    if (figures.eventLoopDelayMs.max + figures.simEventLoopDelayMaxMs <= MARGIN_MS) {
       expect(code5).toBe(0);
     } else {
       expect(code5).toBeLessThanOrEqual(Math.ceil(calls.length * 0.05));
       if (code5 > 0) {
         console.warn(
-          `load.twenty-jobs: ${code5} code-5 answer(s) with event-loop stalls up to ${figures.eventLoopDelayMs.max} ms (margin ${MARGIN_MS} ms)`,
+          `load.twenty-jobs: ${code5} code-5 answer(s) with event-loop stalls up to ${figures.eventLoopDelayMs.max} ms (workers) + ${figures.simEventLoopDelayMaxMs} ms (simulator) (margin ${MARGIN_MS} ms)`,
         );
       }
     }

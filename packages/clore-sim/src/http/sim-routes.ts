@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { isCurrency, USD_RATES } from '../currencies';
@@ -45,6 +46,21 @@ export function registerSimRoutes(app: FastifyInstance, sim: Simulator): void {
           (query.endpoint === undefined || c.endpoint === query.endpoint),
       );
     return { calls };
+  });
+
+  // How long this process's event loop was blocked since the last reset: a simulator that stalls
+  // stamps calls that queued meanwhile as arriving together (a load test tells that apart from a
+  // limiter that sent them together).
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
+  app.addHook('onClose', async () => loopDelay.disable());
+  app.get('/_sim/loop-delay', async () => ({
+    maxMs: Math.round(loopDelay.max / 1e6),
+    p99Ms: Math.round(loopDelay.percentile(99) / 1e6),
+  }));
+  app.post('/_sim/loop-delay/reset', async () => {
+    loopDelay.reset();
+    return { ok: true };
   });
 
   app.get('/_sim/orders', async () => {
