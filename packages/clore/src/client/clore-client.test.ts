@@ -236,7 +236,15 @@ describe('CloreClient over real HTTP (odd responses)', () => {
     const { client } = await setup([json(200, { code: 0, orders: [ours, foreign] })]);
     const orders = await client.myOrders();
     expect(orders.map((order) => order.id)).toEqual([10, 11]);
-    expect(orders[1]).toMatchObject({ id: 11, serverId: 21, creationFee: 0, active: true, ready: false });
+    // A null creation_fee is not free: estimated at 1 % of the day price (decision 0117 addendum).
+    expect(orders[1]).toMatchObject({
+      id: 11,
+      serverId: 21,
+      creationFee: 0.03,
+      creationFeeEstimated: true,
+      active: true,
+      ready: false,
+    });
     expect(orders[1]?.spend).toBeUndefined();
     expect(orders[1]?.ssh).toBeUndefined();
   });
