@@ -122,7 +122,9 @@ export async function startSentinelGroup(
           '',
         ].join('\n'),
       );
-      const child = spawnTracked('redis-sentinel', [file]);
+      // `redis-server <file> --sentinel` is what the redis-sentinel binary runs; Debian ships that
+      // binary in a separate package, so the redis-server every machine here has is used instead.
+      const child = spawnTracked('redis-server', [file, '--sentinel']);
       const output = captureOutput(child);
       sentinelStops.push(() => stopChild(child));
       sentinelPorts.push(port);
