@@ -2,6 +2,7 @@ import type { Config, DeepReadonly, JobStore, Logger } from '@clore-batch/shared
 import type { Queue } from 'bullmq';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
+import type { SubmitDeps } from './submission/submit-job';
 
 /** Everything `buildApp` needs; `startApi` and main.ts build it, tests build their own. */
 export interface ApiDeps {
@@ -27,3 +28,6 @@ export interface ApiDeps {
 }
 
 export type ApiPlugin = FastifyPluginAsync<{ deps: ApiDeps }>;
+
+/** The deps of the routes that submit work (jobs, sweeps): the API's and the submission's own. */
+export type SubmittingApiDeps = ApiDeps & { submit: SubmitDeps };

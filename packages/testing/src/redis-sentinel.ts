@@ -79,7 +79,7 @@ function roleOf(port: number): Promise<string | undefined> {
 }
 
 /**
- * A Redis Sentinel group on 127.0.0.1: a master, its replicas and `sentinels` redis-sentinel
+ * A Redis Sentinel group on 127.0.0.1: a master, its replicas and `sentinels` sentinel
  * processes, each on a free port in its own temporary directory, with short timeouts so a failover
  * takes a few seconds. Resolves once every replica is in sync and every sentinel knows the replicas
  * and the other sentinels (a failover needs that).

@@ -2,7 +2,7 @@ import { idempotentJobId, toPublicJob } from '@clore-batch/shared';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { ApiDeps } from '../deps';
+import type { SubmittingApiDeps } from '../deps';
 import { jobFor, principalOf, submitterOf } from '../http/job-access';
 import {
   errorStatuses,
@@ -17,15 +17,11 @@ import {
 } from '../http/schemas';
 import { planJob } from '../submission/plan-job';
 import { JobPlanSchema } from '../submission/plan-schema';
-import type { SubmitDeps } from '../submission/submit-job';
 import { submitJob } from '../submission/submit-job';
 import { sweepFor, sweepJobPage } from '../sweeps/sweep-status';
 
 /** POST /v1/jobs, GET /v1/jobs/:id, GET /v1/jobs, POST /v1/jobs/:id/cancel. */
-export async function jobRoutes(
-  root: FastifyInstance,
-  deps: ApiDeps & { submit: SubmitDeps },
-): Promise<void> {
+export async function jobRoutes(root: FastifyInstance, deps: SubmittingApiDeps): Promise<void> {
   const app = root.withTypeProvider<ZodTypeProvider>();
   const { store } = deps;
 

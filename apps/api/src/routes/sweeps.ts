@@ -2,10 +2,9 @@ import { isSweepId, JOB_STATES } from '@clore-batch/shared';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { ApiDeps } from '../deps';
+import type { SubmittingApiDeps } from '../deps';
 import { principalOf, submitterOf } from '../http/job-access';
 import { errorStatuses, JobSubmitHeadersSchema, TOKEN_ERRORS } from '../http/schemas';
-import type { SubmitDeps } from '../submission/submit-job';
 import { submitSweep } from '../sweeps/submit-sweep';
 import { SweepBodySchema } from '../sweeps/sweep-body';
 import { cancelSweep, sweepFor, sweepStatus } from '../sweeps/sweep-status';
@@ -45,10 +44,7 @@ const SweepPageSchema = z
   .meta({ id: 'SweepPage' });
 
 /** POST /v1/sweeps, GET /v1/sweeps, GET /v1/sweeps/:id, POST /v1/sweeps/:id/cancel (decision 0136). */
-export async function sweepRoutes(
-  root: FastifyInstance,
-  deps: ApiDeps & { submit: SubmitDeps },
-): Promise<void> {
+export async function sweepRoutes(root: FastifyInstance, deps: SubmittingApiDeps): Promise<void> {
   const app = root.withTypeProvider<ZodTypeProvider>();
   const { store } = deps;
 

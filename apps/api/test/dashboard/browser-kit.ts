@@ -14,6 +14,11 @@ import { type RunningApi, startApi } from '../../src/start-api';
 export const CHROMIUM = '/usr/bin/chromium';
 export const ADMIN_TOKEN = 'browser-admin-token-0123456789';
 export const SUBMIT_TOKEN = 'browser-submit-token-0123456789';
+/**
+ * The tests' own reads (`waitFor` polls a job every 25 ms): an admin token of their own, so they do
+ * not spend the browser's API_RATE_LIMIT_PER_MINUTE budget and turn the dashboard's polls into 429s.
+ */
+export const PROBE_TOKEN = 'browser-probe-token-0123456789';
 const SIM_KEY = 'browser-sim-key';
 
 /** Flags that work here as root (brief and docs/dashboard.md); playwright adds a fresh profile dir. */
@@ -84,7 +89,7 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
     REDIS_PREFIX: `test-${randomUUID()}`,
     DATA_DIR: dataDir,
     SECRETS_KEY: 'browser-test-secrets-key-0123456789abcdef',
-    API_TOKENS: `ops:admin:${ADMIN_TOKEN},ci-bot:submit:${SUBMIT_TOKEN}`,
+    API_TOKENS: `ops:admin:${ADMIN_TOKEN},ci-bot:submit:${SUBMIT_TOKEN},probe:admin:${PROBE_TOKEN}`,
     CLORE_API_URL: sim.url,
     CLORE_API_KEY: SIM_KEY,
     CLORE_CURRENCY: 'USD-Blockchain',

@@ -8,6 +8,7 @@ import {
   ADMIN_TOKEN,
   browserTestsEnabled,
   launchChromium,
+  PROBE_TOKEN,
   type Stack,
   SUBMIT_TOKEN,
   startStack,
@@ -59,7 +60,7 @@ async function jobJson(id: string): Promise<{ state: string; attempts: { orderId
   const answer = await stack.api.app.inject({
     method: 'GET',
     url: `/admin/api/jobs/${id}`,
-    headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    headers: { authorization: `Bearer ${PROBE_TOKEN}` },
   });
   return (answer.json() as { job: { state: string; attempts: { orderId?: number }[] } }).job;
 }
@@ -160,7 +161,7 @@ describe.skipIf(!browserTestsEnabled())('admin dashboard in headless Chromium', 
           await stack.api.app.inject({
             method: 'GET',
             url: `/admin/api/jobs/${id}`,
-            headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+            headers: { authorization: `Bearer ${PROBE_TOKEN}` },
           })
         ).json().job.attempts[0]?.orderId as number | undefined,
     );
@@ -183,7 +184,7 @@ describe.skipIf(!browserTestsEnabled())('admin dashboard in headless Chromium', 
     await page.locator('tr[data-tenant="ci-bot"]').waitFor({ timeout: 15_000 });
     expect(
       await page.locator('tr[data-tenant]').evaluateAll((rows) => rows.map((r) => r.firstChild?.textContent)),
-    ).toEqual(['ops', 'ci-bot']);
+    ).toEqual(['ops', 'ci-bot', 'probe']);
     await page.click('#nav a[data-view=limiter]');
     await expect
       .poll(async () => page.locator('.card strong').first().textContent(), { timeout: 10_000 })
@@ -275,7 +276,7 @@ describe.skipIf(!browserTestsEnabled())('admin dashboard in headless Chromium', 
       await stack.api.app.inject({
         method: 'GET',
         url: '/admin/api/summary',
-        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+        headers: { authorization: `Bearer ${PROBE_TOKEN}` },
       })
     ).json().counts as Record<string, number>;
     const total = Object.values(counts).reduce((a, b) => a + b, 0);
@@ -325,7 +326,7 @@ describe.skipIf(!browserTestsEnabled())('admin dashboard in headless Chromium', 
       await stack.api.app.inject({
         method: 'GET',
         url: `/admin/api/jobs/${fresh}`,
-        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+        headers: { authorization: `Bearer ${PROBE_TOKEN}` },
       })
     ).json().job as { owner: string; spec: { secretEnvNames: string[] } };
     expect(job.owner).toBe('ci-bot');
@@ -350,7 +351,7 @@ describe.skipIf(!browserTestsEnabled())('admin dashboard in headless Chromium', 
       await stack.api.app.inject({
         method: 'GET',
         url: '/admin/api/jobs?state=succeeded&limit=1',
-        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+        headers: { authorization: `Bearer ${PROBE_TOKEN}` },
       })
     ).json() as { jobs: { id: string }[] };
     const views: [string, string, string][] = [
