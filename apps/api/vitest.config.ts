@@ -1,3 +1,3 @@
-import { suiteConfig } from '../../vitest.suites';
+import { suiteConfig } from '@clore-batch/testing/vitest-config';
 
 export default suiteConfig('default');

@@ -1,4 +1,3 @@
-import { suiteConfig } from '../../vitest.suites';
+import { suiteConfig } from '@clore-batch/testing/vitest-config';
 
-// Each e2e file starts a whole sandbox (Redis, simulator, api, worker): one file at a time.
-export default suiteConfig('default', { fileParallelism: false });
+export default suiteConfig('default');
