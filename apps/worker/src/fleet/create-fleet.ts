@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { CloreClient } from '@clore-batch/clore';
-import { fleetKeys, forComponent, type Logger, type TelemetryCounters } from '@clore-batch/shared';
+import {
+  fleetKeys,
+  forComponent,
+  type Logger,
+  type TelemetryCounters,
+  viaSentinel,
+} from '@clore-batch/shared';
 import type { Redis } from 'ioredis';
 import { cancelSendRound } from './cancel-sender';
 import { ChannelHub } from './channel-hub';
@@ -86,7 +92,15 @@ export function createFleet(deps: FleetDeps): Fleet {
   const orderBook = createOrderBook({ redis, hub, keys, fallbackMs: settings.pollIntervalMs, demand });
   const marketplace = createMarketplaceView({ redis, hub, keys, fallbackMs: settings.marketplaceRefreshMs });
   const claims = createServerClaims(redis, keys);
-  const intents = createIntents(redis, keys, log);
+  // Through Sentinel, recording an intent waits for a replica (WAIT, up to 500 ms; 0145), which
+  // blocks the connection it is sent on: the intents get one of their own, so the shared client's
+  // commands (leases, claims, the store, the limiter) are not held up behind it.
+  const intentsRedis = viaSentinel(redis) ? redis.duplicate() : undefined;
+  intentsRedis?.on('error', (error: Error) => log.warn({ err: error.message }, 'intents Redis connection'));
+  const intents = createIntents(intentsRedis ?? redis, keys, log);
+  const closeIntentsRedis = async () => {
+    await intentsRedis?.quit().catch(() => intentsRedis.disconnect());
+  };
   const releases = createReleases({ redis, hub, keys, fallbackMs: settings.pollIntervalMs });
   const reaper = createReaper({
     redis,
@@ -208,6 +222,7 @@ export function createFleet(deps: FleetDeps): Fleet {
     async stop(options = {}) {
       if (!started) {
         await hub.close(channels);
+        await closeIntentsRedis();
         return;
       }
       started = false;
@@ -216,6 +231,7 @@ export function createFleet(deps: FleetDeps): Fleet {
       await lease.stop(options.releaseLease !== false);
       marketplace.close();
       await hub.close(channels);
+      await closeIntentsRedis();
     },
     stats() {
       return { orders: watcher.stats(), marketplace: refresher.stats(), cancels: canceller.stats() };

@@ -1,4 +1,10 @@
-import { isTerminal, type JobRecord, type JobState, type RedisKeys } from '@clore-batch/shared';
+import {
+  isTerminal,
+  type JobRecord,
+  type JobState,
+  type JobStore,
+  type RedisKeys,
+} from '@clore-batch/shared';
 import type { Redis } from 'ioredis';
 
 /** What the charts need of one job: a few numbers per attempt, not the record (events, spec, outputs). */
@@ -81,6 +87,8 @@ export interface ChartJobs {
  */
 export function createChartJobs(deps: {
   redis: Redis;
+  /** Reads the records (`getMany`: the store's one reader of job JSON). */
+  store: Pick<JobStore, 'getMany'>;
   keys: RedisKeys['store'];
   now: () => number;
 }): ChartJobs {
@@ -88,14 +96,8 @@ export function createChartJobs(deps: {
   async function readRecords(ids: readonly string[]): Promise<JobFacts[]> {
     const facts: JobFacts[] = [];
     for (let i = 0; i < ids.length; i += BATCH) {
-      const pipeline = deps.redis.pipeline();
-      for (const id of ids.slice(i, i + BATCH)) {
-        pipeline.hget(deps.keys.job(id), 'json');
-      }
-      for (const [, json] of (await pipeline.exec()) ?? []) {
-        if (typeof json === 'string') {
-          facts.push(jobFacts(JSON.parse(json) as JobRecord));
-        }
+      for (const job of await deps.store.getMany(ids.slice(i, i + BATCH))) {
+        facts.push(jobFacts(job));
       }
     }
     return facts;

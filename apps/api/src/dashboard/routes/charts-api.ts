@@ -50,7 +50,12 @@ export async function chartsApiRoutes(
 ): Promise<void> {
   const app = root.withTypeProvider<ZodTypeProvider>();
   const keys = redisKeys(deps.prefix);
-  const jobs = createChartJobs({ redis: deps.redis, keys: keys.store, now: () => deps.now().getTime() });
+  const jobs = createChartJobs({
+    redis: deps.redis,
+    store: deps.store,
+    keys: keys.store,
+    now: () => deps.now().getTime(),
+  });
   const { samples } = deps;
   const cache = new Map<string, { at: number; data: Promise<ChartData> }>();
 
