@@ -122,3 +122,36 @@ export async function assertNoLeaks(baseline: ResourceSnapshot, settleMs = 3_000
     throw new Error(`the test left resources open: ${leaks.join('; ')}`);
   }
 }
+
+/**
+ * Tests that run side by side (`describe.concurrent`) cannot be told apart by counting handles:
+ * what one still has open when another ends is not the ender's leak. So they are checked as one
+ * group, from the start of the first to the end of the last of those that overlapped. A group in
+ * which a test failed is not checked (its failure is the report; the file's check still runs).
+ */
+export class SideBySideCheck {
+  private running = 0;
+  private baseline: ResourceSnapshot | undefined;
+  private failed = false;
+
+  enter(): void {
+    if (this.running === 0) {
+      this.baseline = snapshotResources();
+      this.failed = false;
+    }
+    this.running += 1;
+  }
+
+  /** A test of the group ended (`passed`: without throwing); the last one out checks the group. */
+  async leave(passed: boolean): Promise<void> {
+    this.running -= 1;
+    this.failed ||= !passed;
+    if (this.running === 0 && this.baseline !== undefined) {
+      const baseline = this.baseline;
+      this.baseline = undefined;
+      if (!this.failed) {
+        await assertNoLeaks(baseline);
+      }
+    }
+  }
+}
